@@ -1,0 +1,1 @@
+"""MaxCode: max-reward search for faster programs."""
