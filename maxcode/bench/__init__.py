@@ -1,0 +1,1 @@
+"""Benchmarks of MaxCode itself, run by `maxcode bench NAME`."""

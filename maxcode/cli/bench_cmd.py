@@ -1,0 +1,46 @@
+"""`maxcode bench NAME [overrides]`: measurements of MaxCode's own performance.
+
+Each benchmark is a module `maxcode.bench.<name>` with a one-line docstring and
+`run(cfg, args) -> int`; it prints its figures as a table and, with `--json FILE`,
+writes them for the record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+
+import maxcode.bench
+from maxcode.config import load_config
+from maxcode.errors import UserError
+
+
+def available() -> dict[str, str]:
+    """Benchmark name -> first docstring line."""
+    names = {}
+    for info in pkgutil.iter_modules(maxcode.bench.__path__):
+        module = importlib.import_module(f"maxcode.bench.{info.name}")
+        names[info.name] = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
+    return names
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", nargs="?", help="benchmark to run (omit to list them)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
+
+
+def run(args: argparse.Namespace, overrides: list[str]) -> int:
+    benches = available()
+    if not args.name:
+        for name, doc in sorted(benches.items()):
+            print(f"{name:20s} {doc}")
+        return 0
+    if args.name not in benches:
+        raise UserError(
+            f"unknown benchmark {args.name!r}",
+            f"choose one of: {', '.join(sorted(benches))}",
+        )
+    module = importlib.import_module(f"maxcode.bench.{args.name}")
+    return int(module.run(load_config(overrides), args) or 0)
