@@ -1,7 +1,10 @@
-"""The critique's records and interfaces: `Diagnosis`, `Finding`, `Critique`, `TextGenerator`.
+"""The critique interface: raw execution feedback in, a diagnosis out.
 
-A critique turns one `Evaluation` into a diagnosis the proposer can act on. It sits on floor
-3: it never imports `maxcode`; an LLM reaches it as an injected `TextGenerator`.
+The loop calls `Critique.diagnose(task, candidate_source, evaluation, context)` once per
+judged candidate (never for replies without code) and stores the `Diagnosis` on the node;
+the observation builder shows the latest one to the proposer. A critique that needs an LLM
+receives a `TextGenerator` (a plain callable) at construction, so this package never
+imports `maxcode`.
 """
 
 from __future__ import annotations
@@ -43,8 +46,8 @@ class Diagnosis:
 
     text: str
     """The diagnosis shown to the proposer and to users."""
-    tags: dict[str, str] = field(default_factory=dict)
-    """Short labels: `failure_class` (an Evaluation status), `bottleneck`, `fault`..."""
+    tags: dict[str, Any] = field(default_factory=dict)
+    """Short JSON-safe labels: `failure_class` (an Evaluation status), `bottleneck`, `fault`..."""
     findings: list[Finding] = field(default_factory=list)
     """The rule-based facts the text was built from (kept for the LLM critic and reports)."""
     suggestions: list[str] = field(default_factory=list)
@@ -90,16 +93,25 @@ class Critique(Protocol):
     ) -> Diagnosis: ...
 
 
-@runtime_checkable
 class TextGenerator(Protocol):
-    """The one thing the LLM critic needs from a model: prompt in, text out.
+    """A text-generation callable handed to LLM critics: a prompt in, the reply text out.
 
-    `model_id` names the model and its settings; it is part of the cache key, so two
-    generators that may answer differently must not share one.
+    Raises on failure (unreachable endpoint, HTTP error, empty reply); the LLM critic then
+    falls back to the rule-based diagnosis. A proposer backend fits as it is; the critic
+    takes the model's name separately, as part of its cache key.
     """
 
-    model_id: str
+    def __call__(self, prompt: str, *, max_tokens: int = 1024) -> str: ...
 
-    def generate(self, prompt: str, max_tokens: int) -> str:
-        """Return the completion of `prompt`, at most `max_tokens` tokens; raise on failure."""
-        ...
+
+class NoCritique:
+    """The `critique: none` default: no diagnosis; the proposer sees the raw feedback only."""
+
+    def diagnose(
+        self,
+        task: Task,
+        candidate_source: str,
+        evaluation: Evaluation,
+        context: CritiqueContext | None = None,
+    ) -> Diagnosis:
+        return Diagnosis(text="", tags={}, source=SOURCE_NONE)
