@@ -1,0 +1,21 @@
+#include <iostream>
+#include <vector>
+using namespace std;
+
+int main() {
+    int q;
+    cin >> q;
+    for (int k = 0; k < q; k++) {
+        int x;
+        cin >> x;
+        vector<bool> composite(x + 1, false);
+        int count = 0;
+        for (int i = 2; i <= x; i++) {
+            if (composite[i]) continue;
+            count++;
+            for (int j = 2 * i; j <= x; j += i) composite[j] = true;
+        }
+        cout << count << endl;
+    }
+    return 0;
+}
