@@ -1,0 +1,165 @@
+"""`critique=rules`: the rule-based critique, no LLM.
+
+Picks the analyzers that fit the evaluation's status, runs them, and joins their findings
+into a diagnosis with short, concrete suggestions. With a sandbox `Backend` it also re-runs
+crashing C++ candidates under ASan/UBSan and profiles correct ones with callgrind.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from benchmarks.task import Task
+from critique.analyzers.callgrind import analyze_profile, largest_test_input, profile_with_callgrind
+from critique.analyzers.compile_errors import analyze_compile_log
+from critique.analyzers.performance import analyze_speed, speed_verdict
+from critique.analyzers.runtime_errors import analyze_crash
+from critique.analyzers.sanitizer import analyze_sanitizer_report, find_test_input, rerun_with_sanitizers
+from critique.analyzers.tensor_errors import analyze_tensor_error
+from critique.analyzers.timeout import analyze_timeout
+from critique.analyzers.wrong_answer import analyze_cpp_mismatch
+from critique.base import SOURCE_RULES, CritiqueContext, Diagnosis, Finding
+from sandbox.backends.base import Backend
+from sandbox.evaluation import Evaluation, Status
+
+log = logging.getLogger(__name__)
+
+# libc/libstdc++ functions whose dominance means the program is I/O bound.
+IO_FUNCTIONS = ("istream", "ostream", "scanf", "printf", "getc", "putc", "_IO_", "num_get", "num_put", "locale", "sync", "write", "read", "fflush", "endl")
+ALLOC_FUNCTIONS = ("malloc", "free", "operator new", "operator delete", "_int_malloc", "_int_free")
+# A line above this share of all instructions is "the" hot spot.
+HOT_LINE_SHARE = 0.3
+
+class RuleCritique:
+    """Rule-based diagnosis; optional sandbox re-runs for crashes (sanitizers) and profiles."""
+
+    def __init__(
+        self,
+        backend: Backend | None = None,
+        image: str = "cpp",
+        sanitize_crashes: bool = True,
+        profile_correct: bool = True,
+        profile_timeout_s: float = 120.0,
+    ) -> None:
+        self.backend = backend
+        self.image = image
+        self.sanitize_crashes = sanitize_crashes
+        self.profile_correct = profile_correct
+        self.profile_timeout_s = profile_timeout_s
+
+    def diagnose(
+        self,
+        task: Task,
+        candidate_source: str,
+        evaluation: Evaluation,
+        context: CritiqueContext | None = None,
+    ) -> Diagnosis:
+        status = Status(evaluation.status)
+        tags: dict[str, object] = {"failure_class": status.value}
+        findings = self._findings(task, candidate_source, evaluation, context, status)
+        suggestions = suggest(findings)
+        for finding in findings:
+            tags.update(_tags_of(finding))
+        text = "\n".join(f"- {f.summary}" for f in findings)
+        if suggestions:
+            text += "\nSuggestions:\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(suggestions, 1))
+        return Diagnosis(text=text, tags=tags, findings=findings, suggestions=suggestions, source=SOURCE_RULES)
+
+    def _findings(
+        self,
+        task: Task,
+        source: str,
+        evaluation: Evaluation,
+        context: CritiqueContext | None,
+        status: Status,
+    ) -> list[Finding]:
+        if status is Status.COMPILE_ERROR:
+            # load_inline failures surface as a runtime exception whose text is the build log.
+            return analyze_compile_log(evaluation.compile_log or evaluation.runtime_log, source)
+        if status in (Status.RUNTIME_ERROR, Status.MEMORY_EXCEEDED):
+            findings = analyze_crash(evaluation)
+            if status is Status.MEMORY_EXCEEDED:
+                findings.append(Finding(analyzer="runtime", summary="The memory limit was exceeded: look for containers sized by the value range instead of the input size, or copies inside loops.", data={"memory_exceeded": True}))
+            elif task.family == "cpp" and self.backend is not None and self.sanitize_crashes:
+                report = rerun_with_sanitizers(self.backend, source, find_test_input(task, evaluation.failing_test), image=self.image)
+                findings.extend(analyze_sanitizer_report(report))
+            return findings
+        if status is Status.WRONG_ANSWER:
+            profile = (evaluation.details or {}).get("tensor_error")
+            if task.family == "kernel" and isinstance(profile, dict):
+                return analyze_tensor_error(profile, evaluation.failing_test)
+            return analyze_cpp_mismatch(evaluation)
+        if status is Status.TIMEOUT:
+            return analyze_timeout(task, source, evaluation)
+        if status is Status.REJECTED:
+            return [Finding(analyzer="rejected", summary=f"Rejected by the judge: {evaluation.message}", data={"message": evaluation.message})]
+        findings = analyze_speed(evaluation, context)
+        if task.family == "cpp" and self.backend is not None and self.profile_correct:
+            input_path = largest_test_input(task)
+            profile = profile_with_callgrind(self.backend, source, input_path, image=self.image, timeout_s=self.profile_timeout_s)
+            if profile is not None:
+                test = next((c.name for c in task.tests if c.input_path == input_path), "")
+                findings.extend(analyze_profile(profile, source, test))
+        return findings
+
+def _tags_of(finding: Finding) -> dict[str, object]:
+    """Short labels from a finding: fault kind, error pattern, bottleneck."""
+    data = finding.data
+    if finding.analyzer == "sanitizer" and data.get("kind"):
+        return {"fault": data["kind"], "fault_line": data.get("line")}
+    if finding.analyzer == "runtime" and (data.get("exception") or data.get("signal")):
+        return {"crash": data.get("exception") or data.get("signal")}
+    if finding.analyzer == "wrong_answer" and data.get("pattern"):
+        return {"error_pattern": data["pattern"]}
+    if finding.analyzer == "performance":
+        return {"speed": data.get("verdict")}
+    if finding.analyzer == "profile":
+        return {"bottleneck": bottleneck(finding)}
+    if finding.analyzer == "timeout" and data.get("complexity_hint"):
+        return {"bottleneck": "complexity"}
+    return {}
+
+def bottleneck(profile_finding: Finding) -> str:
+    """`io`, `allocation`, `hot_loop` or `spread` from the profile's top functions/lines."""
+    fns = profile_finding.data.get("hot_functions", [])
+    io = sum(f["share"] for f in fns if any(k in f["function"] for k in IO_FUNCTIONS))
+    alloc = sum(f["share"] for f in fns if any(k in f["function"] for k in ALLOC_FUNCTIONS))
+    lines = profile_finding.data.get("hot_lines", [])
+    if io >= 0.3:
+        return "io"
+    if alloc >= 0.2:
+        return "allocation"
+    if lines and lines[0]["share"] >= HOT_LINE_SHARE:
+        return "hot_loop"
+    return "spread"
+
+def suggest(findings: list[Finding]) -> list[str]:
+    """At most three concrete next steps derived from the findings, most direct first."""
+    out: list[str] = []
+    for f in findings:
+        d = f.data
+        if f.analyzer == "compile" and d.get("line") is not None and not out:
+            out.append(f"Fix the first error at line {d['line']} ({d['message'][:120]}); later errors often follow from it.")
+        elif f.analyzer == "sanitizer" and d.get("line"):
+            out.append(f"Fix the {d['kind']} at line {d['line']} (`{d.get('source_line', '')[:80]}`): check the index/pointer bounds or divisor against the input sizes.")
+        elif f.analyzer == "wrong_answer" and d.get("hint"):
+            out.append(f"On test {d.get('test')}: {d['hint']}.")
+        elif f.analyzer == "wrong_answer" and d.get("pattern") not in (None, "none"):
+            out.append(f"The error pattern points to a {d['pattern'].replace('_', ' ')} bug; compare the indexing/precision against the reference.")
+        elif f.analyzer == "timeout" and d.get("complexity_hint"):
+            out.append(f"Reduce the complexity of the loop nest at line {d.get('deepest_loop_line')}: {d['complexity_hint']}.")
+        elif f.analyzer == "profile":
+            kind = bottleneck(f)
+            if kind == "io":
+                out.append("I/O dominates: use ios::sync_with_stdio(false) with cin.tie(nullptr), or read the whole input at once; avoid endl.")
+            elif kind == "allocation":
+                out.append("Allocation dominates: reserve containers once outside the loops and reuse buffers.")
+            lines = d.get("hot_lines", [])
+            if lines:
+                top = lines[0]
+                out.append(f"Line {top['line']} takes {top['share']:.0%} of all instructions (`{top['source_line'][:80]}`): reduce the work done there (better algorithm, hoist invariants, cache-friendly access).")
+        elif f.analyzer == "performance" and d.get("verdict") == "no_change":
+            out.append("The change did not move the time: target the hottest code rather than cold paths.")
+    return out[:3]
+
+__all__ = ["RuleCritique", "bottleneck", "suggest", "speed_verdict"]
