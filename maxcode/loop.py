@@ -1,0 +1,382 @@
+"""The search loop: the mechanics every strategy shares, written once.
+
+A strategy (maxcode/search/) only chooses: each step it calls, top to bottom,
+`step.propose(parent, k)` -> `step.rank(candidates)` -> `step.evaluate(candidates)`.
+This module does the rest: budget checks before spending, the LLM cache (inside the
+proposers), code extraction, de-duplication of identical programs, parallel judging on a
+thread pool, reward and `y`, the critique, and appending each node to the run store the
+moment it finishes.
+
+Resume: node ids and sample draws are functions of the steps before, so a re-run redoes the
+last recorded step with the same observations; candidates already recorded are taken from
+the trajectory (no proposer call, no evaluation), the rest are proposed and judged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from benchmarks.task import Task
+from critique.base import Critique, CritiqueContext, Diagnosis
+from reward.rewards import update_y
+from sandbox.evaluation import Evaluation
+
+from maxcode.budget import BudgetMeter, Usage
+from maxcode.errors import UserError
+from maxcode.extract import extract_code
+from maxcode.node import Node, NodeStatus, ProposerInfo, source_hash
+from maxcode.observation import Observation, ObservationBuilder
+from maxcode.proposers.base import Proposer, Reply
+from maxcode.store import RunStore
+from maxcode.tree import SearchTree
+
+log = logging.getLogger(__name__)
+
+Judge = Callable[[Task, str], Evaluation]
+"""`judge(task, candidate_source) -> Evaluation`; must be thread-safe (see maxcode/judging.py)."""
+
+
+class Ranker(Protocol):
+    """Reward-to-go reranking hook: best candidate first."""
+
+    def rank(self, observation: str, candidates: list[str]) -> list[int]:
+        """Indices into `candidates`, most promising first."""
+        ...
+
+
+class Strategy(Protocol):
+    """A search method: one `step` per round, `done` when it has nothing left to do."""
+
+    def step(self, step: Step) -> None: ...
+
+    def done(self, tree: SearchTree) -> bool: ...
+
+
+class CriticLedger:
+    """Collects an LLM critic's requests per worker thread, so each is billed to its node.
+
+    Pass it as `on_reply` to `LLMProposer.text_generator`; the loop drains it after each
+    diagnosis.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __call__(self, reply: Reply) -> None:
+        self._pending().append(reply)
+
+    def drain(self) -> list[Reply]:
+        pending, self._local.replies = self._pending(), []
+        return pending
+
+    def _pending(self) -> list[Reply]:
+        if not hasattr(self._local, "replies"):
+            self._local.replies = []
+        return self._local.replies
+
+
+class StopSearch(Exception):
+    """A budget cap or the strategy ended the search; `reason` says which."""
+
+
+@dataclass
+class LoopConfig:
+    """Settings of the shared loop."""
+
+    workers: int = 2
+    """Candidates judged in parallel (threads; the judges are thread-safe)."""
+    gamma: float = 1.0
+    """Discount of the best-discounted reward: y <- max(y, r) / gamma."""
+    idle_steps: int = 3
+    """Stop after this many consecutive steps that judged no new program."""
+    rank_keep: int | None = None
+    """With a ranker: how many of a step's candidates are judged (the rest are `skipped`)."""
+
+
+@dataclass
+class Candidate:
+    """A reply on its way to becoming a node."""
+
+    parent: Node
+    index: int
+    observation: Observation
+    reply: Reply
+    source: str | None
+    recorded: Node | None = None
+    """Set when a resumed run already holds this (step, index)."""
+
+
+@dataclass
+class Snapshot:
+    """What the progress display shows after each node."""
+
+    step: int
+    best: Node | None
+    counts: dict[str, int]
+    usage: Usage
+    nodes: int
+    stop_reason: str = ""
+
+
+class Step:
+    """One round of the search, handed to the strategy."""
+
+    def __init__(self, search: Search, number: int) -> None:
+        self.search = search
+        self.number = number
+        self.tree = search.tree.before(number)
+        """The tree as the step began: what the strategy chooses from."""
+        self.recorded = {n.index: n for n in search.tree if n.step == number}
+        self.candidates: list[Candidate] = []
+        self.first_id = len(self.tree)
+        # Evaluations of this step already recorded (resume) are available again to it.
+        left = search.meter.evaluations_left()
+        self.evaluations_left = None if left is None else left + sum(
+            n.evaluated for n in self.recorded.values())
+        self.new_programs = 0
+
+    # --- propose ---------------------------------------------------------------------
+    def propose(self, parent: Node, k: int) -> list[Candidate]:
+        s = self.search
+        if self.evaluations_left is not None:
+            pending = sum(c.source is not None for c in self.candidates)
+            k = min(k, self.evaluations_left - pending)
+        if k <= 0:
+            raise StopSearch("budget: no evaluations left for new candidates")
+        draws = dict(s.draw_counts(self.tree))
+        for c in self.candidates:
+            draws[c.observation.prompt_hash] = draws.get(c.observation.prompt_hash, 0) + 1
+        serial = len(self.tree) - 1 + len(self.candidates)
+        obs = s.builder.build(s.task, self.tree, parent, draw_counts=draws, serial=serial, seed=s.seed)
+        indices = range(len(self.candidates), len(self.candidates) + k)
+        if all(i in self.recorded for i in indices):
+            replies = [Reply(text=self.recorded[i].reply, model=self.recorded[i].proposer.model)
+                       for i in indices]
+        else:
+            if s.meter.calls_left() == 0:
+                raise StopSearch("budget: no proposer calls left")
+            replies = s.proposer.propose(obs, k)
+            s.store.write_prompt(obs.prompt_hash, obs.messages)
+        new = []
+        for i, reply in zip(indices, replies):
+            source = extract_code(reply.text, s.task.language)
+            new.append(Candidate(parent, i, obs, reply, source, self.recorded.get(i)))
+        self.candidates.extend(new)
+        return new
+
+    # --- rank ------------------------------------------------------------------------
+    def rank(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Best first, per the ranker; without one, proposal order. Cut to `rank_keep`."""
+        s = self.search
+        if s.ranker is None:
+            return candidates
+        with_code = [c for c in candidates if c.source is not None]
+        order = s.ranker.rank(candidates[0].observation.text, [c.source for c in with_code]) if with_code else []
+        ranked = [with_code[i] for i in order] + [c for c in candidates if c.source is None]
+        keep = s.config.rank_keep
+        if keep is not None:
+            for c in ranked[keep:]:
+                if c.source is not None:
+                    self._record(self._node(c, NodeStatus.SKIPPED, message="ranked below rank_keep"))
+            ranked = ranked[:keep] + [c for c in ranked[keep:] if c.source is None]
+        return ranked
+
+    # --- evaluate and record ---------------------------------------------------------
+    def evaluate(self, candidates: list[Candidate]) -> list[Node]:
+        """Judge the candidates in parallel; every one becomes a recorded node."""
+        s = self.search
+        done: dict[int, Node] = {}
+        to_judge: list[Candidate] = []
+        for c in candidates:
+            if c.recorded is not None:
+                done[c.index] = c.recorded
+            elif c.source is None:
+                done[c.index] = self._record(self._node(c, NodeStatus.NO_CODE,
+                                                        message="the reply held no usable code"))
+            else:
+                to_judge.append(c)
+        first_of: dict[str, Candidate] = {}
+        duplicates: list[tuple[Candidate, str]] = []
+        unique: list[Candidate] = []
+        for c in to_judge:
+            h = source_hash(c.source)
+            if h in s.tree.by_hash or h in first_of:
+                duplicates.append((c, h))
+            elif self.evaluations_left is not None and len(unique) >= self.evaluations_left:
+                done[c.index] = self._record(self._node(c, NodeStatus.SKIPPED,
+                                                        message="evaluation budget spent"))
+            else:
+                first_of[h] = c
+                unique.append(c)
+        if self.evaluations_left is not None:
+            self.evaluations_left -= len(unique)
+        futures = {s.pool.submit(self._judge, c): c for c in unique}
+        failure: BaseException | None = None
+        for future in as_completed(futures):
+            c = futures[future]
+            try:
+                node = future.result()
+            except UserError as exc:  # e.g. the judges reject the task: stop, keep the rest
+                failure = failure or exc
+                continue
+            done[c.index] = self._record(node, new_program=True)
+        if failure is not None:
+            raise failure
+        for c, h in duplicates:
+            original = s.tree.by_hash.get(h)
+            if original is None:
+                continue
+            done[c.index] = self._record(self._node(
+                c, original.status, evaluation=original.evaluation, reward=original.reward,
+                diagnosis=original.diagnosis, duplicate_of=original.id,
+                message=f"same program as node {original.id}"))
+        return [done[c.index] for c in candidates if c.index in done]
+
+    def _judge(self, c: Candidate) -> Node:
+        """Judge, reward and critique one candidate (on a worker thread)."""
+        s = self.search
+        s.meter.add_evaluations(1)
+        status, evaluation, message = NodeStatus.JUDGE_ERROR, None, ""
+        try:
+            evaluation = s.judge(s.task, c.source)
+            status, message = NodeStatus.from_evaluation(evaluation), evaluation.message
+        except UserError:
+            raise
+        except Exception as exc:  # one broken candidate must not end the search
+            log.exception("judge failed on a candidate of step %d", self.number)
+            message = f"judge error: {type(exc).__module__}.{type(exc).__name__}: {exc}"
+        diagnosis = self._diagnose(c, evaluation)
+        critic = s.critic_ledger.drain() if s.critic_ledger else []
+        return self._node(c, status, evaluation=evaluation, evaluated=True, message=message,
+                          reward=s.reward(evaluation) if evaluation is not None else 0.0,
+                          diagnosis=diagnosis, critic_usage={
+                              "calls": sum(r.calls for r in critic),
+                              "prompt_tokens": sum(r.prompt_tokens for r in critic),
+                              "completion_tokens": sum(r.completion_tokens for r in critic),
+                              "cost_usd": sum(s.meter.cost(r.model, r.prompt_tokens, r.completion_tokens)
+                                              for r in critic)})
+
+    def _diagnose(self, c: Candidate, evaluation: Evaluation | None) -> Diagnosis | None:
+        s = self.search
+        if s.critique is None or evaluation is None:
+            return None
+        best = s.tree.best()
+        context = CritiqueContext(
+            best_speedup=best.speedup if best else None,
+            best_speedup_ci=best.evaluation.speedup_ci if best and best.evaluation else None,
+            parent_speedup=c.parent.speedup, step=self.number)
+        try:
+            diagnosis = s.critique.diagnose(s.task, c.source, evaluation, context)
+        except UserError:
+            raise
+        except Exception:
+            log.exception("critique failed; the node keeps the raw feedback only")
+            return None
+        return diagnosis if diagnosis.text else None
+
+    def _node(self, c: Candidate, status: NodeStatus, **fields: Any) -> Node:
+        s, r = self.search, c.reply
+        cost = s.meter.cost(r.model, r.prompt_tokens, r.completion_tokens)
+        reward = fields.get("reward")
+        return Node(
+            id=self.first_id + c.index, parent_id=c.parent.id, step=self.number, index=c.index,
+            status=status, source=c.source,
+            source_hash=source_hash(c.source) if c.source is not None else None, reply=r.text,
+            proposer=ProposerInfo(
+                model=r.model, prompt_hash=c.observation.prompt_hash,
+                draw=c.observation.draw + sum(1 for o in self.candidates[:c.index]
+                                              if o.observation is c.observation),
+                prompt_tokens=r.prompt_tokens, completion_tokens=r.completion_tokens,
+                cost_usd=cost, calls=r.calls, cached=r.cached, latency_s=r.latency_s, meta=r.meta),
+            y=update_y(c.parent.y, reward or 0.0, s.config.gamma), **fields)
+
+    def _record(self, node: Node, new_program: bool = False) -> Node:
+        s = self.search
+        node.elapsed_s = s.meter.usage().wall_s
+        s.meter.add_llm(node.proposer.calls, node.proposer.prompt_tokens,
+                        node.proposer.completion_tokens, node.proposer.cost_usd)
+        critic = node.critic_usage
+        if critic:
+            s.meter.add_llm(int(critic["calls"]), int(critic["prompt_tokens"]),
+                            int(critic["completion_tokens"]), float(critic["cost_usd"]))
+        s.store.append(node)
+        s.tree.add(node)
+        s.store.write_candidate(node, s.ext)
+        self.new_programs += new_program
+        s.notify(self.number)
+        return node
+
+
+class Search:
+    """Runs a strategy on a task until a budget cap, the strategy or idleness stops it."""
+
+    def __init__(self, task: Task, strategy: Strategy, proposer: Proposer, judge: Judge,
+                 store: RunStore, meter: BudgetMeter, builder: ObservationBuilder,
+                 reward: Callable[[Evaluation], float], critique: Critique | None = None,
+                 ranker: Ranker | None = None, config: LoopConfig | None = None, seed: int = 0,
+                 on_progress: Callable[[Snapshot], None] | None = None,
+                 tree: SearchTree | None = None, critic_ledger: CriticLedger | None = None) -> None:
+        self.task, self.strategy, self.proposer, self.judge = task, strategy, proposer, judge
+        self.store, self.meter, self.builder, self.reward = store, meter, builder, reward
+        self.critique, self.ranker = critique, ranker
+        self.config = config or LoopConfig()
+        self.seed, self.on_progress = seed, on_progress
+        self.ext = "py" if task.language == "python" else task.language
+        self.tree = tree or SearchTree()
+        self.pool = ThreadPoolExecutor(max_workers=max(1, self.config.workers))
+        self.step_number = 0
+        self.stop_reason = ""
+        self.critic_ledger = critic_ledger
+
+    def run(self) -> str:
+        """Search; returns why it stopped. Raises UserError (run saved) on a fatal problem."""
+        resuming = len(self.tree) > 1
+        if len(self.tree) == 0:
+            root = Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE,
+                        source=self.task.baseline_source,
+                        source_hash=source_hash(self.task.baseline_source), message="the task's program")
+            self.store.append(root)
+            self.tree.add(root)
+        self.step_number = max(1, self.tree.last_step())
+        idle = 0
+        try:
+            while True:
+                reason = self.meter.exhausted()
+                if reason is None and not resuming and self.strategy.done(self.tree):
+                    reason = "the strategy finished"
+                if reason is None and idle >= self.config.idle_steps:
+                    reason = f"no new program in {idle} steps"
+                if reason:
+                    self.stop_reason = reason
+                    break
+                step = Step(self, self.step_number)
+                try:
+                    self.strategy.step(step)
+                except StopSearch as stop:
+                    self.stop_reason = str(stop)
+                    break
+                idle = 0 if step.new_programs else idle + 1
+                resuming = False
+                self.step_number += 1
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.notify(self.step_number)
+        log.info("search stopped: %s", self.stop_reason)
+        return self.stop_reason
+
+    def draw_counts(self, tree: SearchTree) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for n in tree.candidates():
+            counts[n.proposer.prompt_hash] = counts.get(n.proposer.prompt_hash, 0) + 1
+        return counts
+
+    def notify(self, step: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(Snapshot(step=step, best=self.tree.best(), counts=self.tree.status_counts(),
+                                      usage=self.meter.usage(), nodes=len(self.tree) - 1,
+                                      stop_reason=self.stop_reason))

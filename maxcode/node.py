@@ -1,0 +1,138 @@
+"""The `Node` record: one proposed program, its verdict and its place in the search tree.
+
+One line of `trajectory.jsonl` per node; JSON round-trip through `sandbox.jsonable`.
+The root (id 0, status `baseline`) is the task's own program; every other node is one
+proposer reply, whatever became of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from critique.base import Diagnosis
+from sandbox.evaluation import Evaluation, Status
+from sandbox.jsonable import from_dict, to_dict
+
+
+class NodeStatus(str, Enum):
+    """The judge's verdicts plus what can happen to a reply before or instead of judging."""
+
+    OK = "ok"
+    COMPILE_ERROR = "compile_error"
+    RUNTIME_ERROR = "runtime_error"
+    WRONG_ANSWER = "wrong_answer"
+    TIMEOUT = "timeout"
+    MEMORY_EXCEEDED = "memory_exceeded"
+    REJECTED = "rejected"
+    BASELINE = "baseline"
+    """The root: the task's own program, never judged against itself."""
+    NO_CODE = "no_code"
+    """The reply held no usable code; the raw reply is kept in `reply`."""
+    SKIPPED = "skipped"
+    """Proposed but not judged: ranked below the cut, or the evaluation budget ran out."""
+    JUDGE_ERROR = "judge_error"
+    """The judge itself failed on this candidate (a MaxCode bug, logged); reward 0."""
+
+    @classmethod
+    def from_evaluation(cls, evaluation: Evaluation) -> NodeStatus:
+        return cls(Status(evaluation.status).value)
+
+
+@dataclass
+class ProposerInfo:
+    """Who wrote a node and what it cost."""
+
+    model: str = ""
+    """Model name as the proposer reports it (`library`, `gpt-4o`, a local path...)."""
+    prompt_hash: str = ""
+    """sha256 of the prompt messages (first 16 hex digits)."""
+    draw: int = 0
+    """Index of this sample among all samples drawn for the same prompt in this run."""
+    prompt_tokens: int = 0
+    """Prompt tokens billed to this node (a call's prompt is billed to its first sample)."""
+    completion_tokens: int = 0
+    """Completion tokens of this sample."""
+    cost_usd: float = 0.0
+    """Dollars billed to this node from the price table."""
+    calls: int = 0
+    """Proposer calls billed to this node (1 on the first sample of a call, else 0)."""
+    cached: bool = False
+    """True when the reply came from the LLM call cache (then it cost nothing)."""
+    latency_s: float = 0.0
+    """Seconds the proposer call took (shared by the samples of one call)."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Proposer-specific extras (library variant name, finish reason...)."""
+
+
+@dataclass
+class Node:
+    """One program in the search tree."""
+
+    id: int
+    """0 for the root; then consecutive in (step, index) order, stable across resumes."""
+    parent_id: int | None
+    """The node whose program the proposer was asked to improve; None for the root."""
+    step: int
+    """Search step (round) that proposed it; 0 for the root."""
+    index: int
+    """Position among the replies of its step."""
+    status: NodeStatus
+    """Final state of the node."""
+    source: str | None = None
+    """The candidate program; None when the reply held no code."""
+    source_hash: str | None = None
+    """`source_hash(source)`; nodes with equal hashes are judged once."""
+    reply: str = ""
+    """Raw proposer reply, kept for audit and for `proposer=replay`."""
+    proposer: ProposerInfo = field(default_factory=ProposerInfo)
+    """Who wrote it and what it cost."""
+    evaluation: Evaluation | None = None
+    """The judge's verdict (copied from the original for a duplicate)."""
+    reward: float | None = None
+    """speedup if correct else 0; None when not judged (baseline, no_code, skipped)."""
+    diagnosis: Diagnosis | None = None
+    """The critique's reading of the verdict, if a critique ran."""
+    y: float = 0.0
+    """Best-discounted reward on the path root..node: `update_y(parent.y, reward or 0)`."""
+    critic_usage: dict[str, float] = field(default_factory=dict)
+    """LLM critic spending billed to this node: calls, prompt_tokens, completion_tokens, cost_usd."""
+    duplicate_of: int | None = None
+    """Id of an earlier node with the same source, whose verdict this one reuses."""
+    evaluated: bool = False
+    """True when this node cost one judge evaluation (false for duplicates and skips)."""
+    elapsed_s: float = 0.0
+    """Run wall time when the node was recorded, seconds, summed over resumed sessions."""
+    message: str = ""
+    """One line on what happened (judge message, why skipped, why no code)."""
+
+    @property
+    def correct(self) -> bool:
+        return self.evaluation is not None and self.evaluation.correct
+
+    @property
+    def speedup(self) -> float | None:
+        return self.evaluation.speedup if self.evaluation is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Node:
+        return from_dict(cls, data)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> Node:
+        return cls.from_dict(json.loads(text))
+
+
+def source_hash(source: str) -> str:
+    """Hash ignoring trailing spaces and blank lines (never indentation: Python needs it)."""
+    lines = [line.rstrip() for line in source.splitlines() if line.strip()]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
