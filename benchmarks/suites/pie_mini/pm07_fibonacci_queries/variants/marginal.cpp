@@ -1,0 +1,28 @@
+// Still iterates per query; unsynced stdio and no flush per answer.
+#include <iostream>
+using namespace std;
+
+const long long MOD = 1000000007;
+
+long long fib(int n) {
+    long long a = 0, b = 1;
+    for (int i = 0; i < n; i++) {
+        long long c = (a + b) % MOD;
+        a = b;
+        b = c;
+    }
+    return a;
+}
+
+int main() {
+    ios::sync_with_stdio(false);
+    cin.tie(nullptr);
+    int q;
+    cin >> q;
+    for (int k = 0; k < q; k++) {
+        int n;
+        cin >> n;
+        cout << fib(n) << '\n';
+    }
+    return 0;
+}
