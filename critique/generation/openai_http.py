@@ -38,8 +38,6 @@ class OpenAIChatGenerator:
         self.model = model or os.environ.get("OPENAI_MODEL") or ""
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "").rstrip("/")
         self.api_key = api_key or os.environ.get("OPENAI_API_KEY") or ""
-        if not self.model or not self.base_url:
-            raise GenerationFailed("the LLM critic has no model or endpoint configured", HOW_TO_CONFIGURE)
         self.temperature = temperature
         self.timeout_s = timeout_s
         self.max_retries = max_retries
@@ -47,6 +45,10 @@ class OpenAIChatGenerator:
         self.model_id = f"openai-chat:{self.base_url}:{self.model}:t={temperature}"
 
     def __call__(self, prompt: str, *, max_tokens: int = 1024) -> str:
+        # Checked here, not at construction, so a config without an endpoint still builds
+        # (the loop may inject the proposer's generator instead) and the critic falls back.
+        if not self.model or not self.base_url:
+            raise GenerationFailed("the LLM critic has no model or endpoint configured", HOW_TO_CONFIGURE)
         body = {
             "model": self.model,
             "messages": [{"role": "user", "content": prompt}],
