@@ -1,0 +1,22 @@
+// Same column-by-column table as the original; only unsynced stdio and no final flush.
+#include <iostream>
+#include <string>
+#include <vector>
+using namespace std;
+
+int main() {
+    ios::sync_with_stdio(false);
+    string s, t;
+    cin >> s >> t;
+    int n = s.size(), m = t.size();
+    vector<vector<int>> dp(n + 1, vector<int>(m + 1, 0));
+    for (int j = 1; j <= m; j++)
+        for (int i = 1; i <= n; i++) {
+            if (s[i - 1] == t[j - 1])
+                dp[i][j] = dp[i - 1][j - 1] + 1;
+            else
+                dp[i][j] = max(dp[i - 1][j], dp[i][j - 1]);
+        }
+    cout << dp[n][m] << '\n';
+    return 0;
+}
