@@ -24,11 +24,8 @@ from sandbox.evaluation import Evaluation, Status
 
 log = logging.getLogger(__name__)
 
-# libc/libstdc++ functions whose dominance means the program is I/O bound.
-IO_FUNCTIONS = ("istream", "ostream", "scanf", "printf", "getc", "putc", "_IO_", "num_get", "num_put", "locale", "sync", "write", "read", "fflush", "endl")
-ALLOC_FUNCTIONS = ("malloc", "free", "operator new", "operator delete", "_int_malloc", "_int_free")
-# A line above this share of all instructions is "the" hot spot.
-HOT_LINE_SHARE = 0.3
+# Below this share of all instructions, no single cause is called the bottleneck.
+BOTTLENECK_SHARE = 0.25
 
 class RuleCritique:
     """Rule-based diagnosis; optional sandbox re-runs for crashes (sanitizers) and profiles."""
@@ -120,18 +117,17 @@ def _tags_of(finding: Finding) -> dict[str, object]:
     return {}
 
 def bottleneck(profile_finding: Finding) -> str:
-    """`io`, `allocation`, `hot_loop` or `spread` from the profile's top functions/lines."""
-    fns = profile_finding.data.get("hot_functions", [])
-    io = sum(f["share"] for f in fns if any(k in f["function"] for k in IO_FUNCTIONS))
-    alloc = sum(f["share"] for f in fns if any(k in f["function"] for k in ALLOC_FUNCTIONS))
-    lines = profile_finding.data.get("hot_lines", [])
-    if io >= 0.3:
-        return "io"
-    if alloc >= 0.2:
-        return "allocation"
-    if lines and lines[0]["share"] >= HOT_LINE_SHARE:
-        return "hot_loop"
-    return "spread"
+    """`io`, `allocation`, `hot_loop` (one candidate line) or `spread`: the largest share wins."""
+    data = profile_finding.data
+    lines = data.get("hot_lines", [])
+    shares = {
+        "io": data.get("io_share", 0.0),
+        "allocation": data.get("alloc_share", 0.0),
+        "hot_loop": lines[0]["share"] if lines else 0.0,
+    }
+    kind, share = max(shares.items(), key=lambda kv: kv[1])
+    return kind if share >= BOTTLENECK_SHARE else "spread"
+
 
 def suggest(findings: list[Finding]) -> list[str]:
     """At most three concrete next steps derived from the findings, most direct first."""

@@ -29,6 +29,11 @@ CALLGRIND_ARGV = [
     f"--callgrind-out-file={PROFILE_NAME}", "./prog",
 ]  # fmt: skip
 TOP = 5
+# Lines under this share of all instructions are noise, not hot spots.
+MIN_LINE_SHARE = 0.01
+# libc/libstdc++ functions that do stream I/O, and those that allocate.
+IO_FUNCTIONS = ("istream", "ostream", "streambuf", "scanf", "printf", "getc", "putc", "_IO_", "num_get", "num_put", "fflush", "write", "read", "endl", "vfprintf", "strto")
+ALLOC_FUNCTIONS = ("malloc", "free", "operator new", "operator delete", "_int_malloc", "_int_free")
 
 _NAMED = re.compile(r"^(?P<key>fl|fi|fe|fn|cfi|cfl|cfn|ob|cob)=\((?P<id>\d+)\)(?:\s(?P<name>.*))?$")
 
@@ -160,7 +165,9 @@ def analyze_profile(profile: CallgrindProfile, candidate_source: str, test_name:
     total = max(profile.total, 1)
     source_lines = candidate_source.splitlines()
     hot_fns = [(fn, ir) for fn, ir in profile.functions.most_common(TOP) if ir]
-    hot_lines = [(ln, ir) for ln, ir in profile.lines.most_common(TOP) if ir]
+    hot_lines = [(ln, ir) for ln, ir in profile.lines.most_common(TOP) if ir / total >= MIN_LINE_SHARE]
+    io_share = sum(ir for fn, ir in profile.functions.items() if any(k in fn for k in IO_FUNCTIONS)) / total
+    alloc_share = sum(ir for fn, ir in profile.functions.items() if any(k in fn for k in ALLOC_FUNCTIONS)) / total
     on = f" on test {test_name}" if test_name else ""
     fn_text = ", ".join(f"{_short(fn)} {ir / total:.0%}" for fn, ir in hot_fns[:3])
     line_text = "; ".join(
@@ -171,12 +178,15 @@ def analyze_profile(profile: CallgrindProfile, candidate_source: str, test_name:
     summary = f"Callgrind{on}{partial}: {profile.total:,} instructions. Hottest functions (self): {fn_text}."
     if line_text:
         summary += f" Hottest candidate lines: {line_text}."
+    summary += f" Library I/O: {io_share:.0%} of instructions; allocation: {alloc_share:.0%}."
     return [
         Finding(
             analyzer="profile",
             summary=summary,
             data={
                 "total_instructions": profile.total,
+                "io_share": io_share,
+                "alloc_share": alloc_share,
                 "hot_functions": [{"function": fn, "instructions": ir, "share": ir / total} for fn, ir in hot_fns],
                 "hot_lines": [
                     {

@@ -1,0 +1,63 @@
+"""Timeouts (complexity hint) and callgrind profiles, on the suite's real slow programs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from critique.analyzers.callgrind import analyze_profile, largest_test_input, profile_with_callgrind
+from critique.analyzers.timeout import analyze_timeout, loop_nesting
+from critique.rules import bottleneck
+from sandbox.evaluation import Status
+from tests.critique.conftest import PIE_MINI, pie_task
+from tests.critique.realruns import line_of, run_test
+
+
+def test_timeout_reports_size_and_quadratic_hint(backend):
+    task = pie_task("pm03_inversions")
+    biggest = max(task.tests, key=lambda c: Path(c.input_path).stat().st_size)
+    n = int(Path(biggest.input_path).read_text().split()[0])
+    evaluation = run_test(backend, task, task.baseline_source, biggest.name, wall_time_s=0.05)
+    assert evaluation.status is Status.TIMEOUT
+    finding = analyze_timeout(task, task.baseline_source, evaluation)[0]
+    assert finding.data["input_n"] == n and finding.data["loop_depth"] == 2
+    assert finding.data["deepest_loop_line"] == line_of(task.baseline_source, "for (int j = i + 1")
+    if n >= 10_000:
+        assert "too slow" in finding.data["complexity_hint"]
+
+
+def test_loop_nesting_ignores_comments_and_strings():
+    source = 'int main(){\n  // for (;;) for (;;)\n  const char* s = "while(1)";\n  for (int i=0;i<3;i++)\n    for (int j=0;j<3;j++) { while (x) x--; }\n}\n'
+    nest = loop_nesting(source)
+    assert nest.depth == 3 and nest.line == 5
+
+
+def test_callgrind_hot_line_is_the_inner_loop(backend):
+    task = pie_task("pm01_range_sum")
+    source = task.baseline_source
+    # Test 4: big enough for the quadratic loop to dominate the I/O, small enough for valgrind.
+    mid = next(c for c in task.tests if c.name == "4")
+    profile = profile_with_callgrind(backend, source, mid.input_path, timeout_s=60)
+    assert profile is not None and profile.total > 0
+    assert sum(profile.functions.values()) == profile.total
+    top_line, _ = profile.lines.most_common(1)[0]
+    assert top_line == line_of(source, "s += a[i]")
+    finding = analyze_profile(profile, source, mid.name)[0]
+    assert finding.data["hot_lines"][0]["source_line"].startswith("for (int i = l - 1")
+    assert bottleneck(finding) == "hot_loop"
+
+
+def test_callgrind_sees_io_bound_program(backend):
+    task = pie_task("pm01_range_sum")
+    source = (PIE_MINI / "pm01_range_sum" / "reference.cpp").read_text()  # prefix sums: I/O is what is left
+    profile = profile_with_callgrind(backend, source, largest_test_input(task), timeout_s=60)
+    finding = analyze_profile(profile, source)[0]
+    assert bottleneck(finding) == "io"
+    assert any("scanf" in f["function"] or "printf" in f["function"] or "_IO_" in f["function"] for f in finding.data["hot_functions"])
+
+
+def test_callgrind_budget_gives_partial_profile(backend):
+    task = pie_task("pm03_inversions")
+    profile = profile_with_callgrind(backend, task.baseline_source, largest_test_input(task), timeout_s=2)
+    assert profile is not None and profile.partial
+    top_line, _ = profile.lines.most_common(1)[0]
+    assert top_line in (line_of(task.baseline_source, "for (int j = i + 1"), line_of(task.baseline_source, "if (a[i] > a[j])"))
