@@ -1,0 +1,56 @@
+"""`maxcode optimize PATH [overrides...]`: search for a faster verified program.
+
+PATH is a kernel task (`.py`, KernelBench format) or a cpp task (`.cpp`, with `tests=DIR`).
+Everything else is a Hydra override: `strategy=best_of_n|refine|beam|tree` or
+`experiment=NAME`, `proposer=openai|hf|vllm|library|replay` with `proposer.*` options,
+`budget.*`, `run_dir=DIR` (an existing one is resumed), `seed=N`. This module only
+composes the config, builds the parts, runs, and reports; the run directory is printed
+whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from maxcode.config import load_config
+from maxcode.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="task file: a KernelBench-style .py or a PIE-style .cpp")
+    parser.add_argument("--quiet", action="store_true", help="no live display; print only the run dir")
+
+
+def run(args: argparse.Namespace, overrides: list[str]) -> int:
+    from maxcode import components, judging_adapter, runner
+    from maxcode.cli.progress import LiveProgress, summary_table
+
+    cfg = load_config(overrides)
+    task = judging_adapter.load_task(Path(args.path), cfg.get("tests"))
+    judge, backend = judging_adapter.make_judge(cfg, task)
+    parts = components.build(cfg, sandbox_backend=backend)
+    run_dir = Path(cfg.run_dir) if cfg.get("run_dir") else runner.default_run_dir(
+        cfg.paths.runs_dir, task, parts.name, int(cfg.seed))
+    console = Console(stderr=True, quiet=args.quiet)
+    caps = {k: getattr(parts.budget, k) for k in
+            ("max_llm_calls", "max_tokens", "max_dollars", "max_evaluations", "max_wall_s")}
+    result = None
+    try:
+        with LiveProgress(console, caps) as live:
+            result = runner.optimize(task, judge, parts, run_dir, components.resolved_yaml(cfg),
+                                     seed=int(cfg.seed), on_progress=None if args.quiet else live)
+    finally:
+        # The one failure wrapper: whatever happened, say where the run is.
+        if result is not None:
+            console.print(summary_table(result.summary))
+        elif (run_dir / "summary.json").exists():
+            console.print(f"[yellow]search stopped early; results so far are saved[/yellow]")
+        print(f"run dir: {run_dir}", file=sys.stdout if result is not None else sys.stderr)
+    return 0

@@ -1,0 +1,80 @@
+"""Live progress of a search (rich) and the final summary table."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from maxcode.loop import Snapshot
+
+
+def _best_text(snap_best: Any) -> str:
+    if snap_best is None:
+        return "1.00x (baseline; nothing significant yet)"
+    ci = snap_best.evaluation.speedup_ci if snap_best.evaluation else None
+    ci_text = f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""
+    return f"{snap_best.speedup:.2f}x{ci_text} (node {snap_best.id})"
+
+
+def render(snap: Snapshot, caps: dict[str, Any]) -> Table:
+    table = Table(title=f"maxcode optimize - step {snap.step}", show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("best speedup", _best_text(snap.best))
+    table.add_row("nodes", f"{snap.nodes}: " + ", ".join(f"{k} {v}" for k, v in sorted(snap.counts.items())))
+    u = snap.usage
+
+    def cap(name: str) -> str:
+        value = caps.get(name)
+        return "" if value is None else f"/{value:g}"
+
+    table.add_row("budget", f"evaluations {u.evaluations}{cap('max_evaluations')}, "
+                            f"llm calls {u.llm_calls}{cap('max_llm_calls')}, tokens {u.tokens}{cap('max_tokens')}, "
+                            f"${u.cost_usd:.4f}{cap('max_dollars')}, wall {u.wall_s:.0f}s{cap('max_wall_s')}")
+    return table
+
+
+class LiveProgress:
+    """A rich Live panel refreshed from the loop's snapshots (at most 4 times a second)."""
+
+    def __init__(self, console: Console, caps: dict[str, Any]) -> None:
+        self.console, self.caps = console, caps
+        self.live = Live(console=console, refresh_per_second=4, transient=False)
+        self._last = 0.0
+
+    def __enter__(self) -> LiveProgress:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.live.__exit__(*exc)
+
+    def __call__(self, snap: Snapshot) -> None:
+        now = time.monotonic()
+        if now - self._last >= 0.25 or snap.stop_reason:
+            self._last = now
+            self.live.update(render(snap, self.caps))
+
+
+def summary_table(summary: dict[str, Any]) -> Table:
+    table = Table(title=f"{summary['task_id']} - {summary['strategy']}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    ci = summary.get("best_speedup_ci")
+    best = f"{summary['best_speedup']:.3f}x" + (f"  (95% CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
+    if summary["best_is_baseline"]:
+        best += "  no significant speedup: best file is the baseline"
+    table.add_row("best speedup", best)
+    table.add_row("best program", summary["best_source"])
+    table.add_row("nodes", f"{summary['nodes']} in {summary['steps']} steps: "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items())))
+    used = summary["budget_used"]
+    table.add_row("budget used", f"evaluations {used['evaluations']}, llm calls {used['llm_calls']}, "
+                  f"tokens {used['tokens']}, ${used['cost_usd']:.4f}, wall {used['wall_s']:.1f}s")
+    table.add_row("stopped", summary["stop_reason"] or "-")
+    table.add_row("run dir", summary["run_dir"])
+    return table

@@ -1,0 +1,88 @@
+"""One search from start to saved results: open or resume the run directory, restore the
+budget already spent, run the loop, and - whatever happens - write summary, best program,
+report and plot.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from benchmarks.task import Task
+
+from maxcode.budget import BudgetMeter, Usage
+from maxcode.components import Components
+from maxcode.errors import UserError
+from maxcode.loop import Judge, Search, Snapshot
+from maxcode.node import Node
+from maxcode.report import summarize, write_artifacts
+from maxcode.store import RunStore
+from maxcode.tree import SearchTree
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """What `optimize` hands back."""
+
+    run_dir: Path
+    summary: dict[str, Any]
+    tree: SearchTree
+
+
+def default_run_dir(runs_dir: str | Path, task: Task, name: str, seed: int) -> Path:
+    """`{task}__{strategy}__{seed}__{timestamp}` under `runs_dir`."""
+    task_part = re.sub(r"[^\w.-]+", "-", task.id).strip("-") or "task"
+    return Path(runs_dir) / f"{task_part}__{name}__{seed}__{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def usage_from_nodes(nodes: list[Node]) -> Usage:
+    """Spending recorded in a trajectory: what a resumed run has already used."""
+    usage = Usage()
+    for n in nodes:
+        usage.llm_calls += n.proposer.calls + int(n.critic_usage.get("calls", 0))
+        usage.prompt_tokens += n.proposer.prompt_tokens + int(n.critic_usage.get("prompt_tokens", 0))
+        usage.completion_tokens += n.proposer.completion_tokens + int(n.critic_usage.get("completion_tokens", 0))
+        usage.cost_usd += n.proposer.cost_usd + float(n.critic_usage.get("cost_usd", 0.0))
+        usage.evaluations += int(n.evaluated)
+        usage.wall_s = max(usage.wall_s, n.elapsed_s)
+    return usage
+
+
+def optimize(task: Task, judge: Judge, parts: Components, run_dir: Path, config_yaml: str,
+             seed: int = 0, on_progress: Callable[[Snapshot], None] | None = None) -> RunResult:
+    """Search on `task`; the run directory is complete even when this raises."""
+    store = RunStore(run_dir)
+    store.open(config_yaml)
+    nodes = store.load()
+    if nodes and nodes[0].source != task.baseline_source:
+        raise UserError(f"{run_dir} holds a run on a different task (its baseline differs)",
+                        "pick a new run_dir, or resume with the same task")
+    tree = SearchTree(nodes)
+    meter = BudgetMeter(parts.budget, usage_from_nodes(nodes))
+    if nodes:
+        log.info("resuming %s: %d nodes, %s", run_dir, len(nodes) - 1, meter.usage())
+    search = Search(task, parts.strategy, parts.proposer, judge, store, meter, parts.builder,
+                    parts.reward, critique=parts.critique, ranker=parts.ranker, config=parts.loop,
+                    seed=seed, on_progress=on_progress, tree=tree, critic_ledger=parts.critic_ledger)
+    error = ""
+    try:
+        search.stop_reason = search.run()
+    except UserError as exc:
+        error = exc.cause
+        search.stop_reason = f"error: {exc.cause}"
+        raise
+    except BaseException as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        search.stop_reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"error: {error}"
+        raise
+    finally:
+        summary = summarize(search.tree, store, task.id, parts.name, meter.usage(), parts.budget,
+                            search.stop_reason, search.ext, error)
+        write_artifacts(search.tree, store, summary, search.ext)
+    return RunResult(run_dir=run_dir, summary=summary, tree=search.tree)
