@@ -23,6 +23,8 @@ _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
 _STRING = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
 _LOOP = re.compile(r"\b(for|while)\s*\(")
 _INT = re.compile(r"-?\d+")
+# The C++ judge's message: "exceeded the 10s time limit on test 3".
+_LIMIT_IN_MESSAGE = re.compile(r"exceeded the ([\d.]+)\s*s time limit")
 
 
 @dataclass
@@ -119,6 +121,8 @@ def analyze_timeout(task: Task, candidate_source: str, evaluation: Evaluation) -
     """One finding: test, progress, input size and the complexity hint."""
     test = evaluation.failing_test
     limit_s = evaluation.details.get("time_limit_s") if evaluation.details else None
+    if limit_s is None and (found := _LIMIT_IN_MESSAGE.search(evaluation.message)):
+        limit_s = float(found.group(1))
     data: dict[str, object] = {"test": test, "time_limit_s": limit_s}
     summary = f"Timed out on test {test}" if test else "Timed out"
     summary += f" (limit {limit_s:g} s)." if isinstance(limit_s, (int, float)) else "."

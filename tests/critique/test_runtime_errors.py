@@ -8,7 +8,7 @@ import sys
 from critique.analyzers.runtime_errors import analyze_crash, crash_facts
 from critique.analyzers.sanitizer import analyze_sanitizer_report, find_test_input, rerun_with_sanitizers
 from sandbox.evaluation import Evaluation, Status
-from tests.critique.realruns import line_of, run_test
+from realruns import line_of, run_test
 
 
 def _out_of_bounds(task_source: str) -> str:

@@ -8,8 +8,7 @@ from critique.analyzers.callgrind import analyze_profile, largest_test_input, pr
 from critique.analyzers.timeout import analyze_timeout, loop_nesting
 from critique.rules import bottleneck
 from sandbox.evaluation import Status
-from tests.critique.conftest import PIE_MINI, pie_task
-from tests.critique.realruns import line_of, run_test
+from realruns import PIE_MINI, line_of, pie_task, run_test
 
 
 def test_timeout_reports_size_and_quadratic_hint(backend):
