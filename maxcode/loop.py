@@ -23,9 +23,6 @@ from typing import Any, Protocol
 
 from benchmarks.task import Task
 from critique.base import Critique, CritiqueContext, Diagnosis
-from reward.rewards import update_y
-from sandbox.evaluation import Evaluation
-
 from maxcode.budget import BudgetMeter, Usage
 from maxcode.errors import UserError
 from maxcode.extract import extract_code
@@ -34,6 +31,8 @@ from maxcode.observation import Observation, ObservationBuilder
 from maxcode.proposers.base import Proposer, Reply
 from maxcode.store import RunStore
 from maxcode.tree import SearchTree
+from reward.rewards import update_y
+from sandbox.evaluation import Evaluation
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +146,7 @@ class Step:
             pending = sum(c.source is not None for c in self.candidates)
             k = min(k, self.evaluations_left - pending)
         if k <= 0:
-            raise StopSearch("budget: no evaluations left for new candidates")
+            return self._nothing_more("budget: no evaluations left for new candidates")
         draws = dict(s.draw_counts(self.tree))
         for c in self.candidates:
             draws[c.observation.prompt_hash] = draws.get(c.observation.prompt_hash, 0) + 1
@@ -159,15 +158,22 @@ class Step:
                        for i in indices]
         else:
             if s.meter.calls_left() == 0:
-                raise StopSearch("budget: no proposer calls left")
+                return self._nothing_more("budget: no proposer calls left")
             replies = s.proposer.propose(obs, k)
             s.store.write_prompt(obs.prompt_hash, obs.messages)
         new = []
-        for i, reply in zip(indices, replies):
+        for i, reply in zip(indices, replies, strict=False):
             source = extract_code(reply.text, s.task.language)
             new.append(Candidate(parent, i, obs, reply, source, self.recorded.get(i)))
         self.candidates.extend(new)
         return new
+
+    def _nothing_more(self, reason: str) -> list[Candidate]:
+        """A cap forbids more proposals: end the search, unless this step already holds
+        candidates, which are judged first (the loop stops before the next step)."""
+        if not self.candidates:
+            raise StopSearch(reason)
+        return []
 
     # --- rank ------------------------------------------------------------------------
     def rank(self, candidates: list[Candidate]) -> list[Candidate]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from loop_fakes import TASK, FakeJudge
 
 from maxcode.budget import Budget, BudgetMeter
 from maxcode.loop import LoopConfig, Search
@@ -10,8 +11,6 @@ from maxcode.observation import ObservationBuilder, ObservationConfig
 from maxcode.store import RunStore
 from maxcode.tree import SearchTree
 from reward.rewards import SpeedupReward
-
-from loop_fakes import TASK, FakeJudge
 
 
 @pytest.fixture(autouse=True)

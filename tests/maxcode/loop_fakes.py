@@ -9,10 +9,9 @@ import re
 import threading
 
 from benchmarks.task import Task
-from sandbox.evaluation import Evaluation, Status
-
 from maxcode.observation import Observation
 from maxcode.proposers.base import Reply
+from sandbox.evaluation import Evaluation, Status
 
 TASK = Task(id="fake/sum", family="cpp", language="cpp",
             baseline_source="int main() { /* slow */ return 0; }\n")

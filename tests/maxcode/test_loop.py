@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from loop_fakes import FakeJudge, ScriptedProposer, program, reply_for
 
 from maxcode.budget import Budget, Price
 from maxcode.node import NodeStatus
 from maxcode.search.best_of_n import BestOfN
 from maxcode.search.refine import Refine
 from maxcode.store import RunStore
-from loop_fakes import FakeJudge, ScriptedProposer, program, reply_for
 
 REPLIES = [reply_for("SPEED=1.5"), reply_for("WRONG"), reply_for("SPEED=3.0"), "no code, sorry"]
 

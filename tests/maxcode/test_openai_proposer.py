@@ -5,14 +5,14 @@ from __future__ import annotations
 import socket
 
 import pytest
+from chat_fixture_server import FIXTURE_NOTE, ChatFixtureServer
+from loop_fakes import TASK, program
 
 from maxcode.errors import ProposerUnavailable
+from maxcode.node import Node, NodeStatus
 from maxcode.observation import ObservationBuilder
 from maxcode.proposers.openai_compat import OpenAIProposer
 from maxcode.tree import SearchTree
-from maxcode.node import Node, NodeStatus
-from chat_fixture_server import FIXTURE_NOTE, ChatFixtureServer
-from loop_fakes import TASK, program
 
 
 def observation(draw=0):

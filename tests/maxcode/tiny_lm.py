@@ -1,0 +1,35 @@
+"""A tiny randomly initialized causal LM built locally (no hub access): a byte-level BPE
+tokenizer trained on a few strings, a chat template, and a 2-layer GPT-2 with 32-wide
+embeddings. Its output is noise - which is the point: the loop must survive it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CHAT_TEMPLATE = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}"
+                 "{% if add_generation_prompt %}<|assistant|>{% endif %}")
+
+
+def build_tiny_lm(directory: Path) -> Path:
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=["<unk>", "<pad>", "<eos>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    corpus = ["int main() { return 0; }", "```cpp\n#include <cstdio>\n```", "Optimize this program.",
+              "class ModelNew(nn.Module):", "for (int i = 0; i < n; ++i) sum += a[i];"] * 20
+    tok.train_from_iterator(corpus, trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>",
+                                   eos_token="<eos>")
+    fast.chat_template = CHAT_TEMPLATE
+    fast.save_pretrained(directory)
+    torch.manual_seed(0)
+    config = GPT2Config(vocab_size=len(fast), n_positions=4096, n_embd=32, n_layer=2, n_head=2,
+                        bos_token_id=fast.eos_token_id, eos_token_id=fast.eos_token_id,
+                        pad_token_id=fast.pad_token_id)
+    GPT2LMHeadModel(config).save_pretrained(directory)
+    return directory
