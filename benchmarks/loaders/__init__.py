@@ -1,0 +1,1 @@
+"""One loader per task format; each resolves its format completely at load time."""

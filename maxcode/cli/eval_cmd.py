@@ -1,0 +1,140 @@
+"""`maxcode eval --task PATH [--tests DIR] --candidate FILE [--json] [overrides]`.
+
+Judges one candidate against its task and prints the verdict: a readable summary, or with
+`--json` exactly one JSON object on stdout (the whole `Evaluation` plus the task id). The
+exit code is 0 whenever the candidate was judged, whatever the verdict; a bad path, an
+empty tests directory or a candidate that is not a program of the task's language is a
+user error (exit 2, one line on stderr, no traceback).
+
+Overrides go to Hydra, e.g. `sandbox=local timing=instructions judge.cpp.run_limits.wall_time_s=2`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import functools
+import inspect
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from benchmarks.loaders.single_file import CPP_SUFFIXES, load_task
+from benchmarks.task import Task
+from maxcode.config import load_config
+from maxcode.errors import TaskError
+from sandbox.evaluation import Evaluation
+from sandbox.judges.cpp.source import check_source
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--task", required=True, metavar="PATH", help="baseline: a .cpp program or a KernelBench .py")
+    parser.add_argument("--tests", metavar="DIR", help="input.N.txt/output.N.txt directory of a .cpp task "
+                        "(default: tests/ next to it)")
+    parser.add_argument("--candidate", required=True, metavar="FILE", help="the rewrite to judge")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    parser.add_argument("--critique", action="store_true",
+                        help="also diagnose the verdict with the configured critique (critique=rules|llm)")
+
+
+def read_candidate(path: Path, task: Task) -> str:
+    """The candidate's source, or a TaskError when it cannot be a program for `task`."""
+    if not path.exists():
+        raise TaskError(f"candidate file {path} does not exist", "check the path")
+    if not path.is_file():
+        raise TaskError(f"candidate {path} is not a file", "pass the candidate's source file")
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise TaskError(f"candidate {path} is not UTF-8 text", "pass a source file, not a binary") from exc
+    if task.family == "cpp":
+        if path.suffix.lower() not in CPP_SUFFIXES:
+            raise TaskError(f"candidate {path} is not C++ (a {path.suffix or 'suffix-less'} file)",
+                            "pass a .cpp file for a C++ task")
+        reason = check_source(source)
+        if reason is not None:
+            raise TaskError(f"candidate {path} is not usable: {reason}", "pass a C++17 program with a main()")
+    else:
+        try:
+            ast.parse(source, filename=str(path))
+        except SyntaxError as exc:
+            raise TaskError(f"candidate {path}:{exc.lineno} is not valid Python: {exc.msg}",
+                            "pass a KernelBench ModelNew .py file") from exc
+    return source
+
+
+def _critique(cfg: DictConfig, backend: Any, task: Task, source: str, evaluation: Evaluation) -> dict[str, Any]:
+    """Hook for `--critique`: the configured critique's diagnosis of this verdict."""
+    from hydra.utils import instantiate
+
+    made = instantiate(cfg.critique)
+    if isinstance(made, functools.partial):
+        params = inspect.signature(made.func).parameters
+        made = made(**({"backend": backend} if "backend" in params else {}))
+    return made.diagnose(task, source, evaluation).to_dict()
+
+
+def _fmt_time(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds * 1e3:.2f} ms" if seconds < 1 else f"{seconds:.3f} s"
+
+
+def print_summary(task: Task, ev: Evaluation, diagnosis: dict[str, Any] | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    colour = "green" if ev.correct else "red"
+    console.print(f"[bold]{task.id}[/bold]: [{colour}]{ev.status.value}[/{colour}] - {ev.message}", markup=True,
+                  highlight=False)
+    table = Table(show_header=False, box=None, pad_edge=False)
+    if ev.speedup is not None and ev.speedup_ci is not None:
+        lo, hi = ev.speedup_ci
+        verdict = "significant" if ev.significant else "not significant"
+        table.add_row("speedup", f"{ev.speedup:.3f}x  (95% CI {lo:.3f} - {hi:.3f}, {verdict})")
+    if ev.timing_mode == "wall":
+        table.add_row("baseline", f"{_fmt_time(ev.baseline_time_s)} (median of {len(ev.baseline_times_s)} rounds)")
+        table.add_row("candidate", _fmt_time(ev.candidate_time_s))
+    elif ev.timing_mode == "instructions":
+        table.add_row("baseline", f"{ev.baseline_instructions:,} instructions")
+        table.add_row("candidate", f"{ev.candidate_instructions:,} instructions")
+    if ev.failing_test is not None:
+        table.add_row("failing test", ev.failing_test)
+    if ev.mismatch is not None:
+        table.add_row("expected", repr(ev.mismatch.expected))
+        table.add_row("got", repr(ev.mismatch.got))
+    table.add_row("sandbox", f"{ev.backend} ({ev.isolation})" if ev.isolation else ev.backend)
+    console.print(table)
+    for title, text in (("compiler output", ev.compile_log), ("stderr", ev.runtime_log)):
+        if text.strip() and not ev.correct:
+            console.print(f"[bold]{title}:[/bold]", markup=True)
+            console.print(text.strip()[-2000:], markup=False, highlight=False)
+    if diagnosis is not None and diagnosis.get("text"):
+        console.print("[bold]diagnosis:[/bold]", markup=True)
+        console.print(diagnosis["text"], markup=False, highlight=False)
+
+
+def run(args: argparse.Namespace, overrides: list[str]) -> int:
+    cfg = load_config(overrides)
+    tests = args.tests or cfg.get("tests")
+    task = load_task(Path(args.task), tests=Path(tests) if tests else None)
+    source = read_candidate(Path(args.candidate), task)
+
+    from maxcode import judging  # after the cheap checks: building a backend takes a while
+
+    with judging.build(cfg) as judges:
+        evaluation = judges.judge_task(task, source)
+        diagnosis = _critique(cfg, judges.backend, task, source, evaluation) if args.critique else None
+
+    if args.json:
+        record: dict[str, Any] = {"task_id": task.id, **evaluation.to_dict()}
+        if diagnosis is not None:
+            record["diagnosis"] = diagnosis
+        sys.stdout.write(json.dumps(record) + "\n")
+    else:
+        print_summary(task, evaluation, diagnosis)
+    return 0

@@ -1,0 +1,93 @@
+"""The one place that builds the sandbox backend and the judges from the configuration.
+
+    backend = instantiate(cfg.sandbox)                      conf/sandbox/*.yaml
+    timing  = instantiate(cfg.timing)                       conf/timing/*.yaml
+    cpp     = instantiate(cfg.judge.cpp)(backend=, timing=) conf/judge/default.yaml
+    kernel  = instantiate(cfg.judge.kernel)(backend=)       conf/judge/default.yaml
+
+Judges are built on first use, so judging a C++ task never imports torch. `judge_task`
+is safe to call from several threads at once (the search judges candidates in parallel).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from typing import Any
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from benchmarks.task import Task
+from maxcode.errors import ConfigError
+from sandbox.backends.base import Backend
+from sandbox.evaluation import Evaluation
+
+log = logging.getLogger(__name__)
+
+
+def _instantiate(node: Any, what: str, **completion: Any) -> Any:
+    if node is None or not isinstance(node, DictConfig) or "_target_" not in node:
+        raise ConfigError(f"no `_target_` configured for {what}", f"set {what} in conf/ (see conf/judge/default.yaml)")
+    log.info("%s: %s", what, node["_target_"])
+    built = instantiate(node)
+    if isinstance(built, functools.partial):
+        built = built(**completion)
+    return built
+
+
+class Judging:
+    """The backend, the timer and the two judges of one configuration."""
+
+    def __init__(self, cfg: DictConfig, backend: Backend | None = None) -> None:
+        self.cfg = cfg
+        self.backend: Backend = backend if backend is not None else _instantiate(cfg.sandbox, "sandbox")
+        if callable(self.backend) and not hasattr(self.backend, "run"):  # a factory config
+            self.backend = self.backend()
+        self.timing = _instantiate(cfg.timing, "timing")
+        self._judges: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def judge_for(self, family: str) -> Any:
+        """The judge of a task family, built on first use."""
+        with self._lock:
+            if family not in self._judges:
+                node = self.cfg.judge.get(family)
+                if family == "cpp":
+                    judge = _instantiate(node, "judge.cpp", backend=self.backend, timing=self.timing)
+                elif family == "kernel":
+                    judge = _instantiate(node, "judge.kernel", backend=self.backend)
+                else:
+                    raise ConfigError(f"no judge for task family {family!r}", "use a cpp or kernel task")
+                self._judges[family] = judge
+            return self._judges[family]
+
+    def judge_task(self, task: Task, candidate_source: str) -> Evaluation:
+        """Judge one candidate of `task` with its family's judge."""
+        judge = self.judge_for(task.family)
+        if task.family == "cpp":
+            return judge.evaluate(task.baseline_source, candidate_source, task.tests)
+        return judge.evaluate(task.baseline_source, candidate_source, tolerance=task.tolerance)
+
+    __call__ = judge_task
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> Judging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def build(cfg: DictConfig, backend: Backend | None = None) -> Judging:
+    """Backend, timer and judges from `cfg` (a composed root config)."""
+    return Judging(cfg, backend)
+
+
+def judge_task(task: Task, candidate_source: str, cfg: DictConfig) -> Evaluation:
+    """One-shot: build everything from `cfg`, judge one candidate, release the backend."""
+    with build(cfg) as judging:
+        return judging.judge_task(task, candidate_source)

@@ -1,0 +1,250 @@
+"""The C++ judge (PIE conventions): check -> build -> correctness -> timing -> Evaluation.
+
+    check source   empty / too large / not C++                  -> rejected
+    build          g++ in the sandbox, through the build cache   -> compile_error
+    correctness    every test, stdin from its input, outputs
+                   compared on the host with PIE's rule          -> runtime_error, timeout,
+                                                                    memory_exceeded, wrong_answer
+    timing         the configured timer (wall or instructions)  -> ok with speedup and CI
+
+The baseline goes through the same build and correctness stages once per (source, tests)
+and the result is cached on the host; a baseline that fails its own tests is a `TaskError`,
+because no candidate can be judged against it. Every other exit returns an `Evaluation`:
+an exception inside the judge becomes `runtime_error` with `error_type` set and
+`details["judge_error"] = True`, so a search never stops on one bad candidate.
+Errors the user must fix (`UserError`: backend unavailable, broken task) propagate.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sandbox.backends.base import Backend, GiB, Limits, MiB
+from sandbox.build_cache import BuildCache, cache_key
+from sandbox.errors import TaskError, UserError
+from sandbox.evaluation import Evaluation, Status, truncate
+from sandbox.hardware import fingerprint
+from sandbox.judges.cpp.build import Builder, BuildResult
+from sandbox.judges.cpp.run import Failure, first_failure, run_tests, step_failure
+from sandbox.judges.cpp.source import MAX_SOURCE_BYTES, check_source
+from sandbox.testcases import TestCase
+from sandbox.timing.base import CANDIDATE, Measurement, Timer, TimingJob
+
+log = logging.getLogger(__name__)
+
+DEFAULT_COMPILE_LIMITS = Limits(wall_time_s=60.0, memory_bytes=4 * GiB, max_processes=64, output_bytes=256 * MiB)
+DEFAULT_RUN_LIMITS = Limits(wall_time_s=10.0, memory_bytes=2 * GiB, max_processes=16, output_bytes=16 * MiB)
+
+
+@dataclass
+class _Baseline:
+    """What the judge knows about a baseline that passed its own tests."""
+
+    build: BuildResult
+    test_times_s: list[float]
+    """Wall time of each test in the validating run."""
+
+
+def _limits(value: Limits | Mapping[str, Any] | None, default: Limits) -> Limits:
+    if value is None:
+        return default
+    if isinstance(value, Limits):
+        return value
+    return Limits(**{**default.__dict__, **dict(value)})
+
+
+def _tests_key(tests: Sequence[TestCase]) -> str:
+    """Content hash of every input and expected output, so edited tests invalidate."""
+    parts: list[bytes] = []
+    for t in tests:
+        for path in (t.input_path, t.output_path):
+            try:
+                parts.append(Path(path).read_bytes())
+            except OSError as exc:
+                raise TaskError(f"cannot read test file {path}: {exc.strerror}", "check the tests directory") from exc
+    return cache_key("tests-v1", *parts)
+
+
+class CppJudge:
+    """Judges C++17 candidates against a baseline on stdin/stdout test cases."""
+
+    family = "cpp"
+
+    def __init__(
+        self,
+        backend: Backend,
+        timing: Timer,
+        compiler: str = "g++",
+        flags: Sequence[str] = ("-std=c++17", "-O3"),
+        image: str = "cpp",
+        cache_dir: str | os.PathLike[str] | None = None,
+        compile_limits: Limits | Mapping[str, Any] | None = None,
+        run_limits: Limits | Mapping[str, Any] | None = None,
+        max_source_bytes: int = MAX_SOURCE_BYTES,
+    ) -> None:
+        self.backend = backend
+        self.timing = timing
+        self.image = image
+        self.run_limits = _limits(run_limits, DEFAULT_RUN_LIMITS)
+        self.max_source_bytes = int(max_source_bytes)
+        root = Path(cache_dir) if cache_dir else Path.home() / ".cache" / "maxcode"
+        self.cache = BuildCache(root / "cpp")
+        self.builder = Builder(
+            backend, self.cache, compiler, list(flags), _limits(compile_limits, DEFAULT_COMPILE_LIMITS), image,
+        )
+        self._baselines: dict[str, _Baseline] = {}
+
+    # -- public -----------------------------------------------------------------------
+
+    def evaluate(self, baseline_source: str, candidate_source: str, tests: Sequence[TestCase]) -> Evaluation:
+        """Judge `candidate_source` against `baseline_source` on `tests`; always an Evaluation."""
+        tests = list(tests)
+        if not tests:
+            raise TaskError("the task has no test cases", "give a tests directory with input.N.txt/output.N.txt")
+        try:
+            evaluation = self._evaluate(baseline_source, candidate_source, tests)
+        except UserError:
+            raise
+        except Exception as exc:  # a judge bug or a backend fault must not end a search
+            log.exception("C++ judge failed")
+            evaluation = Evaluation.failure(
+                Status.RUNTIME_ERROR,
+                f"judge error: {type(exc).__name__}: {exc}"[:500],
+                error_type=f"{type(exc).__module__}.{type(exc).__qualname__}",
+                runtime_log=truncate(traceback.format_exc()),
+                details={"judge_error": True},
+            )
+        evaluation.backend = evaluation.backend or self.backend.name
+        evaluation.hardware = evaluation.hardware or self._fingerprint()
+        evaluation.seed = self.timing.seed
+        return evaluation
+
+    # -- stages -----------------------------------------------------------------------
+
+    def _evaluate(self, baseline_source: str, candidate_source: str, tests: list[TestCase]) -> Evaluation:
+        reason = check_source(candidate_source, self.max_source_bytes)
+        if reason is not None:
+            return Evaluation.failure(Status.REJECTED, reason)
+
+        baseline = self._baseline(baseline_source, tests)
+
+        build = self.builder.build(candidate_source)
+        if not build.ok:
+            status = Status.COMPILE_ERROR
+            message = "compilation failed"
+            if build.timed_out:
+                message = "compilation timed out"
+            elif build.memory_exceeded:
+                message = "compilation exceeded its memory limit"
+            return Evaluation.failure(
+                status, message, compile_log=build.log, details={"build_cached": build.cached},
+            )
+        assert build.binary is not None
+
+        run = run_tests(self.backend, build.binary, tests, self.run_limits, self.image)
+        common: dict[str, Any] = {
+            "compile_log": build.log,
+            "backend": run.result.backend or self.backend.name,
+            "isolation": run.result.isolation,
+            "peak_memory_bytes": max((s.peak_memory_bytes for s in run.steps), default=0) or None,
+        }
+        failure = first_failure(run, tests, self.run_limits)
+        if failure is not None:
+            return self._failed(failure, common)
+
+        measurement = self.timing.measure(self.backend, TimingJob(
+            baseline=baseline.build.binary,  # type: ignore[arg-type]
+            candidate=build.binary,
+            tests=tests,
+            limits=self.run_limits,
+            image=self.image,
+            round_estimate_s=sum(baseline.test_times_s) + sum(s.wall_time_s for s in run.steps),
+        ))
+        if measurement.failure is not None:
+            f = measurement.failure
+            if f.side != CANDIDATE:
+                raise TaskError(
+                    f"the baseline failed on test {f.test} while being timed "
+                    f"(exit {f.step.exit_code}, signal {f.step.signal}, timed out {f.step.timed_out})",
+                    "make the baseline deterministic and well within the time limit",
+                )
+            failed = step_failure(f.step, f.test, self.run_limits)
+            assert failed is not None
+            failed.message = f"{failed.message} (while being timed)"
+            return self._failed(failed, common)
+        return self._ok(measurement, build, common)
+
+    def _failed(self, failure: Failure, common: dict[str, Any]) -> Evaluation:
+        return Evaluation.failure(
+            failure.status, failure.message, runtime_log=failure.log, mismatch=failure.mismatch,
+            failing_test=failure.test, **common,
+        )
+
+    def _ok(self, m: Measurement, build: BuildResult, common: dict[str, Any]) -> Evaluation:
+        est = m.estimate
+        speedup = est.speedup if est else None
+        if est is None:
+            message = "correct; not timed"
+        elif est.significant:
+            message = f"correct, {est.speedup:.3f}x ({'faster' if est.speedup > 1 else 'slower'}; "
+            message += f"95% CI {est.ci_low:.3f}-{est.ci_high:.3f})"
+        else:
+            message = f"correct, no significant change ({est.speedup:.3f}x, CI {est.ci_low:.3f}-{est.ci_high:.3f})"
+        return Evaluation(
+            status=Status.OK,
+            correct=True,
+            message=message,
+            timing_mode=m.mode,
+            baseline_times_s=m.baseline_times_s,
+            candidate_times_s=m.candidate_times_s,
+            baseline_instructions=m.baseline_instructions,
+            candidate_instructions=m.candidate_instructions,
+            baseline_time_s=m.baseline_time_s,
+            candidate_time_s=m.candidate_time_s,
+            speedup=speedup,
+            speedup_ci=(est.ci_low, est.ci_high) if est else None,
+            significant=bool(est and est.significant),
+            details={**m.details, "build_cached": build.cached},
+            **common,
+        )
+
+    # -- baseline ---------------------------------------------------------------------
+
+    def _baseline(self, source: str, tests: list[TestCase]) -> _Baseline:
+        """Build and validate the baseline once per (source, tests), cached on the host."""
+        build = self.builder.build(source)
+        if not build.ok:
+            raise TaskError(
+                f"the baseline does not compile: {build.log.strip().splitlines()[0] if build.log.strip() else 'no output'}",
+                "fix the task's baseline program",
+            )
+        key = cache_key("baseline-v1", build.key, _tests_key(tests), repr(self.run_limits))
+        if key in self._baselines:
+            return self._baselines[key]
+        record = self.cache.record("baseline", key)
+        if record is not None:
+            self._baselines[key] = _Baseline(build, list(record["test_times_s"]))
+            return self._baselines[key]
+        run = run_tests(self.backend, build.binary, tests, self.run_limits, self.image)  # type: ignore[arg-type]
+        failure = first_failure(run, tests, self.run_limits)
+        if failure is not None:
+            raise TaskError(
+                f"the baseline fails its own test {failure.test}: {failure.message}",
+                "check that the expected outputs belong to this program and that it fits the limits",
+            )
+        times = [s.wall_time_s for s in run.steps]
+        self.cache.put_record("baseline", key, {"test_times_s": times})
+        self._baselines[key] = _Baseline(build, times)
+        return self._baselines[key]
+
+    def _fingerprint(self) -> dict[str, Any]:
+        try:
+            return fingerprint(self.builder.toolchain)
+        except Exception:  # a fingerprint is informative, never a reason to fail
+            return fingerprint()

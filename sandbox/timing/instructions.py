@@ -1,0 +1,174 @@
+"""Instruction-count timing: deterministic, noise-free comparisons.
+
+Each program runs once per input under a counter, and the counts are summed over inputs.
+Two counters exist:
+- `perf`: `perf stat -e instructions:u`, the hardware counter (user-space instructions).
+  Needs perf in the image and a kernel/container that exposes counters; Docker's default
+  seccomp profile and most VMs do not, so it is probed once per backend and image.
+- `callgrind`: valgrind's callgrind counts executed instructions (event `Ir`) in a
+  simulated CPU. It is 20-100x slower than a bare run but exactly repeatable for a
+  deterministic program, whatever else the machine is doing.
+
+`counter: auto` uses perf when the probe finds working counters, else callgrind. The
+speedup is baseline / candidate instructions; its interval is the point itself (there is
+no noise to bound) and it is called significant when it differs from 1 by more than
+`min_relative_change`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import replace
+
+from sandbox.backends.base import Backend, Limits, RunResult, RunSpec, Step
+from sandbox.timing.base import (
+    BASELINE,
+    CANDIDATE,
+    Measurement,
+    TimingFailure,
+    TimingJob,
+    input_files,
+)
+from sandbox.timing.stats import SpeedupEstimate
+
+log = logging.getLogger(__name__)
+
+COUNTERS = ("auto", "perf", "callgrind")
+_BINARY = {BASELINE: "a.out", CANDIDATE: "b.out"}
+_PERF_EVENT = "instructions:u"
+# callgrind writes `summary: N` (older releases `totals: N`) for the event Ir.
+_CALLGRIND_TOTAL = re.compile(rb"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
+# perf stat -x, writes `value,unit,event,...`; unsupported counters print `<not supported>`.
+_PERF_LINE = re.compile(rb"^(\d+),[^,]*," + re.escape(_PERF_EVENT.encode()), re.MULTILINE)
+
+
+class InstructionTimer:
+    """Counts user-space instructions of both programs over every input."""
+
+    mode = "instructions"
+
+    def __init__(
+        self,
+        counter: str = "auto",
+        repeats: int = 1,
+        slowdown_factor: float = 50.0,
+        extra_memory_bytes: int = 1 << 30,
+        min_relative_change: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        if counter not in COUNTERS:
+            raise ValueError(f"counter must be one of {COUNTERS}, got {counter!r}")
+        self.counter = counter
+        self.repeats = max(1, int(repeats))
+        self.slowdown_factor = float(slowdown_factor)
+        self.extra_memory_bytes = int(extra_memory_bytes)
+        self.min_relative_change = float(min_relative_change)
+        self.seed = int(seed)
+        self._probed: dict[tuple[str, str], str] = {}
+
+    # -- counter choice ---------------------------------------------------------------
+
+    def counter_for(self, backend: Backend, image: str) -> str:
+        """`perf` or `callgrind` for this backend and image (probed once for `auto`)."""
+        if self.counter != "auto":
+            return self.counter
+        key = (backend.name, image)
+        if key not in self._probed:
+            probe = backend.run(RunSpec(
+                steps=[Step(["perf", "stat", "-x,", "-e", _PERF_EVENT, "-o", "probe.txt", "true"],
+                            limits=Limits(wall_time_s=10.0), stop_on_failure=False)],
+                collect=["probe.txt"], image=image,
+            ))
+            works = bool(_PERF_LINE.search(probe.files.get("probe.txt", b"")))
+            self._probed[key] = "perf" if works else "callgrind"
+            log.info("instruction counter on %s/%s: %s", backend.name, image, self._probed[key])
+        return self._probed[key]
+
+    # -- measuring --------------------------------------------------------------------
+
+    def _argv(self, counter: str, binary: str, out: str) -> list[str]:
+        if counter == "perf":
+            return ["perf", "stat", "-x,", "-e", _PERF_EVENT, "-o", out, f"./{binary}"]
+        return [
+            "valgrind", "--tool=callgrind", "-q", f"--callgrind-out-file={out}",
+            "--cache-sim=no", "--branch-sim=no", "--dump-instr=no", f"./{binary}",
+        ]
+
+    def _limits(self, limits: Limits) -> Limits:
+        # The counter runs the program much slower (callgrind) and maps its own memory.
+        return replace(
+            limits,
+            wall_time_s=limits.wall_time_s * self.slowdown_factor,
+            cpu_time_s=None,
+            memory_bytes=limits.memory_bytes + self.extra_memory_bytes,
+        )
+
+    def count(self, backend: Backend, job: TimingJob) -> tuple[dict[str, list[int]], TimingFailure | None, str]:
+        """Per side, the instruction count on each input (one run each); or a failure."""
+        counter = self.counter_for(backend, job.image)
+        inputs = input_files(job.tests)
+        limits = self._limits(job.limits)
+        steps, outs = [], []
+        for i, name in enumerate(inputs):
+            for side in (BASELINE, CANDIDATE):
+                out = f"count/{side}.{i}.txt"
+                steps.append(Step(
+                    self._argv(counter, _BINARY[side], out), stdin=name, stdout="timing.out",
+                    limits=limits, label=f"{side}/{job.tests[i].name}",
+                ))
+                outs.append((side, i, out))
+        result: RunResult = backend.run(RunSpec(
+            steps=steps,
+            files={_BINARY[BASELINE]: job.baseline, _BINARY[CANDIDATE]: job.candidate, **inputs},
+            executables=frozenset(_BINARY.values()),
+            collect=[o for _, _, o in outs],
+            image=job.image,
+        ))
+        if len(result.steps) != len(steps):
+            raise RuntimeError(f"backend returned {len(result.steps)} step results for {len(steps)} steps")
+        counts: dict[str, list[int]] = {BASELINE: [], CANDIDATE: []}
+        for (side, i, out), step in zip(outs, result.steps, strict=True):
+            if not step.ok:
+                return counts, TimingFailure(side, job.tests[i].name, step), counter
+            pattern = _PERF_LINE if counter == "perf" else _CALLGRIND_TOTAL
+            found = pattern.search(result.files.get(out, b""))
+            if not found:
+                raise RuntimeError(
+                    f"{counter} produced no instruction count for {side} on {job.tests[i].name}: "
+                    f"{step.stderr[-500:].decode(errors='replace')}"
+                )
+            counts[side].append(int(found.group(1)))
+        return counts, None, counter
+
+    def measure(self, backend: Backend, job: TimingJob) -> Measurement:
+        totals: dict[str, list[int]] = {BASELINE: [], CANDIDATE: []}
+        per_input: dict[str, list[int]] = {}
+        counter = ""
+        for _ in range(self.repeats):
+            counts, failure, counter = self.count(backend, job)
+            if failure is not None:
+                return Measurement(mode=self.mode, failure=failure, details={"counter": counter})
+            per_input = counts
+            for side in totals:
+                totals[side].append(sum(counts[side]))
+        b, c = totals[BASELINE][0], totals[CANDIDATE][0]
+        speedup = b / c if c > 0 else math.inf
+        significant = abs(math.log(speedup)) > math.log1p(self.min_relative_change) if c > 0 else False
+        spread = {side: max(v) - min(v) for side, v in totals.items()}
+        return Measurement(
+            mode=self.mode,
+            baseline_instructions=b,
+            candidate_instructions=c,
+            estimate=SpeedupEstimate(speedup, speedup, speedup, self.repeats, significant, 1.0, counter),
+            details={
+                "counter": counter,
+                "repeats": self.repeats,
+                "spread_instructions": spread,
+                "per_input_instructions": {
+                    t.name: {"baseline": per_input[BASELINE][i], "candidate": per_input[CANDIDATE][i]}
+                    for i, t in enumerate(job.tests)
+                },
+            },
+        )

@@ -1,0 +1,130 @@
+"""Paired speedup statistics for interleaved A/B timing.
+
+Each timing round runs the baseline and the candidate back to back on the same inputs, so
+the natural sample is the per-round ratio `baseline / candidate`: machine drift that slows
+both sides of a round cancels out. The point estimate is the median ratio, and its 95%
+interval is the distribution-free sign-test interval for a median: with the n ratios
+sorted, `[r_(k), r_(n-k+1)]` where k is the largest rank with `2 * P(Bin(n, 1/2) < k) <=
+alpha`. It assumes only that rounds are independent, not that noise is normal or
+symmetric, and its coverage is at least the nominal level for every n (exact binomial
+tail), which is what keeps an A/A comparison at <= 5% false positives: in an A/A run the
+ratio `A/A'` and its inverse have the same distribution, so the median ratio is 1.
+
+A bootstrap interval (scipy.stats.bootstrap, BCa, on log ratios) is available as an
+alternative; it is narrower on few samples but its coverage is only asymptotic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+CONFIDENCE = 0.95
+METHODS = ("sign", "bootstrap")
+
+
+@dataclass(frozen=True)
+class SpeedupEstimate:
+    """Summary of paired timing samples."""
+
+    speedup: float
+    """Median of the per-round ratios baseline / candidate."""
+    ci_low: float
+    ci_high: float
+    """Confidence interval of the median ratio."""
+    n: int
+    """Number of paired rounds used."""
+    significant: bool
+    """The interval excludes 1.0 (and there were enough rounds to have an interval)."""
+    confidence: float = CONFIDENCE
+    method: str = "sign"
+
+    @property
+    def relative_width(self) -> float:
+        """(high - low) / point: how precisely the speedup is known."""
+        return (self.ci_high - self.ci_low) / self.speedup if self.speedup > 0 else math.inf
+
+
+def paired_ratios(baseline: Sequence[float], candidate: Sequence[float]) -> np.ndarray:
+    """Per-round ratios baseline / candidate; both series must pair up one to one."""
+    b = np.asarray(baseline, dtype=float)
+    c = np.asarray(candidate, dtype=float)
+    if b.shape != c.shape or b.ndim != 1:
+        raise ValueError(f"paired samples must have equal length, got {b.shape} and {c.shape}")
+    if np.any(b <= 0) or np.any(c <= 0):
+        raise ValueError("timing samples must be positive")
+    return b / c
+
+
+def sign_test_rank(n: int, confidence: float = CONFIDENCE) -> int:
+    """Largest k with 2 * P(Bin(n, 1/2) <= k - 1) <= 1 - confidence; 0 when n is too small."""
+    alpha = 1.0 - confidence
+    k = 0
+    while k < n // 2 and 2.0 * sps.binom.cdf(k, n, 0.5) <= alpha:
+        k += 1
+    return k
+
+
+def min_rounds(confidence: float = CONFIDENCE) -> int:
+    """Fewest rounds for which the sign-test interval exists (6 at 95%)."""
+    n = 1
+    while sign_test_rank(n, confidence) == 0:
+        n += 1
+    return n
+
+
+def sign_test_ci(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float] | None:
+    """Distribution-free interval of the median, or None with too few values."""
+    x = np.sort(np.asarray(values, dtype=float))
+    k = sign_test_rank(len(x), confidence)
+    if k == 0:
+        return None
+    return float(x[k - 1]), float(x[len(x) - k])
+
+
+def bootstrap_ci(
+    values: Sequence[float], confidence: float = CONFIDENCE, seed: int = 0, resamples: int = 2000
+) -> tuple[float, float] | None:
+    """BCa bootstrap interval of the median ratio (computed on logs, mapped back)."""
+    logs = np.log(np.asarray(values, dtype=float))
+    if len(logs) < 3:
+        return None
+    if np.all(logs == logs[0]):
+        v = float(np.exp(logs[0]))
+        return v, v
+    res = sps.bootstrap(
+        (logs,), np.median, confidence_level=confidence, n_resamples=resamples,
+        method="BCa", random_state=np.random.default_rng(seed),
+    )
+    lo, hi = res.confidence_interval
+    if not (np.isfinite(lo) and np.isfinite(hi)):  # BCa degenerates on heavy ties
+        lo, hi = np.quantile(logs, [(1 - confidence) / 2, (1 + confidence) / 2])
+    return float(np.exp(lo)), float(np.exp(hi))
+
+
+def paired_speedup(
+    baseline: Sequence[float],
+    candidate: Sequence[float],
+    confidence: float = CONFIDENCE,
+    method: str = "sign",
+    seed: int = 0,
+) -> SpeedupEstimate:
+    """Median speedup of paired rounds and its interval; never significant without one."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    ratios = paired_ratios(baseline, candidate)
+    if len(ratios) == 0:
+        raise ValueError("no timing samples")
+    point = float(np.median(ratios))
+    ci = sign_test_ci(ratios, confidence) if method == "sign" else bootstrap_ci(ratios, confidence, seed)
+    if ci is None:
+        # Too few rounds for an interval: report the observed range, claim nothing.
+        return SpeedupEstimate(
+            point, float(ratios.min()), float(ratios.max()), len(ratios), False, confidence, method
+        )
+    lo, hi = ci
+    return SpeedupEstimate(point, lo, hi, len(ratios), lo > 1.0 or hi < 1.0, confidence, method)

@@ -1,0 +1,197 @@
+"""Wall-clock timing: interleaved A/B rounds, repeated until the speedup is known.
+
+One round runs baseline and candidate back to back on every input, the order flipping from
+one input to the next and from one round to the next (A B, B A, ...) so neither side
+always runs first on a warm cache. Rounds are sent in batches, one `backend.run` per batch,
+so backend overhead stays outside the runner's fork-to-reap times and is paid once per
+batch. The first round of every batch is a warm-up and is discarded (a fresh workspace
+means cold page cache for the binaries). After each batch the paired statistics
+(`sandbox.timing.stats`) decide: stop when the interval is narrower than the target,
+when `max_rounds` rounds are in, or when `max_seconds` of host time are spent.
+
+Stopping on the interval's *width* (not on its position) keeps the A/A false-positive
+rate at the interval's nominal level.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from sandbox.backends.base import Backend, RunSpec, Step
+from sandbox.timing.base import (
+    BASELINE,
+    CANDIDATE,
+    Measurement,
+    TimingFailure,
+    TimingJob,
+    input_files,
+)
+from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, min_rounds, paired_speedup
+
+log = logging.getLogger(__name__)
+
+_BINARY = {BASELINE: "a.out", CANDIDATE: "b.out"}
+
+
+@dataclass
+class _Batch:
+    baseline: list[float]
+    candidate: list[float]
+    per_input: list[list[tuple[float, float]]]
+    """Per round: (baseline, candidate) seconds for each input."""
+    host_time_s: float
+    failure: TimingFailure | None = None
+
+
+class WallTimer:
+    """Interleaved wall-clock timing with a distribution-free confidence interval."""
+
+    mode = "wall"
+
+    def __init__(
+        self,
+        target_relative_width: float = 0.05,
+        max_seconds: float = 10.0,
+        min_rounds: int | None = None,
+        max_rounds: int = 400,
+        warmup_rounds: int = 1,
+        max_batch_seconds: float = 5.0,
+        confidence: float = CONFIDENCE,
+        method: str = "sign",
+        seed: int = 0,
+    ) -> None:
+        self.target_relative_width = float(target_relative_width)
+        self.max_seconds = float(max_seconds)
+        self.min_rounds = int(min_rounds) if min_rounds else _default_min_rounds(confidence)
+        self.max_rounds = int(max_rounds)
+        self.warmup_rounds = int(warmup_rounds)
+        self.max_batch_seconds = float(max_batch_seconds)
+        self.confidence = float(confidence)
+        self.method = method
+        self.seed = int(seed)
+        if self.max_rounds < self.min_rounds:
+            raise ValueError(f"max_rounds ({max_rounds}) < min_rounds ({self.min_rounds})")
+
+    # -- the loop ---------------------------------------------------------------------
+
+    def measure(self, backend: Backend, job: TimingJob) -> Measurement:
+        start = time.monotonic()
+        base: list[float] = []
+        cand: list[float] = []
+        per_input: list[list[tuple[float, float]]] = []
+        round_s = job.round_estimate_s or 0.05
+        overhead_s = 0.0
+        batches = 0
+        estimate: SpeedupEstimate | None = None
+        stop = "max_rounds"
+        while len(base) < self.max_rounds:
+            spent = time.monotonic() - start
+            if (
+                estimate is not None
+                and len(base) >= self.min_rounds
+                and estimate.relative_width <= self.target_relative_width
+            ):
+                stop = "target_width"
+                break
+            if base and spent >= self.max_seconds:
+                stop = "max_seconds"
+                break
+            n = self._next_batch_size(len(base), estimate, round_s, overhead_s, self.max_seconds - spent)
+            batch = self._run_batch(backend, job, first_round=len(base), rounds=n)
+            batches += 1
+            if batch.failure is not None:
+                return Measurement(mode=self.mode, failure=batch.failure, details={"batches": batches})
+            base += batch.baseline
+            cand += batch.candidate
+            per_input += batch.per_input
+            # Learn the cost of a round and the backend's fixed cost per batch (warm-up
+            # rounds included) to size the next batch within the time left.
+            round_s = max((sum(batch.baseline) + sum(batch.candidate)) / n, 1e-4)
+            overhead_s = max(batch.host_time_s - round_s * (n + self.warmup_rounds), 0.0)
+            estimate = paired_speedup(base, cand, self.confidence, self.method, self.seed)
+        log.debug("wall timing stopped (%s) after %d rounds in %d batches", stop, len(base), batches)
+        medians = np.median(np.asarray(per_input), axis=0) if per_input else np.zeros((0, 2))
+        return Measurement(
+            mode=self.mode,
+            baseline_times_s=base,
+            candidate_times_s=cand,
+            baseline_time_s=float(np.median(base)),
+            candidate_time_s=float(np.median(cand)),
+            estimate=estimate,
+            details={
+                "rounds": len(base),
+                "batches": batches,
+                "stop_reason": stop,
+                "measurement_s": time.monotonic() - start,
+                "relative_ci_width": estimate.relative_width if estimate else None,
+                "ci_method": self.method,
+                "per_input_median_s": {
+                    t.name: {"baseline": float(b), "candidate": float(c)}
+                    for t, (b, c) in zip(job.tests, medians, strict=True)
+                },
+            },
+        )
+
+    def _next_batch_size(
+        self, done: int, estimate: SpeedupEstimate | None, round_s: float, overhead_s: float,
+        seconds_left: float,
+    ) -> int:
+        if estimate is None or done < self.min_rounds:
+            want = self.min_rounds - done
+        else:
+            # The interval narrows like 1/sqrt(n): aim for the n that reaches the target.
+            ratio = estimate.relative_width / max(self.target_relative_width, 1e-9)
+            want = max(math.ceil(done * (ratio**2 - 1)), 2)
+        budget = min(seconds_left, self.max_batch_seconds) - overhead_s
+        affordable = int(budget / round_s) - self.warmup_rounds
+        # At least one round per batch, so a slow program still gets a point estimate.
+        return max(1, min(want, affordable, self.max_rounds - done))
+
+    # -- one batch --------------------------------------------------------------------
+
+    def _run_batch(self, backend: Backend, job: TimingJob, first_round: int, rounds: int) -> _Batch:
+        inputs = input_files(job.tests)
+        names = list(inputs)
+        steps: list[Step] = []
+        order: list[tuple[int, int, str]] = []  # (round in batch, input index, side)
+        for r in range(self.warmup_rounds + rounds):
+            for i, name in enumerate(names):
+                sides = (BASELINE, CANDIDATE) if (first_round + r + i) % 2 == 0 else (CANDIDATE, BASELINE)
+                for side in sides:
+                    steps.append(Step(
+                        argv=[f"./{_BINARY[side]}"], stdin=name, stdout="timing.out",
+                        limits=job.limits, label=f"{side}/{job.tests[i].name}",
+                    ))
+                    order.append((r, i, side))
+        spec = RunSpec(
+            steps=steps,
+            files={_BINARY[BASELINE]: job.baseline, _BINARY[CANDIDATE]: job.candidate, **inputs},
+            executables=frozenset(_BINARY.values()),
+            image=job.image,
+        )
+        result = backend.run(spec)
+        if len(result.steps) != len(steps):
+            raise RuntimeError(f"backend returned {len(result.steps)} step results for {len(steps)} steps")
+        times = {}
+        for (r, i, side), step in zip(order, result.steps, strict=True):
+            if not step.ok:
+                return _Batch([], [], [], result.host_time_s, TimingFailure(side, job.tests[i].name, step))
+            times[(r, i, side)] = step.wall_time_s
+        base, cand, per_input = [], [], []
+        for r in range(self.warmup_rounds, self.warmup_rounds + rounds):
+            pairs = [(times[(r, i, BASELINE)], times[(r, i, CANDIDATE)]) for i in range(len(names))]
+            per_input.append(pairs)
+            base.append(sum(b for b, _ in pairs))
+            cand.append(sum(c for _, c in pairs))
+        return _Batch(base, cand, per_input, result.host_time_s)
+
+
+def _default_min_rounds(confidence: float) -> int:
+    # Twice the fewest rounds that give a sign-test interval at all, so a first interval is
+    # not made of the two extreme rounds.
+    return 2 * min_rounds(confidence)

@@ -1,0 +1,92 @@
+"""Paired speedup statistics on synthetic samples: A/A false positives, coverage, power."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sandbox.timing.stats import (
+    min_rounds,
+    paired_ratios,
+    paired_speedup,
+    sign_test_ci,
+    sign_test_rank,
+)
+
+
+def _simulate(rng: np.random.Generator, n: int, true_speedup: float, noise: str) -> tuple[np.ndarray, np.ndarray]:
+    """Paired rounds: a shared drift per round plus independent noise on each side."""
+    drift = np.exp(rng.normal(0, 0.05, n)) * np.linspace(1.0, 1.3, n)  # slow warming machine
+    if noise == "lognormal":
+        eb, ec = np.exp(rng.normal(0, 0.03, n)), np.exp(rng.normal(0, 0.03, n))
+    else:  # heavy-tailed: occasional 2x outliers from other tenants
+        eb = 1 + rng.exponential(0.02, n) + (rng.random(n) < 0.1) * rng.random(n)
+        ec = 1 + rng.exponential(0.02, n) + (rng.random(n) < 0.1) * rng.random(n)
+    base = 0.1 * drift * eb
+    cand = 0.1 / true_speedup * drift * ec
+    return base, cand
+
+
+def test_sign_test_rank_matches_binomial_tables() -> None:
+    # Classic sign-test table (alpha = 0.05 two-sided): n=6 -> 1, n=10 -> 2, n=20 -> 6, n=50 -> 18.
+    assert [sign_test_rank(n) for n in (5, 6, 10, 20, 50)] == [0, 1, 2, 6, 18]
+    assert min_rounds() == 6
+
+
+def test_interval_needs_enough_rounds() -> None:
+    assert sign_test_ci([1.0, 1.1, 0.9]) is None
+    est = paired_speedup([1.0, 1.0, 1.0], [0.5, 0.5, 0.5])
+    assert est.speedup == 2.0 and not est.significant  # 3 rounds: no claim, however clear
+
+
+def test_paired_ratio_validation() -> None:
+    with pytest.raises(ValueError, match="equal length"):
+        paired_ratios([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="positive"):
+        paired_ratios([1.0, 0.0], [1.0, 1.0])
+
+
+@pytest.mark.parametrize("method", ["sign", "bootstrap"])
+@pytest.mark.parametrize("noise", ["lognormal", "heavy"])
+def test_aa_false_positive_rate_at_most_5_percent(method: str, noise: str) -> None:
+    rng = np.random.default_rng(1)
+    trials = 400 if method == "sign" else 150
+    false_pos = 0
+    for _ in range(trials):
+        n = int(rng.integers(12, 60))
+        b, c = _simulate(rng, n, 1.0, noise)
+        false_pos += paired_speedup(b, c, method=method, seed=int(rng.integers(1 << 30))).significant
+    rate = false_pos / trials
+    # The sign-test interval is exact (>= 95% coverage); bootstrap is asymptotic, so allow
+    # sampling error of the simulation itself (3 standard errors at p = 0.05).
+    limit = 0.05 + (3 * np.sqrt(0.05 * 0.95 / trials) if method == "bootstrap" else 0.0)
+    assert rate <= limit, f"A/A false-positive rate {rate:.3f} > {limit:.3f}"
+
+
+def test_interval_covers_true_speedup() -> None:
+    rng = np.random.default_rng(2)
+    trials, covered = 400, 0
+    for _ in range(trials):
+        b, c = _simulate(rng, 30, 1.25, "lognormal")
+        est = paired_speedup(b, c)
+        covered += est.ci_low <= 1.25 <= est.ci_high
+    assert covered / trials >= 0.95
+
+
+@pytest.mark.parametrize(("true_speedup", "n"), [(1.10, 12), (0.90, 12), (1.05, 30)])
+def test_detects_real_changes(true_speedup: float, n: int) -> None:
+    rng = np.random.default_rng(3)
+    hits = 0
+    for _ in range(100):
+        b, c = _simulate(rng, n, true_speedup, "lognormal")
+        est = paired_speedup(b, c)
+        hits += est.significant and (est.speedup > 1) == (true_speedup > 1)
+    assert hits >= 95
+
+
+def test_relative_width_shrinks_with_more_rounds() -> None:
+    rng = np.random.default_rng(4)
+    few = paired_speedup(*_simulate(rng, 12, 1.0, "lognormal"))
+    many = paired_speedup(*_simulate(rng, 200, 1.0, "lognormal"))
+    assert many.relative_width < few.relative_width
+    assert many.ci_low <= many.speedup <= many.ci_high
