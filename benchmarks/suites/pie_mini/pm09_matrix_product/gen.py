@@ -8,7 +8,7 @@ from pathlib import Path
 def generate() -> list[str]:
     rng = random.Random(9)
     seeds = [rng.randrange(2**63) for _ in range(6)]
-    return [f"{n} {seed}\n" for n, seed in zip([1, 3, 10, 60, 200, 400], seeds)]
+    return [f"{n} {seed}\n" for n, seed in zip([1, 3, 10, 60, 200, 400], seeds, strict=False)]
 
 
 def main(out_dir: str) -> None:

@@ -1,0 +1,24 @@
+// Same map and I/O; queries use find() so misses do not insert new nodes.
+#include <iostream>
+#include <map>
+using namespace std;
+
+int main() {
+    int n;
+    cin >> n;
+    map<int, int> count;
+    for (int i = 0; i < n; i++) {
+        int x;
+        cin >> x;
+        count[x]++;
+    }
+    int q;
+    cin >> q;
+    for (int k = 0; k < q; k++) {
+        int x;
+        cin >> x;
+        auto it = count.find(x);
+        cout << (it == count.end() ? 0 : it->second) << endl;
+    }
+    return 0;
+}
