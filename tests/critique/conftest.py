@@ -8,9 +8,9 @@ analyzers are always exercised on real compiler, sanitizer and valgrind output.
 from __future__ import annotations
 
 import pytest
+from realruns import HostProcessBackend, pie_task, project_local_backend
 
 from benchmarks.task import Task
-from realruns import HostProcessBackend, project_local_backend, pie_task
 
 
 @pytest.fixture(scope="session")

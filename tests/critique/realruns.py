@@ -24,7 +24,6 @@ from sandbox.backends.base import Backend, Limits, RunResult, RunSpec, Step, Ste
 from sandbox.evaluation import Evaluation, Mismatch, Status, truncate
 from sandbox.testcases import TestCase
 
-
 REPO = Path(__file__).resolve().parents[2]
 PIE_MINI = REPO / "benchmarks" / "suites" / "pie_mini"
 

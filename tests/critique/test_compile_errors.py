@@ -6,9 +6,9 @@ import shutil
 import subprocess
 
 import pytest
+from realruns import compile_only, line_of
 
 from critique.analyzers.compile_errors import MAX_ERRORS, analyze_compile_log, parse_compile_log
-from realruns import compile_only, line_of
 
 
 def test_gcc_errors_located_with_source_line(backend, range_sum):

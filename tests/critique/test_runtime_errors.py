@@ -5,10 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from critique.analyzers.runtime_errors import analyze_crash, crash_facts
-from critique.analyzers.sanitizer import analyze_sanitizer_report, find_test_input, rerun_with_sanitizers
-from sandbox.evaluation import Evaluation, Status
 from realruns import line_of, run_test
+
+from critique.analyzers.runtime_errors import analyze_crash, crash_facts
+from critique.analyzers.sanitizer import (
+    analyze_sanitizer_report,
+    find_test_input,
+    rerun_with_sanitizers,
+)
+from sandbox.evaluation import Evaluation, Status
 
 
 def _out_of_bounds(task_source: str) -> str:

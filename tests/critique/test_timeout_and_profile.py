@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from realruns import PIE_MINI, line_of, pie_task, run_test
+
 from critique.analyzers.callgrind import analyze_profile, largest_test_input, profile_with_callgrind
 from critique.analyzers.timeout import analyze_timeout, loop_nesting
 from critique.rules import bottleneck
 from sandbox.evaluation import Status
-from realruns import PIE_MINI, line_of, pie_task, run_test
 
 
 def test_timeout_reports_size_and_quadratic_hint(backend):

@@ -6,11 +6,15 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from realruns import PIE_MINI, run_test
 
-from critique.analyzers.tensor_errors import analyze_tensor_error, classify_tensor_error, tensor_error_profile
+from critique.analyzers.tensor_errors import (
+    analyze_tensor_error,
+    classify_tensor_error,
+    tensor_error_profile,
+)
 from critique.analyzers.wrong_answer import analyze_cpp_mismatch
 from sandbox.evaluation import Status
-from realruns import PIE_MINI, run_test
 
 
 def test_int_overflow_recognized(backend, range_sum):

@@ -1,0 +1,84 @@
+"""RuleCritique end to end: the C++ judge's real verdicts on pie_mini candidates, diagnosed."""
+
+from __future__ import annotations
+
+import pytest
+from realruns import PIE_MINI, line_of, pie_task
+
+from critique.base import CritiqueContext, Diagnosis
+from critique.rules import RuleCritique
+from sandbox.evaluation import Status
+
+cpp_judge = pytest.importorskip("sandbox.judges.cpp.judge", reason="the C++ judge is not available")
+wall = pytest.importorskip("sandbox.timing.wall", reason="the wall timer is not available")
+
+
+@pytest.fixture(scope="module")
+def judge(backend, tmp_path_factory):
+    timer = wall.WallTimer(max_seconds=2.0, max_batch_seconds=2.0)
+    return cpp_judge.CppJudge(backend, timer, cache_dir=tmp_path_factory.mktemp("judge-cache"))
+
+
+@pytest.fixture(scope="module")
+def task():
+    return pie_task("pm01_range_sum")
+
+
+def _diagnose(critique: RuleCritique, task, judge, source: str, context=None) -> tuple[Diagnosis, object]:
+    evaluation = judge.evaluate(task.baseline_source, source, task.tests)
+    return critique.diagnose(task, source, evaluation, context), evaluation
+
+
+def test_compile_error_diagnosis(backend, judge, task):
+    source = task.baseline_source.replace("long long s = 0;", "long long s = 0").replace("s += a[i];", "s += a[i] * scale;")
+    diagnosis, evaluation = _diagnose(RuleCritique(backend), task, judge, source)
+    assert evaluation.status is Status.COMPILE_ERROR
+    assert diagnosis.tags["failure_class"] == "compile_error" and diagnosis.source == "rules"
+    lines = [f.data.get("line") for f in diagnosis.findings]
+    assert line_of(source, "long long s = 0") in lines or line_of(source, "long long s = 0") + 1 in lines
+    assert diagnosis.suggestions and "line" in diagnosis.suggestions[0]
+    assert Diagnosis.from_dict(diagnosis.to_dict()) == diagnosis  # stored on nodes as JSON
+
+
+def test_crash_diagnosis_locates_fault_with_sanitizers(backend, judge, task):
+    source = task.baseline_source.replace("s += a[i];", "s += a[i + 50000000];")
+    diagnosis, evaluation = _diagnose(RuleCritique(backend), task, judge, source)
+    assert evaluation.status is Status.RUNTIME_ERROR
+    assert diagnosis.tags["crash"] == "SIGSEGV"
+    assert diagnosis.tags["fault_line"] == line_of(source, "a[i + 50000000]")
+    assert "a[i + 50000000]" in diagnosis.text
+
+
+def test_crash_without_backend_still_names_the_signal(judge, task):
+    source = task.baseline_source.replace("s += a[i];", "s += a[i + 50000000];")
+    diagnosis, _ = _diagnose(RuleCritique(backend=None), task, judge, source)
+    assert diagnosis.tags["crash"] == "SIGSEGV" and "fault" not in diagnosis.tags
+
+
+def test_wrong_answer_diagnosis(backend, judge, task):
+    source = (PIE_MINI / "pm01_range_sum" / "variants" / "wrong.cpp").read_text()
+    diagnosis, evaluation = _diagnose(RuleCritique(backend), task, judge, source)
+    assert evaluation.status is Status.WRONG_ANSWER
+    assert evaluation.mismatch.test in diagnosis.text
+    assert any("32" in s for s in diagnosis.suggestions)
+
+
+def test_slow_correct_diagnosis_has_speed_and_hot_line(backend, judge):
+    # Without the largest test (2.5 s per run of `slower`) to keep the default suite quick;
+    # test 4 is still large enough for the summation loop to dominate the profile.
+    task = pie_task("pm01_range_sum")
+    task.tests = [c for c in task.tests if c.name != "5"]
+    faster = (PIE_MINI / "pm01_range_sum" / "variants" / "faster.cpp").read_text()
+    best = judge.evaluate(task.baseline_source, faster, task.tests)
+    context = CritiqueContext(best_speedup=best.speedup, best_speedup_ci=best.speedup_ci)
+    source = (PIE_MINI / "pm01_range_sum" / "variants" / "slower.cpp").read_text()
+    critique = RuleCritique(backend, profile_timeout_s=4.0)
+    diagnosis, evaluation = _diagnose(critique, task, judge, source, context)
+    assert evaluation.status is Status.OK and evaluation.speedup is not None
+    speed = next(f for f in diagnosis.findings if f.analyzer == "performance")
+    assert speed.data["speedup"] == evaluation.speedup and speed.data["best_speedup"] == best.speedup
+    if evaluation.significant:
+        assert diagnosis.tags["speed"] == "slower"
+    profile = next(f for f in diagnosis.findings if f.analyzer == "profile")
+    assert profile.data["hot_lines"][0]["line"] == line_of(source, "s += a[i]")
+    assert diagnosis.tags["bottleneck"] in ("hot_loop", "io")
