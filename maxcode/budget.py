@@ -12,9 +12,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from sandbox.jsonable import to_dict
-
 from maxcode.errors import ConfigError
+from sandbox.jsonable import to_dict
 
 
 @dataclass

@@ -10,9 +10,9 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from benchmarks.task import Task
 from omegaconf import DictConfig
 
+from benchmarks.task import Task
 from maxcode.errors import TaskError, UserError
 
 
@@ -36,7 +36,6 @@ def load_task(path: Path, tests: str | None) -> Task:
     return loader.load_task(path, tests=Path(tests) if tests else None)
 
 
-def make_judge(cfg: DictConfig, task: Task) -> tuple[Any, Any]:
-    judging = _module("maxcode.judging")
-    built = judging.build(cfg)
-    return built.judge_task, getattr(built, "backend", None)
+def make_judge(cfg: DictConfig) -> Any:
+    """The `Judging` of the config: `.judge_task(task, source)`, `.backend`, `.close()`."""
+    return _module("maxcode.judging").build(cfg)

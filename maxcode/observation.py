@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from benchmarks.task import Task
-from sandbox.evaluation import truncate
-
 from maxcode.node import Node, NodeStatus
 from maxcode.tree import SearchTree
+from sandbox.evaluation import truncate
 
 FENCE = {"cpp": "cpp", "python": "python"}
 DEVICE_HINTS = {

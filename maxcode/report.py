@@ -103,7 +103,7 @@ def plot(curve: list[tuple[int, float]], store: RunStore) -> None:
 
     fig, ax = plt.subplots(figsize=(5, 3.2))
     if curve:
-        steps, best = zip(*curve)
+        steps, best = zip(*curve, strict=False)
         ax.step(steps, best, where="post")
         ax.plot(steps, best, "o", markersize=3)
     ax.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")

@@ -8,12 +8,12 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from benchmarks.task import Task
-
 from maxcode.budget import BudgetMeter, Usage
 from maxcode.components import Components
 from maxcode.errors import UserError

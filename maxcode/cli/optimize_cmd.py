@@ -18,7 +18,6 @@ from pathlib import Path
 from rich.console import Console
 
 from maxcode.config import load_config
-from maxcode.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +33,8 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
 
     cfg = load_config(overrides)
     task = judging_adapter.load_task(Path(args.path), cfg.get("tests"))
-    judge, backend = judging_adapter.make_judge(cfg, task)
-    parts = components.build(cfg, sandbox_backend=backend)
+    judging = judging_adapter.make_judge(cfg)
+    parts = components.build(cfg, sandbox_backend=judging.backend)
     run_dir = Path(cfg.run_dir) if cfg.get("run_dir") else runner.default_run_dir(
         cfg.paths.runs_dir, task, parts.name, int(cfg.seed))
     console = Console(stderr=True, quiet=args.quiet)
@@ -44,13 +43,14 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
     result = None
     try:
         with LiveProgress(console, caps) as live:
-            result = runner.optimize(task, judge, parts, run_dir, components.resolved_yaml(cfg),
+            result = runner.optimize(task, judging.judge_task, parts, run_dir, components.resolved_yaml(cfg),
                                      seed=int(cfg.seed), on_progress=None if args.quiet else live)
     finally:
-        # The one failure wrapper: whatever happened, say where the run is.
+        # The one failure wrapper: whatever happened, release the sandbox and say where the run is.
+        judging.close()
         if result is not None:
             console.print(summary_table(result.summary))
         elif (run_dir / "summary.json").exists():
-            console.print(f"[yellow]search stopped early; results so far are saved[/yellow]")
+            console.print("[yellow]search stopped early; results so far are saved[/yellow]")
         print(f"run dir: {run_dir}", file=sys.stdout if result is not None else sys.stderr)
     return 0

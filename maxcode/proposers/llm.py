@@ -47,7 +47,7 @@ class LLMProposer:
             # so a re-run that misses the same samples asks the same question.
             fresh = self.generate(observation.messages, len(missing),
                                   seed=self.seed * 1_000_003 + observation.draw + missing[0])
-            for i, reply in zip(missing, fresh):
+            for i, reply in zip(missing, fresh, strict=False):
                 replies[i] = reply
                 if self.cache is not None:
                     self.cache.put(keys[i], asdict(reply))

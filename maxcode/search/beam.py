@@ -37,7 +37,7 @@ class Beam:
                   for i in range(len(parents))]
         # propose K in all -> rank them together -> evaluate.
         candidates = []
-        for parent, k in zip(parents, shares):
+        for parent, k in zip(parents, shares, strict=False):
             if k > 0:
                 candidates += step.propose(parent, k)
         candidates = step.rank(candidates)

@@ -1,0 +1,114 @@
+"""The search loop's own overhead per node, and real evaluations per minute with workers=2.
+
+Part 1 (`overhead`) runs the real loop, run store (fsync included), observation builder and
+code extraction with an INSTANT FAKE proposer and an INSTANT FAKE judge, so what is timed
+is MaxCode's bookkeeping alone (goal: < 5 ms per node). Part 2 (`throughput`) runs the real
+C++ judge on a pie-mini problem with the library proposer and loop.workers (default 2):
+judged candidates per minute of wall time on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.task import Task
+from maxcode.budget import Budget, BudgetMeter
+from maxcode.loop import LoopConfig, Search
+from maxcode.observation import Observation, ObservationBuilder, ObservationConfig
+from maxcode.proposers.base import Reply
+from maxcode.search.best_of_n import BestOfN
+from maxcode.store import RunStore
+from reward.rewards import SpeedupReward
+from sandbox.evaluation import Evaluation, Status
+
+REPO = Path(__file__).resolve().parents[2]
+PIE_SUITE = REPO / "benchmarks" / "suites" / "pie_mini"
+
+
+class InstantFakeProposer:
+    """Benchmark fake: returns distinct small C++ programs at once (no model involved)."""
+
+    model = "instant-fake"
+
+    def propose(self, observation: Observation, k: int) -> list[Reply]:
+        return [Reply(text=f"```cpp\n// variant {observation.serial + i}\nint main() {{ return 0; }}\n```",
+                      model=self.model, calls=int(i == 0)) for i in range(k)]
+
+
+def instant_fake_judge(task: Task, source: str) -> Evaluation:
+    """Benchmark fake: a fixed correct verdict, no compilation, no timing."""
+    return Evaluation(status=Status.OK, correct=True, message="fake", speedup=1.2,
+                      speedup_ci=(1.1, 1.3), significant=True)
+
+
+def overhead(nodes: int, workers: int) -> dict:
+    task = Task(id="bench/fake", family="cpp", language="cpp",
+                baseline_source="#include <cstdio>\nint main() { return 0; }\n" * 20)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = RunStore(tmp)
+        store.open("bench: loop\n")
+        meter = BudgetMeter(Budget(max_llm_calls=None, max_evaluations=None, max_wall_s=None))
+        search = Search(task, BestOfN(n=nodes, batch=8), InstantFakeProposer(), instant_fake_judge,
+                        store, meter, ObservationBuilder(ObservationConfig(history=True, y=True)),
+                        SpeedupReward(), config=LoopConfig(workers=workers, idle_steps=10**9))
+        started = time.perf_counter()
+        search.run()
+        elapsed = time.perf_counter() - started
+    return {"nodes": nodes, "workers": workers, "seconds": elapsed, "ms_per_node": 1000 * elapsed / nodes}
+
+
+def throughput(cfg: DictConfig, problems: list[Path]) -> dict:
+    """Judge every library variant of each problem (4 per problem), workers from the config."""
+    from maxcode import components, judging_adapter, runner
+
+    judging = judging_adapter.make_judge(cfg)
+    evaluations, elapsed = 0, 0.0
+    try:
+        for problem in problems:
+            task = judging_adapter.load_task(problem / "slow.cpp", str(problem / "tests"))
+            parts = components.build(cfg, sandbox_backend=judging.backend)
+            with tempfile.TemporaryDirectory() as tmp:
+                started = time.perf_counter()
+                result = runner.optimize(task, judging.judge_task, parts, Path(tmp) / "run",
+                                         components.resolved_yaml(cfg), seed=int(cfg.seed))
+                elapsed += time.perf_counter() - started
+            evaluations += result.summary["budget_used"]["evaluations"]
+    finally:
+        judging.close()
+    return {"problems": len(problems), "workers": int(cfg.loop.workers), "evaluations": evaluations,
+            "seconds": elapsed, "evaluations_per_minute": 60.0 * evaluations / elapsed,
+            "cpus": os.cpu_count()}
+
+
+def run(cfg: DictConfig, args: argparse.Namespace) -> int:
+    nodes = 200 if args.quick else 1000
+    figures = {"overhead (instant fake proposer + fake judge)": overhead(nodes, workers=2)}
+    # The real part: library proposer on pie-mini, the configured judge, workers=2 unless overridden.
+    # The real part: library proposer over pie-mini, the configured judge and loop.workers.
+    # The user's overrides (sandbox, timing, loop.workers...) stay; proposer and strategy are fixed.
+    real_cfg = OmegaConf.merge(cfg, {
+        "proposer": {"_target_": "maxcode.proposers.library.LibraryProposer", "variants": None},
+        "strategy": {"_target_": "maxcode.search.best_of_n.BestOfN", "n": 4, "batch": 4},
+        "critique": {"_target_": "critique.base.NoCritique"}, "name": "bench",
+        "paths": {"cache_dir": tempfile.mkdtemp(prefix="maxcode-bench-")}})
+    problems = sorted(p.parent for p in PIE_SUITE.glob("*/slow.cpp"))[: 1 if args.quick else 3]
+    figures["throughput (real C++ judge, pie-mini, fresh build cache)"] = throughput(real_cfg, problems)
+    table = Table(title="maxcode bench loop")
+    table.add_column("measurement")
+    table.add_column("figures")
+    for name, values in figures.items():
+        table.add_row(name, ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
+                                      for k, v in values.items()))
+    Console().print(table)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
