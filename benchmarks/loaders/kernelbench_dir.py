@@ -37,9 +37,10 @@ are: `name` (suite name, the Task id prefix), `version` (int, bumped on breaking
 `changelog` (list of "version: what changed" lines), `tolerance` ({atol, rtol}),
 `default_variants` and `problems`. Each problem entry has `key` ("level1/1_ReLU"),
 `requires_custom_kernel` (bool: a candidate must run its own kernel for this problem),
-`forbidden_ops` (dotted names a candidate's `forward` must not call: `torch.X`,
-`torch.nn.functional.X`, `torch.nn.Module` classes like `torch.nn.ReLU`, and tensor methods
-as `Tensor.X`; aliases such as `F.relu` are the judge's to resolve) and optional
+`forbidden_ops` (dotted names a candidate's `forward` must not call: functions as
+`torch.X` / `torch.nn.functional.X`, tensor methods as `Tensor.X`, and module classes as
+`torch.nn.X`, meaning: forward must not call a submodule of that class, though `__init__`
+may build one to hold parameters; aliases such as `F.relu` are the judge's to resolve) and optional
 `variants` overriding `default_variants` per label. A variant spec has `device`
 (`cpu`|`cuda`), `expect_correct` (bool) and `expect_speed` (`faster`|`slower`|`parity`;
 absent for incorrect variants). These land in Task.metadata as `requires_custom_kernel`,
