@@ -20,8 +20,9 @@ Problem filters:
 - `subset`: KernelBench's representative subset, given as ids. KernelBench ships it in its
   repository as the Python lists `level{L}_representative_subset_problem_ids` in
   `src/dataset.py` (`src/kernelbench/dataset.py` on main). We cannot fetch it at run time,
-  so copy those lists into config (`suite.subset=[1,3,6,...]`) or into a YAML file read with
-  `read_subset_file`: either a bare list of ids, or a mapping `level1: [...]`, `level2: [...]`.
+  so copy those lists into config (`suite.subset=[1,3,6,...]`) or into a YAML file given as
+  `suite.subset_file=PATH` (read by `read_subset_file`): either a bare list of ids, or a
+  mapping `level1: [...]`, `level2: [...]`.
 When both are given, a problem must be in both.
 
 Task records: `Task.id` is `{suite}/level{L}/{id}_{Name}` (`kernelbench/level1/19_ReLU`),
@@ -186,8 +187,16 @@ def load_kernelbench_dir(
     ids: Sequence[int] | None = None,
     subset: Sequence[int] | None = None,
     tolerance: Tolerance | None = None,
+    subset_file: str | Path | None = None,
 ) -> list[Task]:
-    """Index, then read and check each selected problem; returns Tasks sorted by id."""
+    """Index, then read and check each selected problem; returns Tasks sorted by id.
+
+    `subset_file` is the file form of `subset` (see `read_subset_file`); give one or neither.
+    """
+    if subset_file is not None:
+        if subset is not None:
+            raise TaskError("both suite.subset and suite.subset_file are set", "keep only one of them")
+        subset = read_subset_file(subset_file, level)
     base = resolve_root(root)
     index = read_suite_index(base)
     entries = index_kernelbench_dir(base, level, ids, subset)

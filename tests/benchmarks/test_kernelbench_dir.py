@@ -83,6 +83,10 @@ def test_representative_subset_from_file_and_intersection_with_ids() -> None:
     assert [t.metadata["problem_id"] for t in load_kernelbench_dir(REPO, 1, subset=subset)] == [1, 10]
     assert [t.metadata["problem_id"] for t in load_kernelbench_dir(REPO, 1, ids=[2, 10], subset=subset)] == [10]
     assert read_subset_file(REPO / "representative_subset.yaml", level=2) == [3]
+    by_file = load_kernelbench_dir(REPO, 2, subset_file=REPO / "representative_subset.yaml")
+    assert [t.id for t in by_file] == ["kernelbench/level2/3_Mul_Tanh_Add"]
+    with pytest.raises(TaskError, match="keep only one"):
+        load_kernelbench_dir(REPO, 2, subset=[3], subset_file=REPO / "representative_subset.yaml")
 
 
 def test_subset_file_errors(tmp_path: Path) -> None:
