@@ -113,7 +113,7 @@ class InstructionTimer:
         steps, outs = [], []
         for i, name in enumerate(inputs):
             for side in (BASELINE, CANDIDATE):
-                out = f"count/{side}.{i}.txt"
+                out = f"count.{side}.{i}.txt"  # flat: callgrind creates no directories
                 steps.append(Step(
                     self._argv(counter, _BINARY[side], out), stdin=name, stdout="timing.out",
                     limits=limits, label=f"{side}/{job.tests[i].name}",
@@ -154,8 +154,10 @@ class InstructionTimer:
             for side in totals:
                 totals[side].append(sum(counts[side]))
         b, c = totals[BASELINE][0], totals[CANDIDATE][0]
-        speedup = b / c if c > 0 else math.inf
-        significant = abs(math.log(speedup)) > math.log1p(self.min_relative_change) if c > 0 else False
+        if b <= 0 or c <= 0:
+            raise RuntimeError(f"instruction counts must be positive, got {b} and {c}")
+        speedup = b / c
+        significant = abs(math.log(speedup)) > math.log1p(self.min_relative_change)
         spread = {side: max(v) - min(v) for side, v in totals.items()}
         return Measurement(
             mode=self.mode,
@@ -166,6 +168,7 @@ class InstructionTimer:
                 "counter": counter,
                 "repeats": self.repeats,
                 "spread_instructions": spread,
+                "instructions_per_repeat": totals,
                 "per_input_instructions": {
                     t.name: {"baseline": per_input[BASELINE][i], "candidate": per_input[CANDIDATE][i]}
                     for i, t in enumerate(job.tests)
