@@ -147,7 +147,9 @@ def index_kernelbench_dir(
         raise TaskError(f"KernelBench level {level!r} does not exist", f"use one of {LEVELS}")
     level_dir = resolve_root(root) / f"level{level}"
     if not level_dir.is_dir():
-        raise TaskError(f"{level_dir} does not exist", f"this checkout has no level {level}; pick another level")
+        raise TaskError(
+            f"{level_dir} does not exist", f"this checkout has no level {level}; pick another level"
+        )
     entries: dict[int, ProblemEntry] = {}
     for path in sorted(level_dir.iterdir()):
         if path.suffix != ".py" or path.name in IGNORED_FILES or not path.is_file():
@@ -195,7 +197,9 @@ def load_kernelbench_dir(
     """
     if subset_file is not None:
         if subset is not None:
-            raise TaskError("both suite.subset and suite.subset_file are set", "keep only one of them")
+            raise TaskError(
+                "both suite.subset and suite.subset_file are set", "keep only one of them"
+            )
         subset = read_subset_file(subset_file, level)
     base = resolve_root(root)
     index = read_suite_index(base)
@@ -242,16 +246,25 @@ def read_subset_file(path: str | Path, level: int) -> list[int]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise TaskError(f"cannot read subset file {path}: {exc.strerror}", "check suite.subset_file") from exc
+        raise TaskError(
+            f"cannot read subset file {path}: {exc.strerror}", "check suite.subset_file"
+        ) from exc
     except yaml.YAMLError as exc:
         raise TaskError(f"{path}: not valid YAML ({exc})", "write the ids as a YAML list") from exc
     if isinstance(data, dict):
         key = f"level{level}"
         if key not in data:
-            raise TaskError(f"{path}: no '{key}' entry (has {sorted(data)})", f"add '{key}: [ids]' to the file")
+            raise TaskError(
+                f"{path}: no '{key}' entry (has {sorted(data)})", f"add '{key}: [ids]' to the file"
+            )
         data = data[key]
-    if not isinstance(data, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in data):
-        raise TaskError(f"{path}: subset must be a list of integer problem ids", "write e.g. 'level1: [1, 3, 6]'")
+    if not isinstance(data, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in data
+    ):
+        raise TaskError(
+            f"{path}: subset must be a list of integer problem ids",
+            "write e.g. 'level1: [1, 3, 6]'",
+        )
     return data
 
 
@@ -261,8 +274,15 @@ def content_hash(source: str) -> str:
         tokens = [
             tok.string
             for tok in tokenize.generate_tokens(io.StringIO(source).readline)
-            if tok.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
-                                tokenize.DEDENT, tokenize.ENDMARKER)
+            if tok.type
+            not in (
+                tokenize.COMMENT,
+                tokenize.NL,
+                tokenize.NEWLINE,
+                tokenize.INDENT,
+                tokenize.DEDENT,
+                tokenize.ENDMARKER,
+            )
         ]
     except (tokenize.TokenError, SyntaxError):
         # Untokenizable text still gets a stable identity; the AST check reports the error.
@@ -280,10 +300,16 @@ def read_suite_index(base: Path) -> dict[str, Any] | None:
     except yaml.YAMLError as exc:
         raise TaskError(f"{path}: not valid YAML ({exc})", "fix the suite index") from exc
     if not isinstance(data, dict):
-        raise TaskError(f"{path}: expected a mapping at the top", f"use the fields {sorted(SUITE_INDEX_FIELDS)}")
-    _check_fields(path, "top level", data, SUITE_INDEX_FIELDS, required=("name", "version", "problems"))
+        raise TaskError(
+            f"{path}: expected a mapping at the top", f"use the fields {sorted(SUITE_INDEX_FIELDS)}"
+        )
+    _check_fields(
+        path, "top level", data, SUITE_INDEX_FIELDS, required=("name", "version", "problems")
+    )
     if not isinstance(data["name"], str) or not isinstance(data["version"], int):
-        raise TaskError(f"{path}: 'name' must be a string and 'version' an int", "fix the suite index")
+        raise TaskError(
+            f"{path}: 'name' must be a string and 'version' an int", "fix the suite index"
+        )
     if not isinstance(data["problems"], list):
         raise TaskError(f"{path}: 'problems' must be a list", "fix the suite index")
     defaults = data.get("default_variants") or {}
@@ -292,17 +318,32 @@ def read_suite_index(base: Path) -> dict[str, Any] | None:
     for i, problem in enumerate(data["problems"]):
         where = f"problems[{i}]"
         if not isinstance(problem, dict):
-            raise TaskError(f"{path}: {where} must be a mapping", f"use the fields {sorted(PROBLEM_FIELDS)}")
-        _check_fields(path, where, problem, PROBLEM_FIELDS, required=("key", "requires_custom_kernel", "forbidden_ops"))
+            raise TaskError(
+                f"{path}: {where} must be a mapping", f"use the fields {sorted(PROBLEM_FIELDS)}"
+            )
+        _check_fields(
+            path,
+            where,
+            problem,
+            PROBLEM_FIELDS,
+            required=("key", "requires_custom_kernel", "forbidden_ops"),
+        )
         key = problem["key"]
         if not isinstance(key, str) or key in seen:
-            raise TaskError(f"{path}: {where}.key {key!r} is not a string or is repeated", "list each problem once")
+            raise TaskError(
+                f"{path}: {where}.key {key!r} is not a string or is repeated",
+                "list each problem once",
+            )
         seen.add(key)
         if not isinstance(problem["requires_custom_kernel"], bool):
-            raise TaskError(f"{path}: {key}.requires_custom_kernel must be true or false", "fix the suite index")
+            raise TaskError(
+                f"{path}: {key}.requires_custom_kernel must be true or false", "fix the suite index"
+            )
         ops = problem["forbidden_ops"]
         if not isinstance(ops, list) or not all(isinstance(o, str) and o for o in ops):
-            raise TaskError(f"{path}: {key}.forbidden_ops must be a list of dotted names", "fix the suite index")
+            raise TaskError(
+                f"{path}: {key}.forbidden_ops must be a list of dotted names", "fix the suite index"
+            )
         _check_variants(path, f"{key}.variants", problem.get("variants") or {})
     return data
 
@@ -310,7 +351,9 @@ def read_suite_index(base: Path) -> dict[str, Any] | None:
 def _check_fields(path: Path, where: str, data: dict, known: dict, required: Sequence[str]) -> None:
     unknown = sorted(set(data) - set(known))
     if unknown:
-        raise TaskError(f"{path}: {where} has unknown field(s) {unknown}", f"known fields: {sorted(known)}")
+        raise TaskError(
+            f"{path}: {where} has unknown field(s) {unknown}", f"known fields: {sorted(known)}"
+        )
     missing = [f for f in required if f not in data]
     if missing:
         raise TaskError(f"{path}: {where} lacks field(s) {missing}", f"add {missing}")
@@ -322,15 +365,23 @@ def _check_variants(path: Path, where: str, variants: Any) -> None:
     for label, spec in variants.items():
         at = f"{where}.{label}"
         if not isinstance(spec, dict):
-            raise TaskError(f"{path}: {at} must be a mapping", f"use the fields {sorted(VARIANT_FIELDS)}")
+            raise TaskError(
+                f"{path}: {at} must be a mapping", f"use the fields {sorted(VARIANT_FIELDS)}"
+            )
         _check_fields(path, at, spec, VARIANT_FIELDS, required=("device", "expect_correct"))
         if spec["device"] not in DEVICES or not isinstance(spec["expect_correct"], bool):
-            raise TaskError(f"{path}: {at}: device must be one of {DEVICES}, expect_correct a bool", "fix it")
+            raise TaskError(
+                f"{path}: {at}: device must be one of {DEVICES}, expect_correct a bool", "fix it"
+            )
         speed = spec.get("expect_speed")
         if spec["expect_correct"] and speed not in SPEEDS:
-            raise TaskError(f"{path}: {at}.expect_speed must be one of {SPEEDS}", "fix the suite index")
+            raise TaskError(
+                f"{path}: {at}.expect_speed must be one of {SPEEDS}", "fix the suite index"
+            )
         if not spec["expect_correct"] and speed is not None:
-            raise TaskError(f"{path}: {at}: an incorrect variant has no expect_speed", "remove expect_speed")
+            raise TaskError(
+                f"{path}: {at}: an incorrect variant has no expect_speed", "remove expect_speed"
+            )
 
 
 def _tolerance_of(index: dict[str, Any], base: Path) -> Tolerance:
@@ -338,7 +389,9 @@ def _tolerance_of(index: dict[str, Any], base: Path) -> Tolerance:
     if tol is None:
         return DEFAULT_TOLERANCE
     if not isinstance(tol, dict) or set(tol) != {"atol", "rtol"}:
-        raise TaskError(f"{base / SUITE_INDEX}: tolerance must be {{atol, rtol}}", "fix the suite index")
+        raise TaskError(
+            f"{base / SUITE_INDEX}: tolerance must be {{atol, rtol}}", "fix the suite index"
+        )
     return Tolerance(atol=float(tol["atol"]), rtol=float(tol["rtol"]))
 
 
@@ -358,20 +411,28 @@ def _check_index_matches_files(index: dict[str, Any], base: Path, level: int) ->
         )
 
 
-def _suite_metadata(index: dict[str, Any], problem: dict[str, Any], base: Path, entry: ProblemEntry) -> dict[str, Any]:
+def _suite_metadata(
+    index: dict[str, Any], problem: dict[str, Any], base: Path, entry: ProblemEntry
+) -> dict[str, Any]:
     variants = {**(index.get("default_variants") or {}), **(problem.get("variants") or {})}
     vdir = base / "variants" / entry.key
     resolved = {}
     for label, spec in sorted(variants.items()):
         path = vdir / f"{label}.py"
         if not path.is_file():
-            raise TaskError(f"{path} is missing (variant '{label}' of {entry.key})", "add the file or drop the variant")
+            raise TaskError(
+                f"{path} is missing (variant '{label}' of {entry.key})",
+                "add the file or drop the variant",
+            )
         _check_candidate_source(path)
         resolved[label] = {**spec, "path": str(path)}
     if vdir.is_dir():
         extra = sorted(p.name for p in vdir.glob("*.py") if p.stem not in variants)
         if extra:
-            raise TaskError(f"{vdir}: {extra} not declared in {SUITE_INDEX}", "declare the variants or remove the files")
+            raise TaskError(
+                f"{vdir}: {extra} not declared in {SUITE_INDEX}",
+                "declare the variants or remove the files",
+            )
     return {
         "suite_version": index["version"],
         "requires_custom_kernel": problem["requires_custom_kernel"],
@@ -384,7 +445,9 @@ def _parse(path: Path, source: str) -> ast.Module:
     try:
         return ast.parse(source, filename=str(path))
     except SyntaxError as exc:
-        raise TaskError(f"{path}:{exc.lineno}: syntax error: {exc.msg}", "fix the Python syntax") from exc
+        raise TaskError(
+            f"{path}:{exc.lineno}: syntax error: {exc.msg}", "fix the Python syntax"
+        ) from exc
 
 
 def _check_problem_source(path: Path, source: str) -> ast.Module:
@@ -395,7 +458,9 @@ def _check_problem_source(path: Path, source: str) -> ast.Module:
     missing = [f"function {f}()" for f in REQUIRED_FUNCTIONS if f not in functions]
     if "Model" not in classes:
         missing.insert(0, "class Model")
-    elif not any(isinstance(n, ast.FunctionDef) and n.name == "forward" for n in classes["Model"].body):
+    elif not any(
+        isinstance(n, ast.FunctionDef) and n.name == "forward" for n in classes["Model"].body
+    ):
         missing.insert(0, "Model.forward")
     if missing:
         raise TaskError(
@@ -408,7 +473,10 @@ def _check_problem_source(path: Path, source: str) -> ast.Module:
 def _check_candidate_source(path: Path) -> None:
     tree = _parse(path, path.read_text(encoding="utf-8"))
     if not any(isinstance(n, ast.ClassDef) and n.name == "ModelNew" for n in tree.body):
-        raise TaskError(f"{path}: no module-level class ModelNew", "a candidate defines class ModelNew(nn.Module)")
+        raise TaskError(
+            f"{path}: no module-level class ModelNew",
+            "a candidate defines class ModelNew(nn.Module)",
+        )
 
 
 def _module_constants(tree: ast.Module) -> dict[str, int | float | bool]:

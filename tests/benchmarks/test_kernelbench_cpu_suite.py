@@ -52,7 +52,8 @@ def test_every_problem_declares_its_rules_and_all_variants(task: Task) -> None:
 
 def _load_inline_call(tree: ast.Module) -> ast.Call:
     calls = [
-        n for n in ast.walk(tree)
+        n
+        for n in ast.walk(tree)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "load_inline"
     ]
     assert len(calls) == 1, "one load_inline call per variant"
@@ -73,8 +74,10 @@ def test_variants_build_kernels_with_unique_extension_names() -> None:
             assert ast.get_docstring(tree), f"{spec['path']}: says what it is in its docstring"
             if label == "cuda":
                 cuda_source = next(
-                    n.value.value for n in tree.body
-                    if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "cuda_source"
+                    n.value.value
+                    for n in tree.body
+                    if isinstance(n, ast.Assign)
+                    and getattr(n.targets[0], "id", "") == "cuda_source"
                 )
                 assert "__global__" in cuda_source and "<<<" in cuda_source, spec["path"]
             else:
@@ -123,7 +126,9 @@ def _called_names(tree: ast.Module, class_name: str) -> set[str]:
 def test_forbidden_ops_match_reference_and_variants_avoid_them(task: Task) -> None:
     forbidden = set(task.metadata["forbidden_ops"])
     reference_calls = _called_names(ast.parse(task.baseline_source), "Model")
-    assert reference_calls & forbidden, f"the reference calls none of {sorted(forbidden)}: {reference_calls}"
+    assert reference_calls & forbidden, (
+        f"the reference calls none of {sorted(forbidden)}: {reference_calls}"
+    )
     for label, spec in task.metadata["variants"].items():
         calls = _called_names(ast.parse(Path(spec["path"]).read_text()), "ModelNew")
         assert not calls & forbidden, f"{label}.py calls forbidden {sorted(calls & forbidden)}"
@@ -138,7 +143,9 @@ def _import(path: Path, name: str) -> ModuleType:
 
 
 def _outputs(task: Task, variant: str) -> tuple[torch.Tensor, torch.Tensor]:
-    ref = _import(Path(task.source_path or ""), "kb_ref_" + task.id.replace("/", "_").replace("-", "_"))
+    ref = _import(
+        Path(task.source_path or ""), "kb_ref_" + task.id.replace("/", "_").replace("-", "_")
+    )
     new = _import(Path(task.metadata["variants"][variant]["path"]), f"kb_{variant}_{ref.__name__}")
     init = ref.get_init_inputs()
     torch.manual_seed(42)
@@ -166,4 +173,6 @@ def test_wrong_variant_fails_the_suite_tolerance(task: Task) -> None:
     expected, got = _outputs(task, "wrong")
     tol = task.tolerance
     assert tol is not None
-    assert got.shape != expected.shape or not torch.allclose(got, expected, atol=tol.atol, rtol=tol.rtol)
+    assert got.shape != expected.shape or not torch.allclose(
+        got, expected, atol=tol.atol, rtol=tol.rtol
+    )

@@ -27,15 +27,26 @@ MALFORMED = FIXTURES / "kernelbench_malformed"
 
 def test_index_sorts_numerically_and_parses_names() -> None:
     entries = index_kernelbench_dir(REPO, 1)
-    assert [(e.problem_id, e.name) for e in entries] == [(1, "Square_Add"), (2, "Scale"), (10, "Row_Max_")]
-    assert [e.key for e in entries] == ["level1/1_Square_Add", "level1/2_Scale", "level1/10_Row_Max_"]
+    assert [(e.problem_id, e.name) for e in entries] == [
+        (1, "Square_Add"),
+        (2, "Scale"),
+        (10, "Row_Max_"),
+    ]
+    assert [e.key for e in entries] == [
+        "level1/1_Square_Add",
+        "level1/2_Scale",
+        "level1/10_Row_Max_",
+    ]
 
 
 @pytest.mark.parametrize("root", [REPO, REPO / "KernelBench"], ids=["repo", "KernelBench-folder"])
 def test_root_may_be_the_repo_or_its_kernelbench_folder(root: Path) -> None:
     assert resolve_root(root) == REPO / "KernelBench"
     tasks = load_kernelbench_dir(root, 2)
-    assert [t.id for t in tasks] == ["kernelbench/level2/1_Linear_ReLU", "kernelbench/level2/3_Mul_Tanh_Add"]
+    assert [t.id for t in tasks] == [
+        "kernelbench/level2/1_Linear_ReLU",
+        "kernelbench/level2/3_Mul_Tanh_Add",
+    ]
 
 
 def test_task_records_preserve_ids_names_levels_and_source() -> None:
@@ -47,7 +58,12 @@ def test_task_records_preserve_ids_names_levels_and_source() -> None:
     assert task.source_path == str(path)
     assert task.tolerance == DEFAULT_TOLERANCE == Tolerance(atol=1e-2, rtol=1e-2)
     meta = task.metadata
-    assert (meta["suite"], meta["level"], meta["problem_id"], meta["name"]) == ("kernelbench", 3, 2, "TinyRNNCell")
+    assert (meta["suite"], meta["level"], meta["problem_id"], meta["name"]) == (
+        "kernelbench",
+        3,
+        2,
+        "TinyRNNCell",
+    )
     assert meta["file"] == "level3/2_TinyRNNCell.py"
     assert meta["constants"] == {"batch_size": 2, "input_size": 8, "hidden_size": 8}
     assert "variants" not in meta and "forbidden_ops" not in meta  # plain checkout: no suite index
@@ -80,8 +96,13 @@ def test_unknown_ids_are_an_error_listing_what_exists() -> None:
 def test_representative_subset_from_file_and_intersection_with_ids() -> None:
     subset = read_subset_file(REPO / "representative_subset.yaml", level=1)
     assert subset == [1, 10]
-    assert [t.metadata["problem_id"] for t in load_kernelbench_dir(REPO, 1, subset=subset)] == [1, 10]
-    assert [t.metadata["problem_id"] for t in load_kernelbench_dir(REPO, 1, ids=[2, 10], subset=subset)] == [10]
+    assert [t.metadata["problem_id"] for t in load_kernelbench_dir(REPO, 1, subset=subset)] == [
+        1,
+        10,
+    ]
+    assert [
+        t.metadata["problem_id"] for t in load_kernelbench_dir(REPO, 1, ids=[2, 10], subset=subset)
+    ] == [10]
     assert read_subset_file(REPO / "representative_subset.yaml", level=2) == [3]
     by_file = load_kernelbench_dir(REPO, 2, subset_file=REPO / "representative_subset.yaml")
     assert [t.id for t in by_file] == ["kernelbench/level2/3_Mul_Tanh_Add"]
@@ -109,7 +130,9 @@ def test_malformed_problem_names_the_file_and_what_is_missing() -> None:
     assert "get_inputs()" in err.value.cause and "get_init_inputs" not in err.value.cause
     assert err.value.fix
     # Filtering the bad file out leaves a loadable level.
-    assert [t.id for t in load_kernelbench_dir(MALFORMED, 1, ids=[1])] == ["kernelbench/level1/1_Identity"]
+    assert [t.id for t in load_kernelbench_dir(MALFORMED, 1, ids=[1])] == [
+        "kernelbench/level1/1_Identity"
+    ]
 
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -140,11 +163,16 @@ GOOD = """
         ({"level1/1_A.py": "def get_inputs(:\n"}, "1_A.py:1: syntax error"),
         ({"level1/1_A.py": GOOD.replace("class Model", "class Net")}, "missing class Model"),
         ({"level1/1_A.py": GOOD.replace("def forward", "def run")}, "missing Model.forward"),
-        ({"level1/1_A.py": GOOD.replace("def get_init_inputs", "def init_inputs")}, "missing function get_init_inputs()"),
+        (
+            {"level1/1_A.py": GOOD.replace("def get_init_inputs", "def init_inputs")},
+            "missing function get_init_inputs()",
+        ),
     ],
     ids=["bad-name", "duplicate-id", "syntax", "no-Model", "no-forward", "no-get_init_inputs"],
 )
-def test_malformed_trees_raise_task_errors(tmp_path: Path, files: dict[str, str], message: str) -> None:
+def test_malformed_trees_raise_task_errors(
+    tmp_path: Path, files: dict[str, str], message: str
+) -> None:
     root = _tree(tmp_path, files)
     with pytest.raises(TaskError, match=message):
         load_kernelbench_dir(root, 1)
@@ -176,7 +204,9 @@ def test_missing_level_folder(tmp_path: Path) -> None:
 
 def test_content_hash_ignores_whitespace_and_comments_but_not_code() -> None:
     src = (REPO / "KernelBench/level1/2_Scale.py").read_text()
-    reformatted = src.replace("\n\n\n", "\n\n").replace("x * self.factor", "x  *  self.factor  # scale it")
+    reformatted = src.replace("\n\n\n", "\n\n").replace(
+        "x * self.factor", "x  *  self.factor  # scale it"
+    )
     assert reformatted != src
     assert content_hash(reformatted) == content_hash(src)
     assert content_hash(src.replace("dim = 16", "dim = 17")) != content_hash(src)
@@ -186,14 +216,22 @@ def test_suite_index_errors_name_file_and_field(tmp_path: Path) -> None:
     shutil.copytree(REPO / "KernelBench", tmp_path / "tree")
     root = tmp_path / "tree"
     index = root / "suite.yaml"
-    entry = "  - {key: level1/1_Square_Add, requires_custom_kernel: true, forbidden_ops: [torch.add]}\n"
+    entry = (
+        "  - {key: level1/1_Square_Add, requires_custom_kernel: true, forbidden_ops: [torch.add]}\n"
+    )
     index.write_text("name: mini\nversion: 1\nproblems:\n" + entry)
-    with pytest.raises(TaskError, match=r"does not list \['level1/10_Row_Max_', 'level1/2_Scale'\]"):
+    with pytest.raises(
+        TaskError, match=r"does not list \['level1/10_Row_Max_', 'level1/2_Scale'\]"
+    ):
         load_kernelbench_dir(root, 1)
-    index.write_text("name: mini\nversion: 1\nproblems:\n" + entry.replace("forbidden_ops", "forbidden"))
+    index.write_text(
+        "name: mini\nversion: 1\nproblems:\n" + entry.replace("forbidden_ops", "forbidden")
+    )
     with pytest.raises(TaskError, match=r"problems\[0\] has unknown field\(s\) \['forbidden'\]"):
         load_kernelbench_dir(root, 1)
-    variants = "default_variants:\n  cpu: {device: cpu, expect_correct: true, expect_speed: quick}\n"
+    variants = (
+        "default_variants:\n  cpu: {device: cpu, expect_correct: true, expect_speed: quick}\n"
+    )
     index.write_text("name: mini\nversion: 1\n" + variants + "problems:\n" + entry)
     with pytest.raises(TaskError, match="default_variants.cpu.expect_speed must be one of"):
         load_kernelbench_dir(root, 1)

@@ -136,7 +136,9 @@ def verify_problem(path: Path, rounds: int) -> Row:
         try:
             t0 = time.perf_counter()
             mod = import_file(vdir / f"{variant}.py", f"kbvar_{tag}_{variant}")
-            log.info("%s/%s imported (build or cache) in %.1f s", key, variant, time.perf_counter() - t0)
+            log.info(
+                "%s/%s imported (build or cache) in %.1f s", key, variant, time.perf_counter() - t0
+            )
             new_model = build(mod, "ModelNew", init)
             err, ok2, ok4 = compare(ref_model, new_model, ref)
         except Exception as exc:  # a broken variant is a finding to report, not a crash
@@ -192,20 +194,36 @@ def nvcc_check(only: list[str]) -> bool:
     """Compile every cuda.py's kernels (object file only) with nvcc and the torch headers."""
     from torch.utils.cpp_extension import include_paths
 
-    incs = [f"-I{p}" for p in include_paths()] + [f"-I{sys.base_prefix}/include/python3.{sys.version_info.minor}"]
+    incs = [f"-I{p}" for p in include_paths()] + [
+        f"-I{sys.base_prefix}/include/python3.{sys.version_info.minor}"
+    ]
     all_ok = True
     with tempfile.TemporaryDirectory() as tmp:
         for path in problems(only):
             key = f"{path.parent.name}/{path.stem}"
             cu = Path(tmp) / f"{key.replace('/', '_')}.cu"
             cu.write_text(cuda_source_of(SUITE_ROOT / "variants" / key / "cuda.py"))
-            cmd = ["nvcc", "-c", "-x", "cu", "-std=c++17", "-O3", "-arch=sm_90", *incs,
-                   "-DTORCH_EXTENSION_NAME=kb_check", str(cu), "-o", str(cu.with_suffix(".o"))]
+            cmd = [
+                "nvcc",
+                "-c",
+                "-x",
+                "cu",
+                "-std=c++17",
+                "-O3",
+                "-arch=sm_90",
+                *incs,
+                "-DTORCH_EXTENSION_NAME=kb_check",
+                str(cu),
+                "-o",
+                str(cu.with_suffix(".o")),
+            ]
             t0 = time.perf_counter()
             proc = subprocess.run(cmd, capture_output=True, text=True)
             ok = proc.returncode == 0
             all_ok &= ok
-            log.info("nvcc %-28s %s (%.0f s)", key, "ok" if ok else "FAILED", time.perf_counter() - t0)
+            log.info(
+                "nvcc %-28s %s (%.0f s)", key, "ok" if ok else "FAILED", time.perf_counter() - t0
+            )
             if not ok:
                 log.info("%s", (proc.stderr or proc.stdout)[-3000:])
     return all_ok
