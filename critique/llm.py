@@ -17,7 +17,13 @@ from string import Template
 from typing import Any
 
 from benchmarks.task import Task
-from critique.base import SOURCE_LLM, CritiqueContext, Diagnosis, TextGenerator, rules_after_llm_failure
+from critique.base import (
+    SOURCE_LLM,
+    CritiqueContext,
+    Diagnosis,
+    TextGenerator,
+    rules_after_llm_failure,
+)
 from critique.cache import GenerationCache, generation_key
 from critique.rules import RuleCritique
 from sandbox.backends.base import Backend

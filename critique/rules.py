@@ -14,7 +14,11 @@ from critique.analyzers.callgrind import analyze_profile, largest_test_input, pr
 from critique.analyzers.compile_errors import analyze_compile_log
 from critique.analyzers.performance import analyze_speed, speed_verdict
 from critique.analyzers.runtime_errors import analyze_crash
-from critique.analyzers.sanitizer import analyze_sanitizer_report, find_test_input, rerun_with_sanitizers
+from critique.analyzers.sanitizer import (
+    analyze_sanitizer_report,
+    find_test_input,
+    rerun_with_sanitizers,
+)
 from critique.analyzers.tensor_errors import analyze_tensor_error
 from critique.analyzers.timeout import analyze_timeout
 from critique.analyzers.wrong_answer import analyze_cpp_mismatch
