@@ -1,0 +1,140 @@
+"""`maxcode eval` through the real CLI: the JSON contract, the summary, and bad inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from maxcode.cli.main import main
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "sandbox" / "cpp_fixtures"
+TASK = FIXTURES / "sum_task" / "baseline.cpp"
+TESTS = FIXTURES / "sum_task" / "tests"
+CANDIDATES = FIXTURES / "candidates"
+FAST = ["sandbox=local", "timing.max_seconds=1.0"]
+
+
+def _cli(args: list[str], cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MAXCODE_CACHE_DIR": str(cache)}
+    return subprocess.run(
+        [sys.executable, "-m", "maxcode.cli.main", *args], capture_output=True, text=True, env=env,
+        cwd=REPO, timeout=300,
+    )
+
+
+def test_json_verdict_of_a_faster_candidate(tmp_path: Path) -> None:
+    r = _cli(["eval", "--task", str(TASK), "--tests", str(TESTS), "--candidate", str(CANDIDATES / "fast.cpp"),
+              "--json", *FAST], tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) == 1
+    out = json.loads(lines[0])
+    for key in ("status", "correct", "speedup", "speedup_ci", "baseline_time_s", "candidate_time_s", "message"):
+        assert key in out
+    assert out["status"] == "ok" and out["correct"] is True
+    lo, hi = out["speedup_ci"]
+    assert lo <= out["speedup"] <= hi and out["speedup"] > 1
+    assert out["baseline_time_s"] > out["candidate_time_s"] > 0
+    assert out["backend"] == "local" and out["timing_mode"] == "wall"
+    assert out["task_id"] == "sum_task/baseline"
+
+
+def test_json_verdict_of_a_failing_candidate_exits_0(tmp_path: Path) -> None:
+    r = _cli(["eval", "--task", str(TASK), "--candidate", str(CANDIDATES / "wrong.cpp"), "--json",
+              "sandbox=local", "timing=instructions"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["status"] == "wrong_answer" and out["correct"] is False
+    assert out["speedup"] is None and out["speedup_ci"] is None
+    assert out["failing_test"] == "1" and out["mismatch"]["line"] == 1
+
+
+def test_readable_summary(tmp_path: Path) -> None:
+    r = _cli(["eval", "--task", str(TASK), "--candidate", str(CANDIDATES / "compile_error.cpp"),
+              "sandbox=local"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "compile_error" in r.stdout and "compiler output" in r.stdout
+
+
+def _bad(args: list[str], capsys: pytest.CaptureFixture[str], one_line: bool = True) -> str:
+    """Exit code 2, nothing on stdout, no traceback; `error: cause` (+ `  fix: ...`) on stderr."""
+    code = main(["eval", *args])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert "Traceback" not in captured.err
+    if not one_line:  # Hydra's own messages list the available options below the cause
+        return captured.err
+    first, *rest = captured.err.strip().splitlines()
+    assert first.startswith("error: ")
+    assert all(line.startswith("  fix: ") for line in rest) and len(rest) <= 1
+    return first
+
+
+def test_missing_task(capsys, tmp_path: Path) -> None:
+    line = _bad(["--task", str(tmp_path / "nope.cpp"), "--candidate", str(CANDIDATES / "fast.cpp")], capsys)
+    assert "does not exist" in line
+
+
+def test_missing_candidate(capsys, tmp_path: Path) -> None:
+    line = _bad(["--task", str(TASK), "--candidate", str(tmp_path / "nope.cpp")], capsys)
+    assert "candidate" in line and "does not exist" in line
+
+
+def test_missing_tests_dir(capsys, tmp_path: Path) -> None:
+    line = _bad(["--task", str(TASK), "--tests", str(tmp_path / "none"), "--candidate",
+                 str(CANDIDATES / "fast.cpp")], capsys)
+    assert "does not exist" in line
+
+
+def test_empty_tests_dir(capsys, tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    line = _bad(["--task", str(TASK), "--tests", str(tmp_path / "tests"), "--candidate",
+                 str(CANDIDATES / "fast.cpp")], capsys)
+    assert "no test cases" in line
+
+
+def test_input_without_output(capsys, tmp_path: Path) -> None:
+    tests = tmp_path / "tests"
+    shutil.copytree(TESTS, tests)
+    (tests / "output.2.txt").unlink()
+    line = _bad(["--task", str(TASK), "--tests", str(tests), "--candidate", str(CANDIDATES / "fast.cpp")], capsys)
+    assert "input.2.txt has no expected output" in line
+
+
+def test_candidate_not_cpp(capsys, tmp_path: Path) -> None:
+    py = tmp_path / "cand.cpp"
+    py.write_text((CANDIDATES / "python.py.txt").read_text())
+    line = _bad(["--task", str(TASK), "--candidate", str(py)], capsys)
+    assert "looks like Python" in line
+    line = _bad(["--task", str(TASK), "--candidate", str(CANDIDATES / "python.py.txt")], capsys)
+    assert "is not C++" in line
+    empty = tmp_path / "empty.cpp"
+    empty.write_text("")
+    assert "empty" in _bad(["--task", str(TASK), "--candidate", str(empty)], capsys)
+    binary = tmp_path / "bin.cpp"
+    binary.write_bytes(b"\x7fELF\x02\x01\xff\xfe")
+    assert "UTF-8" in _bad(["--task", str(TASK), "--candidate", str(binary)], capsys)
+
+
+def test_task_not_cpp_or_kernel(capsys, tmp_path: Path) -> None:
+    odd = tmp_path / "task.rs"
+    odd.write_text("fn main() {}")
+    assert "unknown task format" in _bad(["--task", str(odd), "--candidate", str(CANDIDATES / "fast.cpp")], capsys)
+    py = tmp_path / "problem.py"
+    py.write_text("import torch\nclass Model:\n    pass\n")
+    line = _bad(["--task", str(py), "--candidate", str(py)], capsys)
+    assert "get_inputs" in line and "get_init_inputs" in line
+
+
+def test_bad_override(capsys) -> None:
+    text = _bad(["--task", str(TASK), "--candidate", str(CANDIDATES / "fast.cpp"), "timing=nonexistent"], capsys,
+                one_line=False)
+    assert text.startswith("error: ") and "timing/nonexistent" in text
