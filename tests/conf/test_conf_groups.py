@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+import importlib.util
 
 import pytest
-from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from maxcode import components
 from maxcode.config import CONF_DIR, load_config
-from maxcode.errors import ProposerUnavailable
+from maxcode.errors import ProposerUnavailable, UserError
 
 GROUPS = sorted(p.name for p in CONF_DIR.iterdir() if p.is_dir())
 FILES = [(g, f.stem) for g in GROUPS for f in sorted((CONF_DIR / g).glob("*.yaml"))]
+# Groups named in config.yaml's defaults list are chosen with `group=`; others with `+group=`.
+DEFAULTS = {next(iter(e)).replace("optional ", "") for e in OmegaConf.to_container(OmegaConf.load(CONF_DIR / "config.yaml").defaults)
+            if isinstance(e, dict)}
 # What a group option needs from the environment to be built offline.
 EXTRA = {
     ("proposer", "openai"): ["proposer.model=fixture-model", "proposer.base_url=http://127.0.0.1:9/v1"],
@@ -28,7 +30,8 @@ EXTRA = {
 def test_group_file_composes_and_instantiates(group, option, tmp_path):
     (tmp_path / "trajectory.jsonl").write_text("")
     extra = [o.replace("RUN_DIR", str(tmp_path)) for o in EXTRA.get((group, option), [])]
-    cfg = load_config([f"{group}={option}", *extra])
+    in_defaults = group in DEFAULTS
+    cfg = load_config([f"{group}={option}" if in_defaults else f"+{group}={option}", *extra])
     OmegaConf.resolve(cfg)
     if group == "experiment":
         assert cfg.name == option
@@ -36,14 +39,17 @@ def test_group_file_composes_and_instantiates(group, option, tmp_path):
     node = cfg[group]
     if "_target_" not in node:
         return  # placeholder groups of other components (no target yet)
-    if (group, option) == ("proposer", "vllm"):
-        try:
-            import vllm  # noqa: F401
-        except ImportError:
-            with pytest.raises(ProposerUnavailable, match="vllm serve"):
-                components.make(node, "proposer")
-            return
-    made = instantiate(node)
+    if (group, option) == ("proposer", "vllm") and importlib.util.find_spec("vllm") is None:
+        with pytest.raises(ProposerUnavailable, match="vllm serve"):
+            components.make(node, "proposer")
+        return
+    try:
+        made = components.make(node, group)
+    except UserError as exc:
+        # The target was found and called; it refused a value the user must supply
+        # (a dataset path, an installed extra) with a message saying so.
+        assert exc.cause and exc.fix, exc
+        return
     assert made is not None
     if isinstance(made, functools.partial):
         assert callable(made.func)
