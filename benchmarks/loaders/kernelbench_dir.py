@@ -43,8 +43,9 @@ are: `name` (suite name, the Task id prefix), `version` (int, bumped on breaking
 `torch.nn.X`, meaning: forward must not call a submodule of that class, though `__init__`
 may build one to hold parameters; aliases such as `F.relu` are the judge's to resolve) and optional
 `variants` overriding `default_variants` per label. A variant spec has `device`
-(`cpu`|`cuda`), `expect_correct` (bool) and `expect_speed` (`faster`|`slower`|`parity`;
-absent for incorrect variants). These land in Task.metadata as `requires_custom_kernel`,
+(`cpu`|`cuda`), `expect_correct` (bool) and `expect_speed` (one of
+`benchmarks.expectations.SPEEDS`, which defines them: `faster`, `slower`, `marginal`, `same`,
+`parity`; absent for incorrect variants). These land in Task.metadata as `requires_custom_kernel`,
 `forbidden_ops`, `suite_version` and `variants` ({label: spec + `path`}).
 """
 
@@ -63,6 +64,7 @@ from typing import Any
 
 import yaml
 
+from benchmarks.expectations import SPEEDS
 from benchmarks.task import Task, Tolerance
 from sandbox.errors import TaskError
 
@@ -97,10 +99,9 @@ PROBLEM_FIELDS = {
 VARIANT_FIELDS = {
     "device": "cpu | cuda",
     "expect_correct": "bool: the verdict a sound judge gives",
-    "expect_speed": "faster | slower | parity (correct variants only)",
+    "expect_speed": "one of benchmarks.expectations.SPEEDS (correct variants only)",
 }
 DEVICES = ("cpu", "cuda")
-SPEEDS = ("faster", "slower", "parity")
 
 
 @dataclass(frozen=True)
