@@ -38,15 +38,27 @@ def nodes(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "trajectory.jsonl").read_text().splitlines()]
 
 
+def assert_found_faster(run_dir: Path) -> None:
+    """The fastest correct node is the `faster` variant; it is the answer (best.cpp) when the
+    judge's interval makes the speedup significant, else the answer stays the baseline."""
+    s = summary(run_dir)
+    faster = (PROBLEM / "variants" / "faster.cpp").read_text()
+    fastest = next(n for n in nodes(run_dir) if n["id"] == s["fastest_correct_node"])
+    assert fastest["source"] == faster
+    if s["best_is_baseline"]:
+        assert (run_dir / "best.cpp").read_text() == (PROBLEM / "slow.cpp").read_text()
+    else:
+        assert s["best_node"] == fastest["id"] and s["best_speedup_ci"][0] > 1.0
+        assert (run_dir / "best.cpp").read_text() == faster
+
+
 def test_library_finds_the_fastest_variant(tmp_path):
     run_dir = tmp_path / "run"
     assert optimize(*TASK_ARGS, "proposer=library", "strategy.n=4", "strategy.batch=4",
                     f"run_dir={run_dir}") == 0
     s = summary(run_dir)
-    best = next(n for n in nodes(run_dir) if n["id"] == s["best_node"])
-    assert best["proposer"]["meta"]["variant"].endswith("faster.cpp")
-    assert (run_dir / "best.cpp").read_text() == (PROBLEM / "variants" / "faster.cpp").read_text()
-    assert s["counts"].get("wrong_answer") == 1 and s["best_speedup_ci"][0] > 1.0
+    assert_found_faster(run_dir)
+    assert s["counts"].get("wrong_answer") == 1
     for name in ("config.yaml", "report.md", "best_speedup.png"):
         assert (run_dir / name).is_file(), name
     assert len(list((run_dir / "candidates").iterdir())) == 4
@@ -67,13 +79,13 @@ def test_openai_against_a_local_server(tmp_path):
         # The same run again in a new directory, same seed: all four replies from the cache.
         assert optimize(*args, f"proposer.base_url={server.base_url}", f"run_dir={tmp_path / 'again'}") == 0
         assert len(server.requests) == 1
-    faster = (PROBLEM / "variants" / "faster.cpp").read_text()
-    assert (tmp_path / "run" / "best.cpp").read_text() == faster
-    assert (tmp_path / "again" / "best.cpp").read_text() == faster
+    assert_found_faster(tmp_path / "run")
+    assert_found_faster(tmp_path / "again")
     assert summary(tmp_path / "again")["budget_used"]["llm_calls"] == 0
     assert "sk-fixture-secret" not in (tmp_path / "run" / "config.yaml").read_text()
 
 
+@pytest.mark.slow
 def test_tiny_random_hf_model_ends_cleanly(tmp_path):
     from tiny_lm import build_tiny_lm
 
@@ -87,20 +99,22 @@ def test_tiny_random_hf_model_ends_cleanly(tmp_path):
     assert summary(run_dir)["best_is_baseline"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["best_of_n", "refine", "beam", "tree"])
 def test_every_strategy_under_an_equal_evaluation_budget(tmp_path, strategy):
     run_dir = tmp_path / strategy
-    assert optimize(*TASK_ARGS, "proposer=library", f"strategy={strategy}", "budget.max_evaluations=3",
+    assert optimize(*TASK_ARGS, "proposer=library", f"strategy={strategy}", "budget.max_evaluations=2",
                     f"run_dir={run_dir}") == 0
     s = summary(run_dir)
-    assert s["budget_used"]["evaluations"] <= 3 and s["strategy"] == strategy.replace("tree", "tree_search")
+    assert s["budget_used"]["evaluations"] <= 2 and s["strategy"] == strategy.replace("tree", "tree_search")
     assert sum(s["counts"].values()) == s["nodes"] >= 1
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_keeps_every_node_exactly_once(tmp_path):
     run_dir = tmp_path / "run"
     cmd = [sys.executable, "-m", "maxcode.cli.main", "optimize", *TASK_ARGS, "proposer=library",
-           "strategy=refine", "strategy.steps=6", f"run_dir={run_dir}", "--quiet"]
+           "strategy=refine", "strategy.steps=5", f"run_dir={run_dir}", "--quiet"]
     env = {**os.environ, "MAXCODE_CACHE_DIR": str(tmp_path / "cache")}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     trajectory = run_dir / "trajectory.jsonl"
@@ -117,7 +131,7 @@ def test_sigkill_then_resume_keeps_every_node_exactly_once(tmp_path):
     assert done.returncode == 0, done.stderr
     after = nodes(run_dir)
     ids = [n["id"] for n in after]
-    assert sorted(ids) == list(range(len(ids))) and len(after) == 7  # root + 6 steps
+    assert sorted(ids) == list(range(len(ids))) and len(after) == 6  # root + 5 steps
     for node_id, node in before.items():  # nothing recorded before the kill was redone
         assert next(n for n in after if n["id"] == node_id) == node
     assert summary(run_dir)["budget_used"]["evaluations"] == sum(n["evaluated"] for n in after)
