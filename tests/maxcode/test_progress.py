@@ -1,0 +1,40 @@
+"""The live display and the final table show what the issue asks for."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from maxcode.budget import Usage
+from maxcode.cli.progress import render, summary_table
+from maxcode.loop import Snapshot
+from maxcode.node import Node, NodeStatus
+from sandbox.evaluation import Evaluation, Status
+
+
+def text(renderable) -> str:
+    console = Console(file=io.StringIO(), width=160)
+    console.print(renderable)
+    return console.file.getvalue()
+
+
+def test_live_panel_shows_best_with_interval_counts_budget_and_step():
+    best = Node(id=3, parent_id=0, step=2, index=0, status=NodeStatus.OK,
+                evaluation=Evaluation(status=Status.OK, correct=True, speedup=2.5, speedup_ci=(2.1, 2.9), significant=True))
+    snap = Snapshot(step=2, best=best, counts={"ok": 2, "no_code": 1}, nodes=3,
+                    usage=Usage(llm_calls=2, prompt_tokens=100, completion_tokens=50, evaluations=2, wall_s=12))
+    out = text(render(snap, {"max_evaluations": 10, "max_llm_calls": None}))
+    assert "step 2" in out and "2.50x [2.10, 2.90] (node 3)" in out
+    assert "ok 2" in out and "no_code 1" in out and "evaluations 2/10" in out and "tokens 150" in out
+    empty = Snapshot(step=1, best=None, counts={}, nodes=0, usage=Usage())
+    assert "baseline" in text(render(empty, {}))
+
+
+def test_summary_table_names_the_run_dir_and_a_missing_claim():
+    s = {"task_id": "t", "strategy": "refine", "best_speedup": 1.0, "best_speedup_ci": None, "best_is_baseline": True,
+         "best_source": "/r/best.cpp", "nodes": 2, "steps": 2, "counts": {"wrong_answer": 2},
+         "budget_used": {"evaluations": 2, "llm_calls": 2, "tokens": 0, "cost_usd": 0.0, "wall_s": 3.0},
+         "stop_reason": "the strategy finished", "run_dir": "/r"}
+    out = text(summary_table(s))
+    assert "no significant speedup" in out and "/r" in out and "wrong_answer 2" in out
