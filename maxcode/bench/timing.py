@@ -179,7 +179,7 @@ def _print(console: Console, f: Figures, quick: bool) -> None:
         f"(median {f.aa_median_seconds:.1f} s per comparison)",
         "<= 5%",
     )
-    for key, d in f.detection.items():
+    for d in f.detection.values():
         table.add_row(
             f"detected {100 * (d['work_speedup'] - 1):.0f}% speedup",
             f"{d['detected']}/{d['trials']} (measured {d['median_measured_speedup']:.3f}x, "

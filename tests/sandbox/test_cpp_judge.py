@@ -81,7 +81,7 @@ def test_wall_mode_detects_a_real_speedup(wall_judge) -> None:
     task = sum_task()
     ev = wall_judge.evaluate(task.baseline_source, candidate("fast.cpp"), task.tests)
     assert ev.status is Status.OK and ev.timing_mode == "wall"
-    assert ev.significant and ev.speedup > 1.5
+    assert ev.significant and ev.speedup > 1.1  # start-up bound on the two small tests
     lo, hi = ev.speedup_ci
     assert lo <= ev.speedup <= hi and lo > 1.0
     assert len(ev.baseline_times_s) == len(ev.candidate_times_s) >= 12
@@ -133,7 +133,6 @@ def test_build_cache_hits(backend, tmp_path: Path) -> None:
     first = judge.evaluate(task.baseline_source, candidate("fast.cpp"), task.tests)
     assert first.status is Status.OK and first.details["build_cached"] is False
     assert spy.compiles() == 2  # baseline and candidate
-    baseline_runs = len(spy.specs)
     second = judge.evaluate(task.baseline_source, candidate("fast.cpp"), task.tests)
     assert second.status is Status.OK and second.details["build_cached"] is True
     assert spy.compiles() == 2
@@ -143,7 +142,8 @@ def test_build_cache_hits(backend, tmp_path: Path) -> None:
     other = make_judge(spy2, InstructionTimer(), tmp_path)
     third = other.evaluate(task.baseline_source, candidate("fast.cpp"), task.tests)
     assert third.status is Status.OK and spy2.compiles() == 0
-    assert len(spy2.specs) <= 2 < baseline_runs + 1
+    test_runs = [s for s in spy2.specs if s.steps[0].argv == ["./prog"]]
+    assert len(test_runs) == 1  # the candidate's; the baseline's validation came from the cache
     # Deterministic compile errors are cached too.
     judge.evaluate(task.baseline_source, candidate("compile_error.cpp"), task.tests)
     judge.evaluate(task.baseline_source, candidate("compile_error.cpp"), task.tests)
