@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -99,6 +100,8 @@ class CppJudge:
             backend, self.cache, compiler, list(flags), _limits(compile_limits, DEFAULT_COMPILE_LIMITS), image,
         )
         self._baselines: dict[str, _Baseline] = {}
+        # Parallel workers share one judge; the first validates the baseline, the rest wait.
+        self._baseline_lock = threading.Lock()
 
     # -- public -----------------------------------------------------------------------
 
@@ -218,6 +221,10 @@ class CppJudge:
 
     def _baseline(self, source: str, tests: list[TestCase]) -> _Baseline:
         """Build and validate the baseline once per (source, tests), cached on the host."""
+        with self._baseline_lock:
+            return self._validated_baseline(source, tests)
+
+    def _validated_baseline(self, source: str, tests: list[TestCase]) -> _Baseline:
         build = self.builder.build(source)
         if not build.ok:
             raise TaskError(
