@@ -12,6 +12,7 @@ import logging
 from benchmarks.task import Task
 from critique.analyzers.callgrind import analyze_profile, largest_test_input, profile_with_callgrind
 from critique.analyzers.compile_errors import analyze_compile_log
+from critique.analyzers.kernel_profile import analyze_kernel_profile, measure_peaks, profile_kernel
 from critique.analyzers.performance import analyze_speed, speed_verdict
 from critique.analyzers.runtime_errors import analyze_crash
 from critique.analyzers.sanitizer import (
@@ -19,7 +20,7 @@ from critique.analyzers.sanitizer import (
     find_test_input,
     rerun_with_sanitizers,
 )
-from critique.analyzers.tensor_errors import analyze_tensor_error
+from critique.analyzers.tensor_errors import analyze_kernel_mismatch, analyze_tensor_error
 from critique.analyzers.timeout import analyze_timeout
 from critique.analyzers.wrong_answer import analyze_cpp_mismatch
 from critique.base import SOURCE_RULES, CritiqueContext, Diagnosis, Finding
@@ -28,6 +29,9 @@ from sandbox.evaluation import Evaluation, Status
 
 log = logging.getLogger(__name__)
 
+# libstdc++ headers of the containers: their inlined code dominating means the data
+# structure itself is the cost (deque indexing, tree maps, hash tables).
+CONTAINER_HEADERS = ("stl_deque", "stl_tree", "stl_map", "stl_set", "hashtable", "stl_list", "stl_vector", "stl_bvector", "stl_heap", "stl_queue")
 # Below this share of all instructions, no single cause is called the bottleneck.
 BOTTLENECK_SHARE = 0.25
 
@@ -41,8 +45,16 @@ class RuleCritique:
         sanitize_crashes: bool = True,
         profile_correct: bool = True,
         profile_timeout_s: float = 120.0,
+        kernel_image: str = "kernel-cpu",
+        kernel_device: str = "auto",
+        peaks_cache_path: str | None = None,
     ) -> None:
+        """`image` runs C++ re-runs, `kernel_image` on `kernel_device` runs kernel profiles;
+        `peaks_cache_path` keeps the machine's measured peaks between runs."""
         self.backend = backend
+        self.kernel_image = kernel_image
+        self.kernel_device = kernel_device
+        self.peaks_cache_path = peaks_cache_path
         self.image = image
         self.sanitize_crashes = sanitize_crashes
         self.profile_correct = profile_correct
@@ -89,6 +101,8 @@ class RuleCritique:
             profile = (evaluation.details or {}).get("tensor_error")
             if task.family == "kernel" and isinstance(profile, dict):
                 return analyze_tensor_error(profile, evaluation.failing_test)
+            if task.family == "kernel":
+                return analyze_kernel_mismatch(evaluation)
             return analyze_cpp_mismatch(evaluation)
         if status is Status.TIMEOUT:
             return analyze_timeout(task, source, evaluation)
@@ -101,6 +115,11 @@ class RuleCritique:
             if profile is not None:
                 test = next((c.name for c in task.tests if c.input_path == input_path), "")
                 findings.extend(analyze_profile(profile, source, test))
+        if task.family == "kernel" and self.backend is not None and self.profile_correct:
+            profile = profile_kernel(self.backend, task.baseline_source, source, self.kernel_device, self.kernel_image, timeout_s=self.profile_timeout_s)
+            if profile is not None:
+                peaks = measure_peaks(self.backend, self.kernel_device, self.kernel_image, self.peaks_cache_path)
+                findings.extend(analyze_kernel_profile(profile, peaks))
         return findings
 
 def _tags_of(finding: Finding) -> dict[str, object]:
@@ -116,6 +135,8 @@ def _tags_of(finding: Finding) -> dict[str, object]:
         return {"speed": data.get("verdict")}
     if finding.analyzer == "profile":
         return {"bottleneck": bottleneck(finding)}
+    if finding.analyzer == "roofline":
+        return {"bottleneck": f"{data['bound']}_bound", "fraction_of_bound": round(float(data["fraction_of_bound"]), 3)}
     if finding.analyzer == "timeout" and data.get("complexity_hint"):
         return {"bottleneck": "complexity"}
     return {}
@@ -124,10 +145,12 @@ def bottleneck(profile_finding: Finding) -> str:
     """`io`, `allocation`, `hot_loop` (one candidate line) or `spread`: the largest share wins."""
     data = profile_finding.data
     lines = data.get("hot_lines", [])
+    headers = data.get("inlined_headers", [])
     shares = {
         "io": data.get("io_share", 0.0),
         "allocation": data.get("alloc_share", 0.0),
         "hot_loop": lines[0]["share"] if lines else 0.0,
+        "container": sum(h["share"] for h in headers if h["file"].startswith(CONTAINER_HEADERS)),
     }
     kind, share = max(shares.items(), key=lambda kv: kv[1])
     return kind if share >= BOTTLENECK_SHARE else "spread"
@@ -152,12 +175,22 @@ def suggest(findings: list[Finding]) -> list[str]:
             kind = bottleneck(f)
             if kind == "io":
                 out.append("I/O dominates: use ios::sync_with_stdio(false) with cin.tie(nullptr), or read the whole input at once; avoid endl.")
+            elif kind == "container":
+                names = ", ".join(h["file"] for h in d.get("inlined_headers", [])[:2])
+                out.append(f"Container code dominates ({names}): use a contiguous array/vector, or a structure with cheaper access for this pattern.")
             elif kind == "allocation":
                 out.append("Allocation dominates: reserve containers once outside the loops and reuse buffers.")
             lines = d.get("hot_lines", [])
             if lines:
                 top = lines[0]
                 out.append(f"Line {top['line']} takes {top['share']:.0%} of all instructions (`{top['source_line'][:80]}`): reduce the work done there (better algorithm, hoist invariants, cache-friendly access).")
+        elif f.analyzer == "roofline":
+            if d["bound"] == "memory":
+                out.append(f"Memory-bound at {d['fraction_of_bound']:.0%} of the copy-bandwidth bound: fuse passes and avoid intermediate tensors so each byte is read once.")
+            else:
+                out.append(f"Compute-bound at {d['fraction_of_bound']:.0%} of the matmul rate: block for cache, vectorize the inner loop and parallelize across cores.")
+        elif f.analyzer == "kernel_profile" and d.get("ops"):
+            out.append(f"Most time is in {d['ops'][0]['name']}: replace or fuse that operator first.")
         elif f.analyzer == "performance" and d.get("verdict") == "no_change":
             out.append("The change did not move the time: target the hottest code rather than cold paths.")
     return out[:3]

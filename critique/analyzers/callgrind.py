@@ -47,6 +47,8 @@ class CallgrindProfile:
     """`function` -> self Ir (all objects: libc and libstdc++ costs show I/O or allocation)."""
     lines: Counter[int] = field(default_factory=Counter)
     """Candidate line number -> self Ir (only lines of `main.cpp`)."""
+    files: Counter[str] = field(default_factory=Counter)
+    """Source file -> self Ir. Shows library code inlined into the candidate (stl_deque.h...)."""
     partial: bool = False
     """True when the run was stopped at the profiling budget: the profile covers its start."""
 
@@ -104,6 +106,7 @@ def parse_callgrind(text: str, source_name: str = SOURCE_NAME) -> CallgrindProfi
             after_calls = False
             continue
         profile.functions[fn] += cost
+        profile.files[fi] += cost
         if Path(fi).name == source_name:
             line_no = prev[positions.index("line")] if "line" in positions else 0
             if line_no:
@@ -166,6 +169,13 @@ def analyze_profile(profile: CallgrindProfile, candidate_source: str, test_name:
     source_lines = candidate_source.splitlines()
     hot_fns = [(fn, ir) for fn, ir in profile.functions.most_common(TOP) if ir]
     hot_lines = [(ln, ir) for ln, ir in profile.lines.most_common(TOP) if ir / total >= MIN_LINE_SHARE]
+    # Library headers whose code was inlined into the candidate's own functions: at -O3 a
+    # container's operator[] is charged to stl_deque.h, not to the candidate line using it.
+    inlined = [
+        (Path(f).name, ir / total)
+        for f, ir in profile.files.most_common(8)
+        if Path(f).name != SOURCE_NAME and "/include/" in f and ir / total >= 0.05
+    ]
     io_share = sum(ir for fn, ir in profile.functions.items() if any(k in fn for k in IO_FUNCTIONS)) / total
     alloc_share = sum(ir for fn, ir in profile.functions.items() if any(k in fn for k in ALLOC_FUNCTIONS)) / total
     on = f" on test {test_name}" if test_name else ""
@@ -178,6 +188,8 @@ def analyze_profile(profile: CallgrindProfile, candidate_source: str, test_name:
     summary = f"Callgrind{on}{partial}: {profile.total:,} instructions. Hottest functions (self): {fn_text}."
     if line_text:
         summary += f" Hottest candidate lines: {line_text}."
+    if inlined:
+        summary += " Inlined library code: " + ", ".join(f"{name} {share:.0%}" for name, share in inlined[:3]) + "."
     summary += f" Library I/O: {io_share:.0%} of instructions; allocation: {alloc_share:.0%}."
     return [
         Finding(
@@ -186,6 +198,7 @@ def analyze_profile(profile: CallgrindProfile, candidate_source: str, test_name:
             data={
                 "total_instructions": profile.total,
                 "io_share": io_share,
+                "inlined_headers": [{"file": name, "share": share} for name, share in inlined],
                 "alloc_share": alloc_share,
                 "hot_functions": [{"function": fn, "instructions": ir, "share": ir / total} for fn, ir in hot_fns],
                 "hot_lines": [

@@ -11,10 +11,16 @@ def _ci(ci: tuple[float, float] | None) -> str:
 
 
 def speed_verdict(evaluation: Evaluation) -> str:
-    """`faster`, `slower`, `no_change` (interval includes 1) or `untimed`."""
+    """`faster`, `slower`, `no_change` (interval includes 1) or `untimed`.
+
+    The interval decides when there is one (the project's rule: a change is claimed only
+    when its 95% interval excludes 1); the judge's `significant` flag otherwise.
+    """
     if evaluation.speedup is None:
         return "untimed"
-    if not evaluation.significant:
+    ci = evaluation.speedup_ci
+    significant = (ci[0] > 1.0 or ci[1] < 1.0) if ci else evaluation.significant
+    if not significant:
         return "no_change"
     return "faster" if evaluation.speedup > 1 else "slower"
 

@@ -11,11 +11,13 @@ dict; `classify_tensor_error` reads the pattern:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
 from critique.base import Finding
+from sandbox.evaluation import Evaluation
 
 # Relative error of a round-trip through each reduced precision (unit roundoff).
 FP16_EPS = 2.0**-11
@@ -125,3 +127,31 @@ def _to_numpy(value: Any) -> Any:
     if hasattr(value, "detach"):
         return value.detach().float().cpu().numpy()
     return value
+
+
+_SHAPE = re.compile(r"^\((?P<dims>[\d,\s]*)\)")
+_FLAT = re.compile(r"max abs error (?P<err>[\d.eE+-]+) at flat index (?P<flat>\d+)")
+
+
+def analyze_kernel_mismatch(evaluation: Evaluation) -> list[Finding]:
+    """When the judge kept only a summary: error size, and where the worst element sits."""
+    mismatch = evaluation.mismatch
+    where = evaluation.failing_test or (mismatch.test if mismatch else "a trial")
+    summary = f"Wrong output on {where}: {evaluation.message}"
+    data: dict[str, Any] = {"test": where}
+    shape_match = _SHAPE.match(mismatch.expected) if mismatch else None
+    flat_match = _FLAT.search(evaluation.message)
+    if shape_match and flat_match:
+        shape = [int(d) for d in shape_match.group("dims").replace(" ", "").split(",") if d]
+        flat = int(flat_match.group("flat"))
+        if shape and flat < int(np.prod(shape)):
+            index = [int(i) for i in np.unravel_index(flat, shape)]
+            border = [d for d, (i, n) in enumerate(zip(index, shape, strict=True)) if n > 2 and i in (0, n - 1)]
+            data.update({"shape": shape, "worst_index": index, "max_abs_error": float(flat_match.group("err"))})
+            summary += f". Worst element at index {index} of shape {shape}"
+            if border:
+                summary += f", on the border of dimension(s) {border}: check boundary handling"
+                data["worst_on_border"] = True
+            elif flat == int(np.prod(shape)) - 1:
+                summary += ", the very last element: check the tail/remainder loop"
+    return [Finding(analyzer="wrong_answer", summary=summary + ".", data=data)]
