@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", required=True, metavar="FILE", help="the rewrite to judge")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     parser.add_argument("--critique", action="store_true",
-                        help="also diagnose the verdict with the configured critique (critique=rules|llm)")
+                        help="also diagnose the verdict (critique=rules unless critique=llm is given)")
 
 
 def read_candidate(path: Path, task: Task) -> str:
@@ -119,6 +119,9 @@ def print_summary(task: Task, ev: Evaluation, diagnosis: dict[str, Any] | None) 
 
 
 def run(args: argparse.Namespace, overrides: list[str]) -> int:
+    if args.critique and not any(o.lstrip("+~").startswith("critique=") for o in overrides):
+        # `--critique` asks for a diagnosis: the root default (critique=none) would print none.
+        overrides = ["critique=rules", *overrides]
     cfg = load_config(overrides)
     tests = args.tests or cfg.get("tests")
     task = load_task(Path(args.task), tests=Path(tests) if tests else None)
