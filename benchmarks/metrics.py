@@ -91,8 +91,9 @@ def pie_metrics(outcomes: Mapping[str, Outcome], task_ids: Sequence[str]) -> Pie
     n = len(rows)
     return PieMetrics(
         mean_speedup=sum(clipped_speedup(o) for o in rows) / n,
-        percent_opt=100.0 * sum(o.correct and o.speedup is not None and o.speedup >= PIE_OPT_THRESHOLD
-                                for o in rows) / n,
+        percent_opt=100.0
+        * sum(o.correct and o.speedup is not None and o.speedup >= PIE_OPT_THRESHOLD for o in rows)
+        / n,
         percent_correct=100.0 * sum(o.correct for o in rows) / n,
         n_tasks=n,
     )
@@ -113,7 +114,9 @@ def fast_p(outcomes: Mapping[str, Outcome], task_ids: Sequence[str], p: float) -
 
 def geomean_speedup(outcomes: Mapping[str, Outcome], task_ids: Sequence[str]) -> float | None:
     """Geometric mean of the speedups of the correct, timed tasks; None when there are none."""
-    speedups = [o.speedup for o in _outcomes_for(outcomes, task_ids) if o.correct and o.speedup is not None]
+    speedups = [
+        o.speedup for o in _outcomes_for(outcomes, task_ids) if o.correct and o.speedup is not None
+    ]
     if not speedups:
         return None
     return math.exp(sum(math.log(s) for s in speedups) / len(speedups))
@@ -153,7 +156,8 @@ def average_rank(
     for i in range(len(task_ids)):
         # Higher is better; negate so rankdata's rank 1 goes to the best. Incorrect = +inf.
         keys = [
-            -tables[m][i].speedup if tables[m][i].correct and tables[m][i].speedup is not None
+            -tables[m][i].speedup
+            if tables[m][i].correct and tables[m][i].speedup is not None
             else (0.0 if tables[m][i].correct else math.inf)
             for m in methods
         ]

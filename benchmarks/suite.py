@@ -113,30 +113,38 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
 SUITES = SuiteRegistry()
 """The suites MaxCode knows by name."""
 
-SUITES.register(SuiteSpec(
-    name="pie-mini",
-    option="pie_mini",
-    aliases=("pie_mini",),
-    description="built-in: 15 C++ problems in PIE's layout with faster/marginal/slower/wrong variants",
-))
-SUITES.register(SuiteSpec(
-    name="pie",
-    option="pie",
-    description="a real PIE split: jsonl of (slow, fast) pairs plus CodeNet test cases",
-    needs=("suite.jsonl", "suite.tests_root"),
-))
-SUITES.register(SuiteSpec(
-    name="kernelbench",
-    option="kernelbench",
-    description="a real KernelBench checkout, one level at a time",
-    needs=("suite.root", "suite.level"),
-))
-SUITES.register(SuiteSpec(
-    name="kernelbench-cpu",
-    option="kernelbench_cpu",
-    aliases=("kernelbench_cpu",),
-    description="built-in: KernelBench-format problems at CPU sizes with cpu/cuda/wrong/slow variants",
-))
+SUITES.register(
+    SuiteSpec(
+        name="pie-mini",
+        option="pie_mini",
+        aliases=("pie_mini",),
+        description="built-in: 15 C++ problems in PIE's layout with faster/marginal/slower/wrong variants",
+    )
+)
+SUITES.register(
+    SuiteSpec(
+        name="pie",
+        option="pie",
+        description="a real PIE split: jsonl of (slow, fast) pairs plus CodeNet test cases",
+        needs=("suite.jsonl", "suite.tests_root"),
+    )
+)
+SUITES.register(
+    SuiteSpec(
+        name="kernelbench",
+        option="kernelbench",
+        description="a real KernelBench checkout, one level at a time",
+        needs=("suite.root", "suite.level"),
+    )
+)
+SUITES.register(
+    SuiteSpec(
+        name="kernelbench-cpu",
+        option="kernelbench_cpu",
+        aliases=("kernelbench_cpu",),
+        description="built-in: KernelBench-format problems at CPU sizes with cpu/cuda/wrong/slow variants",
+    )
+)
 
 
 def get_suite_spec(name: str) -> SuiteSpec:

@@ -45,8 +45,15 @@ INDEX_FIELDS = {
     "variants": "{label: {expect_correct, expect_speed}} shared by every problem",
     "problems": "list of {id, title, slow_because}",
 }
-PROBLEM_FIELDS = {"id": "folder name", "title": "short title", "slow_because": "what makes slow.cpp slow"}
-VARIANT_FIELDS = {"expect_correct": "bool", "expect_speed": "faster | marginal | slower (correct variants)"}
+PROBLEM_FIELDS = {
+    "id": "folder name",
+    "title": "short title",
+    "slow_because": "what makes slow.cpp slow",
+}
+VARIANT_FIELDS = {
+    "expect_correct": "bool",
+    "expect_speed": "faster | marginal | slower (correct variants)",
+}
 SPEEDS = ("faster", "marginal", "slower")
 PROBLEM_FILES = ("problem.md", "slow.cpp", "reference.cpp", "gen.py")
 _CASE = re.compile(r"input\.(\d+)\.txt")
@@ -86,8 +93,12 @@ def index_pie_mini(root: str | Path | None = None) -> PieMiniIndex:
         raise TaskError(f"{path}: field 'name' must be a non-empty string", "fix the suite index")
     if not isinstance(data["version"], int) or isinstance(data["version"], bool):
         raise TaskError(f"{path}: field 'version' must be an integer", "fix the suite index")
-    if not isinstance(data["changelog"], list) or not all(isinstance(c, str) for c in data["changelog"]):
-        raise TaskError(f"{path}: field 'changelog' must be a list of strings", "fix the suite index")
+    if not isinstance(data["changelog"], list) or not all(
+        isinstance(c, str) for c in data["changelog"]
+    ):
+        raise TaskError(
+            f"{path}: field 'changelog' must be a list of strings", "fix the suite index"
+        )
     variants = _check_variants(path, data["variants"])
     if not isinstance(data["problems"], list) or not data["problems"]:
         raise TaskError(f"{path}: field 'problems' must be a non-empty list", "fix the suite index")
@@ -95,7 +106,9 @@ def index_pie_mini(root: str | Path | None = None) -> PieMiniIndex:
     for i, problem in enumerate(data["problems"]):
         where = f"problems[{i}]"
         if not isinstance(problem, dict):
-            raise TaskError(f"{path}: {where} must be a mapping", f"use the fields {sorted(PROBLEM_FIELDS)}")
+            raise TaskError(
+                f"{path}: {where} must be a mapping", f"use the fields {sorted(PROBLEM_FIELDS)}"
+            )
         _check_fields(path, where, problem, PROBLEM_FIELDS, PROBLEM_FIELDS)
         entries.append(_index_problem(base, path, where, problem, variants))
     ids = [e.problem_id for e in entries]
@@ -103,10 +116,15 @@ def index_pie_mini(root: str | Path | None = None) -> PieMiniIndex:
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise TaskError(f"{path}: problems list {dup} more than once", "list each problem once")
     undeclared = sorted(
-        p.name for p in base.iterdir() if p.is_dir() and (p / "slow.cpp").exists() and p.name not in ids
+        p.name
+        for p in base.iterdir()
+        if p.is_dir() and (p / "slow.cpp").exists() and p.name not in ids
     )
     if undeclared:
-        raise TaskError(f"{path}: problem folders {undeclared} are not listed in 'problems'", "add them to the index")
+        raise TaskError(
+            f"{path}: problem folders {undeclared} are not listed in 'problems'",
+            "add them to the index",
+        )
     return PieMiniIndex(
         name=data["name"],
         version=data["version"],
@@ -180,13 +198,21 @@ def _index_problem(
 ) -> ProblemEntry:
     pid = problem["id"]
     if not isinstance(pid, str) or not re.fullmatch(r"[A-Za-z0-9_\-]+", pid):
-        raise TaskError(f"{index_path}: {where}.id {pid!r} is not a folder name", "use letters, digits, _ and -")
+        raise TaskError(
+            f"{index_path}: {where}.id {pid!r} is not a folder name", "use letters, digits, _ and -"
+        )
     folder = base / pid
     if not folder.is_dir():
-        raise TaskError(f"{index_path}: {where}.id names {folder}, which does not exist", "add the folder or the entry")
+        raise TaskError(
+            f"{index_path}: {where}.id names {folder}, which does not exist",
+            "add the folder or the entry",
+        )
     for name in PROBLEM_FILES:
         if not (folder / name).is_file():
-            raise TaskError(f"{folder / name} is missing (problem {pid})", f"every problem has {', '.join(PROBLEM_FILES)}")
+            raise TaskError(
+                f"{folder / name} is missing (problem {pid})",
+                f"every problem has {', '.join(PROBLEM_FILES)}",
+            )
     for label in variants:
         if not (folder / "variants" / f"{label}.cpp").is_file():
             raise TaskError(
@@ -194,13 +220,21 @@ def _index_problem(
                 f"every problem has variants/{{{','.join(variants)}}}.cpp",
             )
     tests = folder / "tests"
-    numbers = sorted(int(m.group(1)) for p in (tests.iterdir() if tests.is_dir() else ())
-                     if (m := _CASE.fullmatch(p.name)))
+    numbers = sorted(
+        int(m.group(1))
+        for p in (tests.iterdir() if tests.is_dir() else ())
+        if (m := _CASE.fullmatch(p.name))
+    )
     if not numbers:
-        raise TaskError(f"{tests} holds no input.<i>.txt files (problem {pid})", "run make_tests.py for it")
+        raise TaskError(
+            f"{tests} holds no input.<i>.txt files (problem {pid})", "run make_tests.py for it"
+        )
     for n in numbers:
         if not (tests / f"output.{n}.txt").is_file():
-            raise TaskError(f"{tests / f'output.{n}.txt'} is missing (problem {pid})", "run make_tests.py for it")
+            raise TaskError(
+                f"{tests / f'output.{n}.txt'} is missing (problem {pid})",
+                "run make_tests.py for it",
+            )
     return ProblemEntry(
         problem_id=pid,
         title=str(problem["title"]),
@@ -217,22 +251,32 @@ def _check_variants(path: Path, variants: Any) -> dict[str, dict[str, Any]]:
     for label, spec in variants.items():
         where = f"variants.{label}"
         if not isinstance(spec, dict):
-            raise TaskError(f"{path}: {where} must be a mapping", f"use the fields {sorted(VARIANT_FIELDS)}")
+            raise TaskError(
+                f"{path}: {where} must be a mapping", f"use the fields {sorted(VARIANT_FIELDS)}"
+            )
         _check_fields(path, where, spec, VARIANT_FIELDS, ("expect_correct",))
         if not isinstance(spec["expect_correct"], bool):
-            raise TaskError(f"{path}: {where}.expect_correct must be true or false", "fix the suite index")
+            raise TaskError(
+                f"{path}: {where}.expect_correct must be true or false", "fix the suite index"
+            )
         speed = spec.get("expect_speed")
         if spec["expect_correct"] and speed not in SPEEDS:
-            raise TaskError(f"{path}: {where}.expect_speed must be one of {SPEEDS}", "fix the suite index")
+            raise TaskError(
+                f"{path}: {where}.expect_speed must be one of {SPEEDS}", "fix the suite index"
+            )
         if not spec["expect_correct"] and speed is not None:
-            raise TaskError(f"{path}: {where}.expect_speed makes no sense for an incorrect variant", "remove it")
+            raise TaskError(
+                f"{path}: {where}.expect_speed makes no sense for an incorrect variant", "remove it"
+            )
     return {label: dict(spec) for label, spec in variants.items()}
 
 
 def _check_fields(path: Path, where: str, data: dict, known: dict, required: Sequence[str]) -> None:
     unknown = sorted(set(data) - set(known))
     if unknown:
-        raise TaskError(f"{path}: {where} has unknown field(s) {unknown}", f"known fields: {sorted(known)}")
+        raise TaskError(
+            f"{path}: {where} has unknown field(s) {unknown}", f"known fields: {sorted(known)}"
+        )
     missing = [f for f in required if f not in data]
     if missing:
         raise TaskError(f"{path}: {where} lacks field(s) {missing}", f"add {missing}")
@@ -240,11 +284,15 @@ def _check_fields(path: Path, where: str, data: dict, known: dict, required: Seq
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise TaskError(f"suite index {path} does not exist", "point suite.root at a pie-mini style tree")
+        raise TaskError(
+            f"suite index {path} does not exist", "point suite.root at a pie-mini style tree"
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise TaskError(f"{path}: not valid YAML ({exc})", "fix the suite index") from exc
     if not isinstance(data, dict):
-        raise TaskError(f"{path}: expected a mapping at the top", f"use the fields {sorted(INDEX_FIELDS)}")
+        raise TaskError(
+            f"{path}: expected a mapping at the top", f"use the fields {sorted(INDEX_FIELDS)}"
+        )
     return data

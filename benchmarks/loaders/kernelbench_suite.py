@@ -38,20 +38,30 @@ def load_kernelbench_suite(
     levels); `subset_file` is a YAML file of KernelBench's representative subset.
     """
     if root is None:
-        raise ConfigError("the kernelbench suite needs suite.root", "add suite.root=PATH/to/KernelBench suite.level=1")
+        raise ConfigError(
+            "the kernelbench suite needs suite.root",
+            "add suite.root=PATH/to/KernelBench suite.level=1",
+        )
     base = resolve_root(root)
     levels = _levels(base, level)
     if (ids is not None or subset is not None or subset_file is not None) and len(levels) != 1:
-        raise ConfigError("suite.ids, suite.subset and suite.subset_file need a single suite.level",
-                          "set suite.level=1 (problem ids repeat across levels)")
+        raise ConfigError(
+            "suite.ids, suite.subset and suite.subset_file need a single suite.level",
+            "set suite.level=1 (problem ids repeat across levels)",
+        )
     if subset_file is not None:
         from_file = read_subset_file(subset_file, levels[0])
         subset = from_file if subset is None else [i for i in subset if i in set(from_file)]
     tasks = [t for lv in levels for t in load_kernelbench_dir(base, lv, ids=ids, subset=subset)]
     index = read_suite_index(base)
     if index is None:
-        return Suite(name=DEFAULT_SUITE, version="external", tasks=tasks,
-                     description=f"KernelBench levels {levels} from {base}", source=str(base))
+        return Suite(
+            name=DEFAULT_SUITE,
+            version="external",
+            tasks=tasks,
+            description=f"KernelBench levels {levels} from {base}",
+            source=str(base),
+        )
     return Suite(
         name=index["name"],
         version=str(index["version"]),
@@ -76,6 +86,12 @@ def _levels(base: Path, level: int | Sequence[int] | None) -> list[int]:
         return [lv for lv in LEVELS if (base / f"level{lv}").is_dir()]
     if isinstance(level, int) and not isinstance(level, bool):
         return [level]
-    if isinstance(level, Sequence) and not isinstance(level, str) and all(isinstance(lv, int) for lv in level):
+    if (
+        isinstance(level, Sequence)
+        and not isinstance(level, str)
+        and all(isinstance(lv, int) for lv in level)
+    ):
         return sorted(set(level))
-    raise ConfigError(f"suite.level must be a level number or a list of them, got {level!r}", "use suite.level=1")
+    raise ConfigError(
+        f"suite.level must be a level number or a list of them, got {level!r}", "use suite.level=1"
+    )

@@ -76,7 +76,9 @@ def index_pie_jsonl(jsonl: str | Path) -> list[PiePair]:
     """Parse and validate every line of a PIE jsonl file, in file order."""
     path = Path(jsonl).expanduser()
     if not path.is_file():
-        raise TaskError(f"PIE jsonl {path} does not exist", "set suite.jsonl to a PIE split such as test.jsonl")
+        raise TaskError(
+            f"PIE jsonl {path} does not exist", "set suite.jsonl to a PIE split such as test.jsonl"
+        )
     pairs: list[PiePair] = []
     seen: dict[str, int] = {}
     with path.open(encoding="utf-8") as handle:
@@ -92,7 +94,9 @@ def index_pie_jsonl(jsonl: str | Path) -> list[PiePair]:
             seen[pair.key] = lineno
             pairs.append(pair)
     if not pairs:
-        raise TaskError(f"PIE jsonl {path} holds no pairs", "point suite.jsonl at a non-empty split")
+        raise TaskError(
+            f"PIE jsonl {path} holds no pairs", "point suite.jsonl at a non-empty split"
+        )
     return pairs
 
 
@@ -110,22 +114,34 @@ def load_pie_jsonl(
     path = Path(jsonl).expanduser()
     root = Path(tests_root).expanduser()
     if not root.is_dir():
-        raise TaskError(f"PIE tests root {root} is not a directory",
-                        "set suite.tests_root to the folder holding <problem_id>/input.<i>.txt")
+        raise TaskError(
+            f"PIE tests root {root} is not a directory",
+            "set suite.tests_root to the folder holding <problem_id>/input.<i>.txt",
+        )
     pairs = index_pie_jsonl(path)
     if problems is not None:
         known = sorted({p.problem_id for p in pairs})
         for pid in problems:
             if pid not in known:
-                raise TaskError(f"{path} has no pair of problem {pid!r}{did_you_mean(pid, known)}",
-                                "fix suite.problems")
+                raise TaskError(
+                    f"{path} has no pair of problem {pid!r}{did_you_mean(pid, known)}",
+                    "fix suite.problems",
+                )
         pairs = [p for p in pairs if p.problem_id in set(problems)]
     if limit is not None:
         if limit < 1:
-            raise ConfigError(f"suite.limit must be a positive number of pairs, got {limit}", "drop it or set >= 1")
+            raise ConfigError(
+                f"suite.limit must be a positive number of pairs, got {limit}",
+                "drop it or set >= 1",
+            )
         pairs = pairs[:limit]
     tasks = [_task(path, root, pair) for pair in pairs]
-    log.info("loaded %d PIE pairs over %d problems from %s", len(tasks), len({p.problem_id for p in pairs}), path)
+    log.info(
+        "loaded %d PIE pairs over %d problems from %s",
+        len(tasks),
+        len({p.problem_id for p in pairs}),
+        path,
+    )
     return tasks
 
 
@@ -156,12 +172,20 @@ def _parse_line(path: Path, lineno: int, text: str) -> PiePair:
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise TaskError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})", "one JSON object per line") from exc
+        raise TaskError(
+            f"{where}: not valid JSON ({exc.msg} at column {exc.colno})", "one JSON object per line"
+        ) from exc
     if not isinstance(record, dict):
-        raise TaskError(f"{where}: expected a JSON object, got {type(record).__name__}", "one JSON object per line")
+        raise TaskError(
+            f"{where}: expected a JSON object, got {type(record).__name__}",
+            "one JSON object per line",
+        )
     for name, (types, meaning) in FIELDS.items():
         if name not in record:
-            raise TaskError(f"{where}: field '{name}' is missing ({meaning})", "every PIE pair has all of: " + ", ".join(FIELDS))
+            raise TaskError(
+                f"{where}: field '{name}' is missing ({meaning})",
+                "every PIE pair has all of: " + ", ".join(FIELDS),
+            )
         value = record[name]
         if isinstance(value, bool) or not isinstance(value, types):
             raise TaskError(
@@ -170,13 +194,22 @@ def _parse_line(path: Path, lineno: int, text: str) -> PiePair:
             )
     for name in ("problem_id", "src_id", "src_code"):
         if not record[name].strip():
-            raise TaskError(f"{where}: field '{name}' is empty", f"'{name}' is the {FIELDS[name][1]}")
+            raise TaskError(
+                f"{where}: field '{name}' is empty", f"'{name}' is the {FIELDS[name][1]}"
+            )
     if "/" in record["problem_id"] or record["problem_id"] in (".", ".."):
-        raise TaskError(f"{where}: field 'problem_id' {record['problem_id']!r} is not a folder name", "use CodeNet ids")
+        raise TaskError(
+            f"{where}: field 'problem_id' {record['problem_id']!r} is not a folder name",
+            "use CodeNet ids",
+        )
     tests = record["tests"]
-    if not tests or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in tests):
-        raise TaskError(f"{where}: field 'tests' must be a non-empty list of test indices (ints >= 0)",
-                        "list the indices i of input.<i>.txt to use")
+    if not tests or not all(
+        isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in tests
+    ):
+        raise TaskError(
+            f"{where}: field 'tests' must be a non-empty list of test indices (ints >= 0)",
+            "list the indices i of input.<i>.txt to use",
+        )
     if len(set(tests)) != len(tests):
         raise TaskError(f"{where}: field 'tests' lists an index twice", "list each test index once")
     return PiePair(

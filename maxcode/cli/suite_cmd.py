@@ -40,12 +40,20 @@ log = logging.getLogger(__name__)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="{list,show,check}")
     actions.add_parser("list", help="the suites MaxCode knows by name")
-    show = actions.add_parser("show", help="a suite's problems, sizes and tests (suite.KEY=VALUE options may follow)")
+    show = actions.add_parser(
+        "show", help="a suite's problems, sizes and tests (suite.KEY=VALUE options may follow)"
+    )
     show.add_argument("name", help="suite name, e.g. pie-mini")
-    check = actions.add_parser("check", help="judge every shipped variant and compare with its label")
+    check = actions.add_parser(
+        "check", help="judge every shipped variant and compare with its label"
+    )
     check.add_argument("name", help="suite name, e.g. pie-mini")
     check.add_argument("--only", metavar="ID,...", help="only these task ids (e.g. pm01_range_sum)")
-    check.add_argument("--variants", metavar="LABEL,...", help="only these variant labels (the baseline always runs)")
+    check.add_argument(
+        "--variants",
+        metavar="LABEL,...",
+        help="only these variant labels (the baseline always runs)",
+    )
     check.add_argument("--json", metavar="FILE", help="also write every row as JSON")
 
 
@@ -78,7 +86,9 @@ def build_suite(cfg: DictConfig) -> Suite:
             raise exc.__cause__ from None
         raise
     if not isinstance(suite, Suite):
-        raise InternalError(f"suite loader {cfg.suite._target_} returned {type(suite).__name__}, not a Suite")
+        raise InternalError(
+            f"suite loader {cfg.suite._target_} returned {type(suite).__name__}, not a Suite"
+        )
     return suite
 
 
@@ -93,7 +103,12 @@ def _list() -> int:
     for column in ("name", "config", "needs", "description"):
         table.add_column(column)
     for spec in SUITES.specs():
-        table.add_row(spec.name, f"conf/suite/{spec.option}.yaml", " ".join(spec.needs) or "-", spec.description)
+        table.add_row(
+            spec.name,
+            f"conf/suite/{spec.option}.yaml",
+            " ".join(spec.needs) or "-",
+            spec.description,
+        )
     _console().print(table)
     return 0
 
@@ -108,27 +123,44 @@ def _size(n: int) -> str:
 
 def _show(suite: Suite) -> int:
     console = _console()
-    console.print(f"[bold]{suite.name}[/bold] version {suite.version}: {len(suite.tasks)} tasks from {suite.source}")
+    console.print(
+        f"[bold]{suite.name}[/bold] version {suite.version}: {len(suite.tasks)} tasks from {suite.source}"
+    )
     if suite.description:
         console.print(suite.description)
     if suite.changelog:
         console.print(f"latest change: {suite.changelog[-1]}")
     table = Table()
     cpp = all(t.family == "cpp" for t in suite.tasks)
-    columns = ["task", "title", "tests", "inputs (total / largest)", "variants"] if cpp else \
-        ["task", "level", "sizes", "variants"]
+    columns = (
+        ["task", "title", "tests", "inputs (total / largest)", "variants"]
+        if cpp
+        else ["task", "level", "sizes", "variants"]
+    )
     for column in columns:
         table.add_column(column)
     for task in suite.tasks:
         meta = task.metadata
         variants = ", ".join(meta.get("variants", {})) or "-"
         if cpp:
-            sizes = meta.get("input_bytes") or [Path(t.input_path).stat().st_size for t in task.tests]
-            table.add_row(task.id.removeprefix(f"{suite.name}/"), meta.get("title", ""), str(len(task.tests)),
-                          f"{_size(sum(sizes))} / {_size(max(sizes))}", variants)
+            sizes = meta.get("input_bytes") or [
+                Path(t.input_path).stat().st_size for t in task.tests
+            ]
+            table.add_row(
+                task.id.removeprefix(f"{suite.name}/"),
+                meta.get("title", ""),
+                str(len(task.tests)),
+                f"{_size(sum(sizes))} / {_size(max(sizes))}",
+                variants,
+            )
         else:
             constants = ", ".join(f"{k}={v}" for k, v in meta.get("constants", {}).items())
-            table.add_row(task.id.removeprefix(f"{suite.name}/"), str(meta.get("level", "")), constants, variants)
+            table.add_row(
+                task.id.removeprefix(f"{suite.name}/"),
+                str(meta.get("level", "")),
+                constants,
+                variants,
+            )
     console.print(table)
     return 0
 
@@ -164,7 +196,9 @@ def _plan(task: Task, labels: set[str] | None) -> list[tuple[Expectation, str | 
     """The baseline, then each variant of the task with its source path, in label order."""
     variants = task.metadata.get("variants")
     if not variants:
-        raise TaskError(f"task {task.id} ships no variants to check", "suite check needs a built-in suite")
+        raise TaskError(
+            f"task {task.id} ships no variants to check", "suite check needs a built-in suite"
+        )
     plan: list[tuple[Expectation, str | None]] = [(BASELINE, None)]
     for label, spec in sorted(variants.items()):
         if labels is None or label in labels:
@@ -180,24 +214,52 @@ def _gpu_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
-def _judge_one(judging: Any, task: Task, expect: Expectation, path: str | None, gpu: bool) -> CheckRow:
+def _judge_one(
+    judging: Any, task: Task, expect: Expectation, path: str | None, gpu: bool
+) -> CheckRow:
     started = time.monotonic()
     if expect.device == "cuda" and not gpu:
-        return CheckRow(task.id, expect.label, _expect_text(expect), "skipped", None, None, False, None,
-                        "needs a CUDA device", 0.0)
+        return CheckRow(
+            task.id,
+            expect.label,
+            _expect_text(expect),
+            "skipped",
+            None,
+            None,
+            False,
+            None,
+            "needs a CUDA device",
+            0.0,
+        )
     source = task.baseline_source if path is None else Path(path).read_text(encoding="utf-8")
     try:
         ev = judging.judge_task(task, source)
     except TaskError as exc:
         # A baseline that fails its own tests: the task itself is broken, which check reports.
-        return CheckRow(task.id, expect.label, _expect_text(expect), "task_error", None, None, False, False,
-                        exc.cause, time.monotonic() - started)
+        return CheckRow(
+            task.id,
+            expect.label,
+            _expect_text(expect),
+            "task_error",
+            None,
+            None,
+            False,
+            False,
+            exc.cause,
+            time.monotonic() - started,
+        )
     v = verdict(expect, ev)
     return CheckRow(
-        task=task.id, variant=expect.label, expect=_expect_text(expect),
-        status=getattr(ev.status, "value", str(ev.status)), speedup=ev.speedup,
-        speedup_ci=tuple(ev.speedup_ci) if ev.speedup_ci else None, significant=ev.significant,
-        ok=v.ok, reason=v.reason, seconds=time.monotonic() - started,
+        task=task.id,
+        variant=expect.label,
+        expect=_expect_text(expect),
+        status=getattr(ev.status, "value", str(ev.status)),
+        speedup=ev.speedup,
+        speedup_ci=tuple(ev.speedup_ci) if ev.speedup_ci else None,
+        significant=ev.significant,
+        ok=v.ok,
+        reason=v.reason,
+        seconds=time.monotonic() - started,
     )
 
 
@@ -210,10 +272,17 @@ def _check(suite: Suite, cfg: DictConfig, args: argparse.Namespace) -> int:
     gpu = any(e.device == "cuda" for _, plan in plans for e, _ in plan) and _gpu_available()
     rows: list[CheckRow] = []
     err = Console(stderr=True)
-    with build(cfg) as judging, Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
-    ) as progress:
+    with (
+        build(cfg) as judging,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as progress,
+    ):
         bar = progress.add_task("checking", total=sum(len(p) for _, p in plans))
         for task, plan in plans:
             for expect, path in plan:
@@ -222,7 +291,9 @@ def _check(suite: Suite, cfg: DictConfig, args: argparse.Namespace) -> int:
                 rows.append(row)
                 log.info("%s %s: %s (%s)", row.task, row.variant, row.status, row.reason)
                 if row.ok is False:
-                    progress.console.print(f"[red]contradiction[/red] {row.task} {row.variant}: {row.reason}")
+                    progress.console.print(
+                        f"[red]contradiction[/red] {row.task} {row.variant}: {row.reason}"
+                    )
                 progress.advance(bar)
     _print_rows(suite, rows)
     if args.json:
@@ -244,14 +315,27 @@ def _print_rows(suite: Suite, rows: list[CheckRow]) -> None:
     for column in ("task", "variant", "expect", "status", "speedup [95% CI]", "sig", "verdict"):
         table.add_column(column)
     for r in rows:
-        mark = "[green]ok[/green]" if r.ok else ("[yellow]skipped[/yellow]" if r.ok is None else "[red]CONTRADICTS[/red]")
-        table.add_row(r.task.removeprefix(f"{suite.name}/"), r.variant, r.expect, r.status, _fmt_speedup(r),
-                      "yes" if r.significant else "no", mark)
+        mark = (
+            "[green]ok[/green]"
+            if r.ok
+            else ("[yellow]skipped[/yellow]" if r.ok is None else "[red]CONTRADICTS[/red]")
+        )
+        table.add_row(
+            r.task.removeprefix(f"{suite.name}/"),
+            r.variant,
+            r.expect,
+            r.status,
+            _fmt_speedup(r),
+            "yes" if r.significant else "no",
+            mark,
+        )
     console = _console()
     console.print(table)
     bad = [r for r in rows if r.ok is False]
     skipped = sum(r.ok is None for r in rows)
-    console.print(f"{len(rows) - len(bad) - skipped} agree, {len(bad)} contradict, {skipped} skipped")
+    console.print(
+        f"{len(rows) - len(bad) - skipped} agree, {len(bad)} contradict, {skipped} skipped"
+    )
     for r in bad:
         console.print(f"  {r.task} {r.variant}: {r.reason}")
 

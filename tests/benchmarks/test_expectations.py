@@ -15,8 +15,13 @@ PARITY = Expectation("cuda", True, "parity", device="cuda")
 
 
 def timed(speedup: float, low: float, high: float) -> Evaluation:
-    return Evaluation(status=Status.OK, correct=True, speedup=speedup, speedup_ci=(low, high),
-                      significant=not (low <= 1.0 <= high))
+    return Evaluation(
+        status=Status.OK,
+        correct=True,
+        speedup=speedup,
+        speedup_ci=(low, high),
+        significant=not (low <= 1.0 <= high),
+    )
 
 
 WRONG_ANSWER = Evaluation.failure(Status.WRONG_ANSWER, "line 1 differs")
@@ -60,5 +65,6 @@ def test_expectations_are_checked_when_built() -> None:
         Expectation("x", True, "quick")
     with pytest.raises(ValueError, match="no speed claim"):
         Expectation("x", False, "faster")
-    assert Expectation.from_spec("slow", {"device": "cpu", "expect_correct": True, "expect_speed": "slower"}) == \
-        Expectation("slow", True, "slower", "cpu")
+    assert Expectation.from_spec(
+        "slow", {"device": "cpu", "expect_correct": True, "expect_speed": "slower"}
+    ) == Expectation("slow", True, "slower", "cpu")

@@ -16,7 +16,7 @@ int main() {
 def test_whitespace_and_comments_do_not_change_the_hash() -> None:
     reformatted = (
         "#include <iostream>\n/* entry point */\nint main(){int a,b;\n std::cin>>a>>b;"
-        "   std::cout<<a+b<<\"\\n\";}\n"
+        '   std::cout<<a+b<<"\\n";}\n'
     )
     assert cpp_content_hash(reformatted) == cpp_content_hash(PROGRAM)
 

@@ -46,7 +46,12 @@ def test_pie_mean_speedup_clips_below_one_and_counts_missing_as_one() -> None:
 
 
 def test_pie_percent_opt_threshold_is_inclusive_at_1_10() -> None:
-    outcomes = {"a": Outcome(True, 1.10), "b": Outcome(True, 1.0999), "c": Outcome(True, 4.0), "d": Outcome(True, 1.0)}
+    outcomes = {
+        "a": Outcome(True, 1.10),
+        "b": Outcome(True, 1.0999),
+        "c": Outcome(True, 4.0),
+        "d": Outcome(True, 1.0),
+    }
     m = pie_metrics(outcomes, TASKS)
     assert m.percent_opt == pytest.approx(50.0)  # a (exactly 1.10) and c
     assert m.mean_speedup == pytest.approx((1.10 + 1.0999 + 4.0 + 1.0) / 4)
@@ -54,7 +59,11 @@ def test_pie_percent_opt_threshold_is_inclusive_at_1_10() -> None:
 
 
 def test_fast_p_is_over_all_tasks_with_missing_as_incorrect() -> None:
-    outcomes = {"a": Outcome(True, 2.0), "b": Outcome(True, 0.9), "c": Outcome(True, 1.0)}  # d missing
+    outcomes = {
+        "a": Outcome(True, 2.0),
+        "b": Outcome(True, 0.9),
+        "c": Outcome(True, 1.0),
+    }  # d missing
     assert fast_p(outcomes, TASKS, 0) == pytest.approx(3 / 4)  # correctness rate
     assert fast_p(outcomes, TASKS, 1.0) == pytest.approx(1 / 4)  # strictly > 1: only a
     assert fast_p(outcomes, TASKS, 0.5) == pytest.approx(3 / 4)

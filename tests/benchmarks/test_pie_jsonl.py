@@ -37,8 +37,17 @@ def test_one_task_per_pair_with_ids_from_problem_and_src_id() -> None:
     assert task.baseline_source == first["src_code"]
     meta = task.metadata
     assert meta["human_reference"] == first["tgt_code"]
-    assert (meta["problem_id"], meta["user_id"], meta["src_id"], meta["tgt_id"]) == ("p00001", "u001", "s100", "s101")
-    assert (meta["src_agg_runtime"], meta["tgt_agg_runtime"], meta["human_speedup"]) == (0.012, 0.004, 3.0)
+    assert (meta["problem_id"], meta["user_id"], meta["src_id"], meta["tgt_id"]) == (
+        "p00001",
+        "u001",
+        "s100",
+        "s101",
+    )
+    assert (meta["src_agg_runtime"], meta["tgt_agg_runtime"], meta["human_speedup"]) == (
+        0.012,
+        0.004,
+        3.0,
+    )
     assert meta["content_hash"] == cpp_content_hash(first["src_code"])
     assert meta["jsonl_line"] == 1
     assert Task.from_json(task.to_json()) == task
@@ -55,7 +64,9 @@ def test_only_the_listed_tests_are_used_in_listed_order() -> None:
 
 
 def test_filters_by_problem_and_limit_and_suite_record() -> None:
-    assert [t.id for t in load_pie_jsonl(SPLIT, TESTS_ROOT, problems=["p00002"])] == ["pie/p00002/s300"]
+    assert [t.id for t in load_pie_jsonl(SPLIT, TESTS_ROOT, problems=["p00002"])] == [
+        "pie/p00002/s300"
+    ]
     assert len(load_pie_jsonl(SPLIT, TESTS_ROOT, limit=2)) == 2
     suite = load_pie_suite(SPLIT, TESTS_ROOT)
     assert (suite.name, suite.version, len(suite.tasks)) == ("pie", "external", 3)
@@ -94,7 +105,9 @@ def test_a_missing_field_names_file_line_and_field(tmp_path: Path, field: str) -
         ("problem_id", "../etc", r"field 'problem_id' '../etc' is not a folder name"),
     ],
 )
-def test_a_malformed_field_names_file_line_and_field(tmp_path: Path, field: str, value: object, message: str) -> None:
+def test_a_malformed_field_names_file_line_and_field(
+    tmp_path: Path, field: str, value: object, message: str
+) -> None:
     rows = records()
     rows[2][field] = value
     with pytest.raises(TaskError, match=rf"split\.jsonl:3: {message}"):
@@ -117,7 +130,10 @@ def test_a_listed_test_missing_on_disk_names_the_line_and_file(tmp_path: Path) -
     root = tmp_path / "tests_root"
     shutil.copytree(TESTS_ROOT, root)
     (root / "p00002" / "output.3.txt").unlink()
-    with pytest.raises(TaskError, match=r"split\.jsonl:3: field 'tests' lists 3, but .*p00002/output\.3\.txt does not exist"):
+    with pytest.raises(
+        TaskError,
+        match=r"split\.jsonl:3: field 'tests' lists 3, but .*p00002/output\.3\.txt does not exist",
+    ):
         load_pie_jsonl(SPLIT, root)
     with pytest.raises(TaskError, match="tests root .* is not a directory"):
         load_pie_jsonl(SPLIT, tmp_path / "nowhere")

@@ -26,7 +26,9 @@ def test_list_names_every_suite(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_show_lists_problems_tests_and_sizes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["suite", "show", "pie-mini", "suite.ids=[pm01_range_sum,pm09_matrix_product]"]) == 0
+    assert (
+        main(["suite", "show", "pie-mini", "suite.ids=[pm01_range_sum,pm09_matrix_product]"]) == 0
+    )
     out = capsys.readouterr().out
     assert "pie-mini version 1: 2 tasks" in out
     assert "pm01_range_sum" in out and "Range sums" in out and "pm02" not in out
@@ -36,8 +38,15 @@ def test_show_lists_problems_tests_and_sizes(capsys: pytest.CaptureFixture[str])
 
 def test_show_a_real_pie_split(capsys: pytest.CaptureFixture[str]) -> None:
     fixtures = Path(__file__).parent / "pie_fixtures"
-    code = main(["suite", "show", "pie", f"suite.jsonl={fixtures / 'split.jsonl'}",
-                 f"suite.tests_root={fixtures / 'tests_root'}"])
+    code = main(
+        [
+            "suite",
+            "show",
+            "pie",
+            f"suite.jsonl={fixtures / 'split.jsonl'}",
+            f"suite.tests_root={fixtures / 'tests_root'}",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "pie version external: 3 tasks" in out
@@ -50,10 +59,15 @@ def test_show_a_real_pie_split(capsys: pytest.CaptureFixture[str]) -> None:
         (["suite", "show", "pie-mnii"], "error: unknown suite 'pie-mnii'; did you mean 'pie-mini'"),
         (["suite", "show", "pie"], "error: the pie suite needs suite.jsonl and suite.tests_root"),
         (["suite", "show", "pie-mini", "suite.ids=[pm1]"], "error: pie-mini has no problem 'pm1'"),
-        (["suite", "check", "pie-mini", "--only", "pm01_rangesum"], "did you mean 'pm01_range_sum'"),
+        (
+            ["suite", "check", "pie-mini", "--only", "pm01_rangesum"],
+            "did you mean 'pm01_range_sum'",
+        ),
     ],
 )
-def test_user_errors_are_one_line_with_a_fix(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+def test_user_errors_are_one_line_with_a_fix(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err
@@ -66,10 +80,22 @@ def local_backend() -> None:
         pytest.skip("the local sandbox backend (conf/sandbox/local.yaml) is not available")
 
 
-def run_check(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict], str]:
+def run_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, list[dict], str]:
     report = tmp_path / "check.json"
-    code = main(["suite", "check", "pie-mini", *args, "--json", str(report), *FAST_JUDGE,
-                 f"paths.cache_dir={tmp_path / 'cache'}"])
+    code = main(
+        [
+            "suite",
+            "check",
+            "pie-mini",
+            *args,
+            "--json",
+            str(report),
+            *FAST_JUDGE,
+            f"paths.cache_dir={tmp_path / 'cache'}",
+        ]
+    )
     return code, json.loads(report.read_text()), capsys.readouterr().out
 
 

@@ -17,7 +17,10 @@ KERNELBENCH_REPO = Path(__file__).parent / "fixtures" / "kernelbench_repo"
 OPTIONS = {
     "pie-mini": [],
     "kernelbench-cpu": ["suite.level=1", "suite.ids=[1]"],
-    "pie": [f"suite.jsonl={FIXTURES / 'split.jsonl'}", f"suite.tests_root={FIXTURES / 'tests_root'}"],
+    "pie": [
+        f"suite.jsonl={FIXTURES / 'split.jsonl'}",
+        f"suite.tests_root={FIXTURES / 'tests_root'}",
+    ],
     "kernelbench": [f"suite.root={KERNELBENCH_REPO}", "suite.level=1"],
 }
 

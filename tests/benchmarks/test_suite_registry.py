@@ -45,7 +45,10 @@ def test_duplicate_names_and_aliases_are_errors() -> None:
 
 
 def test_suite_task_lookup_by_short_or_full_id_with_suggestions() -> None:
-    tasks = [Task(id=f"demo/{n}", family="cpp", language="cpp", baseline_source="int main(){}") for n in ("p1_sum", "p2_sort")]
+    tasks = [
+        Task(id=f"demo/{n}", family="cpp", language="cpp", baseline_source="int main(){}")
+        for n in ("p1_sum", "p2_sort")
+    ]
     suite = Suite(name="demo", version="1", tasks=tasks)
     assert suite.task("p2_sort") is tasks[1]
     assert suite.task("demo/p1_sum") is tasks[0]

@@ -79,16 +79,22 @@ def timed_run(binary: Path, problem: Path, repeats: int = 3) -> tuple[list[bool]
             if i == largest:
                 best_largest = min(best_largest, elapsed)
             if r == 0:
-                passed.append(code == 0 and same_output(out, (tests / f"output.{i}.txt").read_text()))
+                passed.append(
+                    code == 0 and same_output(out, (tests / f"output.{i}.txt").read_text())
+                )
         best_total = min(best_total, total)
     return passed, best_total, best_largest
 
 
 def verify(problem: Path, build_dir: Path) -> bool:
     ok = True
-    slow_pass, slow_total, slow_largest = timed_run(compile_program(problem / "slow.cpp", build_dir), problem)
-    print(f"{problem.name}: slow total {slow_total:.3f}s, largest {slow_largest:.3f}s, "
-          f"passes {sum(slow_pass)}/{len(slow_pass)}")
+    slow_pass, slow_total, slow_largest = timed_run(
+        compile_program(problem / "slow.cpp", build_dir), problem
+    )
+    print(
+        f"{problem.name}: slow total {slow_total:.3f}s, largest {slow_largest:.3f}s, "
+        f"passes {sum(slow_pass)}/{len(slow_pass)}"
+    )
     ok &= all(slow_pass)
     for variant in VARIANTS:
         binary = compile_program(problem / "variants" / f"{variant}.cpp", build_dir)
@@ -102,7 +108,9 @@ def verify(problem: Path, build_dir: Path) -> bool:
         }[variant]
         ok &= expected
         flags = "".join("." if p else "x" for p in passed)
-        print(f"  {variant:9s} tests {flags:8s} speedup {ratio:6.2f}  {'OK' if expected else 'MISMATCH'}")
+        print(
+            f"  {variant:9s} tests {flags:8s} speedup {ratio:6.2f}  {'OK' if expected else 'MISMATCH'}"
+        )
     return ok
 
 

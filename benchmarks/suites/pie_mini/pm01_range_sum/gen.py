@@ -10,9 +10,9 @@ def case(rng: random.Random, n: int, q: int, bound: int, wide: bool = False) -> 
     lines = [f"{n} {q}", " ".join(map(str, values))]
     for _ in range(q):
         # Wide queries cover most of the array, so per-query loops cost O(n) each.
-        l = rng.randint(1, n // 4) if wide else rng.randint(1, n)
-        r = rng.randint(3 * n // 4, n) if wide else rng.randint(l, n)
-        lines.append(f"{l} {r}")
+        lo = rng.randint(1, n // 4) if wide else rng.randint(1, n)
+        hi = rng.randint(3 * n // 4, n) if wide else rng.randint(lo, n)
+        lines.append(f"{lo} {hi}")
     return "\n".join(lines) + "\n"
 
 

@@ -14,9 +14,9 @@ def generate() -> list[str]:
     return [
         case([5, -2, 9, 0]),
         case([-1000000000]),
-        case(rng.sample(range(-10**9, 10**9), 1000)),
+        case(rng.sample(range(-(10**9), 10**9), 1000)),
         case([rng.randint(-5, 5) for _ in range(2000)]),
-        case([rng.randint(-10**9, 10**9) for _ in range(50000)]),
+        case([rng.randint(-(10**9), 10**9) for _ in range(50000)]),
     ]
 
 

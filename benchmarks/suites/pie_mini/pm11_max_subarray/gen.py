@@ -14,9 +14,9 @@ def generate() -> list[str]:
     return [
         case([-2, 1, -3, 4, -1, 2, 1, -5, 4]),
         case([7]),
-        case([rng.randint(-10**9, -1) for _ in range(500)]),
+        case([rng.randint(-(10**9), -1) for _ in range(500)]),
         case([rng.randint(-1000, 1000) for _ in range(3000)]),
-        case([rng.randint(-10**9, 10**9) for _ in range(25000)]),
+        case([rng.randint(-(10**9), 10**9) for _ in range(25000)]),
     ]
 
 

@@ -6,8 +6,10 @@ from pathlib import Path
 
 
 def case(values: list[int], queries: list[int]) -> str:
-    return (f"{len(values)}\n{' '.join(map(str, values))}\n"
-            f"{len(queries)}\n{' '.join(map(str, queries))}\n")
+    return (
+        f"{len(values)}\n{' '.join(map(str, values))}\n"
+        f"{len(queries)}\n{' '.join(map(str, queries))}\n"
+    )
 
 
 def generate() -> list[str]:
@@ -17,9 +19,18 @@ def generate() -> list[str]:
     return [
         case([1, 2, 2, 3], [2, 5, 1]),
         case([0], [0, 1000000]),
-        case([rng.randint(0, 10**6) for _ in range(1000)], [rng.randint(0, 10**6) for _ in range(1000)]),
+        case(
+            [rng.randint(0, 10**6) for _ in range(1000)],
+            [rng.randint(0, 10**6) for _ in range(1000)],
+        ),
         case([rng.randint(0, 9) for _ in range(5000)], list(range(12))),
-        case(big, [rng.choice(big) if rng.random() < 0.5 else rng.randint(0, 10**6) for _ in range(100000)]),
+        case(
+            big,
+            [
+                rng.choice(big) if rng.random() < 0.5 else rng.randint(0, 10**6)
+                for _ in range(100000)
+            ],
+        ),
     ]
 
 
