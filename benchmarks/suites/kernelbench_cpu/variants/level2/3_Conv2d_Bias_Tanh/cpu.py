@@ -1,15 +1,16 @@
-"""Conv2d + bias + tanh on CPU: library convolution, then ONE fused in-place bias+tanh pass.
+"""Conv2d (3x3, same padding) + bias + tanh on CPU: one custom kernel for the whole chain.
 
-Eager writes conv output, then `x + bias` into a new tensor, then tanh into another. Here
-the convolution is F.conv2d without bias (not the op this task replaces) and one OpenMP
-kernel adds the per-channel bias and applies tanh in place. tanh is computed as
-1 - 2 / (exp(2v) + 1) with a polynomial exp so the loop vectorizes (libm tanhf would not).
-Expected: correct at 1e-4; faster than eager.
+The input is zero-padded once, so the convolution's inner loop has no bounds checks: for
+each (batch, out-channel) plane (16 KB, stays in L1) and input channel, every output row
+gets the 9 taps as FMAs over contiguous input rows, vectorized along the width (9 FMAs per
+load/store of the output). The bias and tanh are applied to the finished plane while it
+is still in cache, so there is no second pass over memory and no temporary. tanh is
+1 - 2 / (exp(2v) + 1) with a polynomial exp, so that loop vectorizes too.
+Expected: correct at 1e-4; faster than eager (oneDNN conv, then add, then tanh).
 """
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch.utils.cpp_extension import load_inline
 
 cpp_source = r"""
@@ -29,32 +30,60 @@ static inline float vexp(float x) {
     return p * scale;
 }
 
-// y[n, c, :, :] = tanh(y[n, c, :, :] + bias[c]), in place on a contiguous NCHW tensor.
-torch::Tensor bias_tanh_(torch::Tensor y, torch::Tensor bias) {
-    TORCH_CHECK(y.scalar_type() == torch::kFloat32 && y.is_contiguous() && y.dim() == 4, "expects contiguous NCHW float32");
-    const int64_t N = y.size(0), C = y.size(1), HW = y.size(2) * y.size(3);
-    float* Y = y.data_ptr<float>();
-    const float* b = bias.data_ptr<float>();
+torch::Tensor conv3x3_bias_tanh(torch::Tensor x, torch::Tensor weight, torch::Tensor bias) {
+    TORCH_CHECK(x.scalar_type() == torch::kFloat32 && x.is_contiguous() && x.dim() == 4, "expects contiguous NCHW float32");
+    TORCH_CHECK(weight.size(2) == 3 && weight.size(3) == 3 && weight.is_contiguous(), "expects a contiguous 3x3 kernel");
+    const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = weight.size(0);
+    const int64_t HP = H + 2, WP = W + 2;
+    auto xp = torch::zeros({N, C, HP, WP}, x.options());  // zero border = the conv's padding
+    auto out = torch::empty({N, O, H, W}, x.options());
+    const float* X = x.data_ptr<float>();
+    float* XP = xp.data_ptr<float>();
+    const float* Wt = weight.data_ptr<float>();
+    const float* B = bias.data_ptr<float>();
+    float* Y = out.data_ptr<float>();
+    #pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t p = 0; p < N * C; ++p)
+        for (int64_t h = 0; h < H; ++h)
+            std::memcpy(XP + (p * HP + h + 1) * WP + 1, X + (p * H + h) * W, W * sizeof(float));
     #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t n = 0; n < N; ++n) {
-        for (int64_t c = 0; c < C; ++c) {
-            float* p = Y + (n * C + c) * HW;
-            const float bc = b[c];
+        for (int64_t o = 0; o < O; ++o) {
+            float* y = Y + (n * O + o) * H * W;
+            std::memset(y, 0, H * W * sizeof(float));
+            for (int64_t c = 0; c < C; ++c) {
+                const float* k = Wt + (o * C + c) * 9;
+                const float k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3], k4 = k[4], k5 = k[5], k6 = k[6], k7 = k[7], k8 = k[8];
+                const float* xc = XP + (n * C + c) * HP * WP;
+                for (int64_t h = 0; h < H; ++h) {
+                    const float* r0 = xc + h * WP;
+                    const float* r1 = r0 + WP;
+                    const float* r2 = r1 + WP;
+                    float* yr = y + h * W;
+                    #pragma omp simd
+                    for (int64_t w = 0; w < W; ++w) {
+                        yr[w] += k0 * r0[w] + k1 * r0[w + 1] + k2 * r0[w + 2]
+                               + k3 * r1[w] + k4 * r1[w + 1] + k5 * r1[w + 2]
+                               + k6 * r2[w] + k7 * r2[w + 1] + k8 * r2[w + 2];
+                    }
+                }
+            }
+            const float bo = B[o];
             #pragma omp simd
-            for (int64_t i = 0; i < HW; ++i) {
-                const float v = p[i] + bc;
-                p[i] = 1.0f - 2.0f / (vexp(2.0f * v) + 1.0f);
+            for (int64_t i = 0; i < H * W; ++i) {
+                const float v = y[i] + bo;
+                y[i] = 1.0f - 2.0f / (vexp(2.0f * v) + 1.0f);
             }
         }
     }
-    return y;
+    return out;
 }
 """
 
-epilogue_ext = load_inline(
-    name="kbcpu_l2_3_conv2d_bias_tanh_cpu",
+conv_ext = load_inline(
+    name="kbcpu_l2_3_conv2d_bias_tanh_cpu_v2",
     cpp_sources=cpp_source,
-    functions=["bias_tanh_"],
+    functions=["conv3x3_bias_tanh"],
     extra_cflags=["-O3", "-march=native", "-fopenmp"],
     extra_ldflags=["-fopenmp"],
 )
@@ -63,9 +92,9 @@ epilogue_ext = load_inline(
 class ModelNew(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int):
         super().__init__()
+        # Built like the reference so the seeded parameters are identical.
         self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=False)
         self.bias = nn.Parameter(torch.randn(out_channels, 1, 1) * 0.5)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = F.conv2d(x, self.conv.weight, None, padding=self.conv.padding).contiguous()
-        return epilogue_ext.bias_tanh_(y, self.bias)
+        return conv_ext.conv3x3_bias_tanh(x.contiguous(), self.conv.weight, self.bias)
