@@ -37,14 +37,20 @@ def _instantiate(node: Any, what: str, **completion: Any) -> Any:
     return built
 
 
+def make_backend(cfg: DictConfig) -> Backend:
+    """The sandbox backend of `cfg.sandbox` (a factory config is called)."""
+    backend = _instantiate(cfg.sandbox, "sandbox")
+    if callable(backend) and not hasattr(backend, "run"):
+        backend = backend()
+    return backend
+
+
 class Judging:
     """The backend, the timer and the two judges of one configuration."""
 
     def __init__(self, cfg: DictConfig, backend: Backend | None = None) -> None:
         self.cfg = cfg
-        self.backend: Backend = backend if backend is not None else _instantiate(cfg.sandbox, "sandbox")
-        if callable(self.backend) and not hasattr(self.backend, "run"):  # a factory config
-            self.backend = self.backend()
+        self.backend: Backend = backend if backend is not None else make_backend(cfg)
         self.timing = _instantiate(cfg.timing, "timing")
         self._judges: dict[str, Any] = {}
         self._lock = threading.Lock()

@@ -106,7 +106,9 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     trials = 5 if quick else 20
     repeats = 3 if quick else 5
 
-    backend = instantiate(cfg.sandbox)
+    from maxcode import judging
+
+    backend = judging.make_backend(cfg)
     console = Console()
     figures = Figures(backend=getattr(backend, "name", ""))
     try:

@@ -19,6 +19,9 @@ TASK = FIXTURES / "sum_task" / "baseline.cpp"
 TESTS = FIXTURES / "sum_task" / "tests"
 CANDIDATES = FIXTURES / "candidates"
 FAST = ["sandbox=local", "timing.max_seconds=1.0"]
+needs_local = pytest.mark.skipif(
+    not (REPO / "conf" / "sandbox" / "local.yaml").is_file(), reason="local sandbox backend not configured"
+)
 
 
 def _cli(args: list[str], cache: Path) -> subprocess.CompletedProcess[str]:
@@ -29,6 +32,7 @@ def _cli(args: list[str], cache: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@needs_local
 def test_json_verdict_of_a_faster_candidate(tmp_path: Path) -> None:
     r = _cli(["eval", "--task", str(TASK), "--tests", str(TESTS), "--candidate", str(CANDIDATES / "fast.cpp"),
               "--json", *FAST], tmp_path)
@@ -46,6 +50,7 @@ def test_json_verdict_of_a_faster_candidate(tmp_path: Path) -> None:
     assert out["task_id"] == "sum_task/baseline"
 
 
+@needs_local
 def test_json_verdict_of_a_failing_candidate_exits_0(tmp_path: Path) -> None:
     r = _cli(["eval", "--task", str(TASK), "--candidate", str(CANDIDATES / "wrong.cpp"), "--json",
               "sandbox=local", "timing=instructions"], tmp_path)
@@ -56,6 +61,7 @@ def test_json_verdict_of_a_failing_candidate_exits_0(tmp_path: Path) -> None:
     assert out["failing_test"] == "1" and out["mismatch"]["line"] == 1
 
 
+@needs_local
 def test_readable_summary(tmp_path: Path) -> None:
     r = _cli(["eval", "--task", str(TASK), "--candidate", str(CANDIDATES / "compile_error.cpp"),
               "sandbox=local"], tmp_path)
