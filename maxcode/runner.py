@@ -85,4 +85,5 @@ def optimize(task: Task, judge: Judge, parts: Components, run_dir: Path, config_
         summary = summarize(search.tree, store, task.id, parts.name, meter.usage(), parts.budget,
                             search.stop_reason, search.ext, error)
         write_artifacts(search.tree, store, summary, search.ext)
+        store.close()
     return RunResult(run_dir=run_dir, summary=summary, tree=search.tree)

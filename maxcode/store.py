@@ -4,7 +4,7 @@
                        writes config.resume-<n>.yaml beside it)
     trajectory.jsonl   one Node per line, appended, flushed and fsynced as nodes finish
     prompts/<hash>.md  each distinct prompt once
-    candidates/<id>/   reply.md, candidate.<ext>, evaluation.json: the audit trail per node
+    candidates/<id>.reply.md, <id>.<ext>, <id>.evaluation.json: the audit trail per node
     summary.json       written atomically after every step and at the end
     best.<ext>         the answer (the baseline when no claim can be made)
     report.md, best_speedup.png
@@ -33,10 +33,15 @@ def atomic_write(path: Path, text: str) -> None:
 class RunStore:
     """Reads and appends one run directory; `append` is thread-safe."""
 
-    def __init__(self, run_dir: str | Path) -> None:
+    def __init__(self, run_dir: str | Path, durable: bool = True) -> None:
         self.dir = Path(run_dir)
         self.trajectory = self.dir / "trajectory.jsonl"
+        self.durable = durable
+        """fdatasync after every node (a kill or power loss then loses at most the node being
+        written); off only in benchmarks that separate the disk's latency from the loop's."""
         self._lock = threading.Lock()
+        self._handle = None
+        self._candidates_dir_made = False
 
     def exists(self) -> bool:
         return self.trajectory.is_file()
@@ -79,10 +84,19 @@ class RunStore:
 
     def append(self, node: Node) -> None:
         line = node.to_json() + "\n"
-        with self._lock, open(self.trajectory, "a") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        with self._lock:
+            if self._handle is None:
+                self._handle = open(self.trajectory, "a")
+            self._handle.write(line)
+            self._handle.flush()
+            if self.durable:
+                os.fdatasync(self._handle.fileno())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
 
     def write_prompt(self, prompt_hash: str, messages: list[dict[str, str]]) -> None:
         path = self.dir / "prompts" / f"{prompt_hash}.md"
@@ -92,13 +106,17 @@ class RunStore:
         atomic_write(path, "\n\n".join(f"## {m['role']}\n\n{m['content']}" for m in messages) + "\n")
 
     def write_candidate(self, node: Node, ext: str) -> None:
-        folder = self.dir / "candidates" / f"{node.id:05d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "reply.md").write_text(node.reply)
+        """candidates/<id>.reply.md, <id>.<ext>, <id>.evaluation.json (flat: no mkdir per node)."""
+        folder = self.dir / "candidates"
+        if not self._candidates_dir_made:
+            folder.mkdir(exist_ok=True)
+            self._candidates_dir_made = True
+        stem = folder / f"{node.id:05d}"
+        stem.with_suffix(".reply.md").write_text(node.reply)
         if node.source is not None:
-            (folder / f"candidate.{ext}").write_text(node.source)
+            stem.with_suffix(f".{ext}").write_text(node.source)
         if node.evaluation is not None:
-            (folder / "evaluation.json").write_text(json.dumps(node.evaluation.to_dict(), indent=1))
+            stem.with_suffix(".evaluation.json").write_text(json.dumps(node.evaluation.to_dict(), indent=1))
 
     def write_json(self, name: str, data: dict[str, Any]) -> None:
         atomic_write(self.dir / name, json.dumps(data, indent=2, sort_keys=False) + "\n")

@@ -51,11 +51,11 @@ def instant_fake_judge(task: Task, source: str) -> Evaluation:
                       speedup_ci=(1.1, 1.3), significant=True)
 
 
-def overhead(nodes: int, workers: int) -> dict:
+def overhead(nodes: int, workers: int, durable: bool = True) -> dict:
     task = Task(id="bench/fake", family="cpp", language="cpp",
                 baseline_source="#include <cstdio>\nint main() { return 0; }\n" * 20)
     with tempfile.TemporaryDirectory() as tmp:
-        store = RunStore(tmp)
+        store = RunStore(tmp, durable=durable)
         store.open("bench: loop\n")
         meter = BudgetMeter(Budget(max_llm_calls=None, max_evaluations=None, max_wall_s=None))
         search = Search(task, BestOfN(n=nodes, batch=8), InstantFakeProposer(), instant_fake_judge,
@@ -64,7 +64,9 @@ def overhead(nodes: int, workers: int) -> dict:
         started = time.perf_counter()
         search.run()
         elapsed = time.perf_counter() - started
-    return {"nodes": nodes, "workers": workers, "seconds": elapsed, "ms_per_node": 1000 * elapsed / nodes}
+        store.close()
+    return {"nodes": nodes, "workers": workers, "fdatasync": durable, "seconds": elapsed,
+            "ms_per_node": 1000 * elapsed / nodes}
 
 
 def throughput(cfg: DictConfig, problems: list[Path]) -> dict:
@@ -92,15 +94,20 @@ def throughput(cfg: DictConfig, problems: list[Path]) -> dict:
 
 def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     nodes = 200 if args.quick else 1000
-    figures = {"overhead (instant fake proposer + fake judge)": overhead(nodes, workers=2)}
-    # The real part: library proposer on pie-mini, the configured judge, workers=2 unless overridden.
+    figures = {
+        "overhead per node, durable (instant FAKE proposer + FAKE judge)": overhead(nodes, 2, durable=True),
+        # The same without the per-node fdatasync: the loop's own work, apart from the disk's latency.
+        "overhead per node, no fdatasync (instant FAKE proposer + FAKE judge)": overhead(nodes, 2, durable=False),
+    }
     # The real part: library proposer over pie-mini, the configured judge and loop.workers.
     # The user's overrides (sandbox, timing, loop.workers...) stay; proposer and strategy are fixed.
-    real_cfg = OmegaConf.merge(cfg, {
-        "proposer": {"_target_": "maxcode.proposers.library.LibraryProposer", "variants": None},
-        "strategy": {"_target_": "maxcode.search.best_of_n.BestOfN", "n": 4, "batch": 4},
-        "critique": {"_target_": "critique.base.NoCritique"}, "name": "bench",
-        "paths": {"cache_dir": tempfile.mkdtemp(prefix="maxcode-bench-")}})
+    real_cfg = cfg.copy()
+    OmegaConf.set_struct(real_cfg, False)  # whole components are swapped, not overridden
+    real_cfg.proposer = {"_target_": "maxcode.proposers.library.LibraryProposer", "variants": None}
+    real_cfg.strategy = {"_target_": "maxcode.search.best_of_n.BestOfN", "n": 4, "batch": 4}
+    real_cfg.critique = {"_target_": "critique.base.NoCritique"}
+    real_cfg.name = "bench"
+    real_cfg.paths.cache_dir = tempfile.mkdtemp(prefix="maxcode-bench-")
     problems = sorted(p.parent for p in PIE_SUITE.glob("*/slow.cpp"))[: 1 if args.quick else 3]
     try:
         figures["throughput (real C++ judge, pie-mini, fresh build cache)"] = throughput(real_cfg, problems)

@@ -61,7 +61,7 @@ def test_library_finds_the_fastest_variant(tmp_path):
     assert s["counts"].get("wrong_answer") == 1
     for name in ("config.yaml", "report.md", "best_speedup.png"):
         assert (run_dir / name).is_file(), name
-    assert len(list((run_dir / "candidates").iterdir())) == 4
+    assert len(list((run_dir / "candidates").glob("*.reply.md"))) == 4
 
 
 def test_openai_against_a_local_server(tmp_path):
