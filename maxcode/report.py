@@ -87,8 +87,8 @@ def render_report(tree: SearchTree, summary: dict[str, Any]) -> str:
     ]
     for n in tree.candidates():
         ci_n = n.evaluation.speedup_ci if n.evaluation and n.evaluation.speedup_ci else None
-        lines.append(f"| {n.id} | {n.parent_id} | {n.step} | {n.status.value}"
-                     f"{' (dup of %d)' % n.duplicate_of if n.duplicate_of is not None else ''} | "
+        dup = f" (dup of {n.duplicate_of})" if n.duplicate_of is not None else ""
+        lines.append(f"| {n.id} | {n.parent_id} | {n.step} | {n.status.value}{dup} | "
                      f"{'' if n.speedup is None else f'{n.speedup:.3f}'} | "
                      f"{'' if ci_n is None else f'{ci_n[0]:.3f}-{ci_n[1]:.3f}'} | {n.proposer.model} |")
     lines += ["", "![best speedup by step](best_speedup.png)", ""]

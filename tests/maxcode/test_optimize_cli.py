@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from chat_fixture_server import FIXTURE_NOTE, ChatFixtureServer
 
 from maxcode.cli.main import main
-from chat_fixture_server import FIXTURE_NOTE, ChatFixtureServer
 
 REPO = Path(__file__).resolve().parents[2]
 PROBLEM = REPO / "benchmarks" / "suites" / "pie_mini" / "pm01_range_sum"
