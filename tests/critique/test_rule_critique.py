@@ -15,7 +15,7 @@ wall = pytest.importorskip("sandbox.timing.wall", reason="the wall timer is not 
 
 @pytest.fixture(scope="module")
 def judge(backend, tmp_path_factory):
-    timer = wall.WallTimer(max_seconds=2.0, max_batch_seconds=2.0)
+    timer = wall.WallTimer(max_seconds=1.0, max_batch_seconds=1.0)
     return cpp_judge.CppJudge(backend, timer, cache_dir=tmp_path_factory.mktemp("judge-cache"))
 
 
