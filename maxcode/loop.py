@@ -132,7 +132,9 @@ class Step:
         """The tree as the step began: what the strategy chooses from."""
         self.recorded = {n.index: n for n in search.tree if n.step == number}
         self.candidates: list[Candidate] = []
-        self.first_id = len(self.tree)
+        # Ids continue after the highest id of the earlier steps (never reused, even if an
+        # earlier step recorded fewer nodes than it proposed).
+        self.first_id = max(n.id for n in self.tree) + 1 if len(self.tree) else 1
         # Evaluations of this step already recorded (resume) are available again to it.
         left = search.meter.evaluations_left()
         self.evaluations_left = None if left is None else left + sum(
@@ -230,13 +232,13 @@ class Step:
             except UserError as exc:  # e.g. the judges reject the task: stop, keep the rest
                 failure = failure or exc
                 continue
-            done[c.index] = self._record(node, new_program=True)
+            done[c.index] = self._record(node, new_program=node.evaluated)
         if failure is not None:
             raise failure
+        judged_now = {source_hash(c.source): done[c.index] for c in unique if c.index in done}
         for c, h in duplicates:
-            original = s.tree.by_hash.get(h)
-            if original is None:
-                continue
+            # The first judged copy; a judge error has no verdict in `by_hash` but still counts.
+            original = s.tree.by_hash.get(h) or judged_now[h]
             done[c.index] = self._record(self._node(
                 c, original.status, evaluation=original.evaluation, reward=original.reward,
                 diagnosis=original.diagnosis, duplicate_of=original.id,
@@ -246,6 +248,8 @@ class Step:
     def _judge(self, c: Candidate) -> Node:
         """Judge, reward and critique one candidate (on a worker thread)."""
         s = self.search
+        if s.meter.budget.max_wall_s is not None and s.meter.usage().wall_s >= s.meter.budget.max_wall_s:
+            return self._node(c, NodeStatus.SKIPPED, message="wall-time budget spent")
         s.meter.add_evaluations(1)
         status, evaluation, message = NodeStatus.JUDGE_ERROR, None, ""
         try:

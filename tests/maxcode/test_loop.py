@@ -148,3 +148,12 @@ def test_observation_parts_switch_on_and_off(make_search, tmp_path):
     text2 = proposer2.requests[1][0].text
     assert "slower version" not in text2 and "feedback from the judge" not in text2
     assert "current program (node 1" in text2
+
+
+def test_copies_of_a_candidate_the_judge_crashed_on_are_recorded_too(make_search):
+    boom = reply_for("BOOM")
+    search = make_search(BestOfN(n=4, batch=2), ScriptedProposer([boom, boom, reply_for("SPEED=2.0")]))
+    search.run()
+    assert [n.id for n in search.tree.candidates()] == [1, 2, 3, 4]
+    assert search.tree.by_id[2].duplicate_of == 1
+    assert search.tree.by_id[2].status.value == "judge_error"
