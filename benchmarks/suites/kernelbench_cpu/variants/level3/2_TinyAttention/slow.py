@@ -1,13 +1,10 @@
 """Tiny attention on CPU, SLOW but correct: the attention core (QK^T, softmax, PV) as naive
 scalar loops in one kernel, one query row at a time, -O1, single-threaded, libm exp;
-projections via F.linear. Expected: correct, much slower than eager.
+projections via library GEMMs (addmm). Expected: correct, much slower than eager.
 """
-
-import math
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch.utils.cpp_extension import load_inline
 
 cpp_source = r"""
@@ -62,6 +59,8 @@ class ModelNew(nn.Module):
         self.proj = nn.Linear(embed_dim, embed_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        q, k, v = F.linear(x, self.qkv.weight, self.qkv.bias).chunk(3, dim=-1)
-        y = attn_ext.attention_core(q, k, v, 1.0 / math.sqrt(self.embed_dim))
-        return F.linear(y, self.proj.weight, self.proj.bias)
+        b, t, d = x.shape
+        qkv = torch.addmm(self.qkv.bias, x.reshape(b * t, d), self.qkv.weight.t()).view(b, t, 3 * d)
+        q, k, v = qkv[..., :d], qkv[..., d : 2 * d], qkv[..., 2 * d :]
+        y = attn_ext.attention_core(q, k, v, self.embed_dim**-0.5)
+        return torch.addmm(self.proj.bias, y.reshape(b * t, d), self.proj.weight.t()).view(b, t, d)

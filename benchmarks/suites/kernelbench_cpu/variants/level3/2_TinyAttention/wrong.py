@@ -6,7 +6,6 @@ Expected: incorrect (wrong_answer).
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch.utils.cpp_extension import load_inline
 
 cpp_source = r"""
@@ -47,7 +46,11 @@ class ModelNew(nn.Module):
         self.proj = nn.Linear(embed_dim, embed_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        q, k, v = F.linear(x, self.qkv.weight, self.qkv.bias).chunk(3, dim=-1)
+        b, t, d = x.shape
+        # Projections stay library GEMMs (addmm on a 2-D view); the kernel replaces the softmax.
+        qkv = torch.addmm(self.qkv.bias, x.reshape(b * t, d), self.qkv.weight.t()).view(b, t, 3 * d)
+        q, k, v = qkv[..., :d], qkv[..., d : 2 * d], qkv[..., 2 * d :]
         scores = torch.bmm(q, k.transpose(1, 2))
-        probs = attn_ext.scaled_softmax_(scores, 1.0 / self.embed_dim)
-        return F.linear(torch.bmm(probs, v), self.proj.weight, self.proj.bias)
+        probs = attn_ext.scaled_softmax_(scores, 1.0 / d)
+        y = torch.bmm(probs, v).reshape(b * t, d)
+        return torch.addmm(self.proj.bias, y, self.proj.weight.t()).view(b, t, d)

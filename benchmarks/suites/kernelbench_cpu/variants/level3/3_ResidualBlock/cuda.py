@@ -1,64 +1,79 @@
-"""Residual block on CUDA: cuDNN convolutions via F.conv2d (no bias), both epilogues fused
-into in-place kernels (bias + ReLU; bias + residual add + ReLU), one (n, c) plane slice per
-block so the bias is read once per block.
+"""Residual block on CUDA: both 3x3 convolutions as custom kernels with fused epilogues
+(conv1 + bias + ReLU; conv2 + bias + residual add + ReLU).
 
-Expected on a GPU: correct; modestly faster than eager.
+Each block computes a 16x16 output tile of one (batch, out-channel) plane, staging the
+18x18 input window of each input channel and its 9 weights in shared memory; the epilogue
+runs before the single store. Expected on a GPU: correct; competitive with eager (cuDNN
+convolutions plus three elementwise kernels).
 """
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch.utils.cpp_extension import load_inline
 
 cuda_source = r"""
 #include <torch/extension.h>
 #include <cuda_runtime.h>
 
-// grid: (ceil(HW / 256), N * C)
-__global__ void bias_relu_kernel(float* __restrict__ y, const float* __restrict__ b, int64_t C, int64_t HW) {
-    const int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
-    if (i >= HW) return;
-    const int64_t idx = blockIdx.y * HW + i;
-    y[idx] = fmaxf(y[idx] + b[blockIdx.y % C], 0.0f);
+constexpr int TILE = 16;
+
+// grid: (ceil(W / 16), ceil(H / 16), N * O); block: (16, 16); res may be null.
+__global__ void conv3x3_bias_relu_kernel(const float* __restrict__ x, const float* __restrict__ w,
+                                         const float* __restrict__ b, const float* __restrict__ res,
+                                         float* __restrict__ y, int C, int H, int W, int O) {
+    __shared__ float tile[TILE + 2][TILE + 2];
+    __shared__ float k[9];
+    const int n = blockIdx.z / O, o = blockIdx.z % O;
+    const int ox = blockIdx.x * TILE + threadIdx.x, oy = blockIdx.y * TILE + threadIdx.y;
+    const int tid = threadIdx.y * TILE + threadIdx.x;
+    float acc = b[o];
+    for (int c = 0; c < C; ++c) {
+        const float* xc = x + ((int64_t)n * C + c) * H * W;
+        for (int i = tid; i < (TILE + 2) * (TILE + 2); i += TILE * TILE) {
+            const int ty = i / (TILE + 2), tx = i % (TILE + 2);
+            const int iy = blockIdx.y * TILE + ty - 1, ix = blockIdx.x * TILE + tx - 1;
+            tile[ty][tx] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? xc[(int64_t)iy * W + ix] : 0.0f;
+        }
+        if (tid < 9) k[tid] = w[((int64_t)o * C + c) * 9 + tid];
+        __syncthreads();
+        #pragma unroll
+        for (int kh = 0; kh < 3; ++kh)
+            #pragma unroll
+            for (int kw = 0; kw < 3; ++kw) acc += k[kh * 3 + kw] * tile[threadIdx.y + kh][threadIdx.x + kw];
+        __syncthreads();
+    }
+    if (ox < W && oy < H) {
+        const int64_t idx = (((int64_t)n * O + o) * H + oy) * W + ox;
+        if (res != nullptr) acc += res[idx];
+        y[idx] = fmaxf(acc, 0.0f);
+    }
 }
 
-__global__ void bias_add_relu_kernel(float* __restrict__ y, const float* __restrict__ b,
-                                     const float* __restrict__ res, int64_t C, int64_t HW) {
-    const int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
-    if (i >= HW) return;
-    const int64_t idx = blockIdx.y * HW + i;
-    y[idx] = fmaxf(y[idx] + b[blockIdx.y % C] + res[idx], 0.0f);
-}
-
-torch::Tensor bias_relu_(torch::Tensor y, torch::Tensor bias) {
-    TORCH_CHECK(y.is_cuda() && y.scalar_type() == torch::kFloat32 && y.is_contiguous() && y.dim() == 4, "expects contiguous NCHW CUDA float32");
-    const int64_t N = y.size(0), C = y.size(1), HW = y.size(2) * y.size(3);
-    dim3 grid((unsigned)((HW + 255) / 256), (unsigned)(N * C));
-    if (y.numel() > 0) bias_relu_kernel<<<grid, 256>>>(y.data_ptr<float>(), bias.data_ptr<float>(), C, HW);
-    return y;
-}
-
-torch::Tensor bias_add_relu_(torch::Tensor y, torch::Tensor bias, torch::Tensor residual) {
-    TORCH_CHECK(y.is_cuda() && y.scalar_type() == torch::kFloat32 && y.is_contiguous() && residual.is_contiguous() && y.dim() == 4,
-                "expects contiguous NCHW CUDA float32");
-    const int64_t N = y.size(0), C = y.size(1), HW = y.size(2) * y.size(3);
-    dim3 grid((unsigned)((HW + 255) / 256), (unsigned)(N * C));
-    if (y.numel() > 0) bias_add_relu_kernel<<<grid, 256>>>(y.data_ptr<float>(), bias.data_ptr<float>(),
-                                                            residual.data_ptr<float>(), C, HW);
-    return y;
+torch::Tensor conv3x3_bias_relu(torch::Tensor x, torch::Tensor weight, torch::Tensor bias, c10::optional<torch::Tensor> residual) {
+    TORCH_CHECK(x.is_cuda() && x.scalar_type() == torch::kFloat32 && x.is_contiguous() && x.dim() == 4, "expects contiguous NCHW CUDA float32");
+    TORCH_CHECK(weight.size(2) == 3 && weight.size(3) == 3 && weight.is_contiguous(), "expects a contiguous 3x3 kernel");
+    const int N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = weight.size(0);
+    auto out = torch::empty({N, O, H, W}, x.options());
+    const float* res = nullptr;
+    if (residual.has_value()) {
+        TORCH_CHECK(residual->is_contiguous() && residual->sizes() == out.sizes(), "residual must match the output");
+        res = residual->data_ptr<float>();
+    }
+    dim3 block(TILE, TILE);
+    dim3 grid((W + TILE - 1) / TILE, (H + TILE - 1) / TILE, N * O);
+    conv3x3_bias_relu_kernel<<<grid, block>>>(x.data_ptr<float>(), weight.data_ptr<float>(), bias.data_ptr<float>(),
+                                              res, out.data_ptr<float>(), C, H, W, O);
+    return out;
 }
 """
 
-cpp_source = """
-torch::Tensor bias_relu_(torch::Tensor y, torch::Tensor bias);
-torch::Tensor bias_add_relu_(torch::Tensor y, torch::Tensor bias, torch::Tensor residual);
-"""
+cpp_source = "torch::Tensor conv3x3_bias_relu(torch::Tensor x, torch::Tensor weight, torch::Tensor bias, c10::optional<torch::Tensor> residual);"
 
 block_ext = load_inline(
-    name="kbcpu_l3_3_residualblock_cuda",
+    name="kbcpu_l3_3_residualblock_cuda_v2",
     cpp_sources=cpp_source,
     cuda_sources=cuda_source,
-    functions=["bias_relu_", "bias_add_relu_"],
+    functions=["conv3x3_bias_relu"],
     extra_cuda_cflags=["-O3"],
 )
 
@@ -71,6 +86,5 @@ class ModelNew(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.contiguous()
-        h = block_ext.bias_relu_(F.conv2d(x, self.conv1.weight, None, padding=1).contiguous(), self.conv1.bias)
-        y = F.conv2d(h, self.conv2.weight, None, padding=1).contiguous()
-        return block_ext.bias_add_relu_(y, self.conv2.bias, x)
+        h = block_ext.conv3x3_bias_relu(x, self.conv1.weight, self.conv1.bias, None)
+        return block_ext.conv3x3_bias_relu(h, self.conv2.weight, self.conv2.bias, x)
