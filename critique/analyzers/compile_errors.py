@@ -22,6 +22,8 @@ _NVCC = re.compile(r"^(?P<file>[^\s(][^(\n]*)\((?P<line>\d+)\):\s*(?P<kind>error
 _LINK = re.compile(r"^(?P<file>[^\s:][^:\n]*):\(\.text[^)]*\):\s*(?P<msg>undefined reference to .+)$")
 # gcc's echo of the source line under a diagnostic: `   12 |   foo();`.
 _GCC_EXCERPT = re.compile(r"^\s*(?P<line>\d+)\s\|\s?(?P<code>.*)$")
+# gcc's "expected ';' before 'for'": the statement that lacks the ';' is the one before.
+_MISSING_BEFORE = re.compile(r"expected .*[;,].* before")
 # gcc's context line: `main.cpp: In function 'int main()':`.
 _CONTEXT = re.compile(r"^[^:\n]+:\s+In (?:member )?function\s+(?P<fn>.+?):?$")
 
@@ -115,6 +117,9 @@ def analyze_compile_log(log: str, candidate_source: str = "") -> list[Finding]:
         where = err.file + (f":{err.line}" if err.line else "") + (f":{err.column}" if err.column else "")
         inside = f" in {err.function}" if err.function else ""
         code = f" — `{err.source_line}`" if err.source_line else ""
+        previous = _previous_statement(candidate_source, err)
+        if previous:
+            code += f"; the previous statement `{previous}` is probably the one missing it"
         findings.append(
             Finding(
                 analyzer="compile",
@@ -139,3 +144,16 @@ def analyze_compile_log(log: str, candidate_source: str = "") -> list[Finding]:
             )
         )
     return findings
+
+
+def _previous_statement(candidate_source: str, err: CompileError) -> str:
+    """For "expected ';' before X" at the start of a line: the last non-blank line before it."""
+    if not err.line or not _MISSING_BEFORE.search(err.message):
+        return ""
+    lines = candidate_source.splitlines()
+    if err.line > len(lines) or err.column is None or lines[err.line - 1][: err.column - 1].strip():
+        return ""  # X is not the first token of its line: the error is on this line
+    for k in range(err.line - 2, -1, -1):
+        if lines[k].strip():
+            return lines[k].strip()[:MAX_CODE_CHARS]
+    return ""

@@ -28,6 +28,8 @@ def test_gcc_errors_located_with_source_line(backend, range_sum):
     assert missing_semicolon.line in (line_of(source, "cin >> n >> q"), line_of(source, "cin >> n >> q") + 1)
     findings = analyze_compile_log(evaluation.compile_log, source)
     assert any(f"main.cpp:{undeclared.line}" in f.summary for f in findings)
+    if missing_semicolon.line != line_of(source, "cin >> n >> q"):  # reported on the next line
+        assert any("`cin >> n >> q` is probably the one missing it" in f.summary for f in findings)
 
 
 def test_many_errors_are_capped_and_counted(backend, range_sum):
