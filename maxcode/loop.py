@@ -375,7 +375,7 @@ class Search:
                 self.step_number += 1
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
-            self.notify(self.step_number)
+            self.notify(self.tree.last_step())
         log.info("search stopped: %s", self.stop_reason)
         return self.stop_reason
 
