@@ -42,6 +42,8 @@ class SpeedupEstimate:
     """The interval excludes 1.0 (and there were enough rounds to have an interval)."""
     confidence: float = CONFIDENCE
     method: str = "sign"
+    has_interval: bool = True
+    """False when there were too few rounds for an interval (low/high are then the range)."""
 
     @property
     def relative_width(self) -> float:
@@ -124,7 +126,8 @@ def paired_speedup(
     if ci is None:
         # Too few rounds for an interval: report the observed range, claim nothing.
         return SpeedupEstimate(
-            point, float(ratios.min()), float(ratios.max()), len(ratios), False, confidence, method
+            point, float(ratios.min()), float(ratios.max()), len(ratios), False, confidence, method,
+            has_interval=False,
         )
     lo, hi = ci
     return SpeedupEstimate(point, lo, hi, len(ratios), lo > 1.0 or hi < 1.0, confidence, method)

@@ -37,6 +37,7 @@ def test_interval_needs_enough_rounds() -> None:
     assert sign_test_ci([1.0, 1.1, 0.9]) is None
     est = paired_speedup([1.0, 1.0, 1.0], [0.5, 0.5, 0.5])
     assert est.speedup == 2.0 and not est.significant  # 3 rounds: no claim, however clear
+    assert not est.has_interval and paired_speedup([1.0] * 6, [0.5] * 6).has_interval
 
 
 def test_paired_ratio_validation() -> None:
