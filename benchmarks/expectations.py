@@ -6,10 +6,10 @@ expectation: the correctness verdict, and for correct variants a claim about spe
 expectation; any contradiction means the suite, or the judge, is not sound.
 
 Speed claims (speedup = baseline time / variant time, with its confidence interval):
-- `faster`:   significantly faster: the whole interval above 1.
-- `slower`:   not significantly faster (the interval is not entirely above 1).
-- `marginal`: a gain too small to promise; only a clear slowdown contradicts it: the whole
-              interval below `MARGINAL_FLOOR`.
+- `faster`:   significantly faster: the judge calls it significant, the interval above 1.
+- `slower`:   not significantly faster.
+- `marginal`: a gain too small to promise; only a clear slowdown contradicts it: a
+              significant result whose whole interval lies below `MARGINAL_FLOOR`.
 - `same`:     the baseline against itself (A/A): the interval must overlap the no-change
               band [1 - SAME_BAND, 1 + SAME_BAND]; a noisy machine can make a 0.99-1.01
               interval "significant", which is not a real difference.
@@ -95,19 +95,22 @@ def verdict(expect: Expectation, ev: Evaluation) -> Verdict:
     if ev.speedup is None:
         return Verdict(False, f"correct but not timed, cannot check '{speed}'")
     low, high = ev.speedup_ci if ev.speedup_ci is not None else (ev.speedup, ev.speedup)
+    # Only the judge's own significance counts: with too few rounds its "interval" is the
+    # observed range, which proves nothing either way.
+    faster = ev.significant and low > 1.0
     if speed == "faster":
-        if low > 1.0:
+        if faster:
             return Verdict(True, f"significantly faster, {_interval(ev)}")
         return Verdict(False, f"not significantly faster, {_interval(ev)}")
     if speed == "slower":
-        if low > 1.0:
+        if faster:
             return Verdict(False, f"significantly faster, {_interval(ev)}")
         return Verdict(True, f"not faster, {_interval(ev)}")
     if speed == "marginal":
-        if high < MARGINAL_FLOOR:
+        if ev.significant and high < MARGINAL_FLOOR:
             return Verdict(False, f"clearly slower, {_interval(ev)}")
         return Verdict(True, f"no clear slowdown, {_interval(ev)}")
     # same (A/A)
-    if high < 1.0 - SAME_BAND or low > 1.0 + SAME_BAND:
+    if ev.significant and (high < 1.0 - SAME_BAND or low > 1.0 + SAME_BAND):
         return Verdict(False, f"A/A differs beyond noise, {_interval(ev)}")
     return Verdict(True, f"A/A within noise, {_interval(ev)}")

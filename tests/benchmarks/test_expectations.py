@@ -55,6 +55,19 @@ def test_verdicts(expect: Expectation, ev: Evaluation, ok: bool) -> None:
     assert verdict(expect, ev).ok is ok
 
 
+def test_too_few_rounds_prove_no_speed_claim() -> None:
+    """With too few rounds the judge reports the observed range and claims nothing."""
+    few = Evaluation(
+        status=Status.OK, correct=True, speedup=3.0, speedup_ci=(2.9, 3.1), significant=False
+    )
+    assert not verdict(FASTER, few).ok
+    assert verdict(SLOWER, few).ok
+    slow_few = Evaluation(
+        status=Status.OK, correct=True, speedup=0.5, speedup_ci=(0.5, 0.5), significant=False
+    )
+    assert verdict(MARGINAL, slow_few).ok and verdict(BASELINE, slow_few).ok
+
+
 def test_a_correct_untimed_variant_cannot_prove_a_speed_claim() -> None:
     v = verdict(FASTER, Evaluation(status=Status.OK, correct=True))
     assert not v.ok and "not timed" in v.reason
