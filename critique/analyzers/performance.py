@@ -11,16 +11,14 @@ def _ci(ci: tuple[float, float] | None) -> str:
 
 
 def speed_verdict(evaluation: Evaluation) -> str:
-    """`faster`, `slower`, `no_change` (interval includes 1) or `untimed`.
+    """`faster`, `slower`, `no_change` (not significant) or `untimed`.
 
-    The interval decides when there is one (the project's rule: a change is claimed only
-    when its 95% interval excludes 1); the judge's `significant` flag otherwise.
+    The judge's `significant` decides: with too few rounds it reports the observed range
+    as the interval and claims nothing, so the range alone must not be read as a verdict.
     """
     if evaluation.speedup is None:
         return "untimed"
-    ci = evaluation.speedup_ci
-    significant = (ci[0] > 1.0 or ci[1] < 1.0) if ci else evaluation.significant
-    if not significant:
+    if not evaluation.significant:
         return "no_change"
     return "faster" if evaluation.speedup > 1 else "slower"
 
@@ -37,6 +35,16 @@ def analyze_speed(evaluation: Evaluation, context: CritiqueContext | None) -> li
         "slower": f"Correct but {1 / s:.2f}x slower than the baseline (speedup {s:.2f}{_ci(evaluation.speedup_ci)}).",
         "no_change": f"Correct; speedup {s:.2f}{_ci(evaluation.speedup_ci)} is not significantly different from 1: the change did not touch the bottleneck.",
     }[verdict]
+    ci = evaluation.speedup_ci
+    if verdict == "no_change" and ci and (ci[0] > 1 or ci[1] < 1):
+        # The judge ran out of timing budget before it had rounds enough for an interval.
+        rounds = (evaluation.details or {}).get("rounds")
+        direction = "slower" if ci[1] < 1 else "faster"
+        text = (
+            f"Correct; speedup {s:.2f}, every one of the {rounds or 'few'} timing round(s) {direction} "
+            f"(range {ci[0]:.2f}–{ci[1]:.2f}), but too few rounds for a 95% interval: likely {direction}, not proven."
+        )
+        data["likely"] = direction
     if evaluation.baseline_instructions and evaluation.candidate_instructions:
         text += f" Instructions: {evaluation.candidate_instructions:,} vs baseline {evaluation.baseline_instructions:,}."
         data["candidate_instructions"] = evaluation.candidate_instructions

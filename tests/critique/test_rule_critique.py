@@ -79,6 +79,11 @@ def test_slow_correct_diagnosis_has_speed_and_hot_line(backend, judge):
     assert speed.data["speedup"] == evaluation.speedup and speed.data["best_speedup"] == best.speedup
     if evaluation.significant:
         assert diagnosis.tags["speed"] == "slower"
+    else:  # not significant: the text must not claim a verdict
+        assert diagnosis.tags["speed"] == "no_change"
+        lo, hi = evaluation.speedup_ci
+        if hi < 1:  # the observed range, with too few rounds for an interval
+            assert "not proven" in speed.summary
     profile = next(f for f in diagnosis.findings if f.analyzer == "profile")
     assert profile.data["hot_lines"][0]["line"] == line_of(source, "s += a[i]")
     # slower.cpp indexes a std::deque: its inlined operator[] is where the instructions go.
