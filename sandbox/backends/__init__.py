@@ -1,0 +1,1 @@
+"""Sandbox backends: `docker` (containers), `local` (bubblewrap or rlimits), `auto`."""

@@ -1,0 +1,168 @@
+"""The local backend: the runner on this host, inside bubblewrap when it is available.
+
+With bwrap (and root) every run gets new mount, pid, network, ipc and uts namespaces: only
+the system directories are visible (read-only), the workspace is the one writable place,
+there is no network, and when the runner exits every process of the run dies with the
+pid namespace. The runner drops candidates to an unprivileged uid, so they cannot forge
+its result file. Without bwrap the runner still applies rlimits, its own process group
+and the hard kill, and `isolation` says plainly that the file system and network are
+shared with the host.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sandbox.backends.base import RunResult, RunSpec
+from sandbox.backends.workspace import populate
+from sandbox.runner.protocol import CANDIDATE_UID, build_host_runner, parse_results, write_plan
+
+log = logging.getLogger(__name__)
+
+# Host directories a candidate may read: the toolchain and the system's shared files.
+# /etc is limited to what compilers and dynamic linking need (no passwd-style secrets).
+_SYSTEM_RO = ("/usr", "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
+              "/etc/ld.so.conf.d", "/etc/localtime")
+_SYMLINKS = (("usr/lib", "/lib"), ("usr/lib64", "/lib64"), ("usr/bin", "/bin"),
+             ("usr/sbin", "/sbin"))
+
+
+def _default_cache_dir() -> Path:
+    return Path(os.environ.get("MAXCODE_CACHE_DIR", Path.home() / ".cache" / "maxcode"))
+
+
+class LocalBackend:
+    """Runs steps on this host in a fresh temporary workspace."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        use_bwrap: str = "auto",
+        cache_dir: str | None = None,
+        ro_binds: list[str] | tuple[str, ...] = (),
+        candidate_uid: int = CANDIDATE_UID,
+        grace_s: float = 5.0,
+    ) -> None:
+        """use_bwrap: `auto` (when installed and usable), `always` or `never`."""
+        self.runner = build_host_runner(Path(cache_dir) if cache_dir else _default_cache_dir() / "runner")
+        self.root = os.geteuid() == 0
+        self.uid = candidate_uid if self.root else None
+        self.grace_s = grace_s
+        bwrap = shutil.which("bwrap")
+        if use_bwrap == "always" and not (bwrap and self.root):
+            from sandbox.errors import BackendUnavailable
+
+            raise BackendUnavailable(
+                "sandbox=local with use_bwrap=always needs bubblewrap and root",
+                "apt-get install -y bubblewrap, run as root, or set sandbox.use_bwrap=auto",
+            )
+        self.bwrap = bwrap if use_bwrap != "never" and self.root else None
+        # The interpreter that runs kernel candidates locally, and its packages.
+        python_dirs = {sys.prefix, sys.base_prefix, *(p for p in sys.path if p.startswith(sys.prefix))}
+        self.ro_binds = sorted({*ro_binds, *python_dirs} - {""})
+        if self.bwrap:
+            self.isolation = (
+                "local: bubblewrap namespaces (no network, private pid/ipc, read-only system, "
+                f"workspace only writable), uid {candidate_uid}, rlimits"
+            )
+        else:
+            self.isolation = (
+                "local: rlimits and process-group kill only; candidates share the host file "
+                "system and network (install bubblewrap and run as root for isolation)"
+            )
+            log.warning("sandbox isolation is weak: %s", self.isolation)
+
+    def toolchain_id(self, image: str) -> str:
+        versions = []
+        for tool in (["g++", "--version"], [sys.executable, "--version"]):
+            try:
+                versions.append(subprocess.run(tool, capture_output=True, text=True).stdout.splitlines()[0])
+            except (OSError, IndexError):
+                versions.append("missing")
+        return f"local:{image}:" + "|".join(versions)
+
+    def close(self) -> None:
+        pass
+
+    def _command(self, work: Path, results: Path) -> list[str]:
+        plan = ".mcrun-plan"
+        if not self.bwrap:
+            tail = [str(self.runner), plan, str(results)]
+            return tail + ([str(self.uid)] if self.uid is not None else [])
+        cmd = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+               "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/run"]
+        # Parents of binds are made 0755 first: bwrap would create them 0700 (root only).
+        binds = [p for p in _SYSTEM_RO if os.path.exists(p)]
+        binds += [p for p in self.ro_binds if os.path.isdir(p) and not p.startswith(("/usr", "/tmp"))]
+        parents = sorted({str(q) for p in binds for q in Path(p).parents if str(q) != "/"})
+        for parent in parents:
+            cmd += ["--perms", "0755", "--dir", parent]
+        for path in binds:
+            cmd += ["--ro-bind", path, path]
+        for target, link in _SYMLINKS:
+            cmd += ["--symlink", target, link]
+        cmd += ["--bind", str(work), "/work", "--bind", str(results), "/run/mcrun",
+                "--ro-bind", str(self.runner), "/run/mcrun-bin", "--chdir", "/work",
+                "--cap-drop", "ALL"]
+        # The runner needs these to drop candidates to their uid and to kill what they leave.
+        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN"):
+            cmd += ["--cap-add", cap]
+        return cmd + ["/run/mcrun-bin", plan, "/run/mcrun", str(self.uid)]
+
+    def run(self, spec: RunSpec) -> RunResult:
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="maxcode-run-") as tmp:
+            work, results = Path(tmp, "work"), Path(tmp, "results")
+            work.mkdir()
+            results.mkdir(mode=0o700)
+            populate(work, spec, self.uid)
+            (work / ".mcrun-plan").write_text(write_plan(spec))
+            env = {"PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin", "HOME": "/work" if self.bwrap else str(work),
+                   "LANG": "C.UTF-8", "TMPDIR": "/tmp", **spec.env}
+            deadline = sum(s.limits.wall_time_s for s in spec.steps) + self.grace_s + len(spec.steps) * 0.5
+            proc = subprocess.Popen(self._command(work, results), cwd=work, env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    start_new_session=True)
+            try:
+                _, runner_err = proc.communicate(timeout=deadline)
+            except subprocess.TimeoutExpired:
+                # The runner enforces every limit itself; reaching this means it was stuck.
+                os.killpg(proc.pid, signal.SIGKILL)
+                _, runner_err = proc.communicate()
+                log.error("sandbox runner overran its deadline of %.1f s and was killed", deadline)
+            finally:
+                if not self.bwrap and self.uid is not None:
+                    _kill_uid(self.uid)
+            if proc.returncode not in (0, None):
+                log.warning("sandbox runner exited %s: %s", proc.returncode, runner_err.decode(errors="replace")[-2000:])
+            streams = {p.name: p.read_bytes() for p in results.iterdir() if p.is_file()}
+        steps = parse_results(spec, streams.pop("result", b"").decode(), streams)
+        files = {path: streams[f"collect.{k}"] for k, path in enumerate(spec.collect) if f"collect.{k}" in streams}
+        return RunResult(steps=steps, files=files, backend=self.name, isolation=self.isolation,
+                         host_time_s=time.monotonic() - started)
+
+
+def _kill_uid(uid: int) -> None:
+    """Without a pid namespace, stragglers of the candidate uid are found and killed here."""
+    for _ in range(3):
+        found = False
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if entry.stat().st_uid == uid:
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    found = True
+            except (OSError, ProcessLookupError):
+                continue
+        if not found:
+            return

@@ -1,0 +1,279 @@
+/*
+ * mcrun: the runner every sandbox uses to execute and measure candidate processes.
+ *
+ *   mcrun PLAN RESULT_DIR [UID]
+ *
+ * PLAN is read whole before anything runs, so a step cannot rewrite later steps. Each
+ * step runs in its own session/process group with rlimits; stdout/stderr are opened by
+ * the runner (as root, in RESULT_DIR or the workspace) and handed to the child, which
+ * then drops to UID (when the runner is root) so it can neither forge RESULT_DIR/result
+ * nor read what the runner keeps there. Wall time is fork-to-reap on CLOCK_MONOTONIC;
+ * the wall limit is enforced with SIGKILL to the whole group; after every step anything
+ * still alive under the candidate uid is killed (daemons that left the group included).
+ *
+ * Plan format (one token per line, arguments may contain spaces but not newlines):
+ *   step
+ *   wall_ms N | cpu_s N | mem BYTES | nproc N | fsize BYTES | stop 0|1
+ *   stdin PATH|-   stdout PATH|-   collect PATH (after all steps; repeatable, top level)
+ *   arg TEXT (repeated, in order)
+ *   end
+ * Result: RESULT_DIR/result, one line per step:
+ *   index exit_code signal timed_out skipped wall_ns cpu_ns maxrss_kb
+ * captured streams RESULT_DIR/stdout.K, RESULT_DIR/stderr.K, collected files
+ * RESULT_DIR/collect.K (regular files only, read with the candidate's rights).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_STEPS 4096
+#define MAX_ARGS 256
+#define MAX_COLLECT 256
+
+typedef struct {
+    long wall_ms, cpu_s, nproc, stop;
+    long long mem, fsize;
+    char *in, *out;
+    int argc;
+    char *argv[MAX_ARGS + 1];
+} step_t;
+
+static step_t steps[MAX_STEPS];
+static int nsteps;
+static char *collect[MAX_COLLECT];
+static int ncollect;
+static uid_t cand_uid = 65534;
+static int drop = 0;
+
+static void die(const char *msg) {
+    fprintf(stderr, "mcrun: %s: %s\n", msg, strerror(errno));
+    exit(125);
+}
+
+static long long now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void parse_plan(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) die("open plan");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    step_t *s = NULL;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        if (n > 0 && line[n - 1] == '\n') line[--n] = 0;
+        char *val = strchr(line, ' ');
+        if (val) *val++ = 0; else val = "";
+        if (!strcmp(line, "step")) {
+            if (nsteps >= MAX_STEPS) { errno = E2BIG; die("too many steps"); }
+            s = &steps[nsteps++];
+            memset(s, 0, sizeof *s);
+            s->wall_ms = 10000; s->cpu_s = 10; s->nproc = 64; s->stop = 1;
+            s->mem = 2LL << 30; s->fsize = 64LL << 20;
+        } else if (!strcmp(line, "collect")) {
+            if (ncollect < MAX_COLLECT) collect[ncollect++] = strdup(val);
+        } else if (!s) {
+            continue;
+        } else if (!strcmp(line, "wall_ms")) s->wall_ms = atol(val);
+        else if (!strcmp(line, "cpu_s")) s->cpu_s = atol(val);
+        else if (!strcmp(line, "mem")) s->mem = atoll(val);
+        else if (!strcmp(line, "nproc")) s->nproc = atol(val);
+        else if (!strcmp(line, "fsize")) s->fsize = atoll(val);
+        else if (!strcmp(line, "stop")) s->stop = atol(val);
+        else if (!strcmp(line, "stdin")) s->in = strcmp(val, "-") ? strdup(val) : NULL;
+        else if (!strcmp(line, "stdout")) s->out = strcmp(val, "-") ? strdup(val) : NULL;
+        else if (!strcmp(line, "arg")) {
+            if (s->argc < MAX_ARGS) s->argv[s->argc++] = strdup(val);
+        } else if (!strcmp(line, "end")) s = NULL;
+    }
+    free(line);
+    fclose(f);
+}
+
+/* Become the candidate: no supplementary groups, candidate gid/uid, no way back. */
+static void become_candidate(void) {
+    if (!drop) return;
+    if (setgroups(0, NULL) || setgid(cand_uid) || setuid(cand_uid)) die("drop privileges");
+}
+
+/* Kill every process the candidate uid owns (daemons that left the process group too).
+ * Done from a child that has become the candidate, since kill(-1) then reaches exactly
+ * the candidate's processes; repeated because a fork bomb refills the table. */
+static void kill_candidate_processes(void) {
+    if (!drop) return;
+    pid_t k = fork();
+    if (k == 0) {
+        become_candidate();
+        for (int i = 0; i < 1000; i++) {
+            if (kill(-1, SIGKILL) < 0 && errno == ESRCH) break;
+            usleep(200);
+        }
+        _exit(0);
+    }
+    if (k > 0) waitpid(k, NULL, 0);
+}
+
+static int open_out(const char *path, int owned_by_candidate) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0 && drop && owned_by_candidate && fchown(fd, cand_uid, cand_uid)) die("chown");
+    return fd;
+}
+
+static int run_step(int idx, step_t *s, const char *resdir, FILE *res) {
+    char path[4096];
+    int in_fd, out_fd, err_fd;
+    if (s->in) {
+        /* Opened by the child after dropping rights, so stdin cannot name a root file. */
+        in_fd = -2;
+    } else {
+        in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    if (s->out) out_fd = open_out(s->out, 1);
+    else { snprintf(path, sizeof path, "%s/stdout.%d", resdir, idx); out_fd = open_out(path, 0); }
+    snprintf(path, sizeof path, "%s/stderr.%d", resdir, idx);
+    err_fd = open_out(path, 0);
+    if (out_fd < 0 || err_fd < 0) die("open output");
+
+    sigset_t chld, old;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);
+
+    long long t0 = now_ns();
+    pid_t pid = fork();
+    if (pid < 0) die("fork");
+    if (pid == 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        setsid();
+        become_candidate();
+        if (in_fd == -2) {
+            in_fd = open(s->in, O_RDONLY);
+            if (in_fd < 0) { perror("mcrun: stdin"); _exit(126); }
+        }
+        dup2(in_fd, 0); dup2(out_fd, 1); dup2(err_fd, 2);
+        struct rlimit r;
+        r.rlim_cur = r.rlim_max = (rlim_t)s->mem; setrlimit(RLIMIT_AS, &r);
+        r.rlim_cur = r.rlim_max = (rlim_t)s->cpu_s; setrlimit(RLIMIT_CPU, &r);
+        r.rlim_cur = r.rlim_max = (rlim_t)s->fsize; setrlimit(RLIMIT_FSIZE, &r);
+        r.rlim_cur = r.rlim_max = (rlim_t)s->nproc; if (drop) setrlimit(RLIMIT_NPROC, &r);
+        r.rlim_cur = r.rlim_max = 0; setrlimit(RLIMIT_CORE, &r);
+        s->argv[s->argc] = NULL;
+        execvp(s->argv[0], s->argv);
+        fprintf(stderr, "mcrun: cannot execute %s: %s\n", s->argv[0], strerror(errno));
+        _exit(127);
+    }
+    if (in_fd >= 0) close(in_fd);
+    close(out_fd);
+    close(err_fd);
+
+    int timed_out = 0, status = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    long long deadline = t0 + (long long)s->wall_ms * 1000000LL;
+    long long t1;
+    for (;;) {
+        pid_t w = wait4(pid, &status, WNOHANG, &ru);
+        if (w == pid) { t1 = now_ns(); break; }
+        long long left = deadline - now_ns();
+        if (left <= 0) {
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            wait4(pid, &status, 0, &ru);
+            t1 = now_ns();
+            timed_out = 1;
+            break;
+        }
+        struct timespec ts = {left / 1000000000LL, left % 1000000000LL};
+        sigtimedwait(&chld, NULL, &ts);
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    kill(-pid, SIGKILL); /* whatever the step left in its group */
+    kill_candidate_processes();
+
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    long long cpu_ns = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
+                       (long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
+    fprintf(res, "%d %d %d %d 0 %lld %lld %ld\n", idx, code, sig, timed_out, t1 - t0, cpu_ns,
+            ru.ru_maxrss);
+    fflush(res);
+    return code == 0 && !timed_out;
+}
+
+/* Copy a candidate file out with the candidate's rights (a symlink to a root file, or a
+ * FIFO that never ends, gets nothing), capped in size. */
+static void collect_file(int k, const char *src, const char *resdir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/collect.%d", resdir, k);
+    pid_t c = fork();
+    if (c == 0) {
+        int out = open_out(path, 0);
+        become_candidate();
+        int in = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+        struct stat st;
+        if (in < 0 || fstat(in, &st) || !S_ISREG(st.st_mode)) _exit(1);
+        char buf[1 << 16];
+        ssize_t n;
+        long long total = 0;
+        while ((n = read(in, buf, sizeof buf)) > 0 && total < (1LL << 30)) {
+            if (write(out, buf, n) != n) _exit(1);
+            total += n;
+        }
+        _exit(0);
+    }
+    if (c > 0) {
+        /* The copy can only block on a hostile file system object; cap it anyway. */
+        int status = 0;
+        for (int i = 0; i < 2000; i++) {
+            if (waitpid(c, &status, WNOHANG) == c) {
+                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) unlink(path);
+                return;
+            }
+            usleep(5000);
+        }
+        kill(c, SIGKILL);
+        waitpid(c, NULL, 0);
+        unlink(path);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: mcrun PLAN RESULT_DIR [UID]\n");
+        return 125;
+    }
+    if (argc > 3) cand_uid = (uid_t)atol(argv[3]);
+    drop = geteuid() == 0;
+    parse_plan(argv[1]);
+    unlink(argv[1]);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/result", argv[2]);
+    FILE *res = fopen(path, "w");
+    if (!res) die("open result");
+    int failed = 0;
+    for (int i = 0; i < nsteps; i++) {
+        if (failed) {
+            fprintf(res, "%d -1 0 0 1 0 0 0\n", i);
+            continue;
+        }
+        if (!run_step(i, &steps[i], argv[2], res) && steps[i].stop) failed = 1;
+    }
+    fclose(res);
+    for (int k = 0; k < ncollect; k++) collect_file(k, collect[k], argv[2]);
+    return 0;
+}
