@@ -29,17 +29,23 @@ class GenerationCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
-        self._db.execute("CREATE TABLE IF NOT EXISTS critic_replies (key TEXT PRIMARY KEY, reply TEXT, created REAL)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS critic_replies (key TEXT PRIMARY KEY, reply TEXT, created REAL)"
+        )
         self._db.commit()
 
     def get(self, key: str) -> str | None:
         with self._lock:
-            row = self._db.execute("SELECT reply FROM critic_replies WHERE key = ?", (key,)).fetchone()
+            row = self._db.execute(
+                "SELECT reply FROM critic_replies WHERE key = ?", (key,)
+            ).fetchone()
         return row[0] if row else None
 
     def put(self, key: str, reply: str) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO critic_replies VALUES (?, ?, ?)", (key, reply, time.time()))
+            self._db.execute(
+                "INSERT OR REPLACE INTO critic_replies VALUES (?, ?, ?)", (key, reply, time.time())
+            )
             self._db.commit()
 
     def __len__(self) -> int:

@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 
 PROMPT_PATH = Path(__file__).parent / "prompts" / "critique.txt"
 _FENCE = re.compile(r"```.*?(```|$)", re.DOTALL)
-_DIAGNOSIS = re.compile(r"DIAGNOSIS:\s*(?P<text>.*?)(?=\n\s*SUGGESTIONS:|\Z)", re.DOTALL | re.IGNORECASE)
+_DIAGNOSIS = re.compile(
+    r"DIAGNOSIS:\s*(?P<text>.*?)(?=\n\s*SUGGESTIONS:|\Z)", re.DOTALL | re.IGNORECASE
+)
 _SUGGESTIONS = re.compile(r"SUGGESTIONS:\s*(?P<body>.*)", re.DOTALL | re.IGNORECASE)
 _ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*])\s+(?P<item>.+)$", re.MULTILINE)
 
@@ -56,7 +58,9 @@ def parse_reply(reply: str, max_suggestions: int = 4, max_chars: int = 1500) -> 
     diagnosis = " ".join(diagnosis.split())[:max_chars]
     if not diagnosis and not suggestions:
         raise ValueError("the reply held neither a diagnosis nor suggestions")
-    return CriticReply(diagnosis=diagnosis, suggestions=[s[:400] for s in suggestions[:max_suggestions]])
+    return CriticReply(
+        diagnosis=diagnosis, suggestions=[s[:400] for s in suggestions[:max_suggestions]]
+    )
 
 
 class LLMCritique:
@@ -79,7 +83,9 @@ class LLMCritique:
         """`generate` is the model; `model_id` names it in the cache key (default: its
         `model_id` attribute); `backend` and `rules` configure the rule-based pass."""
         self.generate = generate
-        self.model_id = model_id or str(getattr(generate, "model_id", "") or getattr(generate, "__qualname__", "unnamed"))
+        self.model_id = model_id or str(
+            getattr(generate, "model_id", "") or getattr(generate, "__qualname__", "unnamed")
+        )
         self.rules = RuleCritique(backend=backend, **(rules or {}))
         self.cache = GenerationCache(cache_path) if cache_path else None
         self.max_tokens = max_tokens
@@ -110,9 +116,17 @@ class LLMCritique:
             return base
         text = parsed.diagnosis
         if parsed.suggestions:
-            text += "\nSuggestions:\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(parsed.suggestions, 1))
+            text += "\nSuggestions:\n" + "\n".join(
+                f"{i}. {s}" for i, s in enumerate(parsed.suggestions, 1)
+            )
         tags = {**base.tags, "critic_model": self.model_id}
-        return Diagnosis(text=text, tags=tags, findings=base.findings, suggestions=parsed.suggestions, source=SOURCE_LLM)
+        return Diagnosis(
+            text=text,
+            tags=tags,
+            findings=base.findings,
+            suggestions=parsed.suggestions,
+            source=SOURCE_LLM,
+        )
 
     def _generate(self, prompt: str) -> str:
         params = {"max_tokens": self.max_tokens}
@@ -140,8 +154,12 @@ class LLMCritique:
         feedback = "\n".join(
             part
             for part in (
-                f"compiler:\n{_cut(evaluation.compile_log, self.max_feedback_chars)}" if evaluation.compile_log else "",
-                f"runtime:\n{_cut(evaluation.runtime_log, self.max_feedback_chars)}" if evaluation.runtime_log else "",
+                f"compiler:\n{_cut(evaluation.compile_log, self.max_feedback_chars)}"
+                if evaluation.compile_log
+                else "",
+                f"runtime:\n{_cut(evaluation.runtime_log, self.max_feedback_chars)}"
+                if evaluation.runtime_log
+                else "",
             )
             if part
         )
@@ -153,7 +171,11 @@ class LLMCritique:
         if evaluation.failing_test:
             verdict += f" failing_test={evaluation.failing_test}"
         verdict += f"\n{evaluation.message}"
-        ctx = "nothing correct yet" if not context or context.best_speedup is None else f"best speedup so far {context.best_speedup:.3f}"
+        ctx = (
+            "nothing correct yet"
+            if not context or context.best_speedup is None
+            else f"best speedup so far {context.best_speedup:.3f}"
+        )
         description = f"{task.id} ({task.family}, {task.language})"
         if task.metadata.get("description"):
             description += f": {task.metadata['description']}"

@@ -31,9 +31,21 @@ log = logging.getLogger(__name__)
 
 # libstdc++ headers of the containers: their inlined code dominating means the data
 # structure itself is the cost (deque indexing, tree maps, hash tables).
-CONTAINER_HEADERS = ("stl_deque", "stl_tree", "stl_map", "stl_set", "hashtable", "stl_list", "stl_vector", "stl_bvector", "stl_heap", "stl_queue")
+CONTAINER_HEADERS = (
+    "stl_deque",
+    "stl_tree",
+    "stl_map",
+    "stl_set",
+    "hashtable",
+    "stl_list",
+    "stl_vector",
+    "stl_bvector",
+    "stl_heap",
+    "stl_queue",
+)
 # Below this share of all instructions, no single cause is called the bottleneck.
 BOTTLENECK_SHARE = 0.25
+
 
 class RuleCritique:
     """Rule-based diagnosis; optional sandbox re-runs for crashes (sanitizers) and profiles."""
@@ -75,8 +87,12 @@ class RuleCritique:
             tags.update(_tags_of(finding))
         text = "\n".join(f"- {f.summary}" for f in findings)
         if suggestions:
-            text += "\nSuggestions:\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(suggestions, 1))
-        return Diagnosis(text=text, tags=tags, findings=findings, suggestions=suggestions, source=SOURCE_RULES)
+            text += "\nSuggestions:\n" + "\n".join(
+                f"{i}. {s}" for i, s in enumerate(suggestions, 1)
+            )
+        return Diagnosis(
+            text=text, tags=tags, findings=findings, suggestions=suggestions, source=SOURCE_RULES
+        )
 
     def _findings(
         self,
@@ -92,9 +108,20 @@ class RuleCritique:
         if status in (Status.RUNTIME_ERROR, Status.MEMORY_EXCEEDED):
             findings = analyze_crash(evaluation)
             if status is Status.MEMORY_EXCEEDED:
-                findings.append(Finding(analyzer="runtime", summary="The memory limit was exceeded: look for containers sized by the value range instead of the input size, or copies inside loops.", data={"memory_exceeded": True}))
+                findings.append(
+                    Finding(
+                        analyzer="runtime",
+                        summary="The memory limit was exceeded: look for containers sized by the value range instead of the input size, or copies inside loops.",
+                        data={"memory_exceeded": True},
+                    )
+                )
             elif task.family == "cpp" and self.backend is not None and self.sanitize_crashes:
-                report = rerun_with_sanitizers(self.backend, source, find_test_input(task, evaluation.failing_test), image=self.image)
+                report = rerun_with_sanitizers(
+                    self.backend,
+                    source,
+                    find_test_input(task, evaluation.failing_test),
+                    image=self.image,
+                )
                 findings.extend(analyze_sanitizer_report(report))
             return findings
         if status is Status.WRONG_ANSWER:
@@ -107,20 +134,38 @@ class RuleCritique:
         if status is Status.TIMEOUT:
             return analyze_timeout(task, source, evaluation)
         if status is Status.REJECTED:
-            return [Finding(analyzer="rejected", summary=f"Rejected by the judge: {evaluation.message}", data={"message": evaluation.message})]
+            return [
+                Finding(
+                    analyzer="rejected",
+                    summary=f"Rejected by the judge: {evaluation.message}",
+                    data={"message": evaluation.message},
+                )
+            ]
         findings = analyze_speed(evaluation, context)
         if task.family == "cpp" and self.backend is not None and self.profile_correct:
             input_path = largest_test_input(task)
-            profile = profile_with_callgrind(self.backend, source, input_path, image=self.image, timeout_s=self.profile_timeout_s)
+            profile = profile_with_callgrind(
+                self.backend, source, input_path, image=self.image, timeout_s=self.profile_timeout_s
+            )
             if profile is not None:
                 test = next((c.name for c in task.tests if c.input_path == input_path), "")
                 findings.extend(analyze_profile(profile, source, test))
         if task.family == "kernel" and self.backend is not None and self.profile_correct:
-            profile = profile_kernel(self.backend, task.baseline_source, source, self.kernel_device, self.kernel_image, timeout_s=self.profile_timeout_s)
+            profile = profile_kernel(
+                self.backend,
+                task.baseline_source,
+                source,
+                self.kernel_device,
+                self.kernel_image,
+                timeout_s=self.profile_timeout_s,
+            )
             if profile is not None:
-                peaks = measure_peaks(self.backend, self.kernel_device, self.kernel_image, self.peaks_cache_path)
+                peaks = measure_peaks(
+                    self.backend, self.kernel_device, self.kernel_image, self.peaks_cache_path
+                )
                 findings.extend(analyze_kernel_profile(profile, peaks))
         return findings
+
 
 def _tags_of(finding: Finding) -> dict[str, object]:
     """Short labels from a finding: fault kind, error pattern, bottleneck."""
@@ -136,10 +181,14 @@ def _tags_of(finding: Finding) -> dict[str, object]:
     if finding.analyzer == "profile":
         return {"bottleneck": bottleneck(finding)}
     if finding.analyzer == "roofline":
-        return {"bottleneck": f"{data['bound']}_bound", "fraction_of_bound": round(float(data["fraction_of_bound"]), 3)}
+        return {
+            "bottleneck": f"{data['bound']}_bound",
+            "fraction_of_bound": round(float(data["fraction_of_bound"]), 3),
+        }
     if finding.analyzer == "timeout" and data.get("complexity_hint"):
         return {"bottleneck": "complexity"}
     return {}
+
 
 def bottleneck(profile_finding: Finding) -> str:
     """`io`, `allocation`, `hot_loop` (one candidate line) or `spread`: the largest share wins."""
@@ -162,37 +211,62 @@ def suggest(findings: list[Finding]) -> list[str]:
     for f in findings:
         d = f.data
         if f.analyzer == "compile" and d.get("line") is not None and not out:
-            out.append(f"Fix the first error at line {d['line']} ({d['message'][:120]}); later errors often follow from it.")
+            out.append(
+                f"Fix the first error at line {d['line']} ({d['message'][:120]}); later errors often follow from it."
+            )
         elif f.analyzer == "sanitizer" and d.get("line"):
-            out.append(f"Fix the {d['kind']} at line {d['line']} (`{d.get('source_line', '')[:80]}`): check the index/pointer bounds or divisor against the input sizes.")
+            out.append(
+                f"Fix the {d['kind']} at line {d['line']} (`{d.get('source_line', '')[:80]}`): check the index/pointer bounds or divisor against the input sizes."
+            )
         elif f.analyzer == "wrong_answer" and d.get("hint"):
             out.append(f"On test {d.get('test')}: {d['hint']}.")
         elif f.analyzer == "wrong_answer" and d.get("pattern") not in (None, "none"):
-            out.append(f"The error pattern points to a {d['pattern'].replace('_', ' ')} bug; compare the indexing/precision against the reference.")
+            out.append(
+                f"The error pattern points to a {d['pattern'].replace('_', ' ')} bug; compare the indexing/precision against the reference."
+            )
         elif f.analyzer == "timeout" and d.get("complexity_hint"):
-            out.append(f"Reduce the complexity of the loop nest at line {d.get('deepest_loop_line')}: {d['complexity_hint']}.")
+            out.append(
+                f"Reduce the complexity of the loop nest at line {d.get('deepest_loop_line')}: {d['complexity_hint']}."
+            )
         elif f.analyzer == "profile":
             kind = bottleneck(f)
             if kind == "io":
-                out.append("I/O dominates: use ios::sync_with_stdio(false) with cin.tie(nullptr), or read the whole input at once; avoid endl.")
+                out.append(
+                    "I/O dominates: use ios::sync_with_stdio(false) with cin.tie(nullptr), or read the whole input at once; avoid endl."
+                )
             elif kind == "container":
                 names = ", ".join(h["file"] for h in d.get("inlined_headers", [])[:2])
-                out.append(f"Container code dominates ({names}): use a contiguous array/vector, or a structure with cheaper access for this pattern.")
+                out.append(
+                    f"Container code dominates ({names}): use a contiguous array/vector, or a structure with cheaper access for this pattern."
+                )
             elif kind == "allocation":
-                out.append("Allocation dominates: reserve containers once outside the loops and reuse buffers.")
+                out.append(
+                    "Allocation dominates: reserve containers once outside the loops and reuse buffers."
+                )
             lines = d.get("hot_lines", [])
             if lines:
                 top = lines[0]
-                out.append(f"Line {top['line']} takes {top['share']:.0%} of all instructions (`{top['source_line'][:80]}`): reduce the work done there (better algorithm, hoist invariants, cache-friendly access).")
+                out.append(
+                    f"Line {top['line']} takes {top['share']:.0%} of all instructions (`{top['source_line'][:80]}`): reduce the work done there (better algorithm, hoist invariants, cache-friendly access)."
+                )
         elif f.analyzer == "roofline":
             if d["bound"] == "memory":
-                out.append(f"Memory-bound at {d['fraction_of_bound']:.0%} of the copy-bandwidth bound: fuse passes and avoid intermediate tensors so each byte is read once.")
+                out.append(
+                    f"Memory-bound at {d['fraction_of_bound']:.0%} of the copy-bandwidth bound: fuse passes and avoid intermediate tensors so each byte is read once."
+                )
             else:
-                out.append(f"Compute-bound at {d['fraction_of_bound']:.0%} of the matmul rate: block for cache, vectorize the inner loop and parallelize across cores.")
+                out.append(
+                    f"Compute-bound at {d['fraction_of_bound']:.0%} of the matmul rate: block for cache, vectorize the inner loop and parallelize across cores."
+                )
         elif f.analyzer == "kernel_profile" and d.get("ops"):
-            out.append(f"Most time is in {d['ops'][0]['name']}: replace or fuse that operator first.")
+            out.append(
+                f"Most time is in {d['ops'][0]['name']}: replace or fuse that operator first."
+            )
         elif f.analyzer == "performance" and d.get("verdict") == "no_change":
-            out.append("The change did not move the time: target the hottest code rather than cold paths.")
+            out.append(
+                "The change did not move the time: target the hottest code rather than cold paths."
+            )
     return out[:3]
+
 
 __all__ = ["RuleCritique", "bottleneck", "suggest", "speed_verdict"]

@@ -32,7 +32,24 @@ TOP = 5
 # Lines under this share of all instructions are noise, not hot spots.
 MIN_LINE_SHARE = 0.01
 # libc/libstdc++ functions that do stream I/O, and those that allocate.
-IO_FUNCTIONS = ("istream", "ostream", "streambuf", "scanf", "printf", "getc", "putc", "_IO_", "num_get", "num_put", "fflush", "write", "read", "endl", "vfprintf", "strto")
+IO_FUNCTIONS = (
+    "istream",
+    "ostream",
+    "streambuf",
+    "scanf",
+    "printf",
+    "getc",
+    "putc",
+    "_IO_",
+    "num_get",
+    "num_put",
+    "fflush",
+    "write",
+    "read",
+    "endl",
+    "vfprintf",
+    "strto",
+)
 ALLOC_FUNCTIONS = ("malloc", "free", "operator new", "operator delete", "_int_malloc", "_int_free")
 
 _NAMED = re.compile(r"^(?P<key>fl|fi|fe|fn|cfi|cfl|cfn|ob|cob)=\((?P<id>\d+)\)(?:\s(?P<name>.*))?$")
@@ -136,7 +153,11 @@ def profile_with_callgrind(
         files["input.txt"] = Path(input_path)
     spec = RunSpec(
         steps=[
-            Step(argv=COMPILE_ARGV, limits=Limits(wall_time_s=60.0, memory_bytes=4 << 30), label="profile-compile"),
+            Step(
+                argv=COMPILE_ARGV,
+                limits=Limits(wall_time_s=60.0, memory_bytes=4 << 30),
+                label="profile-compile",
+            ),
             Step(
                 # valgrind runs the program ~50x slower. At the budget, SIGTERM makes
                 # callgrind write what it has: a slow candidate still gets its hot lines.
@@ -163,12 +184,16 @@ def profile_with_callgrind(
     return profile
 
 
-def analyze_profile(profile: CallgrindProfile, candidate_source: str, test_name: str = "") -> list[Finding]:
+def analyze_profile(
+    profile: CallgrindProfile, candidate_source: str, test_name: str = ""
+) -> list[Finding]:
     """Findings: the hottest functions and the hottest candidate lines, as shares of all Ir."""
     total = max(profile.total, 1)
     source_lines = candidate_source.splitlines()
     hot_fns = [(fn, ir) for fn, ir in profile.functions.most_common(TOP) if ir]
-    hot_lines = [(ln, ir) for ln, ir in profile.lines.most_common(TOP) if ir / total >= MIN_LINE_SHARE]
+    hot_lines = [
+        (ln, ir) for ln, ir in profile.lines.most_common(TOP) if ir / total >= MIN_LINE_SHARE
+    ]
     # Library headers whose code was inlined into the candidate's own functions: at -O3 a
     # container's operator[] is charged to stl_deque.h, not to the candidate line using it.
     inlined = [
@@ -176,8 +201,14 @@ def analyze_profile(profile: CallgrindProfile, candidate_source: str, test_name:
         for f, ir in profile.files.most_common(8)
         if Path(f).name != SOURCE_NAME and "/include/" in f and ir / total >= 0.05
     ]
-    io_share = sum(ir for fn, ir in profile.functions.items() if any(k in fn for k in IO_FUNCTIONS)) / total
-    alloc_share = sum(ir for fn, ir in profile.functions.items() if any(k in fn for k in ALLOC_FUNCTIONS)) / total
+    io_share = (
+        sum(ir for fn, ir in profile.functions.items() if any(k in fn for k in IO_FUNCTIONS))
+        / total
+    )
+    alloc_share = (
+        sum(ir for fn, ir in profile.functions.items() if any(k in fn for k in ALLOC_FUNCTIONS))
+        / total
+    )
     on = f" on test {test_name}" if test_name else ""
     fn_text = ", ".join(f"{_short(fn)} {ir / total:.0%}" for fn, ir in hot_fns[:3])
     line_text = "; ".join(
@@ -189,7 +220,11 @@ def analyze_profile(profile: CallgrindProfile, candidate_source: str, test_name:
     if line_text:
         summary += f" Hottest candidate lines: {line_text}."
     if inlined:
-        summary += " Inlined library code: " + ", ".join(f"{name} {share:.0%}" for name, share in inlined[:3]) + "."
+        summary += (
+            " Inlined library code: "
+            + ", ".join(f"{name} {share:.0%}" for name, share in inlined[:3])
+            + "."
+        )
     summary += f" Library I/O: {io_share:.0%} of instructions; allocation: {alloc_share:.0%}."
     return [
         Finding(
@@ -200,13 +235,17 @@ def analyze_profile(profile: CallgrindProfile, candidate_source: str, test_name:
                 "io_share": io_share,
                 "inlined_headers": [{"file": name, "share": share} for name, share in inlined],
                 "alloc_share": alloc_share,
-                "hot_functions": [{"function": fn, "instructions": ir, "share": ir / total} for fn, ir in hot_fns],
+                "hot_functions": [
+                    {"function": fn, "instructions": ir, "share": ir / total} for fn, ir in hot_fns
+                ],
                 "hot_lines": [
                     {
                         "line": ln,
                         "instructions": ir,
                         "share": ir / total,
-                        "source_line": source_lines[ln - 1].strip()[:200] if 0 < ln <= len(source_lines) else "",
+                        "source_line": source_lines[ln - 1].strip()[:200]
+                        if 0 < ln <= len(source_lines)
+                        else "",
                     }
                     for ln, ir in hot_lines
                 ],

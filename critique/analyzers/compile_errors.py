@@ -19,7 +19,9 @@ _GCC = re.compile(
 # nvcc (EDG front end): `path(line): error: message`.
 _NVCC = re.compile(r"^(?P<file>[^\s(][^(\n]*)\((?P<line>\d+)\):\s*(?P<kind>error):\s*(?P<msg>.+)$")
 # The GNU linker: `file.cpp:(.text+0x1e): undefined reference to `foo()'`.
-_LINK = re.compile(r"^(?P<file>[^\s:][^:\n]*):\(\.text[^)]*\):\s*(?P<msg>undefined reference to .+)$")
+_LINK = re.compile(
+    r"^(?P<file>[^\s:][^:\n]*):\(\.text[^)]*\):\s*(?P<msg>undefined reference to .+)$"
+)
 # gcc's echo of the source line under a diagnostic: `   12 |   foo();`.
 _GCC_EXCERPT = re.compile(r"^\s*(?P<line>\d+)\s\|\s?(?P<code>.*)$")
 # gcc's "expected ';' before 'for'": the statement that lacks the ';' is the one before.
@@ -114,7 +116,11 @@ def analyze_compile_log(log: str, candidate_source: str = "") -> list[Finding]:
         ]
     findings = []
     for err in errors:
-        where = err.file + (f":{err.line}" if err.line else "") + (f":{err.column}" if err.column else "")
+        where = (
+            err.file
+            + (f":{err.line}" if err.line else "")
+            + (f":{err.column}" if err.column else "")
+        )
         inside = f" in {err.function}" if err.function else ""
         code = f" — `{err.source_line}`" if err.source_line else ""
         previous = _previous_statement(candidate_source, err)

@@ -30,9 +30,23 @@ class Peaks:
     flops_per_s: float
 
 
-def _run_script(backend: Backend, script: str, argv: list[str], files: dict[str, bytes | Path], output: str, image: str, timeout_s: float) -> dict[str, Any] | None:
+def _run_script(
+    backend: Backend,
+    script: str,
+    argv: list[str],
+    files: dict[str, bytes | Path],
+    output: str,
+    image: str,
+    timeout_s: float,
+) -> dict[str, Any] | None:
     spec = RunSpec(
-        steps=[Step(argv=["python3", script, *argv], limits=Limits(wall_time_s=timeout_s, memory_bytes=16 * GiB, max_processes=256), label=script)],
+        steps=[
+            Step(
+                argv=["python3", script, *argv],
+                limits=Limits(wall_time_s=timeout_s, memory_bytes=16 * GiB, max_processes=256),
+                label=script,
+            )
+        ],
         files={script: SCRIPTS / script, **files},
         collect=[output],
         image=image,
@@ -40,7 +54,11 @@ def _run_script(backend: Backend, script: str, argv: list[str], files: dict[str,
     result = backend.run(spec)
     data = result.files.get(output)
     if not data:
-        log.warning("%s produced nothing: %s", script, result.steps[0].stderr.decode(errors="replace")[-400:])
+        log.warning(
+            "%s produced nothing: %s",
+            script,
+            result.steps[0].stderr.decode(errors="replace")[-400:],
+        )
         return None
     return json.loads(data)
 
@@ -55,7 +73,13 @@ def _cpu_model() -> str:
     return "unknown"
 
 
-def measure_peaks(backend: Backend, device: str = "cpu", image: str = "kernel-cpu", cache_path: str | Path | None = None, timeout_s: float = 120.0) -> Peaks | None:
+def measure_peaks(
+    backend: Backend,
+    device: str = "cpu",
+    image: str = "kernel-cpu",
+    cache_path: str | Path | None = None,
+    timeout_s: float = 120.0,
+) -> Peaks | None:
     """The machine's copy bandwidth and matmul rate, from the cache or measured once."""
     key = f"{backend.name}|{backend.toolchain_id(image)}|{device}|{_cpu_model()}|{os.cpu_count()}"
     path = Path(cache_path) if cache_path else None
@@ -67,18 +91,42 @@ def measure_peaks(backend: Backend, device: str = "cpu", image: str = "kernel-cp
     record = _run_script(backend, "measure_peaks.py", [device], {}, "peaks.json", image, timeout_s)
     if record is None:
         return None
-    peaks = Peaks(bandwidth_bytes_per_s=record["bandwidth_bytes_per_s"], flops_per_s=record["flops_per_s"])
+    peaks = Peaks(
+        bandwidth_bytes_per_s=record["bandwidth_bytes_per_s"], flops_per_s=record["flops_per_s"]
+    )
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        cached[key] = {"bandwidth_bytes_per_s": peaks.bandwidth_bytes_per_s, "flops_per_s": peaks.flops_per_s}
+        cached[key] = {
+            "bandwidth_bytes_per_s": peaks.bandwidth_bytes_per_s,
+            "flops_per_s": peaks.flops_per_s,
+        }
         path.write_text(json.dumps(cached, indent=1))
     return peaks
 
 
-def profile_kernel(backend: Backend, problem_source: str, candidate_source: str, device: str = "cpu", image: str = "kernel-cpu", iterations: int = 5, timeout_s: float = 300.0) -> dict[str, Any] | None:
+def profile_kernel(
+    backend: Backend,
+    problem_source: str,
+    candidate_source: str,
+    device: str = "cpu",
+    image: str = "kernel-cpu",
+    iterations: int = 5,
+    timeout_s: float = 300.0,
+) -> dict[str, Any] | None:
     """Per-operator times of the candidate on the problem's inputs (see the script)."""
-    files: dict[str, bytes | Path] = {"problem.py": problem_source.encode(), "candidate.py": candidate_source.encode()}
-    return _run_script(backend, "profile_kernel.py", [device, str(iterations)], files, "profile.json", image, timeout_s)
+    files: dict[str, bytes | Path] = {
+        "problem.py": problem_source.encode(),
+        "candidate.py": candidate_source.encode(),
+    }
+    return _run_script(
+        backend,
+        "profile_kernel.py",
+        [device, str(iterations)],
+        files,
+        "profile.json",
+        image,
+        timeout_s,
+    )
 
 
 def roofline(profile: dict[str, Any], peaks: Peaks) -> dict[str, Any]:
@@ -116,7 +164,11 @@ def analyze_kernel_profile(profile: dict[str, Any], peaks: Peaks | None) -> list
         Finding(
             analyzer="kernel_profile",
             summary=f"torch.profiler, per call ({profile['time_per_call_s'] * 1e3:.3f} ms on {profile['device']}, {profile['threads']} threads): {ops_text}.",
-            data={"time_per_call_s": profile["time_per_call_s"], "device": profile["device"], "ops": top},
+            data={
+                "time_per_call_s": profile["time_per_call_s"],
+                "device": profile["device"],
+                "ops": top,
+            },
         )
     ]
     if peaks is None:

@@ -26,7 +26,11 @@ def speed_verdict(evaluation: Evaluation) -> str:
 def analyze_speed(evaluation: Evaluation, context: CritiqueContext | None) -> list[Finding]:
     """One finding: the speedup, whether it is significant, and the gap to the best so far."""
     verdict = speed_verdict(evaluation)
-    data: dict[str, object] = {"speedup": evaluation.speedup, "speedup_ci": list(evaluation.speedup_ci) if evaluation.speedup_ci else None, "verdict": verdict}
+    data: dict[str, object] = {
+        "speedup": evaluation.speedup,
+        "speedup_ci": list(evaluation.speedup_ci) if evaluation.speedup_ci else None,
+        "verdict": verdict,
+    }
     if verdict == "untimed":
         return [Finding(analyzer="performance", summary="Correct, but not timed.", data=data)]
     s = evaluation.speedup or 0.0
@@ -57,7 +61,9 @@ def analyze_speed(evaluation: Evaluation, context: CritiqueContext | None) -> li
         ratio = s / best
         data["vs_best"] = ratio
         if ratio >= 1:
-            text += f" This is the new best (previous best {best:.2f}x{_ci(context.best_speedup_ci)})."
+            text += (
+                f" This is the new best (previous best {best:.2f}x{_ci(context.best_speedup_ci)})."
+            )
         else:
             text += f" The best so far is {best:.2f}x{_ci(context.best_speedup_ci)}; this one reaches {ratio:.0%} of it."
     return [Finding(analyzer="performance", summary=text, data=data)]

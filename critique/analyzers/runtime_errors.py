@@ -40,8 +40,13 @@ _SHELL_WORDS = {
 }
 _CPP_THROW = re.compile(r"terminate called after throwing an instance of '([^']+)'")
 _CPP_WHAT = re.compile(r"^\s*what\(\):\s*(.*)$", re.MULTILINE)
-_PY_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<fn>\S+)', re.MULTILINE)
-_PY_EXC = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)):?\s?(?P<msg>.*)$", re.MULTILINE)
+_PY_FRAME = re.compile(
+    r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<fn>\S+)', re.MULTILINE
+)
+_PY_EXC = re.compile(
+    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)):?\s?(?P<msg>.*)$",
+    re.MULTILINE,
+)
 
 
 @dataclass
@@ -77,7 +82,13 @@ def crash_facts(evaluation: Evaluation) -> CrashFacts:
     if isinstance(raw_signal, int):
         facts.signal = signal_name(raw_signal)
     elif isinstance(raw_signal, str) and raw_signal:
-        facts.signal = raw_signal if raw_signal.startswith("SIG") else signal_name(int(raw_signal)) if raw_signal.isdigit() else None
+        facts.signal = (
+            raw_signal
+            if raw_signal.startswith("SIG")
+            else signal_name(int(raw_signal))
+            if raw_signal.isdigit()
+            else None
+        )
     if facts.signal is None:
         named = _SIG_NAME.search(text)
         number = _SIG_NUM.search(text)
@@ -117,14 +128,20 @@ def analyze_crash(evaluation: Evaluation) -> list[Finding]:
     test = f" on test {evaluation.failing_test}" if evaluation.failing_test else ""
     parts: list[str] = []
     if facts.exception:
-        parts.append(f"uncaught {facts.exception}" + (f" ({facts.message[:200]})" if facts.message else ""))
+        parts.append(
+            f"uncaught {facts.exception}" + (f" ({facts.message[:200]})" if facts.message else "")
+        )
     if facts.signal and not facts.exception:
         parts.append(f"killed by {facts.signal}")
     if not parts:
         parts.append("exited abnormally (no signal or exception could be read from the log)")
     summary = f"The candidate crashed{test}: {', '.join(parts)}."
     if facts.location:
-        summary += f" Last frame: {facts.location}" + (f" — `{facts.code[:160]}`" if facts.code else "") + "."
+        summary += (
+            f" Last frame: {facts.location}"
+            + (f" — `{facts.code[:160]}`" if facts.code else "")
+            + "."
+        )
     hint = EXCEPTION_HINTS.get(facts.exception or "") or SIGNAL_HINTS.get(facts.signal or "")
     if hint:
         summary += f" Usual cause: {hint}."

@@ -39,8 +39,13 @@ SANITIZER_ADDRESS_SPACE_BYTES = 1 << 46
 
 _ASAN_ERROR = re.compile(r"ERROR: AddressSanitizer: (?P<kind>[\w-]+)(?P<rest>.*)")
 _ACCESS = re.compile(r"^(?P<op>READ|WRITE) of size (?P<size>\d+)", re.MULTILINE)
-_FRAME = re.compile(r"^\s*#(?P<n>\d+) 0x[0-9a-f]+ in (?P<fn>.+?) (?P<file>[^\s:()]+):(?P<line>\d+)(?::(?P<col>\d+))?\s*$", re.MULTILINE)
-_UBSAN = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): runtime error: (?P<msg>.+)$", re.MULTILINE)
+_FRAME = re.compile(
+    r"^\s*#(?P<n>\d+) 0x[0-9a-f]+ in (?P<fn>.+?) (?P<file>[^\s:()]+):(?P<line>\d+)(?::(?P<col>\d+))?\s*$",
+    re.MULTILINE,
+)
+_UBSAN = re.compile(
+    r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): runtime error: (?P<msg>.+)$", re.MULTILINE
+)
 _CAUSE = re.compile(r"The signal is caused by a (?P<op>\w+) memory access")
 _LOCATED = re.compile(r"^(?P<what>0x[0-9a-f]+ is located .+)$", re.MULTILINE)
 
@@ -69,7 +74,9 @@ class SanitizerReport:
     """Why nothing was found, when `kind` is empty."""
 
 
-def parse_sanitizer_log(log_text: str, candidate_source: str, source_name: str = SOURCE_NAME) -> SanitizerReport:
+def parse_sanitizer_log(
+    log_text: str, candidate_source: str, source_name: str = SOURCE_NAME
+) -> SanitizerReport:
     """Turn ASan/UBSan stderr into a report pointing at the candidate's source line."""
     source_lines = candidate_source.splitlines()
     report = SanitizerReport(ran=True)
@@ -176,7 +183,13 @@ def rerun_with_sanitizers(
 def analyze_sanitizer_report(report: SanitizerReport) -> list[Finding]:
     """One finding: the sanitizer's verdict and the candidate line it points at."""
     if not report.ran or not report.kind:
-        return [Finding(analyzer="sanitizer", summary=f"ASan/UBSan re-run: {report.note}.", data={"ran": report.ran, "kind": report.kind, "note": report.note})]
+        return [
+            Finding(
+                analyzer="sanitizer",
+                summary=f"ASan/UBSan re-run: {report.note}.",
+                data={"ran": report.ran, "kind": report.kind, "note": report.note},
+            )
+        ]
     where = f"{SOURCE_NAME}:{report.line}" if report.line else "an unknown line"
     inside = f" in {report.function}" if report.function else ""
     code = f" — `{report.source_line[:160]}`" if report.source_line else ""

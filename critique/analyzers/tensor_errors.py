@@ -24,11 +24,18 @@ FP16_EPS = 2.0**-11
 BF16_EPS = 2.0**-8
 
 
-def tensor_error_profile(expected: Any, got: Any, atol: float = 1e-2, rtol: float = 1e-2) -> dict[str, Any]:
+def tensor_error_profile(
+    expected: Any, got: Any, atol: float = 1e-2, rtol: float = 1e-2
+) -> dict[str, Any]:
     """Summarize the difference of two arrays (numpy, torch or nested lists) as a dict."""
     exp = np.asarray(_to_numpy(expected), dtype=np.float64)
     out = np.asarray(_to_numpy(got), dtype=np.float64)
-    profile: dict[str, Any] = {"shape": list(exp.shape), "got_shape": list(out.shape), "atol": atol, "rtol": rtol}
+    profile: dict[str, Any] = {
+        "shape": list(exp.shape),
+        "got_shape": list(out.shape),
+        "atol": atol,
+        "rtol": rtol,
+    }
     if exp.shape != out.shape:
         return profile
     finite = np.isfinite(out)
@@ -70,40 +77,73 @@ def tensor_error_profile(expected: Any, got: Any, atol: float = 1e-2, rtol: floa
         profile["first_bad_flat"] = int(flat[0])
         # A tail: nothing fails before the first bad element, and (almost) every element
         # after it whose expected value is non-zero fails (zeros may match by accident).
-        tail_nonzero = np.abs(exp.ravel()[flat[0]:]) > 1e-12
-        tail_failing = failing.ravel()[flat[0]:]
+        tail_nonzero = np.abs(exp.ravel()[flat[0] :]) > 1e-12
+        tail_failing = failing.ravel()[flat[0] :]
         profile["mismatches_form_tail"] = bool(
             flat[0] > 0 and tail_nonzero.any() and tail_failing[tail_nonzero].mean() >= 0.9
         )
         last = idx[:, -1]
         stride = int(np.gcd.reduce(last)) if len(last) and last.any() else 0
-        profile["last_dim_stride"] = stride if stride > 1 and len(np.unique(last)) < exp.shape[-1] else 0
+        profile["last_dim_stride"] = (
+            stride if stride > 1 and len(np.unique(last)) < exp.shape[-1] else 0
+        )
     return profile
 
 
 def classify_tensor_error(profile: dict[str, Any]) -> tuple[str, str]:
     """(pattern, explanation); pattern is one of shape, nan_inf, dtype, reduction_order, indexing, wrong_values, none."""
     if profile.get("shape") != profile.get("got_shape"):
-        return "shape", f"output shape {profile.get('got_shape')} differs from the expected {profile.get('shape')}"
+        return (
+            "shape",
+            f"output shape {profile.get('got_shape')} differs from the expected {profile.get('shape')}",
+        )
     if profile.get("nan_count") or profile.get("inf_count"):
-        return "nan_inf", f"{profile.get('nan_count', 0)} NaN and {profile.get('inf_count', 0)} Inf values: uninitialized memory, a division by zero, or overflow in exp/accumulation"
+        return (
+            "nan_inf",
+            f"{profile.get('nan_count', 0)} NaN and {profile.get('inf_count', 0)} Inf values: uninitialized memory, a division by zero, or overflow in exp/accumulation",
+        )
     if not profile.get("mismatched"):
-        return "none", f"outputs agree within tolerance (max abs error {profile.get('max_abs_error', 0):.3g})"
+        return (
+            "none",
+            f"outputs agree within tolerance (max abs error {profile.get('max_abs_error', 0):.3g})",
+        )
     med, mx = profile.get("median_rel_error", 0.0), profile.get("p90_rel_error", 0.0)
     spread = profile.get("frac_nonzero_changed", 0.0)
     border = profile.get("frac_mismatches_on_border", 0.0)
     if profile.get("mismatches_form_tail"):
-        return "indexing", f"every element from flat index {profile.get('first_bad_flat')} on is wrong and none before: a remainder/tail not processed (grid or vector-width rounding)"
-    if profile.get("mismatched") and border >= 0.9 and profile.get("mismatched", 0) < profile.get("numel", 1):
-        return "indexing", f"{border:.0%} of the mismatches lie on the tensor's borders: boundary handling (padding, halo, first/last row or column)"
+        return (
+            "indexing",
+            f"every element from flat index {profile.get('first_bad_flat')} on is wrong and none before: a remainder/tail not processed (grid or vector-width rounding)",
+        )
+    if (
+        profile.get("mismatched")
+        and border >= 0.9
+        and profile.get("mismatched", 0) < profile.get("numel", 1)
+    ):
+        return (
+            "indexing",
+            f"{border:.0%} of the mismatches lie on the tensor's borders: boundary handling (padding, halo, first/last row or column)",
+        )
     if profile.get("last_dim_stride"):
-        return "indexing", f"mismatches sit at last-dimension indices that are multiples of {profile['last_dim_stride']}: a stride or vector-width indexing bug"
+        return (
+            "indexing",
+            f"mismatches sit at last-dimension indices that are multiples of {profile['last_dim_stride']}: a stride or vector-width indexing bug",
+        )
     if spread > 0.5 and FP16_EPS / 8 <= med <= BF16_EPS * 2 and mx < 0.05:
         kind = "bfloat16" if med > FP16_EPS else "float16"
-        return "dtype", f"nearly every element is off by a uniform small relative error (median {med:.1e}, 90th percentile {mx:.1e}), the signature of computing in {kind}: keep float32 (or accumulate in float32)"
+        return (
+            "dtype",
+            f"nearly every element is off by a uniform small relative error (median {med:.1e}, 90th percentile {mx:.1e}), the signature of computing in {kind}: keep float32 (or accumulate in float32)",
+        )
     if spread > 0.5 and med < FP16_EPS / 8 and mx < 1e-2:
-        return "reduction_order", f"tiny relative errors everywhere (median {med:.1e}): float sums in a different order; accumulate in a wider type or use a pairwise/blocked sum"
-    return "wrong_values", f"{profile.get('mismatched')} of {profile.get('numel')} elements wrong with no boundary, stride or precision pattern: the computation itself differs"
+        return (
+            "reduction_order",
+            f"tiny relative errors everywhere (median {med:.1e}): float sums in a different order; accumulate in a wider type or use a pairwise/blocked sum",
+        )
+    return (
+        "wrong_values",
+        f"{profile.get('mismatched')} of {profile.get('numel')} elements wrong with no boundary, stride or precision pattern: the computation itself differs",
+    )
 
 
 def analyze_tensor_error(profile: dict[str, Any], trial: str | None = None) -> list[Finding]:
@@ -146,8 +186,18 @@ def analyze_kernel_mismatch(evaluation: Evaluation) -> list[Finding]:
         flat = int(flat_match.group("flat"))
         if shape and flat < int(np.prod(shape)):
             index = [int(i) for i in np.unravel_index(flat, shape)]
-            border = [d for d, (i, n) in enumerate(zip(index, shape, strict=True)) if n > 2 and i in (0, n - 1)]
-            data.update({"shape": shape, "worst_index": index, "max_abs_error": float(flat_match.group("err"))})
+            border = [
+                d
+                for d, (i, n) in enumerate(zip(index, shape, strict=True))
+                if n > 2 and i in (0, n - 1)
+            ]
+            data.update(
+                {
+                    "shape": shape,
+                    "worst_index": index,
+                    "max_abs_error": float(flat_match.group("err")),
+                }
+            )
             summary += f". Worst element at index {index} of shape {shape}"
             if border:
                 summary += f", on the border of dimension(s) {border}: check boundary handling"

@@ -44,7 +44,11 @@ def loop_nesting(source: str) -> LoopNesting:
     best = LoopNesting(0, 0)
     i = 0
     while i < len(text):
-        match = _LOOP.match(text, i) if text[i] in "fw" and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) else None
+        match = (
+            _LOOP.match(text, i)
+            if text[i] in "fw" and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_"))
+            else None
+        )
         if match:
             depth = sum(stack) + pending + 1
             if depth > best.depth:
@@ -138,9 +142,13 @@ def analyze_timeout(task: Task, candidate_source: str, evaluation: Evaluation) -
         size = input_size(input_path)
         data.update({f"input_{k}": v for k, v in size.items()})
         summary += f" Input: {size['bytes']:,} bytes, {size['lines']:,} lines, n≈{size['n']:.0f}."
-        hint = complexity_hint(size["n"], nesting.depth, limit_s if isinstance(limit_s, (int, float)) else None)
+        hint = complexity_hint(
+            size["n"], nesting.depth, limit_s if isinstance(limit_s, (int, float)) else None
+        )
         if hint:
-            source_line = candidate_source.splitlines()[nesting.line - 1].strip() if nesting.line else ""
+            source_line = (
+                candidate_source.splitlines()[nesting.line - 1].strip() if nesting.line else ""
+            )
             summary += f" {hint}; deepest loop nest at line {nesting.line}: `{source_line[:100]}`."
             data["complexity_hint"] = hint
             data["estimated_steps_log10"] = round(math.log10(max(size["n"], 1)) * nesting.depth, 1)

@@ -46,15 +46,27 @@ def numeric_hint(expected: list[float], got: list[float]) -> tuple[str, dict[str
         facts["rel_error"] = abs(diff) / abs(e)
     integral = e.is_integer() and g.is_integer()
     if integral and diff != 0 and abs(diff) % INT32_WRAP == 0:
-        return "the values differ by a multiple of 2^32: a 32-bit integer overflow (use long long / int64_t)", facts
+        return (
+            "the values differ by a multiple of 2^32: a 32-bit integer overflow (use long long / int64_t)",
+            facts,
+        )
     if integral and abs(e) > 2**31 - 1 and abs(g) <= 2**31:
-        return "the expected value does not fit in 32 bits: an accumulator or product is probably `int`", facts
+        return (
+            "the expected value does not fit in 32 bits: an accumulator or product is probably `int`",
+            facts,
+        )
     if integral and abs(e) > 2**63 - 1:
-        return "the expected value exceeds 64 bits: the arithmetic needs a modulus or big integers", facts
+        return (
+            "the expected value exceeds 64 bits: the arithmetic needs a modulus or big integers",
+            facts,
+        )
     if integral and abs(diff) == 1:
         return "off by one: check loop bounds, inclusive/exclusive ranges and initial values", facts
     if not integral and e != 0 and abs(diff) / abs(e) < 1e-2:
-        return "close but outside tolerance: floating-point precision (float vs double) or too few printed digits", facts
+        return (
+            "close but outside tolerance: floating-point precision (float vs double) or too few printed digits",
+            facts,
+        )
     if integral and g == 0 and e != 0:
         return "got zero: a result never assigned, a loop that never runs, or early exit", facts
     return "", facts
@@ -65,11 +77,22 @@ def analyze_cpp_mismatch(evaluation: Evaluation) -> list[Finding]:
     mismatch = evaluation.mismatch
     if mismatch is None:
         test = evaluation.failing_test or "a test"
-        return [Finding(analyzer="wrong_answer", summary=f"Wrong answer on {test}; the judge recorded no mismatch detail. {evaluation.message}".strip(), data={"test": evaluation.failing_test})]
+        return [
+            Finding(
+                analyzer="wrong_answer",
+                summary=f"Wrong answer on {test}; the judge recorded no mismatch detail. {evaluation.message}".strip(),
+                data={"test": evaluation.failing_test},
+            )
+        ]
     where = f"test {mismatch.test}" + (f", line {mismatch.line}" if mismatch.line else "")
     expected, got = mismatch.expected, mismatch.got
     summary = f"Wrong answer on {where}: expected `{_shorten(expected)}`, got `{_shorten(got)}`."
-    data: dict[str, object] = {"test": mismatch.test, "line": mismatch.line, "expected": _shorten(expected), "got": _shorten(got)}
+    data: dict[str, object] = {
+        "test": mismatch.test,
+        "line": mismatch.line,
+        "expected": _shorten(expected),
+        "got": _shorten(got),
+    }
     if not got.strip():
         summary += " The candidate printed nothing there: output missing, not flushed, or the program stopped early."
         data["hint"] = "missing_output"
@@ -80,7 +103,11 @@ def analyze_cpp_mismatch(evaluation: Evaluation) -> list[Finding]:
             data.update(facts)
             if "abs_error" in facts:
                 rel = facts.get("rel_error")
-                summary += f" Absolute error {facts['abs_error']:.6g}" + (f" (relative {rel:.3g})" if rel is not None and math.isfinite(rel) else "") + "."
+                summary += (
+                    f" Absolute error {facts['abs_error']:.6g}"
+                    + (f" (relative {rel:.3g})" if rel is not None and math.isfinite(rel) else "")
+                    + "."
+                )
             if hint:
                 summary += f" Likely {hint}."
                 data["hint"] = hint

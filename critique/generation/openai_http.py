@@ -48,7 +48,9 @@ class OpenAIChatGenerator:
         # Checked here, not at construction, so a config without an endpoint still builds
         # (the loop may inject the proposer's generator instead) and the critic falls back.
         if not self.model or not self.base_url:
-            raise GenerationFailed("the LLM critic has no model or endpoint configured", HOW_TO_CONFIGURE)
+            raise GenerationFailed(
+                "the LLM critic has no model or endpoint configured", HOW_TO_CONFIGURE
+            )
         body = {
             "model": self.model,
             "messages": [{"role": "user", "content": prompt}],
@@ -59,7 +61,10 @@ class OpenAIChatGenerator:
         choices = data.get("choices") or []
         text = ((choices[0].get("message") or {}).get("content") or "") if choices else ""
         if not text.strip():
-            raise GenerationFailed(f"{self.base_url} returned no text: {json.dumps(data)[:200]}", "check the model name and the endpoint")
+            raise GenerationFailed(
+                f"{self.base_url} returned no text: {json.dumps(data)[:200]}",
+                "check the model name and the endpoint",
+            )
         return text
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -71,7 +76,12 @@ class OpenAIChatGenerator:
             if attempt:
                 time.sleep(self.backoff_s * 2 ** (attempt - 1))
                 log.warning("critic LLM: %s; retry %d/%d", last, attempt, self.max_retries)
-            request = urllib.request.Request(f"{self.base_url}/chat/completions", data=json.dumps(body).encode(), headers=headers, method="POST")
+            request = urllib.request.Request(
+                f"{self.base_url}/chat/completions",
+                data=json.dumps(body).encode(),
+                headers=headers,
+                method="POST",
+            )
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                     return json.loads(response.read().decode())

@@ -30,10 +30,21 @@ class CriticFixtureServer:
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
                 if server.status != 200:
                     return self._send(server.status, {"error": {"message": "injected failure"}})
-                self._send(200, {
-                    "id": "fixture", "object": "chat.completion", "model": body.get("model"),
-                    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": server.reply}}],
-                })
+                self._send(
+                    200,
+                    {
+                        "id": "fixture",
+                        "object": "chat.completion",
+                        "model": body.get("model"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": server.reply},
+                            }
+                        ],
+                    },
+                )
 
             def _send(self, status, payload):
                 data = json.dumps(payload).encode()

@@ -13,7 +13,9 @@ from critique.analyzers.compile_errors import MAX_ERRORS, analyze_compile_log, p
 
 def test_gcc_errors_located_with_source_line(backend, range_sum):
     # Two bugs introduced into the suite's own program: a missing ';' and an undeclared name.
-    source = range_sum.baseline_source.replace("cin >> n >> q;", "cin >> n >> q").replace("s += a[i];", "s += b[i];")
+    source = range_sum.baseline_source.replace("cin >> n >> q;", "cin >> n >> q").replace(
+        "s += a[i];", "s += b[i];"
+    )
     evaluation = compile_only(backend, source)
     assert evaluation is not None
     errors, total = parse_compile_log(evaluation.compile_log, source)
@@ -25,7 +27,10 @@ def test_gcc_errors_located_with_source_line(backend, range_sum):
     assert undeclared.column is not None and undeclared.function.startswith("int main")
     missing_semicolon = next(e for e in errors if "expected" in e.message)
     # gcc reports a missing ';' on the line where the statement ends or the next one.
-    assert missing_semicolon.line in (line_of(source, "cin >> n >> q"), line_of(source, "cin >> n >> q") + 1)
+    assert missing_semicolon.line in (
+        line_of(source, "cin >> n >> q"),
+        line_of(source, "cin >> n >> q") + 1,
+    )
     findings = analyze_compile_log(evaluation.compile_log, source)
     assert any(f"main.cpp:{undeclared.line}" in f.summary for f in findings)
     if missing_semicolon.line != line_of(source, "cin >> n >> q"):  # reported on the next line
@@ -66,7 +71,13 @@ def test_linker_error(backend):
 def test_nvcc_error(tmp_path):
     source = "__global__ void k(float* x) {\n    x[threadIdx.x] = not_declared;\n}\n"
     (tmp_path / "k.cu").write_text(source)
-    log = subprocess.run(["nvcc", "-c", "k.cu", "-o", "k.o"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    log = subprocess.run(
+        ["nvcc", "-c", "k.cu", "-o", "k.o"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     errors, _ = parse_compile_log(log.stdout + log.stderr, source)
     assert errors[0].line == 2 and "not_declared" in errors[0].message
     assert "not_declared" in errors[0].source_line
@@ -79,7 +90,13 @@ def test_load_inline_ninja_log(tmp_path):
 
     cpp = "#include <torch/extension.h>\ntorch::Tensor twice(torch::Tensor x) {\n    return x * undefined_factor;\n}\n"
     with pytest.raises(RuntimeError) as info:
-        load_inline(name="critique_bad_ext", cpp_sources=[cpp], functions=["twice"], build_directory=str(tmp_path), verbose=False)
+        load_inline(
+            name="critique_bad_ext",
+            cpp_sources=[cpp],
+            functions=["twice"],
+            build_directory=str(tmp_path),
+            verbose=False,
+        )
     log = str(info.value)
     errors, _ = parse_compile_log(log, cpp)
     assert errors and "undefined_factor" in errors[0].message

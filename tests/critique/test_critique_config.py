@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 
-from hydra.utils import instantiate
-
 from critic_fixture_server import FIXTURE_LABEL, CriticFixtureServer
+from hydra.utils import instantiate
+from realruns import compile_only
+
 from critique.llm import LLMCritique
 from critique.rules import RuleCritique
 from maxcode.config import load_config
-from realruns import compile_only
 
 
 def _build(option: str, backend, overrides=()):

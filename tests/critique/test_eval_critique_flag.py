@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from realruns import PIE_MINI, HostProcessBackend, project_local_backend
 
 pytest.importorskip("maxcode.cli.eval_cmd", reason="maxcode eval is not available")
@@ -20,7 +19,9 @@ def eval_backend(monkeypatch):
     from maxcode import judging
 
     real_build = judging.build
-    monkeypatch.setattr(judging, "build", lambda cfg, backend=None: real_build(cfg, HostProcessBackend()))
+    monkeypatch.setattr(
+        judging, "build", lambda cfg, backend=None: real_build(cfg, HostProcessBackend())
+    )
     return []
 
 
@@ -29,9 +30,20 @@ def test_eval_prints_diagnosis_after_verdict(eval_backend, tmp_path, capsys):
 
     root = PIE_MINI / "pm01_range_sum"
     candidate = tmp_path / "candidate.cpp"
-    candidate.write_text((root / "slow.cpp").read_text().replace("s += a[i];", "s += a[i + 50000000];"))
-    argv = ["eval", "--task", str(root / "slow.cpp"), "--candidate", str(candidate), "--json", "--critique",
-            f"paths.cache_dir={tmp_path / 'cache'}", *eval_backend]
+    candidate.write_text(
+        (root / "slow.cpp").read_text().replace("s += a[i];", "s += a[i + 50000000];")
+    )
+    argv = [
+        "eval",
+        "--task",
+        str(root / "slow.cpp"),
+        "--candidate",
+        str(candidate),
+        "--json",
+        "--critique",
+        f"paths.cache_dir={tmp_path / 'cache'}",
+        *eval_backend,
+    ]
     assert main(argv) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["status"] == "runtime_error"

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from critique.analyzers.kernel_profile import Peaks, analyze_kernel_profile, measure_peaks, profile_kernel, roofline
+from critique.analyzers.kernel_profile import (
+    Peaks,
+    analyze_kernel_profile,
+    measure_peaks,
+    profile_kernel,
+    roofline,
+)
 from critique.analyzers.tensor_errors import analyze_kernel_mismatch
 from sandbox.evaluation import Evaluation
 
@@ -71,11 +77,19 @@ def test_matmul_is_compute_bound(backend, peaks):
     profile = profile_kernel(backend, problem, _as_candidate(problem), "cpu", iterations=1)
     verdict = roofline(profile, peaks)
     assert verdict["flops_counted_by_profiler"] and verdict["bound"] == "compute"
-    assert 0 < verdict["fraction_of_bound"] <= 1.5  # measured peaks are best-of-n, a run may edge past
+    assert (
+        0 < verdict["fraction_of_bound"] <= 1.5
+    )  # measured peaks are best-of-n, a run may edge past
 
 
 def test_roofline_arithmetic():
-    profile = {"time_per_call_s": 0.01, "input_bytes": 4e8, "output_bytes": 4e8, "output_numel": 1e8, "ops": [{"flops": 0}]}
+    profile = {
+        "time_per_call_s": 0.01,
+        "input_bytes": 4e8,
+        "output_bytes": 4e8,
+        "output_numel": 1e8,
+        "ops": [{"flops": 0}],
+    }
     r = roofline(profile, Peaks(bandwidth_bytes_per_s=1e11, flops_per_s=1e12))
     assert r["bound"] == "memory" and r["fraction_of_bound"] == pytest.approx(0.8)
 
@@ -84,14 +98,18 @@ def test_kernel_mismatch_summary_locates_worst_element():
     """The kernel judge's own comparison of a real wrong output (a tail left unwritten)."""
     import torch
 
-    compare = pytest.importorskip("sandbox.judges.kernel.compare", reason="the kernel judge is not available")
+    compare = pytest.importorskip(
+        "sandbox.judges.kernel.compare", reason="the kernel judge is not available"
+    )
     torch.manual_seed(0)
     x = torch.randn(256, 1000)
     expected = torch.relu(x) + 1.0
     got = expected.clone()
     got[-1, -1] = 0.0  # the very last element missed, as by a remainder loop that never runs
     verdict = compare.compare([expected], [got], compare.Tolerances(), "trial 0")
-    evaluation = Evaluation.failure(verdict.status, verdict.message, failing_test="trial 0", mismatch=verdict.mismatch)
+    evaluation = Evaluation.failure(
+        verdict.status, verdict.message, failing_test="trial 0", mismatch=verdict.mismatch
+    )
     finding = analyze_kernel_mismatch(evaluation)[0]
     assert finding.data["worst_index"] == [255, 999] and finding.data.get("worst_on_border")
     assert finding.data["max_abs_error"] == pytest.approx(float(expected[-1, -1]), rel=1e-3)

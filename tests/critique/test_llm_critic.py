@@ -5,12 +5,12 @@ from __future__ import annotations
 import socket
 
 import pytest
+from critic_fixture_server import FIXTURE_LABEL, CriticFixtureServer
+from realruns import compile_only
 
 from critique.generation.openai_http import OpenAIChatGenerator
 from critique.llm import LLMCritique, parse_reply
 from critique.rules import RuleCritique
-from critic_fixture_server import FIXTURE_LABEL, CriticFixtureServer
-from realruns import compile_only
 
 FIXTURE_REPLY = f"""DIAGNOSIS: {FIXTURE_LABEL} The build stops at the undeclared name `b` in the summation loop; nothing else was checked.
 SUGGESTIONS:
@@ -29,7 +29,9 @@ def compile_case(backend, range_sum):
 
 
 def _critic(base_url: str, tmp_path, **kwargs) -> LLMCritique:
-    generate = OpenAIChatGenerator(model="critic-fixture", base_url=base_url, timeout_s=10, max_retries=0)
+    generate = OpenAIChatGenerator(
+        model="critic-fixture", base_url=base_url, timeout_s=10, max_retries=0
+    )
     return LLMCritique(generate, cache_path=str(tmp_path / "critic.sqlite"), **kwargs)
 
 
@@ -40,13 +42,20 @@ def test_llm_diagnosis_through_local_http_server(compile_case, tmp_path):
         diagnosis = critic.diagnose(task, source, evaluation)
     assert diagnosis.source == "llm"
     assert diagnosis.text.startswith(FIXTURE_LABEL)
-    assert diagnosis.suggestions == ["Use the array `a` that was read, not `b`.", "After it compiles, replace the per-query loop by prefix sums."]
+    assert diagnosis.suggestions == [
+        "Use the array `a` that was read, not `b`.",
+        "After it compiles, replace the per-query loop by prefix sums.",
+    ]
     assert "never_shown" not in diagnosis.text  # code blocks are dropped: the critic writes no code
     assert diagnosis.tags["failure_class"] == "compile_error" and diagnosis.findings
     request = server.requests[0]
     prompt = request["messages"][0]["content"]
     rules = RuleCritique().diagnose(task, source, evaluation)
-    assert rules.text in prompt and "s += b[i];" in prompt and evaluation.compile_log.splitlines()[0] in prompt
+    assert (
+        rules.text in prompt
+        and "s += b[i];" in prompt
+        and evaluation.compile_log.splitlines()[0] in prompt
+    )
     assert request["max_tokens"] == 123 and request["model"] == "critic-fixture"
 
 
@@ -54,7 +63,9 @@ def test_replies_are_cached_by_model_and_prompt(compile_case, tmp_path):
     task, source, evaluation = compile_case
     with CriticFixtureServer(FIXTURE_REPLY) as server:
         first = _critic(server.base_url, tmp_path).diagnose(task, source, evaluation)
-        again = _critic(server.base_url, tmp_path).diagnose(task, source, evaluation)  # new critic, same cache file
+        again = _critic(server.base_url, tmp_path).diagnose(
+            task, source, evaluation
+        )  # new critic, same cache file
         assert len(server.requests) == 1 and again == first
         _critic(server.base_url, tmp_path, max_tokens=50).diagnose(task, source, evaluation)
         assert len(server.requests) == 2  # other parameters, other key
@@ -97,7 +108,11 @@ def test_injected_plain_callable(compile_case):
         return FIXTURE_REPLY
 
     diagnosis = LLMCritique(generate, model_id="proposer-model").diagnose(task, source, evaluation)
-    assert diagnosis.source == "llm" and diagnosis.tags["critic_model"] == "proposer-model" and len(prompts) == 1
+    assert (
+        diagnosis.source == "llm"
+        and diagnosis.tags["critic_model"] == "proposer-model"
+        and len(prompts) == 1
+    )
 
 
 def test_unusable_reply_falls_back():
@@ -120,20 +135,37 @@ def test_tiny_local_transformers_model(compile_case, tmp_path, monkeypatch):
     raw = Tokenizer(models.BPE())
     raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     raw.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=["<eos>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    raw.train_from_iterator([PROMPT_PATH.read_text(), source, evaluation.compile_log], trainer=trainer)
+    trainer = trainers.BpeTrainer(
+        vocab_size=400,
+        special_tokens=["<eos>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    raw.train_from_iterator(
+        [PROMPT_PATH.read_text(), source, evaluation.compile_log], trainer=trainer
+    )
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, eos_token="<eos>")
     model_dir = tmp_path / "tiny-critic"
     tokenizer.save_pretrained(model_dir)
     torch.manual_seed(0)
     # A wide initialization so greedy decoding does not collapse onto one whitespace token.
-    config = GPT2Config(vocab_size=raw.get_vocab_size(), n_positions=4096, n_embd=32, n_layer=1, n_head=2, initializer_range=1.0, eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.eos_token_id)
+    config = GPT2Config(
+        vocab_size=raw.get_vocab_size(),
+        n_positions=4096,
+        n_embd=32,
+        n_layer=1,
+        n_head=2,
+        initializer_range=1.0,
+        eos_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.eos_token_id,
+    )
     GPT2LMHeadModel(config).save_pretrained(model_dir)
 
     generator = TransformersGenerator(str(model_dir))
     critic = LLMCritique(generator, cache_path=str(tmp_path / "critic.sqlite"), max_tokens=24)
     diagnosis = critic.diagnose(task, source, evaluation)
-    prompt = critic.build_prompt(task, source, evaluation, RuleCritique().diagnose(task, source, evaluation), None)
+    prompt = critic.build_prompt(
+        task, source, evaluation, RuleCritique().diagnose(task, source, evaluation), None
+    )
     direct = generator(prompt, max_tokens=24)
     if direct.strip():
         assert diagnosis.source == "llm" and diagnosis.tags["critic_model"] == generator.model_id

@@ -24,18 +24,25 @@ def task():
     return pie_task("pm01_range_sum")
 
 
-def _diagnose(critique: RuleCritique, task, judge, source: str, context=None) -> tuple[Diagnosis, object]:
+def _diagnose(
+    critique: RuleCritique, task, judge, source: str, context=None
+) -> tuple[Diagnosis, object]:
     evaluation = judge.evaluate(task.baseline_source, source, task.tests)
     return critique.diagnose(task, source, evaluation, context), evaluation
 
 
 def test_compile_error_diagnosis(backend, judge, task):
-    source = task.baseline_source.replace("long long s = 0;", "long long s = 0").replace("s += a[i];", "s += a[i] * scale;")
+    source = task.baseline_source.replace("long long s = 0;", "long long s = 0").replace(
+        "s += a[i];", "s += a[i] * scale;"
+    )
     diagnosis, evaluation = _diagnose(RuleCritique(backend), task, judge, source)
     assert evaluation.status is Status.COMPILE_ERROR
     assert diagnosis.tags["failure_class"] == "compile_error" and diagnosis.source == "rules"
     lines = [f.data.get("line") for f in diagnosis.findings]
-    assert line_of(source, "long long s = 0") in lines or line_of(source, "long long s = 0") + 1 in lines
+    assert (
+        line_of(source, "long long s = 0") in lines
+        or line_of(source, "long long s = 0") + 1 in lines
+    )
     assert diagnosis.suggestions and "line" in diagnosis.suggestions[0]
     assert Diagnosis.from_dict(diagnosis.to_dict()) == diagnosis  # stored on nodes as JSON
 
@@ -76,7 +83,9 @@ def test_slow_correct_diagnosis_has_speed_and_hot_line(backend, judge):
     diagnosis, evaluation = _diagnose(critique, task, judge, source, context)
     assert evaluation.status is Status.OK and evaluation.speedup is not None
     speed = next(f for f in diagnosis.findings if f.analyzer == "performance")
-    assert speed.data["speedup"] == evaluation.speedup and speed.data["best_speedup"] == best.speedup
+    assert (
+        speed.data["speedup"] == evaluation.speedup and speed.data["best_speedup"] == best.speedup
+    )
     if evaluation.significant:
         assert diagnosis.tags["speed"] == "slower"
     else:  # not significant: the text must not claim a verdict

@@ -28,7 +28,9 @@ def test_segfault_named_and_located_by_asan(backend, range_sum):
     facts = crash_facts(evaluation)
     assert facts.signal == "SIGSEGV"
     assert "SIGSEGV" in analyze_crash(evaluation)[0].summary
-    report = rerun_with_sanitizers(backend, source, find_test_input(range_sum, evaluation.failing_test))
+    report = rerun_with_sanitizers(
+        backend, source, find_test_input(range_sum, evaluation.failing_test)
+    )
     assert report.ran and report.kind in ("SEGV", "heap-buffer-overflow")
     assert report.line == line_of(source, "a[i + 50000000]")
     assert "a[i + 50000000]" in report.source_line
@@ -48,7 +50,9 @@ def test_division_by_zero_found_by_ubsan(backend, range_sum):
 
 def test_heap_overflow_by_one_found_by_asan(backend, range_sum):
     # Reads one element past the end: usually silent without ASan, located with it.
-    source = range_sum.baseline_source.replace("for (int i = l - 1; i < r; i++) s += a[i];", "for (int i = l - 1; i <= r; i++) s += a[i];")
+    source = range_sum.baseline_source.replace(
+        "for (int i = l - 1; i < r; i++) s += a[i];", "for (int i = l - 1; i <= r; i++) s += a[i];"
+    )
     report = rerun_with_sanitizers(backend, source, find_test_input(range_sum, "0"))
     assert report.kind == "heap-buffer-overflow"
     assert report.message.startswith("READ of size 8")
@@ -57,7 +61,10 @@ def test_heap_overflow_by_one_found_by_asan(backend, range_sum):
 
 
 def test_uncaught_bad_alloc(backend, range_sum):
-    source = range_sum.baseline_source.replace("vector<long long> a(n);", "vector<long long> a(n); vector<long long> huge((size_t)1 << 60);")
+    source = range_sum.baseline_source.replace(
+        "vector<long long> a(n);",
+        "vector<long long> a(n); vector<long long> huge((size_t)1 << 60);",
+    )
     evaluation = run_test(backend, range_sum, source, "0")
     facts = crash_facts(evaluation)
     assert facts.exception in ("std::bad_alloc", "std::length_error")
@@ -67,9 +74,13 @@ def test_uncaught_bad_alloc(backend, range_sum):
 
 def test_python_exception_type_and_last_frame(tmp_path):
     script = tmp_path / "candidate.py"
-    script.write_text("def forward(x):\n    return x.reshape(3, 7)\n\nimport torch\nforward(torch.zeros(4, 4))\n")
+    script.write_text(
+        "def forward(x):\n    return x.reshape(3, 7)\n\nimport torch\nforward(torch.zeros(4, 4))\n"
+    )
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
-    evaluation = Evaluation.failure(Status.RUNTIME_ERROR, "candidate raised", runtime_log=run.stderr, error_type="RuntimeError")
+    evaluation = Evaluation.failure(
+        Status.RUNTIME_ERROR, "candidate raised", runtime_log=run.stderr, error_type="RuntimeError"
+    )
     facts = crash_facts(evaluation)
     assert facts.exception == "RuntimeError" and "shape" in facts.message
     assert facts.location.endswith(":2 in forward") and "reshape" in facts.code

@@ -48,16 +48,26 @@ def test_callgrind_hot_line_is_the_inner_loop(backend):
 
 def test_callgrind_sees_io_bound_program(backend):
     task = pie_task("pm01_range_sum")
-    source = (PIE_MINI / "pm01_range_sum" / "reference.cpp").read_text()  # prefix sums: I/O is what is left
+    source = (
+        PIE_MINI / "pm01_range_sum" / "reference.cpp"
+    ).read_text()  # prefix sums: I/O is what is left
     profile = profile_with_callgrind(backend, source, largest_test_input(task), timeout_s=60)
     finding = analyze_profile(profile, source)[0]
     assert bottleneck(finding) == "io"
-    assert any("scanf" in f["function"] or "printf" in f["function"] or "_IO_" in f["function"] for f in finding.data["hot_functions"])
+    assert any(
+        "scanf" in f["function"] or "printf" in f["function"] or "_IO_" in f["function"]
+        for f in finding.data["hot_functions"]
+    )
 
 
 def test_callgrind_budget_gives_partial_profile(backend):
     task = pie_task("pm03_inversions")
-    profile = profile_with_callgrind(backend, task.baseline_source, largest_test_input(task), timeout_s=2)
+    profile = profile_with_callgrind(
+        backend, task.baseline_source, largest_test_input(task), timeout_s=2
+    )
     assert profile is not None and profile.partial
     top_line, _ = profile.lines.most_common(1)[0]
-    assert top_line in (line_of(task.baseline_source, "for (int j = i + 1"), line_of(task.baseline_source, "if (a[i] > a[j])"))
+    assert top_line in (
+        line_of(task.baseline_source, "for (int j = i + 1"),
+        line_of(task.baseline_source, "if (a[i] > a[j])"),
+    )

@@ -26,11 +26,15 @@ def test_int_overflow_recognized(backend, range_sum):
     finding = analyze_cpp_mismatch(evaluation)[0]
     assert finding.data["test"] == biggest and finding.data["line"] == evaluation.mismatch.line
     assert "2^32" in finding.data["hint"] or "32 bits" in finding.data["hint"]
-    assert finding.data["abs_error"] == abs(float(evaluation.mismatch.got) - float(evaluation.mismatch.expected))
+    assert finding.data["abs_error"] == abs(
+        float(evaluation.mismatch.got) - float(evaluation.mismatch.expected)
+    )
 
 
 def test_off_by_one_recognized(backend, range_sum):
-    source = range_sum.baseline_source.replace("for (int i = l - 1; i < r; i++)", "for (int i = l; i < r; i++)")
+    source = range_sum.baseline_source.replace(
+        "for (int i = l - 1; i < r; i++)", "for (int i = l; i < r; i++)"
+    )
     evaluation = run_test(backend, range_sum, source, "2")
     finding = analyze_cpp_mismatch(evaluation)[0]
     # Dropping a[l-1] is off by exactly one only when that element is ±1; otherwise the
@@ -41,7 +45,9 @@ def test_off_by_one_recognized(backend, range_sum):
 
 
 def test_missing_output_recognized(backend, range_sum):
-    source = range_sum.baseline_source.replace("for (int k = 0; k < q; k++)", "for (int k = 0; k < q - 1; k++)")
+    source = range_sum.baseline_source.replace(
+        "for (int k = 0; k < q; k++)", "for (int k = 0; k < q - 1; k++)"
+    )
     evaluation = run_test(backend, range_sum, source, "2")
     finding = analyze_cpp_mismatch(evaluation)[0]
     assert finding.data["hint"] == "missing_output" and "printed nothing" in finding.summary
@@ -58,7 +64,9 @@ def test_half_precision_matmul_is_a_dtype_pattern():
     pattern, why = classify_tensor_error(profile)
     assert pattern == "dtype" and "float16" in why
     bf16 = tensor_error_profile(x @ w, (x.bfloat16() @ w.bfloat16()).float(), atol=1e-4, rtol=1e-4)
-    assert classify_tensor_error(bf16)[0] == "dtype" and "bfloat16" in classify_tensor_error(bf16)[1]
+    assert (
+        classify_tensor_error(bf16)[0] == "dtype" and "bfloat16" in classify_tensor_error(bf16)[1]
+    )
 
 
 def test_summation_order_is_a_reduction_pattern():

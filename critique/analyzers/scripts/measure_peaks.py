@@ -29,7 +29,9 @@ def main():
     device = sys.argv[1]
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    numel = (256 if device == "cuda" else 32) * (1 << 20)  # 1 GiB / 128 MiB of fp32: far past the caches
+    numel = (256 if device == "cuda" else 32) * (
+        1 << 20
+    )  # 1 GiB / 128 MiB of fp32: far past the caches
     src = torch.randn(numel, device=device)
     dst = torch.empty_like(src)
     copy_s = best_time(lambda: dst.copy_(src), device)

@@ -20,6 +20,10 @@ def load(path, name):
     return module
 
 
+def tensor_bytes(values):
+    return sum(t.numel() * t.element_size() for t in values if isinstance(t, torch.Tensor))
+
+
 def sync(device):
     if device == "cuda":
         torch.cuda.synchronize()
@@ -45,23 +49,30 @@ def main():
         activities = [torch.profiler.ProfilerActivity.CPU]
         if device == "cuda":
             activities.append(torch.profiler.ProfilerActivity.CUDA)
-        with torch.profiler.profile(activities=activities, record_shapes=True, with_flops=True) as prof:
+        with torch.profiler.profile(
+            activities=activities, record_shapes=True, with_flops=True
+        ) as prof:
             for _ in range(iterations):
                 model(*inputs)
             sync(device)
     outs = out if isinstance(out, (list, tuple)) else [out]
     ops = []
     for event in prof.key_averages():
-        device_us = getattr(event, "self_device_time_total", 0) or getattr(event, "self_cuda_time_total", 0) or 0
-        ops.append({
-            "name": event.key,
-            "calls": event.count / iterations,
-            "self_cpu_us": event.self_cpu_time_total / iterations,
-            "self_device_us": device_us / iterations,
-            "flops": (event.flops or 0) / iterations,
-        })
+        device_us = (
+            getattr(event, "self_device_time_total", 0)
+            or getattr(event, "self_cuda_time_total", 0)
+            or 0
+        )
+        ops.append(
+            {
+                "name": event.key,
+                "calls": event.count / iterations,
+                "self_cpu_us": event.self_cpu_time_total / iterations,
+                "self_device_us": device_us / iterations,
+                "flops": (event.flops or 0) / iterations,
+            }
+        )
     ops.sort(key=lambda o: -(o["self_device_us"] or o["self_cpu_us"]))
-    tensor_bytes = lambda ts: sum(t.numel() * t.element_size() for t in ts if isinstance(t, torch.Tensor))
     record = {
         "device": device,
         "threads": torch.get_num_threads(),
