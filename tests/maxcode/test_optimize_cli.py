@@ -157,5 +157,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert optimize(*TASK_ARGS, "proposer=library", "budget.max_evaluationz=3") == 2
     assert "max_evaluationz" in capsys.readouterr().err
-    assert optimize(str(PROBLEM / "slow.cpp"), "proposer=library", f"run_dir={tmp_path / 'r'}") == 2
+    alone = tmp_path / "alone.cpp"  # no tests= and no tests/ beside it
+    alone.write_text((PROBLEM / "slow.cpp").read_text())
+    assert optimize(str(alone), "proposer=library", f"run_dir={tmp_path / 'r'}") == 2
     assert "test" in capsys.readouterr().err.lower()
