@@ -1,0 +1,631 @@
+"""The kernel judge: a KernelBench candidate against its problem, staged, fail-closed.
+
+Pipeline (every exit returns an `Evaluation`):
+
+    load -> static checks -> reference run -> candidate run (build, correctness, timing)
+         -> host-side checks of every call's outputs and inputs -> timing statistics
+         -> re-verification of any speedup above `reverify_threshold`
+
+Process separation. The reference and the candidate never share an interpreter, and
+neither shares one with this judge. Each side is one `Backend.run` of `worker.py` in its own
+fresh sandbox: the reference's workspace holds the problem; the candidate's holds only the
+candidate and the problem stripped of `class Model`, so it can neither import the reference
+nor read its outputs (they are never in its sandbox). The reference runs first, in a
+sandbox the candidate has never touched, so no file or process a candidate leaves behind
+can reach it. Seeds come from `secrets` (unless `seed` is fixed) and are removed from disk
+before candidate code is imported. The host compares what each side saved, loaded with
+`torch.load(weights_only=True)`: shape, dtype (a lower-precision float is rejected), stride-0
+fakes, NaN/Inf, allclose, and a relative-error bound that catches fp16/bf16 compute under
+an fp32 task; the candidate's inputs are digested after every call and must match the
+reference's digests of the same seeds bitwise.
+
+Timing: where and why. Each side times its own calls in its own process, on fresh inputs
+for every trial (perf_counter on CPU; CUDA events with an L2 flush and a device-wide
+synchronize on GPU, so side streams are counted). The reference's times are trusted; it
+also picks the adaptive trial count on CPU. The candidate's process times itself with a
+clock captured before its code was imported, and the static checks forbid the ways to reach
+that clock (imports of time/sys/gc/inspect/ctypes, dunder and frame access, dynamic code,
+module patching, native calls into the interpreter). Outputs of *every* timed call are
+checked, so doing the work only in warm-up or replaying cached outputs fails.
+Limits of this choice: native code in the extension can still forge the in-process clock,
+and static checks are never complete. Hence the fail-closed re-verification: a speedup
+above the threshold is measured again by the sandbox runner's clock (fork to reap, outside
+every sandboxed process): steps with 1 and 1+n calls on fresh inputs, whose difference
+cancels start-up, import, input generation and saving, with all outputs checked again
+(extra correctness trials). The claim is rejected unless the runner-clock speedup reaches
+`reverify_agreement` of it (default a quarter: whole-step runs see colder caches than
+back-to-back timed trials, so a genuine 30x kernel can measure 15x there; a forged claim
+measures about 1x). Known limit: the runner clock resolves a per-call time only
+when n calls last much longer than the start-up noise (~0.1 s), so `reverify_target_s`
+sets n; extremely fast kernels need larger targets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import platform
+import secrets
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from benchmarks.task import Tolerance
+from sandbox.backends.base import Backend, GiB, Limits, RunResult, RunSpec, Step, StepResult
+from sandbox.evaluation import Evaluation, Status, truncate
+from sandbox.judges.kernel import static_checks
+from sandbox.judges.kernel.build_cache import BuildCache, cache_key
+from sandbox.judges.kernel.compare import (
+    Tolerances,
+    Verdict,
+    check_fingerprint,
+    compare,
+    load_outputs,
+)
+from sandbox.judges.kernel.problem import Problem, candidate_load_error, parse_problem
+from sandbox.judges.kernel.stats import SpeedupSummary, summarize
+
+log = logging.getLogger(__name__)
+
+WORKER = Path(__file__).with_name("worker.py")
+WORKER_VERSION = "1"
+# Worker failure kind -> status. Anything not listed is a runtime error.
+KIND_STATUS = {
+    "build": Status.COMPILE_ERROR,
+    "missing_class": Status.COMPILE_ERROR,
+    "fake_output": Status.REJECTED,
+}
+
+
+@dataclass
+class _Side:
+    """What one worker step produced, read back on the host."""
+
+    step: StepResult
+    record: dict[str, Any] | None
+    outputs: bytes
+    phase: str
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def blob(self, index: int) -> bytes:
+        start, size = self.record["offsets"][index]  # type: ignore[index]
+        return self.outputs[start : start + size]
+
+
+class _Fail(Exception):
+    """Internal: carries the Evaluation of a failed stage up to `evaluate`."""
+
+    def __init__(self, evaluation: Evaluation) -> None:
+        self.evaluation = evaluation
+
+
+class KernelJudge:
+    """Judges KernelBench-format candidates (`ModelNew`) against their problem (`Model`)."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        device: str = "auto",
+        correctness_trials: int = 5,
+        atol: float = 1e-2,
+        rtol: float = 1e-2,
+        max_rel_error_fp32: float = 1e-4,
+        static_checks: str = "strict",
+        require_custom_kernel: bool = True,
+        warmup_trials: int | None = None,
+        min_trials: int | None = None,
+        max_trials: int | None = None,
+        time_target_s: float = 1.0,
+        compile_baseline: bool = False,
+        reverify_threshold: float = 10.0,
+        reverify_agreement: float = 0.25,
+        reverify_target_s: float = 1.0,
+        reverify_reps: int = 2,
+        reverify_max_calls: int = 1000,
+        build_timeout_s: float = 300.0,
+        run_timeout_s: float = 120.0,
+        memory_bytes: int = 16 * GiB,
+        threads: int | None = None,
+        python: str | None = None,
+        cache_dir: str | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if device not in ("cpu", "cuda"):
+            raise ValueError(f"device must be cpu, cuda or auto, got {device!r}")
+        if static_checks not in static_checks_presets():
+            raise ValueError(f"static_checks must be one of {static_checks_presets()}")
+        gpu = device == "cuda"
+        self.backend = backend
+        self.device = device
+        self.correctness_trials = correctness_trials
+        self.tolerances = Tolerances(atol=atol, rtol=rtol, max_rel_error_fp32=max_rel_error_fp32)
+        self.static_preset = static_checks
+        self.require_custom_kernel = require_custom_kernel
+        # KernelBench's GPU protocol: 3 warm-ups, 100 trials. CPU: adaptive within bounds.
+        self.warmup_trials = warmup_trials if warmup_trials is not None else (3 if gpu else 2)
+        self.min_trials = min_trials if min_trials is not None else (100 if gpu else 10)
+        self.max_trials = max_trials if max_trials is not None else (100 if gpu else 50)
+        self.time_target_s = time_target_s if not gpu else 0.0
+        self.compile_baseline = compile_baseline
+        self.reverify_threshold = reverify_threshold
+        self.reverify_agreement = reverify_agreement
+        self.reverify_target_s = reverify_target_s
+        self.reverify_reps = reverify_reps
+        self.reverify_max_calls = reverify_max_calls
+        self.build_timeout_s = build_timeout_s
+        self.run_timeout_s = run_timeout_s
+        self.memory_bytes = memory_bytes
+        self.threads = threads
+        self.python = python or (sys.executable if backend.name == "local" else "python3")
+        self.image = "kernel-cuda" if gpu else "kernel-cpu"
+        self.cache = BuildCache(Path(cache_dir) / "kernel_builds" if cache_dir else None)
+        self.seed = seed
+
+    # ------------------------------------------------------------------ pipeline
+
+    def evaluate(
+        self,
+        reference_source: str,
+        candidate_source: str,
+        tolerance: Tolerance | None = None,
+    ) -> Evaluation:
+        """Judge one candidate. Raises TaskError only when the *problem* is unusable."""
+        started = time.perf_counter()
+        master = self.seed if self.seed is not None else secrets.randbits(62)
+        tol = self.tolerances
+        if tolerance is not None:
+            tol = Tolerances(tolerance.atol, tolerance.rtol, tol.max_rel_error_fp32, tol.max_rel_error_fp64)
+        problem = parse_problem(reference_source)
+        context: dict[str, Any] = {"seed": master, "details": {"device": self.device}}
+        try:
+            evaluation = self._pipeline(problem, candidate_source, tol, master, context)
+        except _Fail as failed:
+            evaluation = failed.evaluation
+        evaluation.seed = master
+        evaluation.backend = evaluation.backend or self.backend.name
+        evaluation.hardware = evaluation.hardware or hardware_fingerprint(self.device)
+        evaluation.details = {**context["details"], **evaluation.details}
+        evaluation.details["judge_s"] = time.perf_counter() - started
+        return evaluation
+
+    def _pipeline(
+        self, problem: Problem, source: str, tol: Tolerances, master: int, context: dict
+    ) -> Evaluation:
+        details = context["details"]
+        # Stage 1: load.
+        error = candidate_load_error(source)
+        if error:
+            return Evaluation.failure(Status.COMPILE_ERROR, error, failing_test="load")
+        # Stage 2: static checks.
+        report = static_checks.check_candidate(
+            source, self.static_preset, problem.source, self.require_custom_kernel
+        )
+        details["static_warnings"] = [f"{f.rule} (line {f.line}): {f.message}" for f in report.warnings]
+        if report.errors:
+            first = report.errors[0]
+            rules = sorted({f.rule for f in report.errors})
+            return Evaluation.failure(
+                Status.REJECTED,
+                f"static check {first.rule} (line {first.line}): {first.message}",
+                failing_test="static",
+                details={
+                    "static_errors": [f"{f.rule} (line {f.line}): {f.message}" for f in report.errors],
+                    "static_rules": rules,
+                },
+            )
+        # Stage 3: reference, then candidate (build + correctness + timing).
+        rng = _Seeds(master)
+        seeds = {
+            "init_seed": rng.init,
+            "probe_seed": rng.probe,
+            "correctness_seeds": rng.take(self.correctness_trials),
+            "warmup_seeds": rng.take(self.warmup_trials),
+            "timing_seeds": rng.take(self.max_trials),
+        }
+        ref = self._run_reference(problem, seeds)
+        details["reference_process_s"] = ref.record.get("process_s")
+        timing_seeds = [t["seed"] for t in ref.record["trials"] if t["phase"] == "timing"]
+        cand, run = self._run_candidate(problem, source, {**seeds, "timing_seeds": timing_seeds})
+        details["build"] = cand.record.get("build") if cand.record else None
+        details["candidate_process_s"] = cand.record.get("process_s") if cand.record else None
+        # Stage 4: every call's outputs and inputs, checked on the host.
+        self._check_trials(ref, cand, tol)
+        # Stage 5: timing statistics.
+        base = [t["time_s"] for t in ref.record["trials"] if t["phase"] == "timing"]
+        mine = [t["time_s"] for t in cand.record["trials"] if t["phase"] == "timing"]
+        summary = summarize(base, mine, seed=master)
+        if ref.record.get("compile_times_s"):
+            compiled = summarize(ref.record["compile_times_s"], mine, seed=master)
+            details["compile_baseline_times_s"] = ref.record["compile_times_s"]
+            details["speedup_vs_compile"] = compiled.speedup
+            details["speedup_vs_compile_ci"] = list(compiled.ci)
+        evaluation = Evaluation(
+            status=Status.OK,
+            correct=True,
+            message=f"correct; speedup {summary.speedup:.3g}x "
+            f"(95% CI {summary.ci[0]:.3g}-{summary.ci[1]:.3g})",
+            timing_mode="wall",
+            baseline_times_s=base,
+            candidate_times_s=mine,
+            baseline_time_s=summary.baseline_s,
+            candidate_time_s=summary.candidate_s,
+            speedup=summary.speedup,
+            speedup_ci=summary.ci,
+            significant=summary.significant,
+            peak_memory_bytes=cand.step.peak_memory_bytes or None,
+            backend=run.backend,
+            isolation=run.isolation,
+        )
+        # Stage 6: fail-closed re-verification of large claims.
+        if summary.speedup > self.reverify_threshold:
+            verdict = self._reverify(problem, source, tol, rng, ref, summary, details)
+            if verdict is not None:
+                return Evaluation.failure(
+                    verdict.status,
+                    verdict.message,
+                    mismatch=verdict.mismatch,
+                    failing_test="reverify",
+                    baseline_times_s=base,
+                    candidate_times_s=mine,
+                    backend=run.backend,
+                    isolation=run.isolation,
+                )
+        return evaluation
+
+    # ------------------------------------------------------------------ sides
+
+    def _spec(self, role: str, mode: str, **fields: Any) -> dict[str, Any]:
+        return {
+            "role": role,
+            "mode": mode,
+            "device": self.device,
+            "threads": self.threads,
+            "inputs_module": "problem.py" if role == "reference" else "inputs.py",  # per step: see _run_sides
+            "module": "problem.py" if role == "reference" else "candidate.py",
+            "class_name": "Model" if role == "reference" else "ModelNew",
+            "time_target_s": self.time_target_s,
+            "min_trials": self.min_trials,
+            "compile_baseline": self.compile_baseline and role == "reference",
+            **fields,
+        }
+
+    def _env(self) -> dict[str, str]:
+        env = {"PYTHONDONTWRITEBYTECODE": "1", "MAX_JOBS": "2"}
+        if self.threads:
+            env["OMP_NUM_THREADS"] = str(self.threads)
+        return env
+
+    def _step(self, index: int, wall_s: float, label: str) -> Step:
+        return Step(
+            argv=[self.python, "-I", "-B", f"worker_{index}.py", f"spec_{index}.json"],
+            limits=Limits(
+                wall_time_s=wall_s,
+                memory_bytes=self.memory_bytes,
+                max_processes=256,
+                output_bytes=4 * GiB,
+            ),
+            label=label,
+            stop_on_failure=False,
+        )
+
+    def _run_sides(
+        self, role: str, files: dict[str, bytes], specs: list[dict], wall_s: float, extra_collect: list[str] = ()
+    ) -> tuple[list[_Side], RunResult]:
+        files = dict(files)
+        worker = WORKER.read_bytes()
+        inputs = files.pop("inputs.py", None)
+        collect: list[str] = list(extra_collect)
+        steps = []
+        for i, spec in enumerate(specs):
+            spec = {**spec, "out_dir": f"out{i}"}
+            # Every step gets its own harness (and input module) copy, which it deletes
+            # before candidate code runs.
+            files[f"worker_{i}.py"] = worker
+            if inputs is not None:
+                files[f"inputs_{i}.py"] = inputs
+                spec["inputs_module"] = f"inputs_{i}.py"
+            files[f"spec_{i}.json"] = json.dumps(spec).encode()
+            collect += [f"out{i}/result.json", f"out{i}/outputs.bin", f"out{i}/phase", f"out{i}/ext.tar"]
+            steps.append(self._step(i, wall_s, f"{role}/{spec['mode']}/{i}"))
+        run = self.backend.run(
+            RunSpec(steps=steps, files=files, collect=collect, image=self.image, env=self._env())
+        )
+        sides = []
+        for i, step in enumerate(run.steps):
+            raw = run.files.get(f"out{i}/result.json")
+            try:
+                record = json.loads(raw) if raw else None
+            except ValueError:
+                record = None
+            sides.append(
+                _Side(
+                    step=step,
+                    record=record if isinstance(record, dict) else None,
+                    outputs=run.files.get(f"out{i}/outputs.bin", b""),
+                    phase=run.files.get(f"out{i}/phase", b"").decode(errors="replace"),
+                    files=run.files,
+                )
+            )
+        return sides, run
+
+    def _run_reference(self, problem: Problem, seeds: dict) -> _Side:
+        spec = self._spec("reference", "check", **seeds)
+        (ref,), _ = self._run_sides(
+            "reference", {"problem.py": problem.source.encode()}, [spec], self.run_timeout_s
+        )
+        failure = _side_failure(ref, "reference")
+        if failure is not None:
+            from sandbox.errors import TaskError
+
+            raise TaskError(
+                f"the reference (problem's Model) failed, so no candidate can be judged: {failure.message}",
+                f"make the problem run on {self.device}: {truncate(failure.runtime_log, 600)}",
+            )
+        return ref
+
+    def _candidate_files(self, problem: Problem, source: str) -> tuple[dict[str, bytes], str]:
+        key = cache_key(
+            source, self.backend.toolchain_id(self.image), self.device, WORKER_VERSION
+        )
+        files = {"inputs.py": problem.inputs_source.encode(), "candidate.py": source.encode()}
+        cached = self.cache.get(key)
+        if cached:
+            files["ext_cache.tar"] = cached
+        return files, key
+
+    def _run_candidate(self, problem: Problem, source: str, seeds: dict) -> tuple[_Side, RunResult]:
+        files, key = self._candidate_files(problem, source)
+        builds = "load_inline" in source and "ext_cache.tar" not in files
+        wall = self.run_timeout_s + (self.build_timeout_s if builds else 0.0)
+        spec = self._spec("candidate", "check", **seeds)
+        (cand,), run = self._run_sides("candidate", files, [spec], wall)
+        tar = run.files.get("out0/ext.tar")
+        if tar:
+            self.cache.put(key, tar)
+        failure = _side_failure(cand, "candidate")
+        if failure is not None:
+            failure.backend, failure.isolation = run.backend, run.isolation
+            failure.details = {"build": cand.record.get("build") if cand.record else None}
+            raise _Fail(failure)
+        return cand, run
+
+    # ------------------------------------------------------------------ checks
+
+    def _check_trials(self, ref: _Side, cand: _Side, tol: Tolerances) -> None:
+        expected = {t["seed"]: t for t in ref.record["trials"]}
+        ref_blobs = {t["seed"]: ref.blob(t["output"]) for t in ref.record["trials"] if t.get("output") is not None}
+        self._check_calls(expected, ref_blobs, cand, tol)
+        missing = {
+            t["seed"] for t in ref.record["trials"]
+        } - {t["seed"] for t in cand.record["trials"]}
+        if missing:
+            raise _Fail(Evaluation.failure(
+                Status.REJECTED, f"the candidate skipped {len(missing)} of the judged calls",
+                failing_test="trials",
+            ))
+
+    def _check_calls(
+        self, expected: dict, ref_blobs: dict, cand: _Side, tol: Tolerances
+    ) -> None:
+        for n, trial in enumerate(cand.record["trials"]):
+            seed = trial["seed"]
+            name = f"{trial['phase']} trial {n}"
+            if seed not in expected:
+                raise _Fail(Evaluation.failure(Status.REJECTED, f"{name}: unknown seed", failing_test=name))
+            if trial.get("aliases_input"):
+                raise _Fail(Evaluation.failure(
+                    Status.REJECTED, f"{name}: the output shares memory with an input",
+                    failing_test=name,
+                ))
+            if trial.get("inputs_after") != expected[seed].get("inputs_before"):
+                raise _Fail(Evaluation.failure(
+                    Status.REJECTED, f"{name}: the candidate modified its inputs",
+                    failing_test=name,
+                ))
+            if expected[seed].get("output") is None:
+                try:
+                    verdict = check_fingerprint(expected[seed]["fingerprint"], trial["fingerprint"], tol, name)
+                except (KeyError, TypeError, ValueError) as exc:
+                    verdict = Verdict(Status.REJECTED, f"{name}: malformed trial record ({exc})")
+                if verdict is not None:
+                    raise _Fail(Evaluation.failure(verdict.status, verdict.message, failing_test=name))
+                continue
+            try:
+                got = load_outputs(cand.blob(trial["output"]))
+            except Exception as exc:
+                raise _Fail(Evaluation.failure(
+                    Status.REJECTED, f"{name}: outputs are not plain tensors ({exc})",
+                    failing_test=name, error_type=f"{type(exc).__module__}.{type(exc).__name__}",
+                )) from None
+            want = load_outputs(ref_blobs[seed])
+            verdict = compare(want, got, tol, name)
+            if verdict is not None:
+                raise _Fail(Evaluation.failure(
+                    verdict.status, verdict.message, mismatch=verdict.mismatch, failing_test=name,
+                ))
+
+    # ------------------------------------------------------------------ re-verification
+
+    def _reverify(
+        self, problem: Problem, source: str, tol: Tolerances, rng: _Seeds, ref: _Side,
+        summary: SpeedupSummary, details: dict,
+    ) -> Verdict | None:
+        """Runner-clock timing of both sides (1 vs 1+n calls) with every output re-checked."""
+        cap = self.reverify_max_calls
+
+        def calls_for(per_call_s: float) -> int:
+            return int(min(cap, max(5, math.ceil(self.reverify_target_s / max(per_call_s, 1e-9)))))
+
+        n_ref = calls_for(summary.baseline_s)
+        # Budget the candidate as if its claim were false, so a forger cannot hang the judge.
+        n_cand = min(calls_for(summary.candidate_s), max(5, int(4 * self.reverify_target_s / summary.baseline_s) + 5))
+        init = {"init_seed": rng.init, "probe_seed": rng.probe}
+
+        def plan(n: int) -> list[list[int]]:
+            return [rng.take(n + 1) for _ in range(2 * self.reverify_reps)]
+
+        cand_pools, ref_pools = plan(n_cand), plan(n_ref)
+        cand_specs = [
+            self._spec("candidate", "count", count_seeds=pool, calls=1 if k % 2 == 0 else len(pool), **init)
+            for k, pool in enumerate(cand_pools)
+        ]
+        called = [seed for spec in cand_specs for seed in spec["count_seeds"][: spec["calls"]]]
+        truth = self._spec("reference", "count", count_seeds=called, calls=len(called), **init)
+        ref_specs = [truth] + [
+            self._spec("reference", "count", count_seeds=pool, calls=1 if k % 2 == 0 else len(pool), **init)
+            for k, pool in enumerate(ref_pools)
+        ]
+        wall = 2 * self.run_timeout_s + 4 * self.reverify_target_s
+        ref_sides, _ = self._run_sides("reference", {"problem.py": problem.source.encode()}, ref_specs, wall)
+        for side in ref_sides:
+            failure = _side_failure(side, "reference")
+            if failure is not None:
+                return Verdict(
+                    Status.REJECTED,
+                    f"re-verification: the reference run failed ({failure.message}); speedup not confirmed",
+                )
+        files, _ = self._candidate_files(problem, source)
+        cand_sides, _ = self._run_sides("candidate", files, cand_specs, wall)
+        truth_side = ref_sides[0]
+        expected = {t["seed"]: t for t in truth_side.record["trials"]}
+        ref_blobs: dict = {}
+        for side, _pool, spec in zip(cand_sides, cand_pools, cand_specs, strict=False):
+            failure = _side_failure(side, "candidate")
+            if failure is not None:
+                return Verdict(failure.status if failure.status is not Status.OK else Status.REJECTED,
+                               f"re-verification: {failure.message}")
+            if len(side.record["trials"]) != spec["calls"]:
+                return Verdict(Status.REJECTED, "re-verification: the candidate skipped calls")
+            try:
+                self._check_calls(expected, ref_blobs, side, tol)
+            except _Fail as failed:
+                return Verdict(Status.REJECTED, f"re-verification: {failed.evaluation.message}")
+
+        # On CPU the runner's CPU time (user + system of the step and its reaped children)
+        # is the measure: it is as far outside the candidate's reach as the wall clock but
+        # barely moves when other jobs share the cores. On GPU the host thread mostly
+        # waits, so only the wall clock means anything.
+        clock = "wall" if self.device == "cuda" else "cpu"
+
+        def seconds(step: StepResult) -> float:
+            return step.wall_time_s if clock == "wall" else step.cpu_time_s
+
+        def per_call(sides: list[_Side], n: int) -> float:
+            lo = sum(seconds(s.step) for s in sides[0::2])
+            hi = sum(seconds(s.step) for s in sides[1::2])
+            return (hi - lo) / (self.reverify_reps * n)
+
+        ref_s, cand_s = per_call(ref_sides[1:], n_ref), per_call(cand_sides, n_cand)
+        host_speedup = ref_s / cand_s if cand_s > 0 else math.inf
+        details["reverify"] = {
+            "claimed_speedup": summary.speedup,
+            "runner_clock_speedup": host_speedup if math.isfinite(host_speedup) else None,
+            "reference_per_call_s": ref_s,
+            "candidate_per_call_s": cand_s,
+            "reference_calls": n_ref,
+            "candidate_calls": n_cand,
+            "reps": self.reverify_reps,
+            "clock": clock,
+            "reference_step_s": [seconds(s.step) for s in ref_sides[1:]],
+            "candidate_step_s": [seconds(s.step) for s in cand_sides],
+        }
+        if cand_s <= 0 or ref_s <= 0:
+            return Verdict(
+                Status.REJECTED,
+                f"re-verification: the runner clock could not resolve the calls "
+                f"(reference {ref_s:.3g}s, candidate {cand_s:.3g}s per call); claim of "
+                f"{summary.speedup:.3g}x not confirmed",
+            )
+        if host_speedup < self.reverify_agreement * summary.speedup:
+            return Verdict(
+                Status.REJECTED,
+                f"re-verification: claimed {summary.speedup:.3g}x but the sandbox runner's {clock} clock "
+                f"measures {host_speedup:.3g}x (needs >= {self.reverify_agreement:g} of the claim)",
+            )
+        log.info("re-verified %.3gx (runner clock %.3gx)", summary.speedup, host_speedup)
+        return None
+
+
+def static_checks_presets() -> list[str]:
+    return sorted(static_checks.PRESETS)
+
+
+class _Seeds:
+    """Seeds for one evaluation, derived from its master seed (recorded in the Evaluation)."""
+
+    def __init__(self, master: int) -> None:
+        import random
+
+        self._rng = random.Random(master)
+        self.init = self.next()
+        self.probe = self.next()
+
+    def next(self) -> int:
+        return self._rng.randrange(1, 2**62)
+
+    def take(self, n: int) -> list[int]:
+        return [self.next() for _ in range(n)]
+
+
+def _side_failure(side: _Side, role: str) -> Evaluation | None:
+    """The Evaluation of a failed worker step, or None if the step completed."""
+    step, record = side.step, side.record
+    stderr = step.stderr.decode(errors="replace")
+    phase = side.phase or "start"
+    if step.timed_out:
+        return Evaluation.failure(
+            Status.TIMEOUT,
+            f"the {role} ran past {step.wall_time_s:.0f}s (phase: {phase})",
+            runtime_log=truncate(stderr), failing_test=phase,
+        )
+    if step.memory_exceeded:
+        return Evaluation.failure(
+            Status.MEMORY_EXCEEDED, f"the {role} exceeded its memory limit (phase: {phase})",
+            runtime_log=truncate(stderr), failing_test=phase,
+        )
+    if record is None or step.exit_code != 0:
+        how = f"signal {step.signal}" if step.signal else f"exit code {step.exit_code}"
+        return Evaluation.failure(
+            Status.RUNTIME_ERROR,
+            f"the {role} process died ({how}) during {phase}",
+            runtime_log=truncate(stderr), failing_test=phase,
+        )
+    error = record.get("error")
+    if not error:
+        return None
+    status = KIND_STATUS.get(error["kind"], Status.RUNTIME_ERROR)
+    log_text = truncate(error.get("log") or "")
+    return Evaluation.failure(
+        status,
+        error["message"],
+        compile_log=log_text if status is Status.COMPILE_ERROR else "",
+        runtime_log=log_text if status is not Status.COMPILE_ERROR else truncate(stderr),
+        failing_test=phase,
+    )
+
+
+def hardware_fingerprint(device: str) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "machine": platform.machine(),
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "device": device,
+    }
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    if device == "cuda" and torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info

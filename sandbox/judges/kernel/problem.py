@@ -1,0 +1,60 @@
+"""Parsing a KernelBench problem and a candidate on the host, without executing either.
+
+The problem module is the task (trusted); the candidate only ever sees `inputs_source`, the
+problem with its `class Model` removed, so it can generate inputs but cannot import or read
+the reference implementation.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from sandbox.errors import TaskError
+
+REQUIRED_FUNCTIONS = ("get_inputs", "get_init_inputs")
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str
+    """The full problem module (run only in the reference's sandbox)."""
+    inputs_source: str
+    """The module without `class Model`: sizes, imports, get_inputs, get_init_inputs."""
+
+
+def parse_problem(source: str, name: str = "problem") -> Problem:
+    """Validate a problem module's shape; raises TaskError naming what is missing."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise TaskError(
+            f"{name}: syntax error at line {exc.lineno}: {exc.msg}",
+            "fix the problem file; it must be a Python module",
+        ) from None
+    classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    missing = (["class Model"] if "Model" not in classes else []) + [
+        f"{f}()" for f in REQUIRED_FUNCTIONS if f not in functions
+    ]
+    if missing:
+        raise TaskError(
+            f"{name}: not a KernelBench problem, missing {', '.join(missing)}",
+            "a kernel task defines class Model(nn.Module), get_inputs() and get_init_inputs()",
+        )
+    stripped = ast.Module(
+        body=[n for n in tree.body if not (isinstance(n, ast.ClassDef) and n.name == "Model")],
+        type_ignores=[],
+    )
+    return Problem(source=source, inputs_source=ast.unparse(stripped) + "\n")
+
+
+def candidate_load_error(source: str) -> str | None:
+    """Why the candidate cannot be loaded (syntax error, no ModelNew), or None."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return f"syntax error at line {exc.lineno}: {exc.msg}"
+    if not any(isinstance(n, ast.ClassDef) and n.name == "ModelNew" for n in tree.body):
+        return "the candidate defines no class ModelNew"
+    return None

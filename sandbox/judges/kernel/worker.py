@@ -1,0 +1,512 @@
+"""In-sandbox harness of the kernel judge: runs ONE side (reference or candidate) of a check.
+
+This file is copied into a fresh sandbox workspace and run as `python -I worker.py spec.json`.
+It imports nothing from MaxCode: only the standard library and torch.
+
+Trust model (see `judge.py` for the whole picture):
+- In a *reference* run everything in the process is trusted (the problem file is the task).
+- In a *candidate* run the candidate shares this interpreter, so nothing the process writes
+  is believed: outputs are claims the host checks against the reference's, input digests
+  are re-checked against the reference's digests, and a report that could only hurt the
+  candidate (a build error, a flagged alias) is taken at its word. What the harness can
+  do is keep its own references (clock, synchronize, save) captured *before* the candidate
+  is imported, delete the spec (seeds) from disk before the import, and `os._exit` at the
+  end so no candidate finalizer runs after the last call.
+
+Modes (`spec["mode"]`):
+- `check`: correctness trials, warm-up, then timed trials; every call's outputs and the
+  digest of its inputs after the call are written to `out/`.
+- `count`: calls forward once per seed, no in-process timing; used for the re-verification,
+  where the sandbox runner's own clock around the whole step is the measurement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import io
+import json
+import os
+import random
+import sys
+import tarfile
+import time
+import traceback
+
+# Captured before any candidate code exists in this interpreter.
+_clock = time.perf_counter
+_exit = os._exit
+_open = open
+
+OUT_DIR = "out"
+# Outputs of every call are kept serialized in memory and written once at the end.
+_SAVED: list[bytes] = []
+
+
+class _Failure(Exception):
+    """A failure of the side under test, with the kind the host maps to a status."""
+
+    def __init__(self, kind: str, message: str, log: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.log = log
+
+
+def _phase(name: str) -> None:
+    # Written before each phase so a timeout or a crash can be attributed to it.
+    with _open(os.path.join(OUT_DIR, "phase"), "w") as f:
+        f.write(name)
+
+
+def _import_file(module_name: str, path: str):
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise _Failure("import", f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _load_extension(name: str, path: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _install_build_hook(torch, record: dict) -> None:
+    """Route every `load_inline` through a per-call build dir and the content-hash cache.
+
+    The key hashes every argument that changes the binary; a hit loads the cached shared
+    object without running the compiler. Build failures become kind `build`.
+    """
+    import torch.utils.cpp_extension as cpp
+
+    real = cpp.load_inline
+    signature = inspect.signature(real)
+    cache_dir = os.path.abspath("ext_cache")
+    build_root = os.path.abspath("ext_build")
+    new_dir = os.path.abspath(os.path.join(OUT_DIR, "ext_new"))
+    skip = {"build_directory", "verbose", "keep_intermediates"}
+
+    def load_inline(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        keyed = {k: v for k, v in arguments.items() if k not in skip}
+        key = hashlib.sha256(
+            json.dumps(keyed, sort_keys=True, default=repr).encode()
+        ).hexdigest()[:32]
+        name = arguments["name"]
+        cached = os.path.join(cache_dir, f"{key}.so")
+        if arguments.get("is_python_module", True) and os.path.exists(cached):
+            record["cache_hits"] += 1
+            return _load_extension(name, cached)
+        build_dir = os.path.join(build_root, key)
+        os.makedirs(build_dir, exist_ok=True)
+        arguments["build_directory"] = build_dir
+        arguments["verbose"] = False
+        start = _clock()
+        try:
+            module = real(**arguments)
+        except Exception as exc:  # the compiler's output is in the message
+            raise _Failure("build", f"building extension {name!r} failed", str(exc)) from None
+        record["build_s"] += _clock() - start
+        record["builds"] += 1
+        built = os.path.join(build_dir, f"{name}.so")
+        if os.path.exists(built):
+            os.makedirs(new_dir, exist_ok=True)
+            with _open(built, "rb") as src, _open(os.path.join(new_dir, f"{key}.so"), "wb") as dst:
+                dst.write(src.read())
+        return module
+
+    cpp.load_inline = load_inline
+
+
+def _unpack_cache() -> None:
+    if os.path.exists("ext_cache.tar"):
+        with tarfile.open("ext_cache.tar") as tar:
+            tar.extractall("ext_cache", filter="data")
+
+
+def _pack_new_builds() -> None:
+    new_dir = os.path.join(OUT_DIR, "ext_new")
+    if not os.path.isdir(new_dir):
+        return
+    with tarfile.open(os.path.join(OUT_DIR, "ext.tar"), "w") as tar:
+        for name in sorted(os.listdir(new_dir)):
+            tar.add(os.path.join(new_dir, name), arcname=name)
+
+
+def _seed_everything(torch, seed: int) -> None:
+    torch.manual_seed(seed)
+    random.seed(seed)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed(seed % (2**32))
+
+
+def _make_inputs(torch, gen, seed: int, device: str) -> list:
+    _seed_everything(torch, seed)
+    values = list(gen.get_inputs())
+    return [v.to(device) if isinstance(v, torch.Tensor) else v for v in values]
+
+
+def _digest(torch, values) -> str:
+    """Bitwise digest of a list of inputs (dtype, shape and bytes of every tensor)."""
+    h = hashlib.sha256()
+    for v in values:
+        if isinstance(v, torch.Tensor):
+            t = v.detach().to("cpu").contiguous()
+            h.update(f"{t.dtype}{tuple(t.shape)};".encode())
+            if t.numel():
+                h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+        else:
+            h.update(f"{type(v).__name__}:{v!r};".encode())
+    return h.hexdigest()
+
+
+def _as_outputs(torch, out) -> list:
+    values = list(out) if isinstance(out, (tuple, list)) else [out]
+    for v in values:
+        if not isinstance(v, torch.Tensor):
+            raise _Failure("bad_output", f"forward returned a {type(v).__name__}, not a tensor")
+    return values
+
+
+def _storage_ptr(t) -> int | None:
+    try:
+        return t.untyped_storage().data_ptr()
+    except Exception:
+        return None
+
+
+def _describe(torch, outputs: list, inputs: list) -> dict:
+    """Facts about the outputs that only this process can see (before serialization)."""
+    input_ptrs = {
+        p for p in (_storage_ptr(v) for v in inputs if isinstance(v, torch.Tensor)) if p
+    }
+    exact = all(type(t) is torch.Tensor for t in outputs)
+    return {
+        "plain_tensor": exact,
+        "devices": [t.device.type for t in outputs],
+        "aliases_input": any(_storage_ptr(t) in input_ptrs for t in outputs if _storage_ptr(t)),
+    }
+
+
+def _require_real(facts: dict) -> None:
+    if not facts["plain_tensor"]:
+        raise _Failure("fake_output", "forward returned a tensor subclass, not a plain tensor")
+    if "meta" in facts["devices"]:
+        raise _Failure("fake_output", "forward returned a meta tensor (no data)")
+
+
+_PROBES: dict = {}
+
+
+def _fingerprint(torch, outputs: list, seed: int) -> list:
+    """Two random +-1 projections of each output plus the sums the host needs for a bound.
+
+    Timed calls are checked through these (full outputs would cost gigabytes): an output
+    computed on the wrong inputs, or not at all, lands far outside the bound that correct
+    outputs meet with probability 1 - 1e-8 (see compare.check_fingerprint).
+    """
+    prints = []
+    for t in outputs:
+        x = t.detach().reshape(-1).to(torch.float64)
+        n = x.numel()
+        if (n, x.device.type) not in _PROBES:
+            g = torch.Generator().manual_seed(seed)
+            probes = (torch.randint(0, 2, (2, n), generator=g).to(torch.float64) * 2 - 1)
+            _PROBES[(n, x.device.type)] = probes.to(x.device)
+        p = _PROBES[(n, x.device.type)] @ x if n else torch.zeros(2, dtype=torch.float64)
+        prints.append({
+            "shape": list(t.shape), "dtype": str(t.dtype).removeprefix("torch."),
+            "p": [float(v) for v in p.tolist()],
+            "sum_abs": float(x.abs().sum()) if n else 0.0,
+            "sum_sq": float((x * x).sum()) if n else 0.0,
+            "finite": bool(torch.isfinite(x).all()) if n else True,
+        })
+    return prints
+
+
+def _save(torch, outputs: list) -> int:
+    buf = io.BytesIO()
+    try:
+        torch.save([t.detach() for t in outputs], buf)
+    except Exception as exc:
+        raise _Failure("fake_output", f"the outputs cannot be serialized: {exc}") from None
+    _SAVED.append(buf.getvalue())
+    return len(_SAVED) - 1
+
+
+class _Timer:
+    """Times one call: perf_counter on CPU; CUDA events + device-wide sync + L2 flush on GPU."""
+
+    def __init__(self, torch, device: str) -> None:
+        self.torch = torch
+        self.cuda = device.startswith("cuda")
+        if self.cuda:
+            self.sync = torch.cuda.synchronize
+            self.event = torch.cuda.Event
+            props = torch.cuda.get_device_properties(torch.cuda.current_device())
+            l2 = int(getattr(props, "L2_cache_size", 0) or 64 * 2**20)
+            # Writing twice the L2 size evicts whatever the previous call left there.
+            self.flush_buf = torch.empty(2 * l2 // 4, dtype=torch.float32, device=device)
+
+    def call(self, model, inputs):
+        if not self.cuda:
+            start = _clock()
+            out = model(*inputs)
+            return out, _clock() - start
+        self.flush_buf.zero_()
+        self.sync()
+        start, end = self.event(enable_timing=True), self.event(enable_timing=True)
+        start.record()
+        out = model(*inputs)
+        # Device-wide: work the candidate queued on any stream is inside the interval.
+        self.sync()
+        end.record()
+        end.synchronize()
+        return out, start.elapsed_time(end) / 1e3
+
+
+def _trial(torch, timer, model, gen, seed, device, record, phase_name, digest_before):
+    inputs = _make_inputs(torch, gen, seed, device)
+    before = _digest(torch, inputs) if digest_before else None
+    with torch.no_grad():
+        try:
+            out, seconds = timer.call(model, inputs)
+        except _Failure:
+            raise
+        except Exception as exc:
+            raise _Failure(
+                "forward", f"forward raised {type(exc).__name__}: {exc}", traceback.format_exc()
+            ) from None
+    if timer.cuda:
+        timer.sync()
+    outputs = _as_outputs(torch, out)
+    facts = _describe(torch, outputs, inputs)
+    _require_real(facts)
+    full = phase_name == "correctness"
+    record["trials"].append(
+        {
+            "phase": phase_name,
+            "seed": seed,
+            "time_s": seconds,
+            "output": _save(torch, outputs) if full else None,
+            "fingerprint": None if full else _fingerprint(torch, outputs, record["probe_seed"]),
+            "inputs_before": before,
+            "inputs_after": _digest(torch, inputs),
+            **facts,
+        }
+    )
+
+
+def _run_check(torch, spec, model, gen, record) -> None:
+    device = spec["device"]
+    timer = _Timer(torch, device)
+    reference = spec["role"] == "reference"
+    if reference:
+        sample = _make_inputs(torch, gen, spec["correctness_seeds"][0], device)
+        record["input_bytes"] = sum(
+            v.numel() * v.element_size() for v in sample if isinstance(v, torch.Tensor)
+        )
+        # Input generation must be a function of the seed, or no digest can be compared.
+        again = _make_inputs(torch, gen, spec["correctness_seeds"][0], device)
+        if _digest(torch, sample) != _digest(torch, again):
+            raise _Failure("task", "get_inputs() is not deterministic under torch.manual_seed")
+        del sample, again
+    _phase("correctness")
+    for seed in spec["correctness_seeds"]:
+        _trial(torch, timer, model, gen, seed, device, record, "correctness", reference)
+    _phase("warmup")
+    with torch.no_grad():
+        for seed in spec["warmup_seeds"]:
+            inputs = _make_inputs(torch, gen, seed, device)
+            try:
+                timer.call(model, inputs)
+            except Exception as exc:
+                raise _Failure(
+                    "forward", f"forward raised {type(exc).__name__}: {exc}", traceback.format_exc()
+                ) from None
+    _phase("timing")
+    seeds = list(spec["timing_seeds"])
+    if reference:
+        # Adaptive count: enough trials to fill the time target, within [min, max].
+        measured = [t["time_s"] for t in record["trials"]]
+        per_call = sorted(measured)[len(measured) // 2] if measured else 0.0
+        wanted = int(spec["time_target_s"] / per_call) if per_call > 0 else len(seeds)
+        seeds = seeds[: max(spec["min_trials"], min(len(seeds), wanted))]
+    for seed in seeds:
+        _trial(torch, timer, model, gen, seed, device, record, "timing", reference)
+    if spec.get("compile_baseline") and reference:
+        _phase("compile_baseline")
+        compiled = torch.compile(model)
+        with torch.no_grad():
+            for seed in spec["warmup_seeds"]:
+                timer.call(compiled, _make_inputs(torch, gen, seed, device))
+            times = []
+            for seed in seeds:
+                times.append(timer.call(compiled, _make_inputs(torch, gen, seed, device))[1])
+        record["compile_times_s"] = times
+
+
+def _run_count(torch, spec, model, gen, record) -> None:
+    """Fixed number of calls on fresh inputs; the runner's clock around the step times them.
+
+    Every step walks all of its seeds the same way (generate, digest, fingerprint) and only
+    the first `calls` of them are passed to forward; the others fingerprint a placeholder of
+    the output's shape. A long and a short step therefore differ by the calls alone, and
+    each input is generated just before its call, as in the in-process timed trials.
+    """
+    device = spec["device"]
+    sync = torch.cuda.synchronize if device.startswith("cuda") else None
+    reference = spec["role"] == "reference"
+    calls = spec["calls"]
+    shapes = None
+    _phase("calls")
+    with torch.no_grad():
+        for i, seed in enumerate(spec["count_seeds"]):
+            inputs = _make_inputs(torch, gen, seed, device)
+            before = _digest(torch, inputs) if reference else None
+            if i < calls:
+                try:
+                    out = model(*inputs)
+                except Exception as exc:
+                    raise _Failure(
+                        "forward", f"forward raised {type(exc).__name__}: {exc}",
+                        traceback.format_exc(),
+                    ) from None
+                if sync is not None:
+                    sync()
+                outs = _as_outputs(torch, out)
+                facts = _describe(torch, outs, inputs)
+                _require_real(facts)
+                if shapes is None:
+                    shapes = [(t.shape, t.dtype, t.device) for t in outs]
+                fp = _fingerprint(torch, outs, record["probe_seed"])
+                del out, outs
+            else:
+                placeholder = [torch.zeros(s, dtype=d, device=dev) for s, d, dev in shapes or []]
+                _fingerprint(torch, placeholder, record["probe_seed"])
+            after = _digest(torch, inputs) if not reference else None
+            if i < calls:
+                record["trials"].append(
+                    {"phase": "count", "seed": seed, "output": None, "fingerprint": fp,
+                     "inputs_before": before, "inputs_after": after, **facts}
+                )
+            del inputs
+
+
+def _run(spec: dict, record: dict) -> None:
+    _phase("import_torch")
+    import torch
+
+    if spec.get("threads"):
+        torch.set_num_threads(int(spec["threads"]))
+    device = spec["device"]
+    if device.startswith("cuda"):
+        # The reference is true fp32: no TF32 shortcuts the candidate would be compared to.
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    _unpack_cache()
+    _install_build_hook(torch, record["build"])
+    _phase("import")
+    gen = _import_file("maxcode_inputs", spec["inputs_module"])
+    if spec["role"] == "candidate":
+        os.unlink(spec["inputs_module"])
+    for attr in ("get_inputs", "get_init_inputs"):
+        if not callable(getattr(gen, attr, None)):
+            raise _Failure("task", f"the problem module defines no {attr}()")
+    try:
+        module = (
+            gen
+            if spec["module"] == spec["inputs_module"]
+            else _import_file("maxcode_solution", spec["module"])
+        )
+    except _Failure:
+        raise
+    except BaseException as exc:
+        raise _Failure(
+            "import", f"importing the module raised {type(exc).__name__}: {exc}",
+            traceback.format_exc(),
+        ) from None
+    cls = getattr(module, spec["class_name"], None)
+    if not isinstance(cls, type):
+        raise _Failure("missing_class", f"the module defines no class {spec['class_name']}")
+    _phase("init")
+    try:
+        _seed_everything(torch, spec["init_seed"])
+        init_inputs = list(gen.get_init_inputs())
+        model = cls(*init_inputs)
+        if isinstance(model, torch.nn.Module):
+            model = model.to(device)
+    except _Failure:
+        raise
+    except Exception as exc:
+        raise _Failure(
+            "init", f"constructing {spec['class_name']} raised {type(exc).__name__}: {exc}",
+            traceback.format_exc(),
+        ) from None
+    _pack_new_builds()
+    if spec["mode"] == "check":
+        _run_check(torch, spec, model, gen, record)
+    else:
+        _run_count(torch, spec, model, gen, record)
+
+
+def main() -> None:
+    spec_path = sys.argv[1]
+    with _open(spec_path) as f:
+        spec = json.load(f)
+    # The seeds must not be readable from disk once candidate code runs.
+    os.unlink(spec_path)
+    # Neither the harness nor the input generator stays readable on disk (each step has
+    # its own copies); they are compiled in memory already.
+    os.unlink(os.path.abspath(sys.argv[0]))
+    global OUT_DIR
+    OUT_DIR = spec.get("out_dir", OUT_DIR)
+    os.makedirs(OUT_DIR, exist_ok=True)
+    record: dict = {
+        "probe_seed": spec.get("probe_seed", 0),
+        "role": spec["role"],
+        "mode": spec["mode"],
+        "error": None,
+        "trials": [],
+        "build": {"builds": 0, "cache_hits": 0, "build_s": 0.0},
+    }
+    start = _clock()
+    try:
+        _run(spec, record)
+    except _Failure as failure:
+        record["error"] = {"kind": failure.kind, "message": failure.message, "log": failure.log}
+    except BaseException as exc:  # SystemExit from candidate code included
+        record["error"] = {
+            "kind": "harness",
+            "message": f"{type(exc).__name__}: {exc}",
+            "log": traceback.format_exc(),
+        }
+    record["process_s"] = _clock() - start
+    if os.path.exists(os.path.join(OUT_DIR, "ext_new")):
+        _pack_new_builds()
+    offsets = []
+    with _open(os.path.join(OUT_DIR, "outputs.bin"), "wb") as f:
+        for blob in _SAVED:
+            offsets.append([f.tell(), len(blob)])
+            f.write(blob)
+    record["offsets"] = offsets
+    with _open(os.path.join(OUT_DIR, "result.json"), "w") as f:
+        json.dump(record, f)
+    _phase("done")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # No finalizer, atexit hook or __del__ of candidate code runs after this point.
+    _exit(0)
+
+
+if __name__ == "__main__":
+    main()
