@@ -99,7 +99,7 @@ class LocalBackend:
             tail = [str(self.runner), plan, str(results)]
             return tail + ([str(self.uid)] if self.uid is not None else [])
         cmd = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
-               "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/run"]
+               "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp", "--dir", "/run"]
         # Parents of binds are made 0755 first: bwrap would create them 0700 (root only).
         binds = [p for p in _SYSTEM_RO if os.path.exists(p)]
         binds += [p for p in self.ro_binds if os.path.isdir(p) and not p.startswith(("/usr", "/tmp"))]

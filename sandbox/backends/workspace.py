@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import tarfile
 from pathlib import Path, PurePosixPath
@@ -31,24 +32,28 @@ def populate(root: Path, spec: RunSpec, uid: int | None) -> None:
     if uid is not None:
         for path in [root, *root.rglob("*")]:
             try:
-                import os
-
                 os.chown(path, uid, uid, follow_symlinks=False)
             except PermissionError:
                 break
 
 
-def tar_files(spec: RunSpec, plan: str, uid: int, prefix: str) -> bytes:
-    """The workspace as a tar stream (for `docker put_archive`), plan included."""
+def tar_files(spec: RunSpec, plan: str, uid: int, workspace: str = "work",
+              plan_path: str = "run/mcrun/plan") -> bytes:
+    """The workspace and the plan as one tar stream, extracted at `/` inside a container.
+
+    Workspace entries (the directory itself included, so it becomes the candidate's) are
+    owned by `uid`; the plan stays root's and unreadable to the candidate.
+    """
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        dirs = {prefix}
-        entries: list[tuple[str, bytes, int]] = [(f"{prefix}/.mcrun-plan", plan.encode(), 0o600)]
+        dirs = {workspace}
+        entries: list[tuple[str, bytes, int, int]] = [(plan_path, plan.encode(), 0o600, 0)]
         for name, content in spec.files.items():
             rel = check_relative(name)
             data = content.read_bytes() if isinstance(content, Path) else content
-            entries.append((f"{prefix}/{rel}", data, 0o755 if name in spec.executables else 0o644))
-            parent = PurePosixPath(prefix, rel).parent
+            mode = 0o755 if name in spec.executables else 0o644
+            entries.append((f"{workspace}/{rel}", data, mode, uid))
+            parent = PurePosixPath(workspace, rel).parent
             while str(parent) not in dirs and str(parent) != ".":
                 dirs.add(str(parent))
                 parent = parent.parent
@@ -56,11 +61,9 @@ def tar_files(spec: RunSpec, plan: str, uid: int, prefix: str) -> bytes:
             info = tarfile.TarInfo(d)
             info.type, info.mode, info.uid, info.gid = tarfile.DIRTYPE, 0o755, uid, uid
             tar.addfile(info)
-        for name, data, mode in entries:
+        for name, data, mode, owner in entries:
             info = tarfile.TarInfo(name)
-            info.size, info.mode = len(data), mode
-            # The plan stays root's: the runner reads it before any step can touch it.
-            info.uid = info.gid = 0 if name.endswith(".mcrun-plan") else uid
+            info.size, info.mode, info.uid, info.gid = len(data), mode, owner, owner
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
 

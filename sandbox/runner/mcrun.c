@@ -17,12 +17,19 @@
  *   stdin PATH|-   stdout PATH|-   collect PATH (after all steps; repeatable, top level)
  *   arg TEXT (repeated, in order)
  *   end
+ *   cleanup DIR (top level, repeatable): after collecting, everything under DIR is
+ *   deleted with the candidate's rights (a reused container's workspace and /tmp)
  * Result: RESULT_DIR/result, one line per step:
- *   index exit_code signal timed_out skipped wall_ns cpu_ns maxrss_kb
+ *   index exit_code signal timed_out skipped wall_ns cpu_ns maxrss_kb oom_kills
+ *   oom_counter 1 (top level): the runner's memory cgroup is the sandbox's own (a
+ *   container), so its OOM-kill counter tells an OOM kill from any other SIGKILL
+ * oom_kills: OOM kills the memory cgroup counted during the step, -1 when not asked for
+ * (a host cgroup counts kills of unrelated processes) or not readable.
  * captured streams RESULT_DIR/stdout.K, RESULT_DIR/stderr.K, collected files
  * RESULT_DIR/collect.K (regular files only, read with the candidate's rights).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -30,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -41,6 +49,7 @@
 #define MAX_STEPS 4096
 #define MAX_ARGS 256
 #define MAX_COLLECT 256
+#define MAX_CLEANUP 8
 
 typedef struct {
     long wall_ms, cpu_s, nproc, stop;
@@ -54,6 +63,9 @@ static step_t steps[MAX_STEPS];
 static int nsteps;
 static char *collect[MAX_COLLECT];
 static int ncollect;
+static char *cleanup[MAX_CLEANUP];
+static int ncleanup;
+static int use_oom_counter;
 static uid_t cand_uid = 65534;
 static int drop = 0;
 
@@ -87,6 +99,10 @@ static void parse_plan(const char *path) {
             s->mem = 2LL << 30; s->fsize = 64LL << 20;
         } else if (!strcmp(line, "collect")) {
             if (ncollect < MAX_COLLECT) collect[ncollect++] = strdup(val);
+        } else if (!strcmp(line, "oom_counter")) {
+            use_oom_counter = atoi(val);
+        } else if (!strcmp(line, "cleanup")) {
+            if (ncleanup < MAX_CLEANUP) cleanup[ncleanup++] = strdup(val);
         } else if (!s) {
             continue;
         } else if (!strcmp(line, "wall_ms")) s->wall_ms = atol(val);
@@ -111,27 +127,76 @@ static void become_candidate(void) {
     if (setgroups(0, NULL) || setgid(cand_uid) || setuid(cand_uid)) die("drop privileges");
 }
 
+/* Is a live (not zombie) process other than ourselves running under the candidate uid?
+ * Read from /proc/PID/status (real uid), since a process can make its /proc entry
+ * root-owned by turning itself non-dumpable. */
+static int candidate_alive(void) {
+    DIR *d = opendir("/proc");
+    if (!d) return 0;
+    struct dirent *e;
+    char path[300], line[256];
+    pid_t self = getpid();
+    int found = 0;
+    while (!found && (e = readdir(d))) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9' || atoi(e->d_name) == self) continue;
+        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        int zombie = 0;
+        long uid = -1;
+        while (fgets(line, sizeof line, f)) {
+            if (!strncmp(line, "State:", 6)) zombie = strchr(line, 'Z') || strchr(line, 'X');
+            else if (!strncmp(line, "Uid:", 4)) { uid = strtol(line + 4, NULL, 10); break; }
+        }
+        fclose(f);
+        found = !zombie && uid == (long)cand_uid;
+    }
+    closedir(d);
+    return found;
+}
+
 /* Kill every process the candidate uid owns (daemons that left the process group too).
  * Done from a child that has become the candidate, since kill(-1) then reaches exactly
- * the candidate's processes; repeated because a fork bomb refills the table. */
+ * the candidate's processes; repeated while any is left, since a fork bomb refills the
+ * table between two sweeps. (kill(-1) itself cannot tell: it returns 0 whenever any
+ * other process exists, signalled or not.) Orphans come to us (child subreaper) and
+ * are reaped here, so a reused container does not fill up with zombies. */
 static void kill_candidate_processes(void) {
     if (!drop) return;
     pid_t k = fork();
     if (k == 0) {
         become_candidate();
-        for (int i = 0; i < 1000; i++) {
-            if (kill(-1, SIGKILL) < 0 && errno == ESRCH) break;
+        for (int i = 0; i < 5000; i++) {
+            kill(-1, SIGKILL);
+            if (!candidate_alive()) break;
             usleep(200);
         }
         _exit(0);
     }
     if (k > 0) waitpid(k, NULL, 0);
+    while (waitpid(-1, NULL, WNOHANG) > 0) {}
 }
 
-static int open_out(const char *path, int owned_by_candidate) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd >= 0 && drop && owned_by_candidate && fchown(fd, cand_uid, cand_uid)) die("chown");
-    return fd;
+/* The memory cgroup's OOM-kill counter (v2 memory.events, v1 memory.oom_control), or -1.
+ * Read around each step so an OOM kill is told apart from any other SIGKILL. */
+static long oom_kills(void) {
+    if (!use_oom_counter) return -1;
+    static const char *files[] = {"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(files[i], "r");
+        if (!f) continue;
+        char key[64];
+        long val, found = -1;
+        while (fscanf(f, "%63s %ld", key, &val) == 2)
+            if (!strcmp(key, "oom_kill")) found = val;
+        fclose(f);
+        if (found >= 0) return found;
+    }
+    return -1;
+}
+
+static int open_out(const char *path) {
+    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 }
 
 static int run_step(int idx, step_t *s, const char *resdir, FILE *res) {
@@ -143,17 +208,20 @@ static int run_step(int idx, step_t *s, const char *resdir, FILE *res) {
     } else {
         in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     }
-    if (s->out) out_fd = open_out(s->out, 1);
-    else { snprintf(path, sizeof path, "%s/stdout.%d", resdir, idx); out_fd = open_out(path, 0); }
+    /* A workspace stdout file is opened by the child with the candidate's rights, so a
+     * planted symlink cannot make the runner write somewhere the candidate cannot. */
+    if (s->out) out_fd = -2;
+    else { snprintf(path, sizeof path, "%s/stdout.%d", resdir, idx); out_fd = open_out(path); }
     snprintf(path, sizeof path, "%s/stderr.%d", resdir, idx);
-    err_fd = open_out(path, 0);
-    if (out_fd < 0 || err_fd < 0) die("open output");
+    err_fd = open_out(path);
+    if (out_fd == -1 || err_fd < 0) die("open output");
 
     sigset_t chld, old;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, &old);
 
+    long oom_before = oom_kills();
     long long t0 = now_ns();
     pid_t pid = fork();
     if (pid < 0) die("fork");
@@ -165,10 +233,19 @@ static int run_step(int idx, step_t *s, const char *resdir, FILE *res) {
             in_fd = open(s->in, O_RDONLY);
             if (in_fd < 0) { perror("mcrun: stdin"); _exit(126); }
         }
+        if (out_fd == -2) {
+            out_fd = open(s->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (out_fd < 0) { perror("mcrun: stdout"); _exit(126); }
+        }
         dup2(in_fd, 0); dup2(out_fd, 1); dup2(err_fd, 2);
+        /* The OOM killer takes the candidate, not the runner (raising is unprivileged). */
+        int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (adj >= 0) { if (write(adj, "1000", 4) != 4) {} close(adj); }
         struct rlimit r;
         r.rlim_cur = r.rlim_max = (rlim_t)s->mem; setrlimit(RLIMIT_AS, &r);
-        r.rlim_cur = r.rlim_max = (rlim_t)s->cpu_s; setrlimit(RLIMIT_CPU, &r);
+        /* Hard limit one second above the soft one: the kernel sends SIGXCPU at the soft
+         * limit but a bare SIGKILL when both are equal, which would read as an OOM kill. */
+        r.rlim_cur = (rlim_t)s->cpu_s; r.rlim_max = (rlim_t)s->cpu_s + 1; setrlimit(RLIMIT_CPU, &r);
         r.rlim_cur = r.rlim_max = (rlim_t)s->fsize; setrlimit(RLIMIT_FSIZE, &r);
         r.rlim_cur = r.rlim_max = (rlim_t)s->nproc; if (drop) setrlimit(RLIMIT_NPROC, &r);
         r.rlim_cur = r.rlim_max = 0; setrlimit(RLIMIT_CORE, &r);
@@ -178,7 +255,7 @@ static int run_step(int idx, step_t *s, const char *resdir, FILE *res) {
         _exit(127);
     }
     if (in_fd >= 0) close(in_fd);
-    close(out_fd);
+    if (out_fd >= 0) close(out_fd);
     close(err_fd);
 
     int timed_out = 0, status = 0;
@@ -204,13 +281,15 @@ static int run_step(int idx, step_t *s, const char *resdir, FILE *res) {
     sigprocmask(SIG_SETMASK, &old, NULL);
     kill(-pid, SIGKILL); /* whatever the step left in its group */
     kill_candidate_processes();
+    long oom_after = oom_kills();
+    long oom = oom_before < 0 || oom_after < 0 ? -1 : oom_after - oom_before;
 
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     long long cpu_ns = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
                        (long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
-    fprintf(res, "%d %d %d %d 0 %lld %lld %ld\n", idx, code, sig, timed_out, t1 - t0, cpu_ns,
-            ru.ru_maxrss);
+    fprintf(res, "%d %d %d %d 0 %lld %lld %ld %ld\n", idx, code, sig, timed_out, t1 - t0, cpu_ns,
+            ru.ru_maxrss, oom);
     fflush(res);
     return code == 0 && !timed_out;
 }
@@ -222,7 +301,7 @@ static void collect_file(int k, const char *src, const char *resdir) {
     snprintf(path, sizeof path, "%s/collect.%d", resdir, k);
     pid_t c = fork();
     if (c == 0) {
-        int out = open_out(path, 0);
+        int out = open_out(path);
         become_candidate();
         int in = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
         struct stat st;
@@ -252,6 +331,22 @@ static void collect_file(int k, const char *src, const char *resdir) {
     }
 }
 
+/* Empty DIR with the candidate's rights: everything in it was made by the candidate (or
+ * handed to it), so no privilege is needed, and a planted symlink leads nowhere else.
+ * Directories the candidate made unreadable are opened up first. */
+static void clean_dir(const char *dir) {
+    pid_t c = fork();
+    if (c == 0) {
+        become_candidate();
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) { dup2(devnull, 1); dup2(devnull, 2); }
+        execl("/bin/sh", "sh", "-c",
+              "chmod -R u+rwX -- \"$1\" ; find \"$1\" -mindepth 1 -delete", "sh", dir, (char *)NULL);
+        _exit(127);
+    }
+    if (c > 0) waitpid(c, NULL, 0);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: mcrun PLAN RESULT_DIR [UID]\n");
@@ -259,6 +354,9 @@ int main(int argc, char **argv) {
     }
     if (argc > 3) cand_uid = (uid_t)atol(argv[3]);
     drop = geteuid() == 0;
+    /* Orphans of a step (double-forked daemons) are reparented to us, not to an init
+     * that may never reap them, and are counted and killed with the rest. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     parse_plan(argv[1]);
     unlink(argv[1]);
     char path[4096];
@@ -268,12 +366,14 @@ int main(int argc, char **argv) {
     int failed = 0;
     for (int i = 0; i < nsteps; i++) {
         if (failed) {
-            fprintf(res, "%d -1 0 0 1 0 0 0\n", i);
+            fprintf(res, "%d -1 0 0 1 0 0 0 0\n", i);
             continue;
         }
         if (!run_step(i, &steps[i], argv[2], res) && steps[i].stop) failed = 1;
     }
     fclose(res);
     for (int k = 0; k < ncollect; k++) collect_file(k, collect[k], argv[2]);
+    for (int k = 0; k < ncleanup; k++) clean_dir(cleanup[k]);
+    kill_candidate_processes();
     return 0;
 }

@@ -27,8 +27,10 @@ _OOM_MARKERS = (b"std::bad_alloc", b"Cannot allocate memory", b"MemoryError", b"
                 b"DefaultCPUAllocator: can't allocate memory")
 
 
-def write_plan(spec: RunSpec) -> str:
-    lines: list[str] = []
+def write_plan(spec: RunSpec, cleanup: tuple[str, ...] = (), oom_counter: bool = False) -> str:
+    """The plan file; `cleanup` lists directories the runner empties after the run;
+    `oom_counter` when the runner's memory cgroup belongs to this sandbox alone."""
+    lines: list[str] = [f"oom_counter {int(oom_counter)}"]
     for step in spec.steps:
         lim = step.limits
         cpu = lim.cpu_time_s if lim.cpu_time_s is not None else lim.wall_time_s
@@ -49,6 +51,7 @@ def write_plan(spec: RunSpec) -> str:
             lines.append(f"arg {arg}")
         lines.append("end")
     lines += [f"collect {path}" for path in spec.collect]
+    lines += [f"cleanup {path}" for path in cleanup]
     return "\n".join(lines) + "\n"
 
 
@@ -57,7 +60,7 @@ def parse_results(spec: RunSpec, result_text: str, streams: dict[str, bytes]) ->
     rows = {}
     for line in result_text.splitlines():
         fields = line.split()
-        if len(fields) == 8:
+        if len(fields) == 9:
             rows[int(fields[0])] = [int(f) for f in fields[1:]]
     results = []
     for index, step in enumerate(spec.steps):
@@ -65,7 +68,7 @@ def parse_results(spec: RunSpec, result_text: str, streams: dict[str, bytes]) ->
         if row is None:  # the runner itself died (sandbox killed): nothing ran to completion
             results.append(StepResult(label=step.label, exit_code=None, skipped=True))
             continue
-        code, sig, timed_out, skipped, wall_ns, cpu_ns, maxrss_kb = row
+        code, sig, timed_out, skipped, wall_ns, cpu_ns, maxrss_kb, oom_kills = row
         stderr = streams.get(f"stderr.{index}", b"")[:STDERR_CAP]
         result = StepResult(
             label=step.label,
@@ -83,17 +86,36 @@ def parse_results(spec: RunSpec, result_text: str, streams: dict[str, bytes]) ->
             results.append(result)
             continue
         result.output_exceeded = sig == signal.SIGXFSZ
-        # RLIMIT_CPU ends a spinning process with SIGXCPU (then SIGKILL): a time verdict.
-        result.timed_out = result.timed_out or sig == signal.SIGXCPU
-        failed = code != 0
-        result.memory_exceeded = not result.timed_out and (
-            # SIGKILL that the runner did not send: the cgroup's OOM killer.
-            sig == signal.SIGKILL
-            or (failed and any(m in stderr for m in _OOM_MARKERS))
-            or result.peak_memory_bytes >= 0.95 * step.limits.memory_bytes
-        )
+        cpu_limit = step.limits.cpu_time_s if step.limits.cpu_time_s is not None else step.limits.wall_time_s
+        # RLIMIT_CPU ends a spinning process with SIGXCPU (SIGKILL a second later if it
+        # ignores that): a time verdict either way.
+        result.timed_out = result.timed_out or sig == signal.SIGXCPU or (
+            sig == signal.SIGKILL and result.cpu_time_s >= math.ceil(cpu_limit))
+        result.memory_exceeded = not result.timed_out and _memory_verdict(
+            result, code, sig, oom_kills, step.limits.memory_bytes)
         results.append(result)
     return results
+
+
+def _memory_verdict(result: StepResult, code: int, sig: int, oom_kills: int, limit: int) -> bool:
+    """Did the step fail for lack of memory? The rule, in order:
+
+    1. the memory cgroup counted an OOM kill during the step (docker: exact);
+    2. without a cgroup counter (local), a SIGKILL the runner did not send: on a host only
+       the kernel's OOM killer sends it (a candidate killing itself this way is misread
+       as memory, a harmless direction);
+    3. a failed exit with an allocation-failure message (RLIMIT_AS makes malloc fail:
+       std::bad_alloc, MemoryError, ENOMEM);
+    4. peak resident memory at >= 95% of the limit (RSS cannot pass RLIMIT_AS, so a step
+       this close to it was stopped by it, or would have been).
+    """
+    if oom_kills > 0:
+        return True
+    if oom_kills < 0 and sig == signal.SIGKILL:
+        return True
+    if code != 0 and any(marker in result.stderr for marker in _OOM_MARKERS):
+        return True
+    return result.peak_memory_bytes >= 0.95 * limit
 
 
 def build_host_runner(cache_dir: Path) -> Path:
