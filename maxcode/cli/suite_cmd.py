@@ -36,6 +36,11 @@ from maxcode.errors import InternalError, TaskError, UserError
 
 log = logging.getLogger(__name__)
 
+CHECK_WALL_TIMING = {"max_seconds": 20.0, "target_relative_width": 0.10}
+"""Wall-timer settings of `suite check` unless overridden on the command line: a verdict
+needs an interval (at least a dozen A/B rounds of a 0.2-0.6 s program, more on a busy
+machine), not a 5%-narrow one."""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="{list,show,check}")
@@ -65,7 +70,17 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
     suite = build_suite(cfg)
     if args.action == "show":
         return _show(suite)
+    _check_timing_defaults(cfg, overrides)
     return _check(suite, cfg, args)
+
+
+def _check_timing_defaults(cfg: DictConfig, overrides: list[str]) -> None:
+    """Apply CHECK_WALL_TIMING to a wall timer, leaving every key the user set alone."""
+    for key, value in CHECK_WALL_TIMING.items():
+        if key in cfg.timing and not any(
+            o.split("=", 1)[0].lstrip("+~") == f"timing.{key}" for o in overrides
+        ):
+            cfg.timing[key] = value
 
 
 def compose(spec: SuiteSpec, overrides: list[str]) -> DictConfig:

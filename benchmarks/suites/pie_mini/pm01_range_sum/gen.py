@@ -24,7 +24,7 @@ def generate() -> list[str]:
         case(rng, 100, 100, 1000),
         case(rng, 5000, 5000, 1000),
         case(rng, 20000, 20000, 10**9),
-        case(rng, 50000, 50000, 10**9, wide=True),
+        case(rng, 38000, 38000, 10**9, wide=True),
     ]
 
 

@@ -18,7 +18,7 @@ def generate() -> list[str]:
         case([rng.randint(0, 50) for _ in range(300)]),
         case([rng.randint(0, 10**9) for _ in range(5000)]),
         # Values beyond 32 bits, mostly distinct: the linear scan runs over ~n values.
-        case([rng.randint(0, 10**12) for _ in range(45000)]),
+        case([rng.randint(0, 10**12) for _ in range(36000)]),
     ]
 
 

@@ -26,7 +26,7 @@ def generate() -> list[str]:
         "alone\n",
         " ".join(words(rng, 200)) + "\n",
         messy(rng, words(rng, 2000)),
-        messy(rng, words(rng, 30000)),
+        messy(rng, words(rng, 23000)),
     ]
 
 

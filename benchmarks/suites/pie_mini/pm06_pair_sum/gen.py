@@ -16,7 +16,7 @@ def generate() -> list[str]:
         case(2, [1]),
         case(1000, rng.sample(range(1, 1000), 400)),
         case(100, [rng.randint(1, 99) for _ in range(3000)]),
-        case(2 * 10**9, [10**9] * 50 + [rng.randint(1, 10**9) for _ in range(40000)]),
+        case(2 * 10**9, [10**9] * 50 + [rng.randint(1, 10**9) for _ in range(30000)]),
     ]
 
 

@@ -16,7 +16,7 @@ def generate() -> list[str]:
         case([0]),
         case([rng.randint(0, 100) for _ in range(100)] + [0]),
         case([rng.randint(1, 10**5) for _ in range(100)]),
-        case([rng.randint(1, 10**6) for _ in range(250)] + [10**6]),
+        case([rng.randint(1, 10**6) for _ in range(120)] + [10**6]),
     ]
 
 

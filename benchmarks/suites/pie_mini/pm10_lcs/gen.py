@@ -17,7 +17,7 @@ def generate() -> list[str]:
         "abc\nabc\n",
         f"{word(rng, 300, 'ab')}\n{word(rng, 200, 'ab')}\n",
         f"{word(rng, 2000, 'acgt')}\n{word(rng, 2000, 'acgt')}\n",
-        f"{word(rng, 5000, 'abcdefghijklmnopqrstuvwxyz')}\n{word(rng, 5000, 'abcdefghijklmnopqrstuvwxyz')}\n",
+        f"{word(rng, 3800, 'abcdefghijklmnopqrstuvwxyz')}\n{word(rng, 3800, 'abcdefghijklmnopqrstuvwxyz')}\n",
     ]
 
 

@@ -16,7 +16,7 @@ def generate() -> list[str]:
         case([7]),
         case([rng.randint(-(10**9), -1) for _ in range(500)]),
         case([rng.randint(-1000, 1000) for _ in range(3000)]),
-        case([rng.randint(-(10**9), 10**9) for _ in range(25000)]),
+        case([rng.randint(-(10**9), 10**9) for _ in range(17000)]),
     ]
 
 

@@ -41,7 +41,7 @@ def generate() -> list[str]:
         render(blocked),
         render(random_grid(rng, 100, 100, 0.25)),
         render(serpentine(60, 61)),
-        render(serpentine(180, 181)),
+        render(serpentine(130, 131)),
     ]
 
 

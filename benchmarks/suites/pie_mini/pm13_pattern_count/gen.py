@@ -14,7 +14,7 @@ def generate() -> list[str]:
         random_text + "\n" + "abcab\n",
         "aaaaaaaaaa\naaa\n",
         "ab" * 5000 + "\n" + "abab\n",
-        "ab" * 600000 + "\n" + "ab" * 2500 + "\n",
+        "ab" * 400000 + "\n" + "ab" * 2500 + "\n",
     ]
 
 

@@ -14,7 +14,7 @@ def case(values: list[int], queries: list[int]) -> str:
 
 def generate() -> list[str]:
     rng = random.Random(14)
-    big = [rng.randint(0, 10**6) for _ in range(60000)] + [rng.randint(0, 99) for _ in range(40000)]
+    big = [rng.randint(0, 10**6) for _ in range(36000)] + [rng.randint(0, 49) for _ in range(24000)]
     rng.shuffle(big)
     return [
         case([1, 2, 2, 3], [2, 5, 1]),
@@ -28,7 +28,7 @@ def generate() -> list[str]:
             big,
             [
                 rng.choice(big) if rng.random() < 0.5 else rng.randint(0, 10**6)
-                for _ in range(100000)
+                for _ in range(60000)
             ],
         ),
     ]
