@@ -93,7 +93,7 @@ def run_check(
             *args,
             "--json",
             str(report),
-            *FAST_JUDGE,
+            *LOCAL,
             f"paths.cache_dir={tmp_path / 'cache'}",
         ]
     )
@@ -116,6 +116,7 @@ def test_check_one_problem_through_the_real_judge(local_backend, tmp_path: Path,
     assert "suite check: pie-mini v1" in out and "3 agree, 0 contradict" in out
 
 
+@pytest.mark.slow  # a correct "wrong" variant gets timed in full: ~40 s on a busy 2-core machine
 def test_check_exits_1_when_a_label_is_contradicted(local_backend, tmp_path: Path, capsys) -> None:
     """A tree whose 'wrong' variant is in fact correct must fail the check."""
     import shutil
