@@ -176,7 +176,7 @@ def profile_with_callgrind(
     result = backend.run(spec)
     data = result.files.get(PROFILE_NAME)
     if not data:
-        why = result.steps[-1].stderr.decode(errors="replace")[-300:] if result.steps else ""
+        why = result.steps[-1].stderr.decode(errors="replace")[-1500:] if result.steps else ""
         log.warning("callgrind produced no profile: %s", why)
         return None
     profile = parse_callgrind(data.decode(errors="replace"))

@@ -72,6 +72,7 @@ def test_elementwise_kernel_is_memory_bound(backend, peaks):
     assert "memory-bound" in verdict.summary and "aten::" in finding.summary
 
 
+@pytest.mark.slow
 def test_matmul_is_compute_bound(backend, peaks):
     problem = (SUITE / "5_Matmul_Bias.py").read_text()
     profile = profile_kernel(backend, problem, _as_candidate(problem), "cpu", iterations=1)

@@ -70,16 +70,16 @@ def test_wrong_answer_diagnosis(backend, judge, task):
     assert any("32" in s for s in diagnosis.suggestions)
 
 
-def test_slow_correct_diagnosis_has_speed_and_hot_line(backend, judge):
-    # Without the largest test (2.5 s per run of `slower`) to keep the default suite quick;
-    # test 4 is still large enough for the summation loop to dominate the profile.
+def _slow_correct(backend, judge, profile: bool):
+    # Without the largest test (2.5 s per run of `slower`) to keep the suite quick; test 4
+    # is still large enough for the summation loop to dominate the profile.
     task = pie_task("pm01_range_sum")
     task.tests = [c for c in task.tests if c.name != "5"]
     faster = (PIE_MINI / "pm01_range_sum" / "variants" / "faster.cpp").read_text()
     best = judge.evaluate(task.baseline_source, faster, task.tests)
     context = CritiqueContext(best_speedup=best.speedup, best_speedup_ci=best.speedup_ci)
     source = (PIE_MINI / "pm01_range_sum" / "variants" / "slower.cpp").read_text()
-    critique = RuleCritique(backend, profile_timeout_s=4.0)
+    critique = RuleCritique(backend, profile_correct=profile, profile_timeout_s=4.0)
     diagnosis, evaluation = _diagnose(critique, task, judge, source, context)
     assert evaluation.status is Status.OK and evaluation.speedup is not None
     speed = next(f for f in diagnosis.findings if f.analyzer == "performance")
@@ -93,6 +93,17 @@ def test_slow_correct_diagnosis_has_speed_and_hot_line(backend, judge):
         lo, hi = evaluation.speedup_ci
         if hi < 1:  # the observed range, with too few rounds for an interval
             assert "not proven" in speed.summary
+    return diagnosis, source
+
+
+def test_slow_correct_diagnosis_has_speed_vs_baseline_and_best(backend, judge):
+    diagnosis, _ = _slow_correct(backend, judge, profile=False)
+    assert not any(f.analyzer == "profile" for f in diagnosis.findings)
+
+
+@pytest.mark.slow
+def test_slow_correct_diagnosis_has_hot_line_and_container_bottleneck(backend, judge):
+    diagnosis, source = _slow_correct(backend, judge, profile=True)
     profile = next(f for f in diagnosis.findings if f.analyzer == "profile")
     assert profile.data["hot_lines"][0]["line"] == line_of(source, "s += a[i]")
     # slower.cpp indexes a std::deque: its inlined operator[] is where the instructions go.
