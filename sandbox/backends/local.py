@@ -94,9 +94,9 @@ class LocalBackend:
         pass
 
     def _command(self, work: Path, results: Path) -> list[str]:
-        plan = ".mcrun-plan"
+        # The plan lives with the results (root-only), so a candidate cannot read it.
         if not self.bwrap:
-            tail = [str(self.runner), plan, str(results)]
+            tail = [str(self.runner), str(results / "plan"), str(results)]
             return tail + ([str(self.uid)] if self.uid is not None else [])
         cmd = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
                "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp", "--dir", "/run"]
@@ -116,7 +116,7 @@ class LocalBackend:
         # The runner needs these to drop candidates to their uid and to kill what they leave.
         for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN"):
             cmd += ["--cap-add", cap]
-        return cmd + ["/run/mcrun-bin", plan, "/run/mcrun", str(self.uid)]
+        return cmd + ["/run/mcrun-bin", "/run/mcrun/plan", "/run/mcrun", str(self.uid)]
 
     def run(self, spec: RunSpec) -> RunResult:
         started = time.monotonic()
@@ -125,7 +125,7 @@ class LocalBackend:
             work.mkdir()
             results.mkdir(mode=0o700)
             populate(work, spec, self.uid)
-            (work / ".mcrun-plan").write_text(write_plan(spec))
+            (results / "plan").write_text(write_plan(spec))
             env = {"PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin", "HOME": "/work" if self.bwrap else str(work),
                    "LANG": "C.UTF-8", "TMPDIR": "/tmp", **spec.env}
             deadline = sum(s.limits.wall_time_s for s in spec.steps) + self.grace_s + len(spec.steps) * 0.5
