@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from critique.base import Finding
 
@@ -117,7 +118,7 @@ def analyze_compile_log(log: str, candidate_source: str = "") -> list[Finding]:
     findings = []
     for err in errors:
         where = (
-            err.file
+            Path(err.file).name
             + (f":{err.line}" if err.line else "")
             + (f":{err.column}" if err.column else "")
         )

@@ -109,3 +109,31 @@ def test_slow_correct_diagnosis_has_hot_line_and_container_bottleneck(backend, j
     # slower.cpp indexes a std::deque: its inlined operator[] is where the instructions go.
     assert diagnosis.tags["bottleneck"] == "container"
     assert any("stl_deque.h" in s for s in diagnosis.suggestions)
+
+
+@pytest.mark.slow
+def test_kernel_compile_error_through_kernel_judge(backend):
+    """load_inline's ninja log, as the kernel judge records it, diagnosed to the kernel line."""
+    kernel_judge = pytest.importorskip(
+        "sandbox.judges.kernel.judge", reason="the kernel judge is not available"
+    )
+    from benchmarks.task import Task
+
+    suite = PIE_MINI.parent / "kernelbench_cpu"
+    problem = (suite / "level1" / "1_ReLU.py").read_text()
+    source = (
+        (suite / "variants" / "level1" / "1_ReLU" / "slow.py")
+        .read_text()
+        .replace("o[r][c] = 0.0f;", "o[r][c] = zero_value;")
+    )
+    task = Task(
+        id="kernelbench_cpu/1_ReLU", family="kernel", language="python", baseline_source=problem
+    )
+    evaluation = kernel_judge.KernelJudge(backend, device="cpu").evaluate(problem, source)
+    assert evaluation.status is Status.COMPILE_ERROR
+    diagnosis = RuleCritique(backend).diagnose(task, source, evaluation)
+    first = diagnosis.findings[0]
+    assert (
+        "zero_value" in first.data["message"]
+        and first.data["source_line"] == "o[r][c] = zero_value;"
+    )
