@@ -1,0 +1,89 @@
+"""Choosing and building backends: the factory, the config files, `auto`, clear errors
+when the engine or an image is missing, the host watchdog, and the images' contents."""
+
+from __future__ import annotations
+
+import pytest
+from programs.support import backend_for
+
+import sandbox.backends.docker as docker_module
+from maxcode.config import CONF_DIR, load_config
+from maxcode.judging import make_backend as make_backend_from_config
+from sandbox.backends import make_backend
+from sandbox.backends.base import Backend, Limits, RunSpec, Step
+from sandbox.errors import BackendUnavailable, ConfigError
+
+
+@pytest.mark.parametrize("kind", sorted(p.stem for p in (CONF_DIR / "sandbox").glob("*.yaml")))
+def test_every_sandbox_config_builds_a_backend(kind, request):
+    if kind == "docker":
+        request.getfixturevalue("require_docker")
+    backend = make_backend_from_config(load_config([f"sandbox={kind}"]))
+    try:
+        assert isinstance(backend, Backend) and backend.name in ("docker", "local")
+        assert backend.isolation.startswith(("auto -> ", kind) if kind == "auto" else (kind,))
+        assert backend.run(RunSpec(steps=[Step(argv=["true"])])).steps[0].ok
+    finally:
+        backend.close()
+
+
+def test_unknown_kind_names_the_choices():
+    with pytest.raises(ConfigError, match="docker, local"):
+        make_backend("podman")
+
+
+def test_engine_absent_says_how_to_start_it(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    with pytest.raises(BackendUnavailable) as info:
+        make_backend("docker", client_timeout_s=2)
+    assert "install_engine.sh" in info.value.fix
+
+
+def test_auto_falls_back_to_local_and_says_why(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    backend = make_backend("auto", docker={"client_timeout_s": 2})
+    assert backend.name == "local"
+    assert backend.isolation.startswith("auto -> local") and "docker not used" in backend.isolation
+
+
+def test_missing_image_says_how_to_build_it(require_docker):
+    backend = make_backend("docker", image_prefix="maxcode-missing/")
+    with pytest.raises(BackendUnavailable) as info:
+        backend.run(RunSpec(steps=[Step(argv=["true"])]))
+    assert "build.sh" in info.value.fix
+    fallback = make_backend("auto", docker={"image_prefix": "maxcode-missing/"})
+    assert fallback.name == "local" and "images not built" in fallback.isolation
+
+
+def test_watchdog_kills_a_stuck_runner_and_discards_its_container(require_docker, monkeypatch):
+    backend = make_backend("docker", grace_s=1.0)
+    try:
+        assert backend.run(RunSpec(steps=[Step(argv=["true"])])).steps[0].ok
+        [warm] = [c for pool in backend._idle.values() for c in pool]
+        # A runner that never returns (as if wedged): only the host-side watchdog can end it.
+        monkeypatch.setattr(docker_module, "_SCRIPT", "sleep 60")
+        result = backend.run(RunSpec(steps=[Step(argv=["true"], limits=Limits(wall_time_s=0.5))]))
+        assert result.steps[0].timed_out and result.host_time_s < 10
+        monkeypatch.undo()
+        assert all(c is not warm for pool in backend._idle.values() for c in pool)
+        assert backend.run(RunSpec(steps=[Step(argv=["echo", "ok"])])).steps[0].stdout == b"ok\n"
+    finally:
+        backend.close()
+
+
+def test_kernel_cpu_image_has_the_hosts_torch(request):
+    torch = pytest.importorskip("torch")
+    backend = backend_for("docker", request)
+    try:
+        if not backend.image_available("kernel-cpu"):
+            pytest.fail("image maxcode/kernel-cpu missing: bash sandbox/images/build.sh")
+        code = "import torch, numpy; print(torch.__version__)"
+        step = backend.run(RunSpec(steps=[Step(argv=["python3", "-c", code], limits=Limits(wall_time_s=60))],
+                                   image="kernel-cpu")).steps[0]
+        assert step.ok, step.stderr
+        assert step.stdout.decode().strip() == torch.__version__
+        tools = backend.run(RunSpec(steps=[Step(argv=["sh", "-c", "command -v g++ ninja mcrun"])],
+                                    image="kernel-cpu")).steps[0]
+        assert tools.ok and tools.stdout.count(b"/") >= 3
+    finally:
+        backend.close()
