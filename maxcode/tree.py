@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -23,7 +24,12 @@ class SearchTree:
     def add(self, node: Node) -> None:
         if node.id in self.by_id:
             raise ValueError(f"node {node.id} is already in the tree")
-        self.nodes.append(node)
+        # Kept in id order whatever order parallel judging finishes in, so that every choice
+        # made from the tree is the same live and after a resume (which reads nodes by id).
+        if self.nodes and node.id < self.nodes[-1].id:
+            bisect.insort(self.nodes, node, key=lambda n: n.id)
+        else:
+            self.nodes.append(node)
         self.by_id[node.id] = node
         if node.parent_id is not None:
             self.children.setdefault(node.parent_id, []).append(node)
