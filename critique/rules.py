@@ -262,7 +262,9 @@ def suggest(findings: list[Finding]) -> list[str]:
             out.append(
                 f"Most time is in {d['ops'][0]['name']}: replace or fuse that operator first."
             )
-        elif f.analyzer == "performance" and d.get("verdict") == "no_change" and not d.get("likely"):
+        elif (
+            f.analyzer == "performance" and d.get("verdict") == "no_change" and not d.get("likely")
+        ):
             out.append(
                 "The change did not move the time: target the hottest code rather than cold paths."
             )

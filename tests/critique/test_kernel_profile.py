@@ -114,3 +114,18 @@ def test_kernel_mismatch_summary_locates_worst_element():
     finding = analyze_kernel_mismatch(evaluation)[0]
     assert finding.data["worst_index"] == [255, 999] and finding.data.get("worst_on_border")
     assert finding.data["max_abs_error"] == pytest.approx(float(expected[-1, -1]), rel=1e-3)
+
+
+def test_time_outside_aten_ops_is_attributed_to_custom_code(backend, peaks):
+    """A candidate whose work the profiler cannot see as aten ops (here numpy, as with a
+    load_inline kernel) still gets its time attributed."""
+    from critique.analyzers.kernel_profile import CUSTOM_CODE
+
+    problem = (SUITE / "1_ReLU.py").read_text()
+    candidate = problem.replace("class Model(", "class ModelNew(").replace(
+        "return torch.relu(x)",
+        "import numpy as np\n        return torch.from_numpy(np.maximum(x.numpy(), 0.0))",
+    )
+    profile = profile_kernel(backend, problem, candidate, "cpu", iterations=3)
+    finding = analyze_kernel_profile(profile, peaks)[0]
+    assert finding.data["ops"][0]["name"] == CUSTOM_CODE
