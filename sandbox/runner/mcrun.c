@@ -21,6 +21,7 @@
  *   deleted with the candidate's rights (a reused container's workspace and /tmp)
  * Result: RESULT_DIR/result, one line per step:
  *   index exit_code signal timed_out skipped wall_ns cpu_ns maxrss_kb oom_kills
+ *   env NAME=VALUE (top level, repeatable): set in every step's environment
  *   oom_counter 1 (top level): the runner's memory cgroup is the sandbox's own (a
  *   container), so its OOM-kill counter tells an OOM kill from any other SIGKILL
  * oom_kills: OOM kills the memory cgroup counted during the step, -1 when not asked for
@@ -66,6 +67,9 @@ static int ncollect;
 static char *cleanup[MAX_CLEANUP];
 static int ncleanup;
 static int use_oom_counter;
+#define MAX_ENV 256
+static char *envs[MAX_ENV];
+static int nenv;
 static uid_t cand_uid = 65534;
 static int drop = 0;
 
@@ -99,6 +103,8 @@ static void parse_plan(const char *path) {
             s->mem = 2LL << 30; s->fsize = 64LL << 20;
         } else if (!strcmp(line, "collect")) {
             if (ncollect < MAX_COLLECT) collect[ncollect++] = strdup(val);
+        } else if (!strcmp(line, "env")) {
+            if (nenv < MAX_ENV && strchr(val, '=')) envs[nenv++] = strdup(val);
         } else if (!strcmp(line, "oom_counter")) {
             use_oom_counter = atoi(val);
         } else if (!strcmp(line, "cleanup")) {
@@ -249,6 +255,7 @@ static int run_step(int idx, step_t *s, const char *resdir, FILE *res) {
         r.rlim_cur = r.rlim_max = (rlim_t)s->fsize; setrlimit(RLIMIT_FSIZE, &r);
         r.rlim_cur = r.rlim_max = (rlim_t)s->nproc; if (drop) setrlimit(RLIMIT_NPROC, &r);
         r.rlim_cur = r.rlim_max = 0; setrlimit(RLIMIT_CORE, &r);
+        for (int i = 0; i < nenv; i++) putenv(envs[i]);
         s->argv[s->argc] = NULL;
         execvp(s->argv[0], s->argv);
         fprintf(stderr, "mcrun: cannot execute %s: %s\n", s->argv[0], strerror(errno));

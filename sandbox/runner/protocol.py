@@ -27,10 +27,16 @@ _OOM_MARKERS = (b"std::bad_alloc", b"Cannot allocate memory", b"MemoryError", b"
                 b"DefaultCPUAllocator: can't allocate memory")
 
 
-def write_plan(spec: RunSpec, cleanup: tuple[str, ...] = (), oom_counter: bool = False) -> str:
+def write_plan(spec: RunSpec, cleanup: tuple[str, ...] = (), oom_counter: bool = False,
+               env: dict[str, str] | None = None) -> str:
     """The plan file; `cleanup` lists directories the runner empties after the run;
-    `oom_counter` when the runner's memory cgroup belongs to this sandbox alone."""
+    `oom_counter` when the runner's memory cgroup belongs to this sandbox alone; `env`
+    is set in every step's environment (on top of the runner's own)."""
     lines: list[str] = [f"oom_counter {int(oom_counter)}"]
+    for name, value in (env or {}).items():
+        if "\n" in name + value or "=" in name or not name:
+            raise ValueError(f"bad environment variable for a step: {name!r}")
+        lines.append(f"env {name}={value}")
     for step in spec.steps:
         lim = step.limits
         cpu = lim.cpu_time_s if lim.cpu_time_s is not None else lim.wall_time_s

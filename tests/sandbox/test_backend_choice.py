@@ -59,14 +59,17 @@ def test_watchdog_kills_a_stuck_runner_and_discards_its_container(require_docker
     backend = make_backend("docker", grace_s=1.0)
     try:
         assert backend.run(RunSpec(steps=[Step(argv=["true"])])).steps[0].ok
-        [warm] = [c for pool in backend._idle.values() for c in pool]
-        # A runner that never returns (as if wedged): only the host-side watchdog can end it.
-        monkeypatch.setattr(docker_module, "_SCRIPT", "sleep 60")
-        result = backend.run(RunSpec(steps=[Step(argv=["true"], limits=Limits(wall_time_s=0.5))]))
+        # A container whose agent takes the run and never answers (as if wedged): only the
+        # host-side watchdog can end it. Another memory cap, so a new container is made.
+        monkeypatch.setattr(docker_module, "_AGENT", 'read -r len uid; head -c "$len" >/dev/null; sleep 60')
+        stuck = Step(argv=["true"], limits=Limits(wall_time_s=0.5, memory_bytes=3 << 30))
+        spec = RunSpec(steps=[stuck])
+        result = backend.run(spec)
         assert result.steps[0].timed_out and result.host_time_s < 10
         monkeypatch.undo()
-        assert all(c is not warm for pool in backend._idle.values() for c in pool)
+        assert not backend._idle.get(("cpp", backend._container_memory(spec))), "killed container was pooled"
         assert backend.run(RunSpec(steps=[Step(argv=["echo", "ok"])])).steps[0].stdout == b"ok\n"
+        assert backend.run(spec).steps[0].ok  # a fresh container for that cap works
     finally:
         backend.close()
 
