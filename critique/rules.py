@@ -43,6 +43,9 @@ CONTAINER_HEADERS = (
     "stl_heap",
     "stl_queue",
 )
+# Below this fraction of its roofline bound a kernel is limited by its own code, not by
+# the machine: fusing or moving fewer bytes will not help before that is fixed.
+FAR_FROM_BOUND = 0.3
 # Below this share of all instructions, no single cause is called the bottleneck.
 BOTTLENECK_SHARE = 0.25
 
@@ -250,7 +253,11 @@ def suggest(findings: list[Finding]) -> list[str]:
                     f"Line {top['line']} takes {top['share']:.0%} of all instructions (`{top['source_line'][:80]}`): reduce the work done there (better algorithm, hoist invariants, cache-friendly access)."
                 )
         elif f.analyzer == "roofline":
-            if d["bound"] == "memory":
+            if d["fraction_of_bound"] < FAR_FROM_BOUND:
+                out.append(
+                    f"Only {d['fraction_of_bound']:.0%} of the {d['bound']} bound is reached: the kernel itself is inefficient; vectorize the inner loop, parallelize across cores and access memory contiguously before anything else."
+                )
+            elif d["bound"] == "memory":
                 out.append(
                     f"Memory-bound at {d['fraction_of_bound']:.0%} of the copy-bandwidth bound: fuse passes and avoid intermediate tensors so each byte is read once."
                 )

@@ -190,7 +190,9 @@ def analyze_kernel_profile(profile: dict[str, Any], peaks: Peaks | None) -> list
         f"Roofline: {verdict}; achieved {gbs:.1f} GB/s of {peak_gbs:.1f} GB/s measured peak and "
         f"{gfs:.1f} GFLOP/s of {peak_gfs:.1f}; at {r['fraction_of_bound']:.0%} of its bound."
     )
-    if r["bound"] == "memory":
+    if r["fraction_of_bound"] < 0.3:
+        summary += " Far below the bound: the limit is the kernel's own code (scalar, single-threaded or strided access), not the machine."
+    elif r["bound"] == "memory":
         summary += " Gains must come from moving fewer bytes: fuse passes, avoid temporaries, read each input once."
     else:
         summary += " Gains must come from doing the arithmetic faster: vectorize, block for cache/registers, use all cores."
