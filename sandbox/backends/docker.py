@@ -15,12 +15,17 @@ comes back as a tar stream, and the runner empties the candidate-writable places
 exits. A host-side watchdog kills the container if a run outlives the steps' limits
 plus a grace period.
 
-Warm pool or container per run, measured (`maxcode bench sandbox`, 2-core VM shared with
-other builds, so noisy; medians of 20 runs of a trivial step):
+Warm pool or container per run, measured with `maxcode bench sandbox` (medians; a 2-core
+VM with load average ~7 from other builds, so every figure is inflated):
 
-    warm pool (this default)      ~0.12 s per run  (one exec; container reused)
-    container per run (pool 0)    ~0.75 s per run  (create + start + exec + remove)
+                                  trivial program        1-second program
+    bare on the host              0.002 s                1.231 s
+    warm pool (this default)      0.073 s  (+71 ms)      1.320 s  (+89 ms, +7.2%)
+    container per run (pool 0)    0.353 s  (+351 ms)     1.732 s  (+501 ms, +40.7%)
+    local (bubblewrap)            0.048 s  (+46 ms)      1.281 s  (+50 ms, +4.1%)
 
+(An earlier version that used one `docker exec` per run cost ~0.16 s on the trivial
+program under the same load; the agent removed that.)
 so containers are pooled: kept running between runs, reused only after a clean run, and
 discarded (never reused) after a timeout, an OOM kill, a watchdog kill or a runner
 failure. Each pooled container gets its own candidate uid, so per-user limits

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -56,6 +57,11 @@ class LocalBackend:
         self.runner = build_host_runner(Path(cache_dir) if cache_dir else _default_cache_dir() / "runner")
         self.root = os.geteuid() == 0
         self.uid = candidate_uid if self.root else None
+        # Concurrent runs get distinct candidate uids: the runner's kill sweep (kill(-1) as
+        # the candidate) and RLIMIT_NPROC are per uid, and without a pid namespace they
+        # would reach the other run's processes.
+        self._free_uids = list(range(candidate_uid, candidate_uid + 64)) if self.root else []
+        self._uid_lock = threading.Lock()
         self.grace_s = grace_s
         bwrap = shutil.which("bwrap")
         if use_bwrap == "always" and not (bwrap and self.root):
@@ -93,11 +99,20 @@ class LocalBackend:
     def close(self) -> None:
         pass
 
-    def _command(self, work: Path, results: Path) -> list[str]:
+    def _take_uid(self) -> int | None:
+        with self._uid_lock:
+            return self._free_uids.pop(0) if self._free_uids else self.uid
+
+    def _give_uid(self, uid: int | None) -> None:
+        with self._uid_lock:
+            if uid is not None and uid not in self._free_uids:
+                self._free_uids.append(uid)
+
+    def _command(self, work: Path, results: Path, uid: int | None) -> list[str]:
         # The plan lives with the results (root-only), so a candidate cannot read it.
         if not self.bwrap:
             tail = [str(self.runner), str(results / "plan"), str(results)]
-            return tail + ([str(self.uid)] if self.uid is not None else [])
+            return tail + ([str(uid)] if uid is not None else [])
         cmd = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
                "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp", "--dir", "/run"]
         # Parents of binds are made 0755 first: bwrap would create them 0700 (root only).
@@ -116,20 +131,27 @@ class LocalBackend:
         # The runner needs these to drop candidates to their uid and to kill what they leave.
         for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN"):
             cmd += ["--cap-add", cap]
-        return cmd + ["/run/mcrun-bin", "/run/mcrun/plan", "/run/mcrun", str(self.uid)]
+        return cmd + ["/run/mcrun-bin", "/run/mcrun/plan", "/run/mcrun", str(uid)]
 
     def run(self, spec: RunSpec) -> RunResult:
         started = time.monotonic()
+        uid = self._take_uid()
+        try:
+            return self._run(spec, uid, started)
+        finally:
+            self._give_uid(uid)
+
+    def _run(self, spec: RunSpec, uid: int | None, started: float) -> RunResult:
         with tempfile.TemporaryDirectory(prefix="maxcode-run-") as tmp:
             work, results = Path(tmp, "work"), Path(tmp, "results")
             work.mkdir()
             results.mkdir(mode=0o700)
-            populate(work, spec, self.uid)
+            populate(work, spec, uid)
             (results / "plan").write_text(write_plan(spec))
             env = {"PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin", "HOME": "/work" if self.bwrap else str(work),
                    "LANG": "C.UTF-8", "TMPDIR": "/tmp", **spec.env}
             deadline = sum(s.limits.wall_time_s for s in spec.steps) + self.grace_s + len(spec.steps) * 0.5
-            proc = subprocess.Popen(self._command(work, results), cwd=work, env=env,
+            proc = subprocess.Popen(self._command(work, results, uid), cwd=work, env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                     start_new_session=True)
             try:
@@ -140,8 +162,8 @@ class LocalBackend:
                 _, runner_err = proc.communicate()
                 log.error("sandbox runner overran its deadline of %.1f s and was killed", deadline)
             finally:
-                if not self.bwrap and self.uid is not None:
-                    _kill_uid(self.uid)
+                if not self.bwrap and uid is not None:
+                    _kill_uid(uid)
             if proc.returncode not in (0, None):
                 log.warning("sandbox runner exited %s: %s", proc.returncode, runner_err.decode(errors="replace")[-2000:])
             streams = {p.name: p.read_bytes() for p in results.iterdir() if p.is_file()}

@@ -4,6 +4,7 @@ multi-step plans, skipping after a failure, per-step limits, the scrubbed enviro
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 from programs.support import KINDS, backend_for, program
@@ -98,3 +99,25 @@ def test_static_binary_runs(backend):
     result = backend.run(RunSpec(steps=[Step(argv=["./list_procs"])], files={"list_procs": program("list_procs")},
                                  executables=frozenset({"list_procs"})))
     assert result.steps[0].ok and b"list_procs" in result.steps[0].stdout
+
+
+def test_concurrent_runs_do_not_interfere(backend):
+    """Two judge workers share one backend: each run sees only its own workspace, and a
+    step that kills everything it may (as the candidate) cannot touch the other run."""
+    results: dict[int, list] = {}
+
+    def worker(n: int) -> None:
+        out = []
+        for i in range(4):
+            steps = [Step(argv=["sh", "-c", "kill -9 -1; cat mine.txt; sleep 0.1; cat mine.txt"])]
+            out.append(backend.run(RunSpec(steps=steps, files={"mine.txt": f"{n}-{i}\n".encode()})).steps[0])
+        results[n] = out
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for n, steps in results.items():
+        for i, step in enumerate(steps):
+            assert step.stdout == f"{n}-{i}\n{n}-{i}\n".encode(), step

@@ -3,8 +3,12 @@ when the engine or an image is missing, the host watchdog, and the images' conte
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
+
 import pytest
-from programs.support import backend_for
+from programs.support import backend_for, program
 
 import sandbox.backends.docker as docker_module
 from maxcode.config import CONF_DIR, load_config
@@ -90,3 +94,28 @@ def test_kernel_cpu_image_has_the_hosts_torch(request):
         assert tools.ok and tools.stdout.count(b"/") >= 3
     finally:
         backend.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="without root, a daemon that leaves the process group escapes")
+def test_local_without_bubblewrap_says_it_is_weaker_and_still_kills():
+    backend = make_backend("local", use_bwrap="never")
+    assert "share the host file system and network" in backend.isolation
+    steps = [Step(argv=["./daemonize", "bg.log"]), Step(argv=["./spin"], limits=Limits(wall_time_s=0.5))]
+    files = {name: program(name) for name in ("daemonize", "spin")}
+    started = time.monotonic()
+    daemon, spin = backend.run(RunSpec(steps=steps, files=files, executables=frozenset(files))).steps
+    assert daemon.ok and spin.timed_out and time.monotonic() - started < 10
+    assert _alive_named("mcdaemon") == []
+    assert backend.run(RunSpec(steps=[Step(argv=["echo", "ok"])])).steps[0].stdout == b"ok\n"
+
+
+def _alive_named(name: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == name:
+                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    found.append(entry.name)
+        except OSError:
+            continue
+    return found
