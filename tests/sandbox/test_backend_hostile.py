@@ -174,3 +174,16 @@ def _host_addresses() -> list[str]:
         pass
     out.append("172.17.0.1")  # docker0, the usual bridge address
     return out
+
+
+def test_memory_cgroup_oom_kill_is_a_memory_verdict(require_docker):
+    """Docker only: a local run has no memory cgroup of its own, just per-process limits."""
+    from sandbox.backends import make_backend
+
+    backend = make_backend("docker", workspace_bytes=64 * MiB, tmp_bytes=64 * MiB)
+    try:
+        step = run_program(backend, "oom_children", limits=Limits(wall_time_s=20, memory_bytes=512 * MiB)).steps[0]
+        assert step.memory_exceeded and not step.ok and not step.timed_out, step
+        assert_healthy(backend)
+    finally:
+        backend.close()
