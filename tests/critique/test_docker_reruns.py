@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from realruns import line_of, pie_task
 
 from critique.analyzers.callgrind import profile_with_callgrind
 from critique.analyzers.sanitizer import rerun_with_sanitizers
-from realruns import line_of, pie_task
 
 pytestmark = pytest.mark.docker
 
