@@ -27,6 +27,8 @@ from sandbox.evaluation import Evaluation
 SPEEDS = ("faster", "slower", "marginal", "same", "parity")
 MARGINAL_FLOOR = 0.95
 """A `marginal` variant contradicts its label only when even the interval's top is below this."""
+UNCAUGHT_STATUSES = ("compile_error",)
+"""Failures of an incorrect variant that say nothing about its bug (shipped variants build)."""
 SAME_BAND = 0.05
 """Half-width of the band an A/A interval must touch (timer noise, not a program change)."""
 
@@ -86,6 +88,9 @@ def verdict(expect: Expectation, ev: Evaluation) -> Verdict:
     if not expect.expect_correct:
         if ev.correct:
             return Verdict(False, f"accepted ({status}) a variant that must be rejected")
+        if status in UNCAUGHT_STATUSES:
+            # The judge never ran the program, so it did not catch the bug the variant carries.
+            return Verdict(False, f"{status} before any test ran: {ev.message}")
         return Verdict(True, f"rejected: {status}")
     if not ev.correct:
         return Verdict(False, f"expected correct, got {status}: {ev.message}")

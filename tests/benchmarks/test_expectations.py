@@ -43,6 +43,7 @@ WRONG_ANSWER = Evaluation.failure(Status.WRONG_ANSWER, "line 1 differs")
         (WRONG, WRONG_ANSWER, True),
         (WRONG, Evaluation.failure(Status.RUNTIME_ERROR, "segfault"), True),
         (WRONG, timed(2.0, 1.9, 2.1), False),  # accepted
+        (WRONG, Evaluation.failure(Status.COMPILE_ERROR, "out of memory"), False),  # never ran
         (BASELINE, timed(1.0, 0.98, 1.02), True),
         (BASELINE, timed(1.01, 1.005, 1.02), True),  # "significant" but within noise
         (BASELINE, timed(1.3, 1.2, 1.4), False),
