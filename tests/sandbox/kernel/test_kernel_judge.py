@@ -1,0 +1,92 @@
+"""The kernel judge through the real local sandbox (bubblewrap): good, bad and broken input."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import source
+from sandbox.errors import TaskError
+from sandbox.evaluation import Evaluation, Status
+
+RELU = source("relu_problem.py")
+
+
+@pytest.fixture(scope="module")
+def judge(local_backend, make_judge):
+    return make_judge(local_backend, require_custom_kernel=False)
+
+
+def test_correct_load_inline_kernel(local_backend, make_judge):
+    judge = make_judge(local_backend, require_custom_kernel=True)
+    ev = judge.evaluate(RELU, source("relu_kernel.py"))
+    assert ev.status is Status.OK and ev.correct, ev.message
+    assert ev.speedup and ev.speedup_ci and ev.speedup_ci[0] <= ev.speedup <= ev.speedup_ci[1]
+    assert len(ev.baseline_times_s) == len(ev.candidate_times_s) >= 5
+    assert ev.backend == "local" and "bubblewrap" in ev.isolation
+    assert Evaluation.from_json(ev.to_json()).status is Status.OK
+    # Judged again: the build comes from the content-hash cache, not the compiler.
+    again = judge.evaluate(RELU, source("relu_kernel.py"))
+    assert again.status is Status.OK
+    assert again.details["build"]["builds"] == 0 and again.details["build"]["cache_hits"] == 1
+
+
+def test_build_error_is_compile_error_with_log(local_backend, make_judge):
+    ev = make_judge(local_backend).evaluate(RELU, source("build_error_kernel.py"))
+    assert ev.status is Status.COMPILE_ERROR
+    assert "undeclared_function_xyz" in ev.compile_log and "error" in ev.compile_log
+
+
+@pytest.mark.parametrize(
+    "name, status, words",
+    [
+        ("relu_wrong.py", Status.WRONG_ANSWER, "differ beyond"),
+        ("wrong_shape.py", Status.WRONG_ANSWER, "output shape (64, 4095)"),
+        ("forward_raises.py", Status.RUNTIME_ERROR, "kernel launch failed on purpose"),
+        ("no_modelnew.py", Status.COMPILE_ERROR, "no class ModelNew"),
+        ("syntax_error.py", Status.COMPILE_ERROR, "syntax error"),
+    ],
+)
+def test_bad_candidates(judge, name, status, words):
+    ev = judge.evaluate(RELU, source(name))
+    assert ev.status is status and not ev.correct
+    assert words in ev.message + ev.runtime_log
+
+
+def test_slow_candidate_is_correct_and_significantly_slower(judge):
+    slow = (
+        "import torch\nimport torch.nn as nn\nclass ModelNew(nn.Module):\n"
+        "    def forward(self, x):\n        for _ in range(30):\n"
+        "            y = torch.clamp_min(x, 0.0)\n        return y\n"
+    )
+    ev = judge.evaluate(RELU, slow)
+    assert ev.status is Status.OK
+    assert ev.speedup < 0.5 and ev.significant and ev.speedup_ci[1] < 1.0
+
+
+def test_hang_times_out_and_the_judge_goes_on(local_backend, make_judge):
+    judge = make_judge(local_backend, require_custom_kernel=False, run_timeout_s=8.0)
+    ev = judge.evaluate(RELU, source("hangs.py"))
+    assert ev.status is Status.TIMEOUT and "correctness" in ev.message
+    assert judge.evaluate(RELU, source("relu_torch.py")).status is Status.OK
+
+
+@pytest.mark.parametrize(
+    "problem, words",
+    [("no_model_problem.py", "class Model"), ("no_get_inputs_problem.py", "get_inputs()")],
+)
+def test_malformed_problem_is_a_task_error(judge, problem, words):
+    with pytest.raises(TaskError, match="not a KernelBench problem") as info:
+        judge.evaluate(source(problem), source("relu_torch.py"))
+    assert words in info.value.cause and info.value.fix
+
+
+def test_genuine_large_speedup_survives_reverification(judge):
+    ev = judge.evaluate(source("wasteful_problem.py"), source("tanh_once.py"))
+    assert ev.status is Status.OK, ev.message
+    assert ev.speedup > 10 and ev.details["reverify"]["runner_clock_speedup"] > 2.5
+
+
+@pytest.mark.slow
+def test_slow_load_inline_kernel(local_backend, make_judge):
+    ev = make_judge(local_backend).evaluate(RELU, source("relu_slow_kernel.py"))
+    assert ev.status is Status.OK and ev.speedup < 1.0 and ev.significant
