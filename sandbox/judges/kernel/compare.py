@@ -142,7 +142,7 @@ def check_fingerprint(expected: list[dict], got: list[dict], tol: Tolerances, tr
     """
     if len(expected) != len(got):
         return Verdict(Status.WRONG_ANSWER, f"{trial}: forward returned {len(got)} tensors, expected {len(expected)}")
-    for i, (ref, cand) in enumerate(zip(expected, got)):
+    for i, (ref, cand) in enumerate(zip(expected, got, strict=True)):
         where = f"{trial}, output {i}" if len(expected) > 1 else trial
         if cand.get("shape") != ref["shape"]:
             return Verdict(Status.WRONG_ANSWER, f"{where}: output shape {cand.get('shape')}, expected {ref['shape']}")
@@ -155,7 +155,7 @@ def check_fingerprint(expected: list[dict], got: list[dict], tol: Tolerances, tr
             n *= d
         t_norm = (n * tol.atol**2 + 2 * tol.atol * tol.rtol * ref["sum_abs"] + tol.rtol**2 * ref["sum_sq"]) ** 0.5
         bound = PROBE_SIGMAS * t_norm
-        for pr, pc in zip(ref["p"], cand.get("p") or []):
+        for pr, pc in zip(ref["p"], cand.get("p") or [], strict=False):  # lengths checked below
             if not abs(pc - pr) <= bound:
                 return Verdict(
                     Status.REJECTED,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests_kernel_paths import EXPLOITS, FIXTURES
 
 from sandbox.judges.kernel import KernelJudge
-
-from tests_kernel_paths import EXPLOITS, FIXTURES
 
 # Small but real: every stage runs, with fewer trials and shorter targets than the defaults.
 FAST = dict(

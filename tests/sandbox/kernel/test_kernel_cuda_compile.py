@@ -8,7 +8,6 @@ import subprocess
 import sysconfig
 
 import pytest
-
 from tests_kernel_paths import FIXTURES
 
 nvcc = shutil.which("nvcc")

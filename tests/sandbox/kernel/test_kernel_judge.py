@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import source
+
 from sandbox.errors import TaskError
 from sandbox.evaluation import Evaluation, Status
 
@@ -43,7 +43,7 @@ def test_build_error_is_compile_error_with_log(local_backend, make_judge):
         ("wrong_shape.py", Status.WRONG_ANSWER, "output shape (64, 4095)"),
         ("forward_raises.py", Status.RUNTIME_ERROR, "kernel launch failed on purpose"),
         ("no_modelnew.py", Status.COMPILE_ERROR, "no class ModelNew"),
-        ("syntax_error.py", Status.COMPILE_ERROR, "syntax error"),
+        ("syntax_error.py.txt", Status.COMPILE_ERROR, "syntax error"),
     ],
 )
 def test_bad_candidates(judge, name, status, words):

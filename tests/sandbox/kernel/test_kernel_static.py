@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests_kernel_paths import EXPLOITS, FIXTURES, SUITE
 
 from sandbox.judges.kernel import static_checks as sc
-from tests_kernel_paths import EXPLOITS, FIXTURES, SUITE
 
 RELU = (FIXTURES / "relu_problem.py").read_text()
 
