@@ -143,6 +143,9 @@ class LocalBackend:
 
     def _run(self, spec: RunSpec, uid: int | None, started: float) -> RunResult:
         with tempfile.TemporaryDirectory(prefix="maxcode-run-") as tmp:
+            # Without bwrap the candidate uid reaches its workspace through this directory:
+            # it may pass through (x) but not list it; `results` stays root-only.
+            os.chmod(tmp, 0o711)
             work, results = Path(tmp, "work"), Path(tmp, "results")
             work.mkdir()
             results.mkdir(mode=0o700)

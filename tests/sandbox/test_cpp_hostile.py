@@ -23,8 +23,7 @@ from sandbox.timing.wall import WallTimer
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def judge(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    if request.param == "docker":
-        request.getfixturevalue("require_docker")
+    request.getfixturevalue(f"require_{request.param}")
     backend = make_backend(request.param)
     # A short time limit keeps the timeouts cheap; the baseline needs ~20 ms per test.
     yield make_judge(backend, WallTimer(max_seconds=1.0), tmp_path_factory.mktemp("cache"), wall_time_s=2.0)

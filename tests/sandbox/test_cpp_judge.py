@@ -32,8 +32,7 @@ VERDICTS = {
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def backend(request: pytest.FixtureRequest):
-    if request.param == "docker":
-        request.getfixturevalue("require_docker")
+    request.getfixturevalue(f"require_{request.param}")
     b = make_backend(request.param)
     yield b
     b.close()

@@ -25,7 +25,7 @@ def build_cache_dir(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def local_backend():
+def local_backend(require_local):
     from sandbox.backends import make_backend
 
     backend = make_backend("local")

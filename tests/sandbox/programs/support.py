@@ -26,8 +26,7 @@ _BUILD_DIR = Path(tempfile.gettempdir()) / "maxcode-test-programs"
 
 def backend_for(kind: str, request: pytest.FixtureRequest) -> Backend:
     """The real backend `kind`, built the way `maxcode` builds it (conf/sandbox/<kind>.yaml)."""
-    if kind == "docker":
-        request.getfixturevalue("require_docker")
+    request.getfixturevalue(f"require_{kind}")
     return make_backend_from_config(load_config([f"sandbox={kind}"]))
 
 
