@@ -1,23 +1,47 @@
-"""Fixtures for the critique tests: a real sandbox backend and real pie_mini tasks.
+"""Fixtures of the critique tests: the real local backend, the real C++ judge, pie_mini tasks.
 
-`backend` is the project's local backend when it is importable; until it lands, the
-host-process backend of `realruns` runs the same `RunSpec`s as real processes, so the
-analyzers are always exercised on real compiler, sanitizer and valgrind output.
+Every Evaluation an analyzer is tested on comes from `judge` (the project's `CppJudge` on the
+bubblewrap-isolated local backend): real g++ logs, real crashes, real wrong answers.
 """
 
 from __future__ import annotations
 
 import pytest
-from realruns import HostProcessBackend, pie_task, project_local_backend
+from critique_support import pie_task
 
 from benchmarks.task import Task
+from sandbox.judges.cpp import CppJudge
+from sandbox.timing.wall import WallTimer
+
+# Correct candidates are timed for at most about a second: the critique tests need a verdict
+# and a speedup, not a tight interval.
+QUICK_TIMER = {"max_seconds": 1.0, "max_batch_seconds": 1.0}
 
 
 @pytest.fixture(scope="session")
-def backend():
-    chosen = project_local_backend() or HostProcessBackend()
-    yield chosen
-    chosen.close()
+def backend(require_local):
+    from sandbox.backends import make_backend
+
+    local = make_backend("local")
+    yield local
+    local.close()
+
+
+@pytest.fixture(scope="session")
+def make_judge(backend, tmp_path_factory):
+    """`make_judge(**options)`: a CppJudge with the quick timer and the session's build cache."""
+    cache_dir = tmp_path_factory.mktemp("judge-cache")
+
+    def make(**options) -> CppJudge:
+        return CppJudge(backend, WallTimer(**QUICK_TIMER), cache_dir=cache_dir, **options)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def judge(make_judge) -> CppJudge:
+    """The C++ judge with its default limits (the baseline is validated once per session)."""
+    return make_judge()
 
 
 @pytest.fixture

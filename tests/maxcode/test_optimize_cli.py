@@ -90,7 +90,6 @@ def test_openai_against_a_local_server(tmp_path):
     assert "sk-fixture-secret" not in (tmp_path / "run" / "config.yaml").read_text()
 
 
-@pytest.mark.slow
 def test_tiny_random_hf_model_ends_cleanly(tmp_path):
     from tiny_lm import build_tiny_lm
 
@@ -104,7 +103,6 @@ def test_tiny_random_hf_model_ends_cleanly(tmp_path):
     assert summary(run_dir)["best_is_baseline"]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["best_of_n", "refine", "beam", "tree"])
 def test_every_strategy_under_an_equal_evaluation_budget(tmp_path, strategy):
     run_dir = tmp_path / strategy
@@ -115,7 +113,6 @@ def test_every_strategy_under_an_equal_evaluation_budget(tmp_path, strategy):
     assert sum(s["counts"].values()) == s["nodes"] >= 1
 
 
-@pytest.mark.slow
 def test_sigkill_then_resume_keeps_every_node_exactly_once(tmp_path):
     run_dir = tmp_path / "run"
     cmd = [sys.executable, "-m", "maxcode.cli.main", "optimize", *TASK_ARGS, "proposer=library",
