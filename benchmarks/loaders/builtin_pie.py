@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from benchmarks.hashing import cpp_content_hash
+from benchmarks.loaders.index_checks import check_fields, check_variant_specs
 from benchmarks.loaders.single_file import load_tests
 from benchmarks.suite import Suite, did_you_mean
 from benchmarks.task import Task
@@ -88,7 +89,7 @@ def index_pie_mini(root: str | Path | None = None) -> PieMiniIndex:
     base = Path(root).expanduser() if root is not None else DEFAULT_ROOT
     path = base / INDEX_FILE
     data = _read_yaml(path)
-    _check_fields(path, "top level", data, INDEX_FIELDS, INDEX_FIELDS)
+    check_fields(path, "top level", data, INDEX_FIELDS, INDEX_FIELDS)
     if not isinstance(data["name"], str) or not data["name"]:
         raise TaskError(f"{path}: field 'name' must be a non-empty string", "fix the suite index")
     if not isinstance(data["version"], int) or isinstance(data["version"], bool):
@@ -99,7 +100,9 @@ def index_pie_mini(root: str | Path | None = None) -> PieMiniIndex:
         raise TaskError(
             f"{path}: field 'changelog' must be a list of strings", "fix the suite index"
         )
-    variants = _check_variants(path, data["variants"])
+    variants = check_variant_specs(
+        path, "variants", data["variants"], VARIANT_FIELDS, ("expect_correct",), SPEEDS
+    )
     if not isinstance(data["problems"], list) or not data["problems"]:
         raise TaskError(f"{path}: field 'problems' must be a non-empty list", "fix the suite index")
     entries = []
@@ -109,7 +112,7 @@ def index_pie_mini(root: str | Path | None = None) -> PieMiniIndex:
             raise TaskError(
                 f"{path}: {where} must be a mapping", f"use the fields {sorted(PROBLEM_FIELDS)}"
             )
-        _check_fields(path, where, problem, PROBLEM_FIELDS, PROBLEM_FIELDS)
+        check_fields(path, where, problem, PROBLEM_FIELDS, PROBLEM_FIELDS)
         entries.append(_index_problem(base, path, where, problem, variants))
     ids = [e.problem_id for e in entries]
     if len(set(ids)) != len(ids):
@@ -243,43 +246,6 @@ def _index_problem(
         test_names=tuple(str(n) for n in numbers),
         input_bytes=tuple((tests / f"input.{n}.txt").stat().st_size for n in numbers),
     )
-
-
-def _check_variants(path: Path, variants: Any) -> dict[str, dict[str, Any]]:
-    if not isinstance(variants, dict) or not variants:
-        raise TaskError(f"{path}: field 'variants' must map labels to specs", "fix the suite index")
-    for label, spec in variants.items():
-        where = f"variants.{label}"
-        if not isinstance(spec, dict):
-            raise TaskError(
-                f"{path}: {where} must be a mapping", f"use the fields {sorted(VARIANT_FIELDS)}"
-            )
-        _check_fields(path, where, spec, VARIANT_FIELDS, ("expect_correct",))
-        if not isinstance(spec["expect_correct"], bool):
-            raise TaskError(
-                f"{path}: {where}.expect_correct must be true or false", "fix the suite index"
-            )
-        speed = spec.get("expect_speed")
-        if spec["expect_correct"] and speed not in SPEEDS:
-            raise TaskError(
-                f"{path}: {where}.expect_speed must be one of {SPEEDS}", "fix the suite index"
-            )
-        if not spec["expect_correct"] and speed is not None:
-            raise TaskError(
-                f"{path}: {where}.expect_speed makes no sense for an incorrect variant", "remove it"
-            )
-    return {label: dict(spec) for label, spec in variants.items()}
-
-
-def _check_fields(path: Path, where: str, data: dict, known: dict, required: Sequence[str]) -> None:
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise TaskError(
-            f"{path}: {where} has unknown field(s) {unknown}", f"known fields: {sorted(known)}"
-        )
-    missing = [f for f in required if f not in data]
-    if missing:
-        raise TaskError(f"{path}: {where} lacks field(s) {missing}", f"add {missing}")
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -65,6 +65,7 @@ from typing import Any
 import yaml
 
 from benchmarks.expectations import SPEEDS
+from benchmarks.loaders.index_checks import check_fields, check_variant_specs
 from benchmarks.task import Task, Tolerance
 from sandbox.errors import TaskError
 
@@ -304,7 +305,7 @@ def read_suite_index(base: Path) -> dict[str, Any] | None:
         raise TaskError(
             f"{path}: expected a mapping at the top", f"use the fields {sorted(SUITE_INDEX_FIELDS)}"
         )
-    _check_fields(
+    check_fields(
         path, "top level", data, SUITE_INDEX_FIELDS, required=("name", "version", "problems")
     )
     if not isinstance(data["name"], str) or not isinstance(data["version"], int):
@@ -322,7 +323,7 @@ def read_suite_index(base: Path) -> dict[str, Any] | None:
             raise TaskError(
                 f"{path}: {where} must be a mapping", f"use the fields {sorted(PROBLEM_FIELDS)}"
             )
-        _check_fields(
+        check_fields(
             path,
             where,
             problem,
@@ -349,40 +350,11 @@ def read_suite_index(base: Path) -> dict[str, Any] | None:
     return data
 
 
-def _check_fields(path: Path, where: str, data: dict, known: dict, required: Sequence[str]) -> None:
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise TaskError(
-            f"{path}: {where} has unknown field(s) {unknown}", f"known fields: {sorted(known)}"
-        )
-    missing = [f for f in required if f not in data]
-    if missing:
-        raise TaskError(f"{path}: {where} lacks field(s) {missing}", f"add {missing}")
-
-
 def _check_variants(path: Path, where: str, variants: Any) -> None:
-    if not isinstance(variants, dict):
-        raise TaskError(f"{path}: {where} must map labels to variant specs", "fix the suite index")
+    check_variant_specs(path, where, variants, VARIANT_FIELDS, ("device", "expect_correct"), SPEEDS)
     for label, spec in variants.items():
-        at = f"{where}.{label}"
-        if not isinstance(spec, dict):
-            raise TaskError(
-                f"{path}: {at} must be a mapping", f"use the fields {sorted(VARIANT_FIELDS)}"
-            )
-        _check_fields(path, at, spec, VARIANT_FIELDS, required=("device", "expect_correct"))
-        if spec["device"] not in DEVICES or not isinstance(spec["expect_correct"], bool):
-            raise TaskError(
-                f"{path}: {at}: device must be one of {DEVICES}, expect_correct a bool", "fix it"
-            )
-        speed = spec.get("expect_speed")
-        if spec["expect_correct"] and speed not in SPEEDS:
-            raise TaskError(
-                f"{path}: {at}.expect_speed must be one of {SPEEDS}", "fix the suite index"
-            )
-        if not spec["expect_correct"] and speed is not None:
-            raise TaskError(
-                f"{path}: {at}: an incorrect variant has no expect_speed", "remove expect_speed"
-            )
+        if spec["device"] not in DEVICES:
+            raise TaskError(f"{path}: {where}.{label}.device must be one of {DEVICES}", "fix it")
 
 
 def _tolerance_of(index: dict[str, Any], base: Path) -> Tolerance:
