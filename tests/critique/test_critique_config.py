@@ -6,11 +6,11 @@ import functools
 
 from critic_fixture_server import FIXTURE_LABEL, CriticFixtureServer
 from hydra.utils import instantiate
-from realruns import compile_only
 
 from critique.llm import LLMCritique
 from critique.rules import RuleCritique
 from maxcode.config import load_config
+from sandbox.evaluation import Status
 
 
 def _build(option: str, backend, overrides=()):
@@ -26,9 +26,12 @@ def test_rules_config(backend):
     assert critique.peaks_cache_path.endswith("peaks.json")
 
 
-def test_llm_config_reaches_the_configured_endpoint(backend, range_sum, tmp_path, monkeypatch):
+def test_llm_config_reaches_the_configured_endpoint(
+    backend, judge, range_sum, tmp_path, monkeypatch
+):
     source = range_sum.baseline_source.replace("s += a[i];", "s += b[i];")
-    evaluation = compile_only(backend, source)
+    evaluation = judge.evaluate(range_sum.baseline_source, source, range_sum.tests)
+    assert evaluation.status is Status.COMPILE_ERROR
     reply = f"DIAGNOSIS: {FIXTURE_LABEL} undeclared `b`.\nSUGGESTIONS:\n1. Use `a`."
     with CriticFixtureServer(reply) as server:
         monkeypatch.setenv("MAXCODE_CRITIC_MODEL", "configured-critic")

@@ -6,11 +6,11 @@ import socket
 
 import pytest
 from critic_fixture_server import FIXTURE_LABEL, CriticFixtureServer
-from realruns import compile_only
 
 from critique.generation.openai_http import OpenAIChatGenerator
 from critique.llm import LLMCritique, parse_reply
 from critique.rules import RuleCritique
+from sandbox.evaluation import Status
 
 FIXTURE_REPLY = f"""DIAGNOSIS: {FIXTURE_LABEL} The build stops at the undeclared name `b` in the summation loop; nothing else was checked.
 SUGGESTIONS:
@@ -23,9 +23,12 @@ int never_shown = 0;
 
 
 @pytest.fixture
-def compile_case(backend, range_sum):
+def compile_case(judge, range_sum):
+    """The suite's program with an undeclared name, and the C++ judge's verdict on it."""
     source = range_sum.baseline_source.replace("s += a[i];", "s += b[i];")
-    return range_sum, source, compile_only(backend, source)
+    evaluation = judge.evaluate(range_sum.baseline_source, source, range_sum.tests)
+    assert evaluation.status is Status.COMPILE_ERROR
+    return range_sum, source, evaluation
 
 
 def _critic(base_url: str, tmp_path, **kwargs) -> LLMCritique:

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from realruns import PIE_MINI, line_of, pie_task
+from critique_support import PIE_MINI, line_of, pie_task
 
+from benchmarks.task import Task
 from critique.base import CritiqueContext, Diagnosis
 from critique.rules import RuleCritique
 from sandbox.evaluation import Status
-
-cpp_judge = pytest.importorskip("sandbox.judges.cpp.judge", reason="the C++ judge is not available")
-wall = pytest.importorskip("sandbox.timing.wall", reason="the wall timer is not available")
+from sandbox.judges.kernel.judge import KernelJudge
 
 
-@pytest.fixture(scope="module")
-def judge(backend, tmp_path_factory):
-    timer = wall.WallTimer(max_seconds=1.0, max_batch_seconds=1.0)
-    return cpp_judge.CppJudge(backend, timer, cache_dir=tmp_path_factory.mktemp("judge-cache"))
-
-
-@pytest.fixture(scope="module")
-def task():
-    return pie_task("pm01_range_sum")
+@pytest.fixture
+def task(range_sum):
+    """The problem whose candidates these tests judge: pie_mini's range sums."""
+    return range_sum
 
 
 def _diagnose(
@@ -112,13 +106,8 @@ def test_slow_correct_diagnosis_has_hot_line_and_container_bottleneck(backend, j
 
 
 @pytest.mark.slow
-def test_kernel_compile_error_through_kernel_judge(backend):
+def test_kernel_compile_error_through_kernel_judge(backend, tmp_path):
     """load_inline's ninja log, as the kernel judge records it, diagnosed to the kernel line."""
-    kernel_judge = pytest.importorskip(
-        "sandbox.judges.kernel.judge", reason="the kernel judge is not available"
-    )
-    from benchmarks.task import Task
-
     suite = PIE_MINI.parent / "kernelbench_cpu"
     problem = (suite / "level1" / "1_ReLU.py").read_text()
     source = (
@@ -129,7 +118,9 @@ def test_kernel_compile_error_through_kernel_judge(backend):
     task = Task(
         id="kernelbench_cpu/1_ReLU", family="kernel", language="python", baseline_source=problem
     )
-    evaluation = kernel_judge.KernelJudge(backend, device="cpu").evaluate(problem, source)
+    evaluation = KernelJudge(backend, device="cpu", cache_dir=str(tmp_path)).evaluate(
+        problem, source
+    )
     assert evaluation.status is Status.COMPILE_ERROR
     diagnosis = RuleCritique(backend).diagnose(task, source, evaluation)
     first = diagnosis.findings[0]

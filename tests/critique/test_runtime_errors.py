@@ -1,11 +1,11 @@
-"""Crash analysis on real crashes, and the ASan/UBSan re-run through the sandbox backend."""
+"""Crash analysis on the C++ judge's real crash verdicts, and the ASan/UBSan re-run in the sandbox."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from realruns import line_of, run_test
+from critique_support import line_of
 
 from critique.analyzers.runtime_errors import analyze_crash, crash_facts
 from critique.analyzers.sanitizer import (
@@ -21,9 +21,13 @@ def _out_of_bounds(task_source: str) -> str:
     return task_source.replace("s += a[i];", "s += a[i + 50000000];")
 
 
-def test_segfault_named_and_located_by_asan(backend, range_sum):
+def _judged(judge, task, source: str) -> Evaluation:
+    return judge.evaluate(task.baseline_source, source, task.tests)
+
+
+def test_segfault_named_and_located_by_asan(backend, judge, range_sum):
     source = _out_of_bounds(range_sum.baseline_source)
-    evaluation = run_test(backend, range_sum, source, "0")
+    evaluation = _judged(judge, range_sum, source)
     assert evaluation.status is Status.RUNTIME_ERROR
     facts = crash_facts(evaluation)
     assert facts.signal == "SIGSEGV"
@@ -38,12 +42,15 @@ def test_segfault_named_and_located_by_asan(backend, range_sum):
     assert f"main.cpp:{report.line}" in finding.summary
 
 
-def test_division_by_zero_found_by_ubsan(backend, range_sum):
+def test_division_by_zero_found_by_ubsan(backend, judge, range_sum):
     # Divides by (l - l): SIGFPE in the plain run, "division by zero" from UBSan.
     source = range_sum.baseline_source.replace("cout << s << endl;", "cout << s / (l - l) << endl;")
-    evaluation = run_test(backend, range_sum, source, "0")
+    evaluation = _judged(judge, range_sum, source)
+    assert evaluation.status is Status.RUNTIME_ERROR
     assert crash_facts(evaluation).signal == "SIGFPE"
-    report = rerun_with_sanitizers(backend, source, find_test_input(range_sum, "0"))
+    report = rerun_with_sanitizers(
+        backend, source, find_test_input(range_sum, evaluation.failing_test)
+    )
     assert report.kind == "undefined-behavior" and "division by zero" in report.message
     assert report.line == line_of(source, "s / (l - l)")
 
@@ -60,12 +67,15 @@ def test_heap_overflow_by_one_found_by_asan(backend, range_sum):
     assert "to the right of" in report.located
 
 
-def test_uncaught_bad_alloc(backend, range_sum):
+def test_uncaught_bad_alloc(judge, range_sum):
     source = range_sum.baseline_source.replace(
         "vector<long long> a(n);",
         "vector<long long> a(n); vector<long long> huge((size_t)1 << 60);",
     )
-    evaluation = run_test(backend, range_sum, source, "0")
+    evaluation = _judged(judge, range_sum, source)
+    # libstdc++ throws length_error for a size past max_size() (a runtime error to the judge);
+    # a bad_alloc would be the judge's memory_exceeded.
+    assert evaluation.status in (Status.RUNTIME_ERROR, Status.MEMORY_EXCEEDED)
     facts = crash_facts(evaluation)
     assert facts.exception in ("std::bad_alloc", "std::length_error")
     summary = analyze_crash(evaluation)[0].summary
