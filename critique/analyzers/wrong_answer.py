@@ -12,6 +12,7 @@ import math
 
 from critique.base import Finding
 from sandbox.evaluation import Evaluation
+from sandbox.judges.compare import END_OF_OUTPUT
 
 MAX_SHOWN_CHARS = 120
 INT32_WRAP = 1 << 32
@@ -93,7 +94,7 @@ def analyze_cpp_mismatch(evaluation: Evaluation) -> list[Finding]:
         "expected": _shorten(expected),
         "got": _shorten(got),
     }
-    if not got.strip():
+    if got == END_OF_OUTPUT or not got.strip():
         summary += " The candidate printed nothing there: output missing, not flushed, or the program stopped early."
         data["hint"] = "missing_output"
     else:

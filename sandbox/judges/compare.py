@@ -28,6 +28,9 @@ from sandbox.evaluation import Mismatch
 ABS_TOLERANCE = 1e-3
 """PIE's absolute tolerance between two numeric tokens."""
 
+END_OF_OUTPUT = "<end of output>"
+"""A Mismatch side that ran out of lines: `got` when output is missing, `expected` when extra."""
+
 # Longest line text kept in a Mismatch; outputs can be megabytes on one line.
 _MAX_SHOWN = 200
 
@@ -94,7 +97,7 @@ def compare_outputs(test: str, expected: str | bytes, got: str | bytes) -> Misma
     exp_lines, got_lines = _lines(expected), _lines(got)
     for i, exp in enumerate(exp_lines):
         if i >= len(got_lines):
-            return Mismatch(test=test, line=i + 1, expected=_shown(exp), got="<end of output>")
+            return Mismatch(test=test, line=i + 1, expected=_shown(exp), got=END_OF_OUTPUT)
         ok, err = _line_matches(exp, got_lines[i])
         if not ok:
             return Mismatch(
@@ -104,7 +107,7 @@ def compare_outputs(test: str, expected: str | bytes, got: str | bytes) -> Misma
     if len(got_lines) > len(exp_lines):
         extra = len(exp_lines)
         return Mismatch(
-            test=test, line=extra + 1, expected="<end of output>",
+            test=test, line=extra + 1, expected=END_OF_OUTPUT,
             got=_shown(got_lines[extra].strip()),
         )
     return None

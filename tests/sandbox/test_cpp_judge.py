@@ -72,8 +72,13 @@ def test_every_status(wall_judge, name: str) -> None:
         assert int(ev.mismatch.got) == int(ev.mismatch.expected) + 1
     if name == "crash.cpp":
         assert "SIGSEGV" in ev.message and ev.failing_test == "1"
+        assert ev.details["signal"] == "SIGSEGV"  # structured, for the critique
+    if name == "exit_code.cpp":
+        assert ev.details["exit_code"] != 0
     if ev.status in (Status.TIMEOUT, Status.MEMORY_EXCEEDED):
         assert ev.failing_test == "0"
+    if ev.status is Status.TIMEOUT:
+        assert ev.details["time_limit_s"] == 3.0 and "partial_stdout" in ev.details
 
 
 def test_wall_mode_detects_a_real_speedup(wall_judge) -> None:

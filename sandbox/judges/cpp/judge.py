@@ -186,7 +186,7 @@ class CppJudge:
     def _failed(self, failure: Failure, common: dict[str, Any]) -> Evaluation:
         return Evaluation.failure(
             failure.status, failure.message, runtime_log=failure.log, mismatch=failure.mismatch,
-            failing_test=failure.test, **common,
+            failing_test=failure.test, details=failure.details, **common,
         )
 
     def _ok(self, m: Measurement, build: BuildResult, common: dict[str, Any]) -> Evaluation:

@@ -8,8 +8,9 @@ at the first test whose process fails, so a timeout costs one time limit, not on
 from __future__ import annotations
 
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sandbox.backends.base import Backend, Limits, RunResult, RunSpec, Step, StepResult
 from sandbox.evaluation import Mismatch, Status, truncate
@@ -42,6 +43,8 @@ class Failure:
     message: str
     log: str = ""
     mismatch: Mismatch | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    """Facts for the critique: `time_limit_s`, `signal` (name), `exit_code`, `partial_stdout`."""
 
 
 def run_tests(backend: Backend, binary: Path, tests: list[TestCase], limits: Limits, image: str) -> TestRun:
@@ -63,15 +66,19 @@ def step_failure(step: StepResult, test: str, limits: Limits) -> Failure | None:
     stderr = truncate(step.stderr.decode("utf-8", errors="replace"))
     where = f"on test {test}"
     if step.timed_out or step.signal == signal.SIGXCPU:
-        return Failure(Status.TIMEOUT, test, f"exceeded the {limits.wall_time_s:g}s time limit {where}", stderr)
+        return Failure(Status.TIMEOUT, test, f"exceeded the {limits.wall_time_s:g}s time limit {where}", stderr,
+                       details={"time_limit_s": limits.wall_time_s,
+                                "partial_stdout": truncate(step.stdout.decode("utf-8", errors="replace"))})
     if step.memory_exceeded or (_BAD_ALLOC in step.stderr and step.exit_code != 0):
         return Failure(
             Status.MEMORY_EXCEEDED, test,
             f"exceeded the {limits.memory_bytes // (1 << 20)} MiB memory limit {where}", stderr,
+            details={"memory_limit_bytes": limits.memory_bytes},
         )
     if step.output_exceeded or step.signal == signal.SIGXFSZ:
         return Failure(
             Status.RUNTIME_ERROR, test, f"wrote more than {limits.output_bytes} bytes of output {where}", stderr,
+            details={"output_limit_bytes": limits.output_bytes},
         )
     if step.skipped:
         return Failure(Status.RUNTIME_ERROR, test, f"not run {where}: an earlier step failed", stderr)
@@ -80,9 +87,10 @@ def step_failure(step: StepResult, test: str, limits: Limits) -> Failure | None:
             name = signal.Signals(step.signal).name
         except ValueError:
             name = f"signal {step.signal}"
-        return Failure(Status.RUNTIME_ERROR, test, f"killed by {name} {where}", stderr)
+        return Failure(Status.RUNTIME_ERROR, test, f"killed by {name} {where}", stderr, details={"signal": name})
     if step.exit_code != 0:
-        return Failure(Status.RUNTIME_ERROR, test, f"exited with code {step.exit_code} {where}", stderr)
+        return Failure(Status.RUNTIME_ERROR, test, f"exited with code {step.exit_code} {where}", stderr,
+                       details={"exit_code": step.exit_code})
     return None
 
 
