@@ -3,7 +3,7 @@ the reward-to-go ranker hook (order, cut to rank_keep)."""
 
 from __future__ import annotations
 
-from chat_fixture_server import FIXTURE_NOTE, ChatFixtureServer
+from chat_server import FIXTURE_NOTE, ChatServer
 from loop_fakes import ScriptedProposer, reply_for
 
 from critique.base import Diagnosis
@@ -26,7 +26,7 @@ class AskingCritique:
 
 
 def test_llm_critic_diagnosis_is_stored_shown_and_billed(make_search, tmp_path):
-    with ChatFixtureServer(lambda body, served: f"{FIXTURE_NOTE} diagnosis #{served}") as server:
+    with ChatServer(lambda body, served: f"{FIXTURE_NOTE} diagnosis #{served}") as server:
         llm = OpenAIProposer(model="fixture-model", base_url=server.base_url, cache_path=str(tmp_path / "c.sqlite"))
         ledger = CriticLedger()
         proposer = ScriptedProposer([reply_for("WRONG"), reply_for("SPEED=2.0")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from chat_fixture_server import FIXTURE_NOTE, ChatFixtureServer
+from chat_server import FAIL_ALL, FIXTURE_NOTE, ChatServer
 from loop_fakes import TASK, program
 
 from maxcode.errors import ProposerUnavailable
@@ -32,7 +32,7 @@ def proposer(server, tmp_path, **kw):
 
 
 def test_n_samples_per_request_and_usage(tmp_path):
-    with ChatFixtureServer(fixture_reply) as server:
+    with ChatServer(fixture_reply) as server:
         replies = proposer(server, tmp_path).propose(observation(), 3)
     assert len(server.requests) == 1 and server.requests[0]["n"] == 3
     assert server.requests[0]["messages"][1]["content"].startswith("Optimize this program")
@@ -42,13 +42,13 @@ def test_n_samples_per_request_and_usage(tmp_path):
 
 
 def test_endpoint_capping_n_is_asked_again(tmp_path):
-    with ChatFixtureServer(fixture_reply) as server:
+    with ChatServer(fixture_reply) as server:
         replies = proposer(server, tmp_path, n_per_request=2).propose(observation(), 5)
     assert [b["n"] for b in server.requests] == [2, 2, 1] and len(replies) == 5
 
 
 def test_rerun_is_served_from_the_cache_at_no_cost(tmp_path):
-    with ChatFixtureServer(fixture_reply) as server:
+    with ChatServer(fixture_reply) as server:
         first = proposer(server, tmp_path).propose(observation(), 2)
         again = proposer(server, tmp_path).propose(observation(), 2)
         later = proposer(server, tmp_path).propose(observation(draw=2), 1)  # a new draw is new
@@ -59,13 +59,13 @@ def test_rerun_is_served_from_the_cache_at_no_cost(tmp_path):
 
 @pytest.mark.parametrize("status", [429, 500, 503])
 def test_retries_on_429_and_5xx(tmp_path, status):
-    with ChatFixtureServer(fixture_reply, fail_first=2, fail_status=status) as server:
+    with ChatServer(fixture_reply, fail_first=2, fail_status=status) as server:
         replies = proposer(server, tmp_path, max_retries=3).propose(observation(), 1)
     assert len(server.requests) == 3 and len(replies) == 1
 
 
 def test_persistent_errors_end_in_a_clear_stop(tmp_path):
-    with ChatFixtureServer(fixture_reply, fail_first=100, fail_status=502) as server:
+    with ChatServer(fixture_reply, fail_first=FAIL_ALL, fail_status=502) as server:
         with pytest.raises(ProposerUnavailable, match="HTTP 502.*after 2 retries"):
             proposer(server, tmp_path, max_retries=2).propose(observation(), 1)
     assert len(server.requests) == 3
@@ -82,7 +82,7 @@ def test_unreachable_endpoint(tmp_path):
 
 
 def test_client_error_is_not_retried(tmp_path):
-    with ChatFixtureServer(fixture_reply) as server:
+    with ChatServer(fixture_reply) as server:
         p = OpenAIProposer(model="m", base_url=server.base_url.replace("/v1", "/nope"), max_retries=3)
         with pytest.raises(ProposerUnavailable, match="HTTP 404"):
             p.propose(observation(), 1)

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from chat_fixture_server import FIXTURE_NOTE, ChatFixtureServer
+from chat_server import FIXTURE_NOTE, ChatServer
 
 from maxcode.cli.main import main
 
@@ -74,7 +74,7 @@ def test_openai_against_a_local_server(tmp_path):
 
     args = [*TASK_ARGS, "proposer=openai", "proposer.model=fixture-model", "strategy.n=4",
             "strategy.batch=4", "proposer.api_key=sk-fixture-secret"]
-    with ChatFixtureServer(reply) as server:
+    with ChatServer(reply) as server:
         assert optimize(*args, f"proposer.base_url={server.base_url}", f"run_dir={tmp_path / 'run'}") == 0
         assert len(server.requests) == 1 and server.requests[0]["n"] == 4
         # Again in a new directory with the same seed (one evaluation, to stay quick): the

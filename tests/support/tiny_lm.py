@@ -1,6 +1,7 @@
 """A tiny randomly initialized causal LM built locally (no hub access): a byte-level BPE
 tokenizer trained on a few strings, a chat template, and a 2-layer GPT-2 with 32-wide
-embeddings. Its output is noise - which is the point: the loop must survive it."""
+embeddings, widely initialized. Its output is noise - which is the point: the loop and the
+critic must survive it. Used by the hf proposer, optimize and LLM-critic tests."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ def build_tiny_lm(directory: Path) -> Path:
     fast.chat_template = CHAT_TEMPLATE
     fast.save_pretrained(directory)
     torch.manual_seed(0)
+    # A wide initialization, so greedy decoding does not collapse onto one whitespace token.
     config = GPT2Config(vocab_size=len(fast), n_positions=4096, n_embd=32, n_layer=2, n_head=2,
+                        initializer_range=1.0,
                         bos_token_id=fast.eos_token_id, eos_token_id=fast.eos_token_id,
                         pad_token_id=fast.pad_token_id)
     GPT2LMHeadModel(config).save_pretrained(directory)

@@ -1,24 +1,30 @@
 """A real HTTP server on 127.0.0.1 speaking OpenAI Chat Completions, for tests.
 
 Its replies are fixtures written by the tests - never a model's output - and say so in
-their text. It can fail the first requests (429 / 500) to exercise retries, and it records
-every request body.
+their text (`FIXTURE_NOTE`). It can answer the first requests, or all of them, with an HTTP
+error (429 / 5xx / 4xx) to exercise retries and fallbacks, and it records every request body.
+The reply names the model the request asked for.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 FIXTURE_NOTE = "FIXTURE reply served by the test's local HTTP server, not a model's output."
+FAIL_ALL = sys.maxsize
+"""`fail_first=FAIL_ALL`: every request is answered with `fail_status`."""
 
 
-class ChatFixtureServer:
-    def __init__(self, reply: Callable[[dict, int], str], fail_first: int = 0, fail_status: int = 500,
-                 model: str = "fixture-model") -> None:
-        self.reply, self.fail_first, self.fail_status, self.model = reply, fail_first, fail_status, model
+class ChatServer:
+    """`reply(body, served)` writes the text of each choice; `served` counts choices so far."""
+
+    def __init__(self, reply: Callable[[dict, int], str], fail_first: int = 0,
+                 fail_status: int = 500) -> None:
+        self.reply, self.fail_first, self.fail_status = reply, fail_first, fail_status
         self.requests: list[dict] = []
         self.served = 0
         server = self
@@ -39,7 +45,7 @@ class ChatFixtureServer:
                     server.served += 1
                     choices.append({"index": i, "finish_reason": "stop",
                                     "message": {"role": "assistant", "content": server.reply(body, server.served)}})
-                self._send(200, {"id": "fixture", "object": "chat.completion", "model": server.model,
+                self._send(200, {"id": "fixture", "object": "chat.completion", "model": body.get("model"),
                                  "choices": choices,
                                  "usage": {"prompt_tokens": 50, "completion_tokens": 20 * len(choices),
                                            "total_tokens": 50 + 20 * len(choices)}})
@@ -59,7 +65,7 @@ class ChatFixtureServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
 
-    def __enter__(self) -> ChatFixtureServer:
+    def __enter__(self) -> ChatServer:
         self.thread.start()
         return self
 
