@@ -96,12 +96,13 @@ class Critique(Protocol):
 class TextGenerator(Protocol):
     """A text-generation callable handed to LLM critics: a prompt in, the reply text out.
 
-    Raises on failure (unreachable endpoint, HTTP error, empty reply); the LLM critic then
-    falls back to the rule-based diagnosis. A proposer backend fits as it is; the critic
-    takes the model's name separately, as part of its cache key.
+    Raises on failure (unreachable endpoint, HTTP error, model that cannot load); the LLM
+    critic then falls back to the rule-based diagnosis. Sampling parameters (temperature,
+    reply length) and caching belong to whoever made the callable: in the search it is a
+    proposer backend's `text_generator()`, cached and billed like a proposal.
     """
 
-    def __call__(self, prompt: str, *, max_tokens: int = 1024) -> str: ...
+    def __call__(self, prompt: str) -> str: ...
 
 
 class NoCritique:

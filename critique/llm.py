@@ -2,9 +2,10 @@
 
 The prompt (`prompts/critique.txt`) gives the model the task, the candidate, the judge's raw
 feedback and the rule-based findings, and asks for a short diagnosis plus 2-4 prioritized
-suggestions without code. The model arrives as an injected `TextGenerator`; replies are
-cached by (model, prompt, parameters). Whatever goes wrong with the model, the rule-based
-diagnosis is returned instead and its `source` says why.
+suggestions without code. The model always arrives as an injected `TextGenerator` (in the
+search, a proposer backend's `text_generator()`, which caches and bills the replies like
+proposals); this module neither loads models nor caches. Whatever goes wrong with the
+model, the rule-based diagnosis is returned instead and its `source` says why.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from critique.base import (
     TextGenerator,
     rules_after_llm_failure,
 )
-from critique.cache import GenerationCache, generation_key
 from critique.rules import RuleCritique
 from sandbox.backends.base import Backend
 from sandbox.evaluation import Evaluation
@@ -68,27 +68,21 @@ class LLMCritique:
 
     def __init__(
         self,
-        generate: TextGenerator | None = None,
+        generate: TextGenerator,
         *,
-        model_id: str = "",
+        model_id: str,
         backend: Backend | None = None,
         rules: dict[str, Any] | None = None,
-        cache_path: str | None = None,
-        max_tokens: int = 400,
         max_words: int = 200,
         max_source_chars: int = 6000,
         max_feedback_chars: int = 3000,
         prompt_path: str | None = None,
     ) -> None:
-        """`generate` is the model; `model_id` names it in the cache key (default: its
-        `model_id` attribute); `backend` and `rules` configure the rule-based pass."""
+        """`generate` is the model and `model_id` its name (tagged on each diagnosis as
+        `critic_model`); `backend` and `rules` configure the rule-based pass."""
         self.generate = generate
-        self.model_id = model_id or str(
-            getattr(generate, "model_id", "") or getattr(generate, "__qualname__", "unnamed")
-        )
+        self.model_id = model_id
         self.rules = RuleCritique(backend=backend, **(rules or {}))
-        self.cache = GenerationCache(cache_path) if cache_path else None
-        self.max_tokens = max_tokens
         self.max_words = max_words
         self.max_source_chars = max_source_chars
         self.max_feedback_chars = max_feedback_chars
@@ -102,12 +96,9 @@ class LLMCritique:
         context: CritiqueContext | None = None,
     ) -> Diagnosis:
         base = self.rules.diagnose(task, candidate_source, evaluation, context)
-        if self.generate is None:
-            base.source = rules_after_llm_failure("no model configured")
-            return base
         prompt = self.build_prompt(task, candidate_source, evaluation, base, context)
         try:
-            reply = self._generate(prompt)
+            reply = self.generate(prompt)
             parsed = parse_reply(reply)
         except Exception as exc:  # any model failure: the rules' diagnosis still stands
             reason = f"{type(exc).__name__}: {str(exc)[:200]}"
@@ -127,20 +118,6 @@ class LLMCritique:
             suggestions=parsed.suggestions,
             source=SOURCE_LLM,
         )
-
-    def _generate(self, prompt: str) -> str:
-        params = {"max_tokens": self.max_tokens}
-        key = generation_key(self.model_id, prompt, params)
-        if self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                log.debug("critic reply from cache")
-                return hit
-        assert self.generate is not None
-        reply = self.generate(prompt, max_tokens=self.max_tokens)
-        if self.cache is not None:
-            self.cache.put(key, reply)
-        return reply
 
     def build_prompt(
         self,

@@ -13,14 +13,10 @@ from __future__ import annotations
 
 import argparse
 import ast
-import functools
-import inspect
 import json
 import sys
 from pathlib import Path
 from typing import Any
-
-from omegaconf import DictConfig
 
 from benchmarks.loaders.single_file import CPP_SUFFIXES, load_task
 from benchmarks.task import Task
@@ -37,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", required=True, metavar="FILE", help="the rewrite to judge")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     parser.add_argument("--critique", action="store_true",
-                        help="also diagnose the verdict (critique=rules unless critique=llm is given)")
+                        help="also diagnose the verdict (critique=rules unless critique=llm is given; "
+                        "the LLM critic uses critique.model, else the proposer's model)")
 
 
 def read_candidate(path: Path, task: Task) -> str:
@@ -64,17 +61,6 @@ def read_candidate(path: Path, task: Task) -> str:
             raise TaskError(f"candidate {path}:{exc.lineno} is not valid Python: {exc.msg}",
                             "pass a KernelBench ModelNew .py file") from exc
     return source
-
-
-def _critique(cfg: DictConfig, backend: Any, task: Task, source: str, evaluation: Evaluation) -> dict[str, Any]:
-    """Hook for `--critique`: the configured critique's diagnosis of this verdict."""
-    from hydra.utils import instantiate
-
-    made = instantiate(cfg.critique)
-    if isinstance(made, functools.partial):
-        params = inspect.signature(made.func).parameters
-        made = made(**({"backend": backend} if "backend" in params else {}))
-    return made.diagnose(task, source, evaluation).to_dict()
 
 
 def _fmt_time(seconds: float | None) -> str:
@@ -130,8 +116,13 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
     from maxcode import judging  # after the cheap checks: building a backend takes a while
 
     with judging.build(cfg) as judges:
+        critique = None
+        if args.critique:  # built before judging: a critic without a model fails fast
+            from maxcode.components import build_critique
+
+            critique = build_critique(cfg, judges.backend)
         evaluation = judges.judge_task(task, source)
-        diagnosis = _critique(cfg, judges.backend, task, source, evaluation) if args.critique else None
+        diagnosis = critique.diagnose(task, source, evaluation).to_dict() if critique else None
 
     if args.json:
         record: dict[str, Any] = {"task_id": task.id, **evaluation.to_dict()}

@@ -69,11 +69,13 @@ class LLMProposer:
     def text_generator(self, on_reply=None):
         """A `critique.base.TextGenerator` over this backend (cached like proposals).
 
-        `on_reply(reply)` lets the loop bill the critic's requests to the budget.
+        The backend's own sampling parameters apply (temperature, reply length), and the
+        cache key marks the request as the critic's. `on_reply(reply)` lets the loop bill the
+        critic's requests to the budget.
         """
         counts: dict[str, int] = {}
 
-        def generate_text(prompt: str, *, max_tokens: int = 1024) -> str:
+        def generate_text(prompt: str) -> str:
             messages = [{"role": "user", "content": prompt}]
             key = cache_key(self.model, messages, {**self.sampling_params(), "seed": self.seed,
                                                    "purpose": "critic"}, counts.get(prompt, 0))

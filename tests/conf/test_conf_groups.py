@@ -23,6 +23,8 @@ EXTRA = {
     ("proposer", "hf"): ["proposer.model=/nonexistent/model"],  # loads lazily
     ("proposer", "vllm"): ["proposer.model=some/model"],
     ("proposer", "replay"): ["proposer.run_dir=RUN_DIR"],
+    # critique.model null: the critic answers with the proposer's model.
+    ("critique", "llm"): ["proposer.model=fixture-model", "proposer.base_url=http://127.0.0.1:9/v1"],
 }
 
 
@@ -44,7 +46,8 @@ def test_group_file_composes_and_instantiates(group, option, tmp_path):
             components.make(node, "proposer")
         return
     try:
-        made = components.make(node, group)
+        # Critiques are completed by the wiring function (backend, the LLM critic's model).
+        made = components.build_critique(cfg) if group == "critique" else components.make(node, group)
     except UserError as exc:
         # The target was found and called; it refused a value the user must supply
         # (a dataset path, an installed extra) with a message saying so.

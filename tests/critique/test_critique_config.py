@@ -1,44 +1,102 @@
-"""conf/critique/{rules,llm}.yaml build working critiques (Hydra `_target_`, completed with a backend)."""
+"""conf/critique/{rules,llm}.yaml built by the one wiring function (`build_critique`): the
+backend handed in, the LLM critic's model from `critique.model` or else the proposer, and a
+clear error when there is neither."""
 
 from __future__ import annotations
 
-import functools
-
-from critic_fixture_server import FIXTURE_LABEL, CriticFixtureServer
-from hydra.utils import instantiate
+import pytest
+from chat_server import FIXTURE_NOTE, ChatServer
 
 from critique.llm import LLMCritique
 from critique.rules import RuleCritique
+from maxcode import components
 from maxcode.config import load_config
+from maxcode.errors import ProposerUnavailable, UserError
+from maxcode.loop import CriticLedger
 from sandbox.evaluation import Status
 
+REPLY = f"DIAGNOSIS: {FIXTURE_NOTE} undeclared `b`.\nSUGGESTIONS:\n1. Use `a`."
 
-def _build(option: str, backend, overrides=()):
-    cfg = load_config([f"critique={option}", *overrides])
-    factory = instantiate(cfg.critique, _convert_="all")
-    assert isinstance(factory, functools.partial)  # completed by the loop with the backend
-    return factory(backend=backend)
+
+def reply(body, served):
+    return REPLY
+
+
+@pytest.fixture
+def compile_case(judge, range_sum):
+    source = range_sum.baseline_source.replace("s += a[i];", "s += b[i];")
+    evaluation = judge.evaluate(range_sum.baseline_source, source, range_sum.tests)
+    assert evaluation.status is Status.COMPILE_ERROR
+    return range_sum, source, evaluation
+
+
+@pytest.fixture
+def no_openai_env(monkeypatch):
+    for var in ("OPENAI_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
 
 
 def test_rules_config(backend):
-    critique = _build("rules", backend)
+    critique = components.build_critique(load_config(["critique=rules"]), backend)
     assert isinstance(critique, RuleCritique) and critique.backend is backend
     assert critique.peaks_cache_path.endswith("peaks.json")
 
 
-def test_llm_config_reaches_the_configured_endpoint(
-    backend, judge, range_sum, tmp_path, monkeypatch
-):
-    source = range_sum.baseline_source.replace("s += a[i];", "s += b[i];")
-    evaluation = judge.evaluate(range_sum.baseline_source, source, range_sum.tests)
-    assert evaluation.status is Status.COMPILE_ERROR
-    reply = f"DIAGNOSIS: {FIXTURE_LABEL} undeclared `b`.\nSUGGESTIONS:\n1. Use `a`."
-    with CriticFixtureServer(reply) as server:
-        monkeypatch.setenv("MAXCODE_CRITIC_MODEL", "configured-critic")
-        monkeypatch.setenv("MAXCODE_CRITIC_BASE_URL", server.base_url)
-        critique = _build("llm", backend, [f"paths.cache_dir={tmp_path}"])
+def test_separate_critic_model_reaches_its_endpoint(backend, compile_case, tmp_path):
+    """critique.model set: the critic has its own endpoint, even beside a non-LLM proposer."""
+    task, source, evaluation = compile_case
+    with ChatServer(reply) as server:
+        cfg = load_config([
+            "critique=llm", "proposer=library", f"paths.cache_dir={tmp_path}",
+            "critique.model={_target_: maxcode.proposers.openai_compat.OpenAIProposer, "
+            f"model: configured-critic, base_url: '{server.base_url}', temperature: 0.0, "
+            "max_tokens: 400, cache_path: '${paths.cache_dir}/llm_cache.sqlite'}",
+        ])
+        ledger = CriticLedger()
+        critique = components.build_critique(cfg, backend, ledger, proposer=components.make(cfg.proposer, "proposer"))
         assert isinstance(critique, LLMCritique) and critique.rules.backend is backend
-        diagnosis = critique.diagnose(range_sum, source, evaluation)
+        diagnosis = critique.diagnose(task, source, evaluation)
     assert diagnosis.source == "llm" and diagnosis.suggestions == ["Use `a`."]
-    assert server.requests[0]["model"] == "configured-critic"
-    assert (tmp_path / "critic.sqlite").is_file()
+    assert diagnosis.tags["critic_model"] == "configured-critic"
+    assert server.requests[0]["model"] == "configured-critic" and server.requests[0]["max_tokens"] == 400
+    [billed] = ledger.drain()
+    assert billed.calls == 1 and billed.prompt_tokens == 50
+    assert (tmp_path / "llm_cache.sqlite").is_file()
+
+
+def test_without_critic_model_the_search_proposer_answers(backend, compile_case, tmp_path):
+    """critique.model null: `components.build` (maxcode optimize) hands the proposer's model over."""
+    task, source, evaluation = compile_case
+    with ChatServer(reply) as server:
+        cfg = load_config(["critique=llm", "proposer=openai", "proposer.model=fixture-model",
+                           f"proposer.base_url={server.base_url}", f"paths.cache_dir={tmp_path}"])
+        parts = components.build(cfg, sandbox_backend=backend)
+        diagnosis = parts.critique.diagnose(task, source, evaluation)
+    assert diagnosis.source == "llm" and diagnosis.tags["critic_model"] == "fixture-model"
+    assert server.requests[0]["model"] == "fixture-model"
+    [billed] = parts.critic_ledger.drain()
+    assert billed.calls == 1
+
+
+def test_llm_critic_without_any_model_is_a_user_error(backend, no_openai_env):
+    """Neither critique.model nor an LLM proposer: a UserError naming both fixes, not a
+    rule-only critic that would pretend to be `critique=llm`."""
+    cfg = load_config(["critique=llm", "proposer=library"])
+    with pytest.raises(ProposerUnavailable, match=r"critique=llm has no model.*LibraryProposer") as info:
+        components.build(cfg, sandbox_backend=backend)
+    assert "critique.model" in info.value.fix and "critique=rules" in info.value.fix
+    # `maxcode eval` (no search): the configured proposer would serve, but it has no model.
+    with pytest.raises(ProposerUnavailable, match="proposer.model is not set") as info:
+        components.build_critique(load_config(["critique=llm"]), backend)
+    assert info.value.cause.startswith("critique=llm has no model") and "critique.model" in info.value.fix
+
+
+def test_critic_model_that_cannot_start_names_critique_model(backend, no_openai_env):
+    cfg = load_config(["critique=llm", "proposer=library",
+                       "critique.model={_target_: maxcode.proposers.hf.HFProposer, model: null}"])
+    with pytest.raises(ProposerUnavailable, match="critique.model cannot start: proposer=hf needs a model"):
+        components.build_critique(cfg, backend)
+    cfg = load_config(["critique=llm", "proposer=library",
+                       "critique.model={_target_: maxcode.proposers.library.LibraryProposer}"])
+    with pytest.raises(UserError, match="not an LLM backend"):
+        components.build_critique(cfg, backend)

@@ -1,18 +1,22 @@
-"""The LLM critic through a real local HTTP server, a tiny local transformers model, and its fallback."""
+"""The LLM critic on the proposers' own backends: the openai client against a real local HTTP
+server, a tiny local transformers model through the hf backend, the proposer-side cache,
+and the fallback to the rules."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 
 import pytest
-from critic_fixture_server import FIXTURE_LABEL, CriticFixtureServer
+from chat_server import FAIL_ALL, FIXTURE_NOTE, ChatServer
 
-from critique.generation.openai_http import OpenAIChatGenerator
 from critique.llm import LLMCritique, parse_reply
 from critique.rules import RuleCritique
+from maxcode.proposers.hf import HFProposer
+from maxcode.proposers.openai_compat import OpenAIProposer
 from sandbox.evaluation import Status
 
-FIXTURE_REPLY = f"""DIAGNOSIS: {FIXTURE_LABEL} The build stops at the undeclared name `b` in the summation loop; nothing else was checked.
+FIXTURE_REPLY = f"""DIAGNOSIS: {FIXTURE_NOTE} The build stops at the undeclared name `b` in the summation loop; nothing else was checked.
 SUGGESTIONS:
 1. Use the array `a` that was read, not `b`.
 2. After it compiles, replace the per-query loop by prefix sums.
@@ -20,6 +24,10 @@ SUGGESTIONS:
 int never_shown = 0;
 ```
 """
+
+
+def fixture_reply(body, served):
+    return FIXTURE_REPLY
 
 
 @pytest.fixture
@@ -31,27 +39,28 @@ def compile_case(judge, range_sum):
     return range_sum, source, evaluation
 
 
-def _critic(base_url: str, tmp_path, **kwargs) -> LLMCritique:
-    generate = OpenAIChatGenerator(
-        model="critic-fixture", base_url=base_url, timeout_s=10, max_retries=0
-    )
-    return LLMCritique(generate, cache_path=str(tmp_path / "critic.sqlite"), **kwargs)
+def _critic(base_url: str, tmp_path, **model_options) -> LLMCritique:
+    """An LLM critic on the openai backend, configured as a critic would be (greedy, short)."""
+    options = {"temperature": 0.0, "max_tokens": 400, "max_retries": 0, **model_options}
+    model = OpenAIProposer(model="critic-fixture", base_url=base_url,
+                           cache_path=str(tmp_path / "llm_cache.sqlite"), **options)
+    return LLMCritique(model.text_generator(), model_id=model.model)
 
 
 def test_llm_diagnosis_through_local_http_server(compile_case, tmp_path):
     task, source, evaluation = compile_case
-    with CriticFixtureServer(FIXTURE_REPLY) as server:
+    with ChatServer(fixture_reply) as server:
         critic = _critic(server.base_url, tmp_path, max_tokens=123)
         diagnosis = critic.diagnose(task, source, evaluation)
-    assert diagnosis.source == "llm"
-    assert diagnosis.text.startswith(FIXTURE_LABEL)
+    assert diagnosis.source == "llm" and diagnosis.tags["critic_model"] == "critic-fixture"
+    assert diagnosis.text.startswith(FIXTURE_NOTE)
     assert diagnosis.suggestions == [
         "Use the array `a` that was read, not `b`.",
         "After it compiles, replace the per-query loop by prefix sums.",
     ]
     assert "never_shown" not in diagnosis.text  # code blocks are dropped: the critic writes no code
     assert diagnosis.tags["failure_class"] == "compile_error" and diagnosis.findings
-    request = server.requests[0]
+    [request] = server.requests
     prompt = request["messages"][0]["content"]
     rules = RuleCritique().diagnose(task, source, evaluation)
     assert (
@@ -59,27 +68,28 @@ def test_llm_diagnosis_through_local_http_server(compile_case, tmp_path):
         and "s += b[i];" in prompt
         and evaluation.compile_log.splitlines()[0] in prompt
     )
-    assert request["max_tokens"] == 123 and request["model"] == "critic-fixture"
+    assert request["model"] == "critic-fixture" and request["n"] == 1
+    assert request["max_tokens"] == 123 and request["temperature"] == 0.0
 
 
-def test_replies_are_cached_by_model_and_prompt(compile_case, tmp_path):
+def test_replies_are_cached_like_proposals(compile_case, tmp_path):
     task, source, evaluation = compile_case
-    with CriticFixtureServer(FIXTURE_REPLY) as server:
+    with ChatServer(fixture_reply) as server:
         first = _critic(server.base_url, tmp_path).diagnose(task, source, evaluation)
-        again = _critic(server.base_url, tmp_path).diagnose(
-            task, source, evaluation
-        )  # new critic, same cache file
+        # A new critic on the same cache file (a re-run): served from the cache.
+        again = _critic(server.base_url, tmp_path).diagnose(task, source, evaluation)
         assert len(server.requests) == 1 and again == first
         _critic(server.base_url, tmp_path, max_tokens=50).diagnose(task, source, evaluation)
-        assert len(server.requests) == 2  # other parameters, other key
+        assert len(server.requests) == 2  # other sampling parameters, other key
 
 
 @pytest.mark.parametrize("status", [500, 404])
 def test_fallback_to_rules_on_http_error(compile_case, tmp_path, status):
     task, source, evaluation = compile_case
-    with CriticFixtureServer(FIXTURE_REPLY, status=status) as server:
+    with ChatServer(fixture_reply, fail_first=FAIL_ALL, fail_status=status) as server:
         diagnosis = _critic(server.base_url, tmp_path).diagnose(task, source, evaluation)
-    assert diagnosis.source.startswith("rules (llm failed: GenerationFailed: HTTP")
+    assert diagnosis.source.startswith("rules (llm failed: ProposerUnavailable:")
+    assert f"HTTP {status}" in diagnosis.source
     assert diagnosis.text == RuleCritique().diagnose(task, source, evaluation).text
 
 
@@ -93,29 +103,25 @@ def test_fallback_when_endpoint_unreachable(compile_case, tmp_path):
     assert diagnosis.findings and diagnosis.tags["failure_class"] == "compile_error"
 
 
-def test_fallback_when_no_model_configured(compile_case, monkeypatch):
+def test_fallback_on_empty_reply(compile_case, tmp_path):
     task, source, evaluation = compile_case
-    for var in ("OPENAI_MODEL", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(var, raising=False)
-    diagnosis = LLMCritique(OpenAIChatGenerator()).diagnose(task, source, evaluation)
-    assert "no model or endpoint" in diagnosis.source
+    with ChatServer(lambda body, served: "") as server:
+        diagnosis = _critic(server.base_url, tmp_path).diagnose(task, source, evaluation)
+    assert diagnosis.source == "rules (llm failed: ValueError: the reply held neither a diagnosis nor suggestions)"
 
 
-def test_injected_plain_callable(compile_case):
-    """The loop injects the proposer's generator: a plain function with a max_tokens keyword."""
+def test_any_plain_callable_is_a_text_generator(compile_case):
+    """The critique package needs no maxcode object: a function from prompt to text will do."""
     task, source, evaluation = compile_case
     prompts: list[str] = []
 
-    def generate(prompt: str, *, max_tokens: int = 1024) -> str:
+    def generate(prompt: str) -> str:
         prompts.append(prompt)
         return FIXTURE_REPLY
 
-    diagnosis = LLMCritique(generate, model_id="proposer-model").diagnose(task, source, evaluation)
-    assert (
-        diagnosis.source == "llm"
-        and diagnosis.tags["critic_model"] == "proposer-model"
-        and len(prompts) == 1
-    )
+    diagnosis = LLMCritique(generate, model_id="any-callable").diagnose(task, source, evaluation)
+    assert diagnosis.source == "llm" and diagnosis.tags["critic_model"] == "any-callable"
+    assert len(prompts) == 1
 
 
 def test_unusable_reply_falls_back():
@@ -124,55 +130,28 @@ def test_unusable_reply_falls_back():
 
 
 def test_tiny_local_transformers_model(compile_case, tmp_path, monkeypatch):
-    """A randomly initialized GPT-2-shaped model and a tokenizer built here: no download."""
+    """A randomly initialized model built here (no download), through the hf backend: chat
+    template, greedy decoding, the proposer-side cache."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-    import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
-
-    from critique.generation.transformers_local import TransformersGenerator
-    from critique.llm import PROMPT_PATH
+    from tiny_lm import build_tiny_lm
 
     task, source, evaluation = compile_case
-    raw = Tokenizer(models.BPE())
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    raw.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=400,
-        special_tokens=["<eos>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    raw.train_from_iterator(
-        [PROMPT_PATH.read_text(), source, evaluation.compile_log], trainer=trainer
-    )
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, eos_token="<eos>")
-    model_dir = tmp_path / "tiny-critic"
-    tokenizer.save_pretrained(model_dir)
-    torch.manual_seed(0)
-    # A wide initialization so greedy decoding does not collapse onto one whitespace token.
-    config = GPT2Config(
-        vocab_size=raw.get_vocab_size(),
-        n_positions=4096,
-        n_embd=32,
-        n_layer=1,
-        n_head=2,
-        initializer_range=1.0,
-        eos_token_id=tokenizer.eos_token_id,
-        bos_token_id=tokenizer.eos_token_id,
-    )
-    GPT2LMHeadModel(config).save_pretrained(model_dir)
-
-    generator = TransformersGenerator(str(model_dir))
-    critic = LLMCritique(generator, cache_path=str(tmp_path / "critic.sqlite"), max_tokens=24)
+    model_dir = build_tiny_lm(tmp_path / "tiny")
+    options = {"temperature": 0.0, "max_new_tokens": 24, "device": "cpu",
+               "cache_path": str(tmp_path / "llm_cache.sqlite")}
+    model = HFProposer(model=str(model_dir), **options)
+    critic = LLMCritique(model.text_generator(), model_id=model.model)
     diagnosis = critic.diagnose(task, source, evaluation)
     prompt = critic.build_prompt(
         task, source, evaluation, RuleCritique().diagnose(task, source, evaluation), None
     )
-    direct = generator(prompt, max_tokens=24)
-    if direct.strip():
-        assert diagnosis.source == "llm" and diagnosis.tags["critic_model"] == generator.model_id
-        # A random model's text is unstructured: all of it (code fences dropped) is the diagnosis.
-        assert diagnosis.text == parse_reply(direct).diagnosis and diagnosis.suggestions == []
-    else:  # a random model may emit only its end token: then the rules must stand in
-        assert diagnosis.source.startswith("rules (llm failed:")
+    [direct] = model.generate([{"role": "user", "content": prompt}], 1, seed=0)
+    assert direct.prompt_tokens > 0 and direct.text.strip()  # greedy noise, not nothing
+    assert diagnosis.source == "llm" and diagnosis.tags["critic_model"] == str(model_dir)
+    # A random model's text is unstructured: all of it (code fences dropped) is the diagnosis.
+    assert diagnosis.text == parse_reply(direct.text).diagnosis and diagnosis.suggestions == []
+    shutil.rmtree(model_dir)  # now only the cache can answer
+    fresh = HFProposer(model=str(model_dir), **options)
+    again = LLMCritique(fresh.text_generator(), model_id=fresh.model)
+    assert again.diagnose(task, source, evaluation) == diagnosis
