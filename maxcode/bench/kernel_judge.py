@@ -35,6 +35,8 @@ def _timed(judge, problem: str, candidate: str) -> dict:
     start = time.perf_counter()
     ev = judge.evaluate(problem, candidate)
     wall = time.perf_counter() - start
+    if ev.status.value != "ok":
+        raise RuntimeError(f"the benchmark's candidate was judged {ev.status.value}: {ev.message}")
     work = sum(ev.baseline_times_s) + sum(ev.candidate_times_s)
     build = (ev.details.get("build") or {}).get("build_s", 0.0)
     return {

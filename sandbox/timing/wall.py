@@ -10,7 +10,8 @@ means cold page cache for the binaries). After each batch the paired statistics
 when `max_rounds` rounds are in, or when `max_seconds` of host time are spent.
 
 Stopping on the interval's *width* (not on its position) keeps the A/A false-positive
-rate at the interval's nominal level.
+rate at the interval's nominal level. A speedup is significant only when the interval also
+clears the no-change band `min_relative_change` (see `sandbox.timing.stats`).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class WallTimer:
         confidence: float = CONFIDENCE,
         method: str = "sign",
         seed: int = 0,
+        min_relative_change: float = 0.01,
     ) -> None:
         self.target_relative_width = float(target_relative_width)
         self.max_seconds = float(max_seconds)
@@ -74,6 +76,7 @@ class WallTimer:
         self.confidence = float(confidence)
         self.method = method
         self.seed = int(seed)
+        self.min_relative_change = float(min_relative_change)
         if self.max_rounds < self.min_rounds:
             raise ValueError(f"max_rounds ({max_rounds}) < min_rounds ({self.min_rounds})")
 
@@ -113,7 +116,8 @@ class WallTimer:
             # rounds included) to size the next batch within the time left.
             round_s = max((sum(batch.baseline) + sum(batch.candidate)) / n, 1e-4)
             overhead_s = max(batch.host_time_s - round_s * (n + self.warmup_rounds), 0.0)
-            estimate = paired_speedup(base, cand, self.confidence, self.method, self.seed)
+            estimate = paired_speedup(base, cand, self.confidence, self.method, self.seed,
+                                      self.min_relative_change)
         log.debug("wall timing stopped (%s) after %d rounds in %d batches", stop, len(base), batches)
         medians = np.median(np.asarray(per_input), axis=0) if per_input else np.zeros((0, 2))
         return Measurement(

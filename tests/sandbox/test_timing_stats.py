@@ -91,3 +91,16 @@ def test_relative_width_shrinks_with_more_rounds() -> None:
     many = paired_speedup(*_simulate(rng, 200, 1.0, "lognormal"))
     assert many.relative_width < few.relative_width
     assert many.ci_low <= many.speedup <= many.ci_high
+
+
+def test_no_change_band_withholds_tiny_but_certain_differences() -> None:
+    # 40 rounds all 0.5% apart: the interval excludes 1.0, yet lies inside a 1% band.
+    base, cand = [1.005] * 20 + [1.006] * 20, [1.0] * 40
+    assert paired_speedup(base, cand).significant
+    banded = paired_speedup(base, cand, min_relative_change=0.01)
+    assert banded.ci_low > 1.0 and not banded.significant
+    # A 3% speedup clears the band, and so does a 3% slowdown.
+    assert paired_speedup([1.03] * 40, [1.0] * 40, min_relative_change=0.01).significant
+    assert paired_speedup([1.0] * 40, [1.03] * 40, min_relative_change=0.01).significant
+    with pytest.raises(ValueError, match="min_relative_change"):
+        paired_speedup(base, cand, min_relative_change=-0.1)

@@ -127,9 +127,22 @@ def _install_build_hook(torch, record: dict) -> None:
 
 
 def _unpack_cache() -> None:
-    if os.path.exists("ext_cache.tar"):
-        with tarfile.open("ext_cache.tar") as tar:
-            tar.extractall("ext_cache", filter="data")
+    """Cached builds of this candidate: flat `<key>.so` files, written out one by one.
+
+    The archive was packed by an earlier run of the same candidate, so nothing in it is
+    trusted: only plain files with plain names are taken (no paths, links or devices). Done
+    by hand because `extractall(filter=...)` is missing from the images' Python 3.11.2.
+    """
+    if not os.path.exists("ext_cache.tar"):
+        return
+    os.makedirs("ext_cache", exist_ok=True)
+    with tarfile.open("ext_cache.tar") as tar:
+        for member in tar.getmembers():
+            name = member.name
+            if not member.isfile() or name != os.path.basename(name) or name.startswith("."):
+                continue
+            with tar.extractfile(member) as src, _open(os.path.join("ext_cache", name), "wb") as dst:
+                dst.write(src.read())
 
 
 def _pack_new_builds() -> None:
