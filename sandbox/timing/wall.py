@@ -7,7 +7,8 @@ so backend overhead stays outside the runner's fork-to-reap times and is paid on
 batch. The first round of every batch is a warm-up and is discarded (a fresh workspace
 means cold page cache for the binaries). After each batch the paired statistics
 (`sandbox.timing.stats`) decide: stop when the interval is narrower than the target,
-when `max_rounds` rounds are in, or when `max_seconds` of host time are spent.
+when `max_rounds` rounds are in, or when `max_seconds` of host time are spent (for a slow
+program that has too few rounds for any interval by then: `interval_max_seconds`).
 
 Stopping on the interval's *width* (not on its position) keeps the A/A false-positive
 rate at the interval's nominal level. A speedup is significant only when the interval also
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sandbox.backends.base import Backend, RunSpec, Step
+from sandbox.timing import stats
 from sandbox.timing.base import (
     BASELINE,
     CANDIDATE,
@@ -32,7 +34,7 @@ from sandbox.timing.base import (
     TimingJob,
     input_files,
 )
-from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, min_rounds, paired_speedup
+from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, paired_speedup
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ class WallTimer:
         method: str = "sign",
         seed: int = 0,
         min_relative_change: float = 0.01,
+        interval_max_seconds: float = 60.0,
     ) -> None:
         self.target_relative_width = float(target_relative_width)
         self.max_seconds = float(max_seconds)
@@ -77,6 +80,9 @@ class WallTimer:
         self.method = method
         self.seed = int(seed)
         self.min_relative_change = float(min_relative_change)
+        self.interval_max_seconds = max(float(interval_max_seconds), self.max_seconds)
+        # Fewer rounds than this give no interval at all, so no claim whatever the data.
+        self.interval_rounds = stats.min_rounds(confidence)
         if self.max_rounds < self.min_rounds:
             raise ValueError(f"max_rounds ({max_rounds}) < min_rounds ({self.min_rounds})")
 
@@ -101,10 +107,13 @@ class WallTimer:
             ):
                 stop = "target_width"
                 break
-            if base and spent >= self.max_seconds:
-                stop = "max_seconds"
+            # A slow program may reach max_seconds before an interval exists; it goes on,
+            # up to interval_max_seconds, until one does (else no speedup could be claimed).
+            cap = self.max_seconds if len(base) >= self.interval_rounds else self.interval_max_seconds
+            if base and spent >= cap:
+                stop = "max_seconds" if cap == self.max_seconds else "interval_max_seconds"
                 break
-            n = self._next_batch_size(len(base), estimate, round_s, overhead_s, self.max_seconds - spent)
+            n = self._next_batch_size(len(base), estimate, round_s, overhead_s, cap - spent)
             batch = self._run_batch(backend, job, first_round=len(base), rounds=n)
             batches += 1
             if batch.failure is not None:
@@ -151,7 +160,10 @@ class WallTimer:
             # The interval narrows like 1/sqrt(n): aim for the n that reaches the target.
             ratio = estimate.relative_width / max(self.target_relative_width, 1e-9)
             want = max(math.ceil(done * (ratio**2 - 1)), 2)
-        budget = min(seconds_left, self.max_batch_seconds) - overhead_s
+        # A batch may exceed max_batch_seconds to hold two measured rounds of a slow
+        # program, so its warm-up round is not half of what it costs.
+        batch_s = max(self.max_batch_seconds, round_s * (self.warmup_rounds + 2) + overhead_s)
+        budget = min(seconds_left, batch_s) - overhead_s
         affordable = int(budget / round_s) - self.warmup_rounds
         # At least one round per batch, so a slow program still gets a point estimate.
         return max(1, min(want, affordable, self.max_rounds - done))
@@ -198,4 +210,4 @@ class WallTimer:
 def _default_min_rounds(confidence: float) -> int:
     # Twice the fewest rounds that give a sign-test interval at all, so a first interval is
     # not made of the two extreme rounds.
-    return 2 * min_rounds(confidence)
+    return 2 * stats.min_rounds(confidence)

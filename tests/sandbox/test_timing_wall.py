@@ -42,3 +42,52 @@ def test_later_batches_aim_at_the_target_width() -> None:
     # Never beyond max_rounds.
     capped = WallTimer(max_rounds=20)
     assert capped._next_batch_size(12, _estimate(0.5), round_s=0.001, overhead_s=0.0, seconds_left=100.0) == 8
+
+
+class _ClockedBackend:
+    """Stands in for a sandbox in this test of the timer's loop alone: each step 'takes' a
+    fixed time (baseline 1.0 s, candidate 0.5 s, a little jitter) on a fake host clock."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.now, self.calls, self.jitter = 0.0, 0, 0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def run(self, spec):
+        from sandbox.backends.base import RunResult, StepResult
+
+        self.calls += 1
+        steps = []
+        for step in spec.steps:
+            self.jitter = (self.jitter + 7) % 11
+            t = (1.0 if step.argv[0] == "./a.out" else 0.5) * (1 + 0.001 * self.jitter)
+            steps.append(StepResult(label=step.label, exit_code=0, wall_time_s=t))
+            self.now += t
+        self.now += 0.2  # backend overhead per batch
+        return RunResult(steps=steps, host_time_s=sum(s.wall_time_s for s in steps) + 0.2)
+
+
+def test_slow_program_gets_an_interval_past_max_seconds(monkeypatch, tmp_path) -> None:
+    import sandbox.timing.wall as wall
+    from sandbox.backends.base import Limits
+    from sandbox.testcases import TestCase
+    from sandbox.timing.base import TimingJob
+
+    backend = _ClockedBackend()
+    monkeypatch.setattr(wall, "time", backend)
+    (tmp_path / "in.txt").write_text("1\n")
+    job = TimingJob(baseline=tmp_path / "a", candidate=tmp_path / "b", limits=Limits(),
+                    tests=[TestCase("0", str(tmp_path / "in.txt"), str(tmp_path / "out.txt"))],
+                    round_estimate_s=1.5)
+    # 1.5 s rounds and a 4 s cap: two rounds at most by the cap, an interval needs six.
+    m = WallTimer(max_seconds=4.0, interval_max_seconds=60.0).measure(backend, job)
+    assert m.estimate is not None and m.estimate.has_interval and m.estimate.significant
+    assert 6 <= len(m.baseline_times_s) < 12 and 2.0 - 0.05 < m.estimate.speedup < 2.0 + 0.05
+    assert backend.now < 30  # stopped as soon as the interval existed, far below 60 s
+    # Without the extension the same program stops at the cap with no interval, no claim.
+    backend.now = 0.0
+    short = WallTimer(max_seconds=4.0, interval_max_seconds=4.0).measure(backend, job)
+    assert not short.estimate.has_interval and not short.estimate.significant

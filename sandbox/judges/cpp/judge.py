@@ -196,7 +196,7 @@ class CppJudge:
             message = "correct; not timed"
         elif not est.has_interval:
             message = (f"correct, {est.speedup:.3f}x over {est.n} round(s): too few for a confidence "
-                       "interval, so no speedup is claimed (raise timing.max_seconds)")
+                       "interval, so no speedup is claimed (raise timing.interval_max_seconds)")
         elif est.significant:
             message = f"correct, {est.speedup:.3f}x ({'faster' if est.speedup > 1 else 'slower'}; "
             message += f"95% CI {est.ci_low:.3f}-{est.ci_high:.3f})"
