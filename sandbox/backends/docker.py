@@ -234,9 +234,14 @@ class DockerBackend:
         """Cgroup cap: the largest step's memory plus the tmpfs that also counts against it.
         Rounded up to 256 MiB so that specs with close limits share warm containers."""
         need = max((s.limits.memory_bytes for s in spec.steps), default=GiB)
-        need += self.workspace_bytes + self.tmp_bytes + 128 * MiB
+        need += self.workspace_bytes + self.tmp_bytes + self._results_bytes()
         quantum = 256 * MiB
         return -(-need // quantum) * quantum
+
+    def _results_bytes(self) -> int:
+        """The runner's result tmpfs: collected files (at most a workspace) plus the reply tar
+        that copies them; too small, and a run with large outputs returns nothing."""
+        return 2 * self.workspace_bytes + 64 * MiB
 
     def _acquire(self, key: tuple[str, int]) -> _Container:
         with self._lock:
@@ -265,7 +270,7 @@ class DockerBackend:
         tmpfs = {
             "/work": f"size={self.workspace_bytes},mode=0755,exec",
             "/tmp": f"size={self.tmp_bytes},mode=1777,exec",
-            "/run/mcrun": f"size={256 * MiB},mode=0700",
+            "/run/mcrun": f"size={self._results_bytes()},mode=0700",
         }
         try:
             handle = self.client.containers.run(
