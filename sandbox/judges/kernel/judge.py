@@ -32,12 +32,16 @@ and static checks are never complete. Hence the fail-closed re-verification: a s
 above the threshold is measured again by the sandbox runner's clock (fork to reap, outside
 every sandboxed process): steps with 1 and 1+n calls on fresh inputs, whose difference
 cancels start-up, import, input generation and saving, with all outputs checked again
-(extra correctness trials). The claim is rejected unless the runner-clock speedup reaches
-`reverify_agreement` of it (default a quarter: whole-step runs see colder caches than
-back-to-back timed trials, so a genuine 30x kernel can measure 15x there; a forged claim
-measures about 1x). Known limit: the runner clock resolves a per-call time only
-when n calls last much longer than the start-up noise (~0.1 s), so `reverify_target_s`
-sets n; extremely fast kernels need larger targets.
+(extra correctness trials). The claim is rejected on evidence only: when the candidate's n
+extra calls took longer than `reverify_agreement` of the claim allows (default a quarter:
+whole-step runs see colder caches than back-to-back timed trials, so a genuine 30x kernel
+can measure 15x there) by more than `reverify_noise_s`, the start-up noise of a step. A
+genuine fast kernel's n calls may vanish in that noise; a forger's cannot, since n is
+budgeted as if the claim were false (FORGER_BUDGET x `reverify_target_s` of reference-speed
+work); when even that is within RESOLVE_FACTOR x the noise (a very fast baseline at
+`reverify_max_calls`), nothing is verified and the claim is rejected. Known limit: a partial
+forger whose real speedup is within the agreement and noise allowance of its claim passes
+with an inflated figure.
 """
 
 from __future__ import annotations
@@ -74,6 +78,14 @@ from sandbox.judges.kernel.stats import SpeedupSummary, summarize
 log = logging.getLogger(__name__)
 
 WORKER = Path(__file__).with_name("worker.py")
+# Rationale: re-verification runs the candidate n times as if its claim were false, i.e. for
+# up to FORGER_BUDGET x reverify_target_s of reference-speed work. At 4x a genuine 50x kernel
+# ran ~40 ms of work against ~0.1 s of process start-up noise and was sometimes rejected
+# (measured 5.9x of a 49x claim); at 20x it runs ~0.2 s, and a forger costs <= 20 s a step.
+FORGER_BUDGET = 20
+# A re-verification decides only when a false claim's n calls would take this many times
+# the step noise (`reverify_noise_s`); below that it cannot tell, and rejects.
+RESOLVE_FACTOR = 3
 WORKER_VERSION = "1"
 # Worker failure kind -> status. Anything not listed is a runtime error.
 KIND_STATUS = {
@@ -128,6 +140,7 @@ class KernelJudge:
         reverify_target_s: float = 1.0,
         reverify_reps: int = 2,
         reverify_max_calls: int = 1000,
+        reverify_noise_s: float = 0.5,
         build_timeout_s: float = 300.0,
         run_timeout_s: float = 120.0,
         memory_bytes: int = 16 * GiB,
@@ -160,6 +173,7 @@ class KernelJudge:
         self.reverify_target_s = reverify_target_s
         self.reverify_reps = reverify_reps
         self.reverify_max_calls = reverify_max_calls
+        self.reverify_noise_s = reverify_noise_s
         self.build_timeout_s = build_timeout_s
         self.run_timeout_s = run_timeout_s
         self.memory_bytes = memory_bytes
@@ -465,8 +479,11 @@ class KernelJudge:
             return int(min(cap, max(5, math.ceil(self.reverify_target_s / max(per_call_s, 1e-9)))))
 
         n_ref = calls_for(summary.baseline_s)
-        # Budget the candidate as if its claim were false, so a forger cannot hang the judge.
-        n_cand = min(calls_for(summary.candidate_s), max(5, int(4 * self.reverify_target_s / summary.baseline_s) + 5))
+        # Budget the candidate as if its claim were false, so a forger costs at most
+        # FORGER_BUDGET x reverify_target_s per step; a genuine fast kernel then still
+        # runs long enough for its work to stand out of the start-up noise.
+        n_cand = min(calls_for(summary.candidate_s),
+                     max(5, int(FORGER_BUDGET * self.reverify_target_s / summary.baseline_s) + 5))
         init = {"init_seed": rng.init, "probe_seed": rng.probe}
 
         def plan(n: int) -> list[list[int]]:
@@ -518,13 +535,21 @@ class KernelJudge:
         def seconds(step: StepResult) -> float:
             return step.wall_time_s if clock == "wall" else step.cpu_time_s
 
-        def per_call(sides: list[_Side], n: int) -> float:
+        def extra_s(sides: list[_Side]) -> float:
+            """Seconds the n extra calls added to a step, averaged over the reps."""
             lo = sum(seconds(s.step) for s in sides[0::2])
             hi = sum(seconds(s.step) for s in sides[1::2])
-            return (hi - lo) / (self.reverify_reps * n)
+            return (hi - lo) / self.reverify_reps
 
-        ref_s, cand_s = per_call(ref_sides[1:], n_ref), per_call(cand_sides, n_cand)
+        ref_extra, cand_extra = extra_s(ref_sides[1:]), extra_s(cand_sides)
+        ref_s, cand_s = ref_extra / n_ref, cand_extra / n_cand
         host_speedup = ref_s / cand_s if cand_s > 0 else math.inf
+        # The claim fails only on evidence: the candidate's extra calls took longer than the
+        # agreement allows by more than a step's start-up noise. A genuine fast kernel's n
+        # calls can vanish in that noise (even measure negative); a forger's n calls run at
+        # reference speed, FORGER_BUDGET x reverify_target_s of work, and cannot.
+        allowed_s = max(0.0, n_cand * ref_s / (self.reverify_agreement * summary.speedup))
+        excess_s = cand_extra - allowed_s
         details["reverify"] = {
             "claimed_speedup": summary.speedup,
             "runner_clock_speedup": host_speedup if math.isfinite(host_speedup) else None,
@@ -534,21 +559,28 @@ class KernelJudge:
             "candidate_calls": n_cand,
             "reps": self.reverify_reps,
             "clock": clock,
+            "candidate_excess_s": excess_s,
+            "noise_allowance_s": self.reverify_noise_s,
             "reference_step_s": [seconds(s.step) for s in ref_sides[1:]],
             "candidate_step_s": [seconds(s.step) for s in cand_sides],
         }
-        if cand_s <= 0 or ref_s <= 0:
+        # What the n calls would cost if the claim were false must stand well out of the
+        # noise, or nothing was verified: fail closed.
+        forger_s = n_cand * summary.baseline_s
+        if forger_s < RESOLVE_FACTOR * self.reverify_noise_s:
             return Verdict(
                 Status.REJECTED,
-                f"re-verification: the runner clock could not resolve the calls "
-                f"(reference {ref_s:.3g}s, candidate {cand_s:.3g}s per call); claim of "
-                f"{summary.speedup:.3g}x not confirmed",
+                f"re-verification: {n_cand} calls at the reference's speed would take only "
+                f"{forger_s:.3g}s, within {RESOLVE_FACTOR} x the runner clock's noise "
+                f"({self.reverify_noise_s:g}s): a claim of {summary.speedup:.3g}x cannot be confirmed "
+                "(raise judge.kernel.reverify_max_calls or reverify_target_s)",
             )
-        if host_speedup < self.reverify_agreement * summary.speedup:
+        if excess_s > self.reverify_noise_s:
             return Verdict(
                 Status.REJECTED,
                 f"re-verification: claimed {summary.speedup:.3g}x but the sandbox runner's {clock} clock "
-                f"measures {host_speedup:.3g}x (needs >= {self.reverify_agreement:g} of the claim)",
+                f"measures {host_speedup:.3g}x: {n_cand} calls took {cand_extra:.3g}s, "
+                f"{excess_s:.3g}s more than {self.reverify_agreement:g} of the claim allows",
             )
         log.info("re-verified %.3gx (runner clock %.3gx)", summary.speedup, host_speedup)
         return None

@@ -16,6 +16,7 @@ EXPECTED_RULE = {
     "patch_allclose.py": sc.MONKEY_PATCH,
     "patch_timers.py": sc.DENIED_IMPORT,
     "patch_harness_clock.py": sc.DENIED_IMPORT,
+    "forged_clock_full_work.py": sc.DENIED_IMPORT,
     "read_reference.py": sc.FILE_ACCESS,
     "side_stream.py": sc.SIDE_STREAM,
     "try_fallback.py": sc.TRY_EXCEPT,
