@@ -10,6 +10,7 @@ import pytest
 from critique_support import pie_task
 
 from benchmarks.task import Task
+from sandbox.evaluation import Status
 from sandbox.judges.cpp import CppJudge
 from sandbox.timing.wall import WallTimer
 
@@ -47,3 +48,12 @@ def judge(make_judge) -> CppJudge:
 @pytest.fixture
 def range_sum() -> Task:
     return pie_task("pm01_range_sum")
+
+
+@pytest.fixture
+def compile_case(judge, range_sum):
+    """The suite's program with an undeclared name, and the C++ judge's verdict on it."""
+    source = range_sum.baseline_source.replace("s += a[i];", "s += b[i];")
+    evaluation = judge.evaluate(range_sum.baseline_source, source, range_sum.tests)
+    assert evaluation.status is Status.COMPILE_ERROR
+    return range_sum, source, evaluation

@@ -13,21 +13,12 @@ from maxcode import components
 from maxcode.config import load_config
 from maxcode.errors import ProposerUnavailable, UserError
 from maxcode.loop import CriticLedger
-from sandbox.evaluation import Status
 
 REPLY = f"DIAGNOSIS: {FIXTURE_NOTE} undeclared `b`.\nSUGGESTIONS:\n1. Use `a`."
 
 
 def reply(body, served):
     return REPLY
-
-
-@pytest.fixture
-def compile_case(judge, range_sum):
-    source = range_sum.baseline_source.replace("s += a[i];", "s += b[i];")
-    evaluation = judge.evaluate(range_sum.baseline_source, source, range_sum.tests)
-    assert evaluation.status is Status.COMPILE_ERROR
-    return range_sum, source, evaluation
 
 
 @pytest.fixture

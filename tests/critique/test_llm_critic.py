@@ -14,7 +14,6 @@ from critique.llm import LLMCritique, parse_reply
 from critique.rules import RuleCritique
 from maxcode.proposers.hf import HFProposer
 from maxcode.proposers.openai_compat import OpenAIProposer
-from sandbox.evaluation import Status
 
 FIXTURE_REPLY = f"""DIAGNOSIS: {FIXTURE_NOTE} The build stops at the undeclared name `b` in the summation loop; nothing else was checked.
 SUGGESTIONS:
@@ -28,15 +27,6 @@ int never_shown = 0;
 
 def fixture_reply(body, served):
     return FIXTURE_REPLY
-
-
-@pytest.fixture
-def compile_case(judge, range_sum):
-    """The suite's program with an undeclared name, and the C++ judge's verdict on it."""
-    source = range_sum.baseline_source.replace("s += a[i];", "s += b[i];")
-    evaluation = judge.evaluate(range_sum.baseline_source, source, range_sum.tests)
-    assert evaluation.status is Status.COMPILE_ERROR
-    return range_sum, source, evaluation
 
 
 def _critic(base_url: str, tmp_path, **model_options) -> LLMCritique:
