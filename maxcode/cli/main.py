@@ -18,7 +18,6 @@ from maxcode.errors import UserError
 COMMANDS = {
     "eval": ("maxcode.cli.eval_cmd", "judge one candidate against its task"),
     "optimize": ("maxcode.cli.optimize_cmd", "search for a faster program"),
-    "sweep": ("maxcode.cli.sweep_cmd", "run the search over every task of a suite"),
     "suite": ("maxcode.cli.suite_cmd", "list, show and check benchmark suites"),
     "bench": ("maxcode.cli.bench_cmd", "measure MaxCode's own performance"),
 }
@@ -34,12 +33,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
     sub = parser.add_subparsers(dest="command", required=True)
     modules: dict[str, object] = {}
     for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
+        module = importlib.import_module(module_name)
         modules[name] = module
         module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
     return parser, modules
