@@ -1,0 +1,40 @@
+"""The README's fresh-machine main job runs as written (CI runs its install and test lines)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_commands() -> list[str]:
+    """Commands of the first ```bash block of the README, comments dropped."""
+    block = re.search(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert block, "README.md has no ```bash block"
+    return [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_readme_lists_install_main_job_and_tests():
+    commands = readme_commands()
+    assert commands[0] == "bash scripts/install.sh"
+    assert commands[-1].startswith("python3 -m pytest")
+    assert any(c.startswith("maxcode optimize ") for c in commands)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "bash scripts/install.sh" in ci and "python3 -m pytest" in ci
+
+
+def test_readme_main_job_finds_a_verified_speedup(tmp_path):
+    main_job = next(c for c in readme_commands() if c.startswith("maxcode optimize "))
+    argv = shlex.split(main_job)[1:] + [f"run_dir={tmp_path / 'run'}", "--quiet"]
+    done = subprocess.run([sys.executable, "-m", "maxcode.cli.main", *argv], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert not summary["best_is_baseline"] and summary["best_speedup"] > 1.5
+    assert summary["best_speedup_ci"][0] > 1.0
+    assert (tmp_path / "run" / "best.cpp").is_file()
