@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import shutil
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -176,3 +178,13 @@ def test_wrong_variant_fails_the_suite_tolerance(task: Task) -> None:
     assert got.shape != expected.shape or not torch.allclose(
         got, expected, atol=tol.atol, rtol=tol.rtol
     )
+
+
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed")
+def test_every_cuda_variant_compiles_with_nvcc(monkeypatch) -> None:
+    """The suite's own nvcc check (torch headers included): no GPU needed, ~1 min."""
+    spec = importlib.util.spec_from_file_location("kbcpu_verify", SUITE / "verify.py")
+    verify = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, verify)  # its dataclasses look themselves up
+    spec.loader.exec_module(verify)
+    assert verify.nvcc_check([]), "a cuda.py variant failed to compile (details in the log)"
