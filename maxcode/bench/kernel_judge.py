@@ -4,7 +4,9 @@ Part 1 judges a plain-PyTorch ReLU candidate (nothing to build) and a load_inlin
 kernel twice: with an empty build cache (build included) and again (cache hit, build
 excluded). Overhead = judge wall time minus the in-process time of the calls it timed.
 Part 2 judges the kernel (cached) 10 times and reports the spread of its median time
-relative to the median of those medians. The sandbox backend comes from cfg.sandbox.
+relative to the median of those medians. Part 3 is the A/A check: the problem's own `Model`
+renamed `ModelNew`, judged 20 times; a significant verdict is a false positive. The sandbox
+backend comes from cfg.sandbox.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _timed(judge, problem: str, candidate: str) -> dict:
     return {
         "status": ev.status.value, "judge_s": wall, "timed_calls_s": work, "build_s": build,
         "overhead_s": wall - work - build, "candidate_time_s": ev.candidate_time_s,
-        "speedup": ev.speedup,
+        "speedup": ev.speedup, "speedup_ci": ev.speedup_ci, "significant": ev.significant,
     }
 
 
@@ -77,6 +79,14 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
                 "speedups": speedups,
                 "speedup_range_rel": (max(speedups) - min(speedups)) / statistics.median(speedups),
             }
+            same = problem.replace("class Model(", "class ModelNew(")
+            aa = [_timed(lenient, problem, same) for _ in range(5 if args.quick else 20)]
+            figures["aa"] = {
+                "comparisons": len(aa),
+                "false_positives": sum(bool(a["significant"]) for a in aa),
+                "speedups": [a["speedup"] for a in aa],
+                "cis": [a["speedup_ci"] for a in aa],
+            }
     finally:
         backend.close()
     table = Table(title=f"kernel judge on {figures['backend']}")
@@ -92,6 +102,11 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
         f"timing spread over {s['repeats']} judgements of one kernel: median {s['median_s'] * 1e6:.1f} us, "
         f"range {100 * s['range_rel']:.1f}% and stdev {100 * s['stdev_rel']:.1f}% of the median; "
         f"speedup range {100 * s['speedup_range_rel']:.1f}% of its median"
+    )
+    a = figures["aa"]
+    console.print(
+        f"A/A (the reference against itself, {a['comparisons']} judgements): "
+        f"{a['false_positives']} significant; speedups {min(a['speedups']):.3f}x-{max(a['speedups']):.3f}x"
     )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
