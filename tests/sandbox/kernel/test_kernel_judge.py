@@ -83,7 +83,10 @@ def test_malformed_problem_is_a_task_error(judge, problem, words):
 def test_genuine_large_speedup_survives_reverification(judge):
     ev = judge.evaluate(source("wasteful_problem.py"), source("tanh_once.py"))
     assert ev.status is Status.OK, ev.message
-    assert ev.speedup > 10 and ev.details["reverify"]["runner_clock_speedup"] > 2.5
+    verified = ev.details["reverify"]
+    # Confirmed on evidence: its calls took no longer than the claim allows (beyond noise);
+    # a fast kernel's calls may even vanish in that noise (runner_clock_speedup None).
+    assert ev.speedup > 10 and verified["candidate_excess_s"] <= verified["noise_allowance_s"]
 
 
 @pytest.mark.slow
