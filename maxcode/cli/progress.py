@@ -10,6 +10,7 @@ from rich.live import Live
 from rich.table import Table
 
 from maxcode.loop import Snapshot
+from sandbox.timing import lease
 
 
 def _best_text(snap_best: Any) -> str:
@@ -20,7 +21,15 @@ def _best_text(snap_best: Any) -> str:
     return f"{snap_best.speedup:.2f}x{ci_text} (node {snap_best.id})"
 
 
-def render(snap: Snapshot, caps: dict[str, Any]) -> Table:
+def _waits_text(waits: list[lease.Wait]) -> str:
+    now = time.monotonic()
+    longest = max(now - w.since for w in waits)
+    devices = ", ".join(sorted({d for w in waits for d in w.devices}))
+    return (f"{len(waits)} judgement(s) waiting for the timing lease on {devices} "
+            f"(longest {longest:.0f}s): another timing has the device to itself")
+
+
+def render(snap: Snapshot, caps: dict[str, Any], waits: list[lease.Wait] | None = None) -> Table:
     table = Table(title=f"maxcode optimize - step {snap.step}", show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column()
@@ -35,6 +44,9 @@ def render(snap: Snapshot, caps: dict[str, Any]) -> Table:
     table.add_row("budget", f"evaluations {u.evaluations}{cap('max_evaluations')}, "
                             f"llm calls {u.llm_calls}{cap('max_llm_calls')}, tokens {u.tokens}{cap('max_tokens')}, "
                             f"${u.cost_usd:.4f}{cap('max_dollars')}, wall {u.wall_s:.0f}s{cap('max_wall_s')}")
+    waits = lease.waiting() if waits is None else waits
+    if waits:
+        table.add_row("waiting", _waits_text(waits))
     return table
 
 
@@ -43,8 +55,11 @@ class LiveProgress:
 
     def __init__(self, console: Console, caps: dict[str, Any]) -> None:
         self.console, self.caps = console, caps
-        self.live = Live(console=console, refresh_per_second=4, transient=False)
-        self._last = 0.0
+        # get_renderable: the panel refreshes between snapshots too, so a judgement
+        # waiting for the timing lease shows while it waits.
+        self._snap: Snapshot | None = None
+        self.live = Live(console=console, refresh_per_second=4, transient=False,
+                         get_renderable=self._renderable)
 
     def __enter__(self) -> LiveProgress:
         self.live.__enter__()
@@ -53,11 +68,15 @@ class LiveProgress:
     def __exit__(self, *exc: Any) -> None:
         self.live.__exit__(*exc)
 
+    def _renderable(self) -> Table:
+        if self._snap is None:
+            return Table(title="maxcode optimize - starting", show_header=False, box=None)
+        return render(self._snap, self.caps)
+
     def __call__(self, snap: Snapshot) -> None:
-        now = time.monotonic()
-        if now - self._last >= 0.25 or snap.stop_reason:
-            self._last = now
-            self.live.update(render(snap, self.caps))
+        self._snap = snap
+        if snap.stop_reason:
+            self.live.refresh()
 
 
 def summary_table(summary: dict[str, Any]) -> Table:

@@ -47,6 +47,7 @@ from sandbox.backends.base import GiB, MiB, RunResult, RunSpec
 from sandbox.backends.workspace import tar_files, untar_results
 from sandbox.errors import BackendUnavailable
 from sandbox.runner.protocol import CANDIDATE_UID, parse_results, write_plan
+from sandbox.timing.lease import shared_cpu
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,7 @@ class DockerBackend:
     def toolchain_id(self, image: str) -> str:
         return f"docker:{self.image_name(image)}@{self._image_id(image)}"
 
+    @shared_cpu  # builds and checks may overlap; a timing stage has the CPU to itself
     def run(self, spec: RunSpec) -> RunResult:
         started = time.monotonic()
         key = (spec.image, self._container_memory(spec))

@@ -25,6 +25,7 @@ from pathlib import Path
 from sandbox.backends.base import RunResult, RunSpec
 from sandbox.backends.workspace import populate
 from sandbox.runner.protocol import CANDIDATE_UID, build_host_runner, parse_results, write_plan
+from sandbox.timing.lease import shared_cpu
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ class LocalBackend:
             cmd += ["--cap-add", cap]
         return cmd + ["/run/mcrun-bin", "/run/mcrun/plan", "/run/mcrun", str(uid)]
 
+    @shared_cpu  # builds and checks may overlap; a timing stage has the CPU to itself
     def run(self, spec: RunSpec) -> RunResult:
         started = time.monotonic()
         uid = self._take_uid()

@@ -29,6 +29,41 @@ def test_live_panel_shows_best_with_interval_counts_budget_and_step():
     assert "ok 2" in out and "no_code 1" in out and "evaluations 2/10" in out and "tokens 150" in out
     empty = Snapshot(step=1, best=None, counts={}, nodes=0, usage=Usage())
     assert "baseline" in text(render(empty, {}))
+    assert "waiting" not in text(render(empty, {}, waits=[]))
+
+
+def test_live_panel_shows_a_judgement_waiting_for_the_timing_lease(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from sandbox.timing import lease
+
+    monkeypatch.setenv("MAXCODE_LEASE_DIR", str(tmp_path))
+    snap = Snapshot(step=1, best=None, counts={}, nodes=0, usage=Usage())
+    release = threading.Event()
+
+    def timing():
+        with lease.exclusive():
+            release.wait(10)
+
+    holder = threading.Thread(target=timing)
+    holder.start()
+    time.sleep(0.1)
+    def second():
+        with lease.exclusive():
+            pass
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    deadline = time.monotonic() + 5
+    while not lease.waiting() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    out = text(render(snap, {}))
+    release.set()
+    holder.join()
+    waiter.join(timeout=10)
+    assert not waiter.is_alive()
+    assert "1 judgement(s) waiting for the timing lease on cpu" in out
 
 
 def test_summary_table_names_the_run_dir_and_a_missing_claim():

@@ -35,6 +35,7 @@ from sandbox.judges.cpp.build import Builder, BuildResult
 from sandbox.judges.cpp.run import Failure, first_failure, run_tests, step_failure
 from sandbox.judges.cpp.source import MAX_SOURCE_BYTES, check_source
 from sandbox.testcases import TestCase
+from sandbox.timing import lease
 from sandbox.timing.base import CANDIDATE, Measurement, Timer, TimingJob
 
 log = logging.getLogger(__name__)
@@ -161,14 +162,19 @@ class CppJudge:
         if failure is not None:
             return self._failed(failure, common)
 
-        measurement = self.timing.measure(self.backend, TimingJob(
+        job = TimingJob(
             baseline=baseline.build.binary,  # type: ignore[arg-type]
             candidate=build.binary,
             tests=tests,
             limits=self.run_limits,
             image=self.image,
             round_estimate_s=sum(baseline.test_times_s) + sum(s.wall_time_s for s in run.steps),
-        ))
+        )
+        # Wall time needs the CPU to itself; instruction counts do not depend on load.
+        kind = lease.EXCLUSIVE if self.timing.mode == "wall" else lease.SHARED
+        with lease.hold(lease.CPU, kind) as waited_s:
+            measurement = self.timing.measure(self.backend, job)
+        measurement.details["lease_wait_s"] = round(waited_s, 3)
         if measurement.failure is not None:
             f = measurement.failure
             if f.side != CANDIDATE:
