@@ -55,9 +55,13 @@ def usage_from_nodes(nodes: list[Node]) -> Usage:
 
 
 def optimize(task: Task, judge: Judge, parts: Components, run_dir: Path, config_yaml: str,
-             seed: int = 0, on_progress: Callable[[Snapshot], None] | None = None) -> RunResult:
-    """Search on `task`; the run directory is complete even when this raises."""
-    store = RunStore(run_dir)
+             seed: int = 0, on_progress: Callable[[Snapshot], None] | None = None,
+             store: RunStore | None = None) -> RunResult:
+    """Search on `task`; the run directory is complete even when this raises.
+
+    `store`: the run directory's store, when the caller needs another one than a plain
+    `RunStore(run_dir)` (a sweep on Ray forwards every record to the driver)."""
+    store = store if store is not None else RunStore(run_dir)
     store.open(config_yaml)
     nodes = store.load()
     if nodes and nodes[0].source != task.baseline_source:

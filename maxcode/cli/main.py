@@ -20,6 +20,9 @@ COMMANDS = {
     "optimize": ("maxcode.cli.optimize_cmd", "search for a faster program"),
     "suite": ("maxcode.cli.suite_cmd", "list, show and check benchmark suites"),
     "bench": ("maxcode.cli.bench_cmd", "measure MaxCode's own performance"),
+    "report": ("maxcode.cli.report_cmd", "write report.html and report.md for a run or sweep directory"),
+    "rtg": ("maxcode.cli.rtg_cmd", "reward-to-go model: dataset, train, eval"),
+    "sweep": ("maxcode.cli.sweep_cmd", "run a suite over a grid of configs (local or Ray)"),
 }
 
 

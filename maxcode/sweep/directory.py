@@ -1,0 +1,73 @@
+"""The sweep directory.
+
+    sweep.yaml      the definition (identity: what a resume must repeat), the grid, the task
+                    ids, the run keys and the resolved base config
+    results.jsonl   one row per finished or failed run, appended; the last row of a run wins
+    runs/<key>/     one run directory per (task, grid point), as `maxcode optimize` writes it
+    summary.json, summary.md   written at the end of every sweep command
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from maxcode.errors import ConfigError
+from maxcode.store import atomic_write
+
+
+class SweepDir:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.runs = self.path / "runs"
+        self.spec = self.path / "sweep.yaml"
+        self.results = self.path / "results.jsonl"
+
+    def run_dir(self, key: str) -> Path:
+        return self.runs / key
+
+    def check(self, identity: dict[str, Any], command: str) -> bool:
+        """True when this directory already holds this sweep; a ConfigError (nothing written)
+        when it holds another one, or something that is not a sweep."""
+        if self.spec.is_file():
+            stored = (yaml.safe_load(self.spec.read_text()) or {}).get("identity")
+            if stored != json.loads(json.dumps(identity)):
+                differ = sorted(k for k in set(identity) | set(stored or {})
+                                if (stored or {}).get(k) != identity.get(k))
+                raise ConfigError(
+                    f"{self.path} holds a different sweep (its {', '.join(differ)} differ)",
+                    f"pick another sweep_dir, or repeat that sweep's command: "
+                    f"{(yaml.safe_load(self.spec.read_text()) or {}).get('command', '?')}")
+            return True
+        if self.path.exists() and any(self.path.iterdir()):
+            raise ConfigError(f"{self.path} is not empty and holds no sweep.yaml",
+                              "pick a new or empty sweep_dir")
+        return False
+
+    def create(self, data: dict[str, Any]) -> None:
+        self.runs.mkdir(parents=True, exist_ok=True)
+        if not self.spec.exists():
+            atomic_write(self.spec, yaml.safe_dump(data, sort_keys=False, width=100))
+
+    def rows(self) -> dict[str, dict[str, Any]]:
+        """The last row of every run recorded so far (a line cut by a kill is ignored)."""
+        rows: dict[str, dict[str, Any]] = {}
+        if not self.results.is_file():
+            return rows
+        for line in self.results.read_text().splitlines():
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            rows[row["run_key"]] = row
+        return rows
+
+    def append(self, row: dict[str, Any]) -> None:
+        with open(self.results, "a") as f:
+            f.write(json.dumps(row) + "\n")
+            f.flush()
+            os.fsync(f.fileno())

@@ -1,0 +1,135 @@
+"""`maxcode sweep` (and `maxcode optimize PATH -m`) from tokens to summary.
+
+Everything a user can get wrong is checked before anything is written: the suite and task
+ids, each grid point's config, the executor (a Ray address must answer), and that the sweep
+directory is new or holds this very sweep. Then the runs not finished yet run (unfinished
+ones resume from their trajectories), rows go to results.jsonl as runs end, and the summary
+is written, even after Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from hydra.errors import ConfigCompositionException
+from rich.console import Console
+
+from benchmarks.suite import did_you_mean
+from maxcode import components
+from maxcode.config import CONF_DIR, load_config
+from maxcode.errors import ConfigError
+from maxcode.sweep import grid, plan, summary
+from maxcode.sweep.directory import SweepDir
+from maxcode.sweep.live import SweepState
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+
+
+def make_executor(tokens: list[str]) -> Any:
+    """The executor of `executor=NAME executor.KEY=VALUE ...`; unknown names list the choices."""
+    try:
+        cfg = load_config(tokens)
+    except ConfigCompositionException as exc:
+        names = sorted(p.stem for p in (CONF_DIR / "executor").glob("*.yaml"))
+        chosen = next((t.split("=", 1)[1] for t in tokens if t.split("=", 1)[0] == "executor"), "")
+        if chosen and chosen not in names:
+            raise ConfigError(f"unknown executor {chosen!r}{did_you_mean(chosen, names)}",
+                              f"use executor={' or executor='.join(names)}") from None
+        raise ConfigError(f"executor options {' '.join(tokens)}: {str(exc).splitlines()[0]}",
+                          "see conf/executor/ for the options") from None
+    return components.make(cfg.executor, "executor")
+
+
+def command_text(tokens: list[str], task_path: Path | None, sweep_dir: Path, given: bool) -> str:
+    head = ["maxcode", "optimize", str(task_path), "-m"] if task_path else ["maxcode", "sweep"]
+    tail = [] if given else [f"sweep_dir={sweep_dir}"]
+    return " ".join(shlex.quote(t) for t in [*head, *tokens, *tail])
+
+
+def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = None) -> int:
+    definition = grid.parse(tokens, task_path)
+    executor = make_executor(definition.executor)
+    executor.check()
+    the_plan = plan.build(definition)
+    identity = {**definition.identity(), "tasks": [t.id for t in the_plan.tasks]}
+    if definition.sweep_dir:
+        path = Path(definition.sweep_dir)
+    else:
+        stem = definition.suite or (task_path.stem if task_path else "sweep")
+        path = Path(the_plan.base_config.paths.runs_dir) / "sweeps" / f"{stem}__{definition.fingerprint()}"
+    sweep = SweepDir(path)
+    command = command_text(tokens, task_path, path, bool(definition.sweep_dir))
+    resuming = sweep.check(identity, command)
+    executor.connect()
+    sweep.create({
+        "command": command,
+        "identity": identity,
+        "grid": {"axes": definition.axes, "methods": definition.methods, "fixed": definition.base,
+                 "preset": definition.preset},
+        "runs": [j.key for j in the_plan.jobs],
+        "base_config": _yaml_data(the_plan.base_config),
+    })
+    done = sweep.rows()
+    pending = [j for j in the_plan.jobs if done.get(j.key, {}).get("status") != "finished"]
+    console = None if quiet else Console(stderr=True)
+    if console:
+        console.print(f"sweep {path}: {len(the_plan.jobs)} runs, {len(the_plan.jobs) - len(pending)} already "
+                      f"finished, {len(pending)} to run on {executor.name}"
+                      + (" (resumed)" if resuming else ""))
+    state = SweepState(the_plan.jobs, done, sweep.append, console)
+    interrupted = False
+    started = time.monotonic()
+    try:
+        with state:
+            if pending:
+                executor.run(pending, sweep, state)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        executor.close()
+    rows = sweep.rows()
+    title = f"sweep {definition.preset or definition.suite or Path(definition.task_path or '').name}"
+    data = summary.build(path, rows, the_plan.jobs, [t.id for t in the_plan.tasks], the_plan.family, title)
+    data["sweep_dir"] = str(path)
+    data["wall_s"] = round(time.monotonic() - started, 3)
+    summary.write(path, data)
+    _write_report(path)
+    failed = data["runs"]["failed"]
+    if interrupted:
+        print(f"interrupted: {data['runs']['finished']} of {data['runs']['total']} runs finished; "
+              f"resume with: {command}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if console:
+        console.print(summary.render(data))
+    print(f"sweep dir: {path}")
+    print(f"summary: {path / 'summary.md'}")
+    if failed:
+        print(f"{failed} run(s) failed (see results.jsonl); re-run the same command to retry them",
+              file=sys.stderr)
+        return EXIT_RUN_FAILED
+    return EXIT_OK
+
+
+def _yaml_data(cfg: Any) -> Any:
+    import yaml
+
+    return yaml.safe_load(components.resolved_yaml(cfg))
+
+
+def _write_report(path: Path) -> None:
+    """The report pages, when the report package provides them (written by another module)."""
+    try:
+        from maxcode.report import write_report  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    try:
+        write_report(path)
+    except Exception:  # the sweep's own results are written already; a report must not undo that
+        log.warning("the sweep report could not be written", exc_info=True)

@@ -1,0 +1,276 @@
+"""summary.json and summary.md of a sweep: the papers' metrics per method over the tasks.
+
+A run's outcome is its task's `Outcome` (benchmarks/metrics.py): correct when the search
+found a correct candidate, and then the speedup MaxCode claims for it (its `best_speedup`:
+1.0 unless a speedup's interval excludes "no change"). A failed or missing run counts as
+incorrect, as the metrics module does for a task with no outcome.
+
+Each metric of a method is computed over the tasks for every seed and averaged over seeds.
+Its 95% interval is a percentile bootstrap over tasks and seeds: both are resampled with
+replacement (`RESAMPLES` times, fixed RNG seed) and the statistic recomputed.
+
+Metrics: median max-speedup and average rank across methods (the MaxCode paper), PIE's mean
+clipped speedup, %Opt and %Correct (cpp suites), KernelBench's fast_0, fast_1, fast_2 and
+geometric-mean speedup (kernel suites). The equal-budget table gives each method's best
+claimed speedup so far at the same number of evaluations, LLM calls and dollars: the largest
+amount that every method reached in at least one of its runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.metrics import (
+    INCORRECT,
+    Outcome,
+    average_rank,
+    fast_p,
+    geomean_speedup,
+    median_best_speedup,
+    pie_metrics,
+)
+from maxcode.store import atomic_write
+
+RESAMPLES = 1000
+RNG_SEED = 0
+RESOURCES = ("evaluations", "llm_calls", "dollars")
+
+Metric = Callable[[dict[str, Outcome], list[str]], float | None]
+COMMON: dict[str, Metric] = {"median_speedup": median_best_speedup}
+PIE: dict[str, Metric] = {
+    "mean_clipped_speedup": lambda o, ids: pie_metrics(o, ids).mean_speedup,
+    "percent_opt": lambda o, ids: pie_metrics(o, ids).percent_opt,
+    "percent_correct": lambda o, ids: pie_metrics(o, ids).percent_correct,
+}
+KERNELBENCH: dict[str, Metric] = {
+    "fast_0": lambda o, ids: fast_p(o, ids, 0.0),
+    "fast_1": lambda o, ids: fast_p(o, ids, 1.0),
+    "fast_2": lambda o, ids: fast_p(o, ids, 2.0),
+    "geomean_speedup": geomean_speedup,
+}
+
+
+def outcome(row: dict[str, Any] | None) -> Outcome:
+    if row is None or row.get("status") != "finished" or not row.get("correct"):
+        return INCORRECT
+    return Outcome(correct=True, speedup=float(row.get("best_speedup") or 1.0))
+
+
+def metric_set(family: str) -> dict[str, Metric]:
+    extra = {"cpp": PIE, "kernel": KERNELBENCH}.get(family, {**PIE, **KERNELBENCH})
+    return {**COMMON, **extra}
+
+
+class Table:
+    """Outcomes indexed [method][seed][task position]."""
+
+    def __init__(self, rows: dict[str, dict[str, Any]], jobs: list[Any], tasks: list[str]) -> None:
+        self.tasks = tasks
+        self.methods = sorted({j.name for j in jobs})
+        self.seeds = sorted({j.seed for j in jobs})
+        position = {t: i for i, t in enumerate(tasks)}
+        self.cells: dict[str, dict[int, list[Outcome]]] = {
+            m: {s: [INCORRECT] * len(tasks) for s in self.seeds} for m in self.methods}
+        for j in jobs:
+            self.cells[j.name][j.seed][position[j.task.id]] = outcome(rows.get(j.key))
+
+    def stats(self, metrics: dict[str, Metric], task_idx: list[int], seed_idx: list[int]) -> dict[str, dict[str, float | None]]:
+        """method -> metric -> mean over the sampled seeds of the metric over the sampled tasks."""
+        ids = [f"{n}#{self.tasks[i]}" for n, i in enumerate(task_idx)]
+        values: dict[str, dict[str, list[float]]] = {m: {k: [] for k in [*metrics, "average_rank"]} for m in self.methods}
+        for s_i in seed_idx:
+            seed = self.seeds[s_i]
+            per_method = {m: dict(zip(ids, (self.cells[m][seed][i] for i in task_idx), strict=True))
+                          for m in self.methods}
+            ranks = average_rank(per_method, ids)
+            for m in self.methods:
+                for name, fn in metrics.items():
+                    v = fn(per_method[m], ids)
+                    if v is not None:
+                        values[m][name].append(float(v))
+                values[m]["average_rank"].append(ranks[m])
+        return {m: {k: (sum(v) / len(v) if v else None) for k, v in d.items()} for m, d in values.items()}
+
+
+def metrics_with_ci(table: Table, family: str, resamples: int = RESAMPLES) -> dict[str, dict[str, dict[str, Any]]]:
+    metrics = metric_set(family)
+    n, k = len(table.tasks), len(table.seeds)
+    point = table.stats(metrics, list(range(n)), list(range(k)))
+    rng = np.random.default_rng(RNG_SEED)
+    samples: dict[str, dict[str, list[float]]] = {m: {name: [] for name in point[m]} for m in point}
+    for _ in range(resamples):
+        boot = table.stats(metrics, list(rng.integers(0, n, n)), list(rng.integers(0, k, k)))
+        for m, d in boot.items():
+            for name, v in d.items():
+                if v is not None:
+                    samples[m][name].append(v)
+    return {m: {name: {"value": point[m][name],
+                       "ci": [float(np.percentile(samples[m][name], 2.5)), float(np.percentile(samples[m][name], 97.5))]
+                       if samples[m][name] else None}
+                for name in point[m]} for m in point}
+
+
+# --- equal budget ----------------------------------------------------------------------------
+def run_curve(run_dir: Path) -> list[tuple[float, float, float, float]]:
+    """(evaluations, llm calls, dollars, best claimed speedup) after each recorded node."""
+    from maxcode.node import Node
+    from reward.rewards import is_claimable
+
+    path = run_dir / "trajectory.jsonl"
+    if not path.is_file():
+        return []
+    evals = calls = dollars = 0.0
+    best, curve = 1.0, []
+    for line in path.read_text().splitlines():
+        try:
+            n = Node.from_json(line)
+        except ValueError:
+            break
+        if n.parent_id is None:
+            continue
+        evals += int(n.evaluated)
+        calls += n.proposer.calls + int(n.critic_usage.get("calls", 0))
+        dollars += n.proposer.cost_usd + float(n.critic_usage.get("cost_usd", 0.0))
+        if n.duplicate_of is None and is_claimable(n.evaluation):
+            best = max(best, n.speedup or 1.0)
+        curve.append((evals, calls, dollars, best))
+    return curve
+
+
+def best_at(curve: list[tuple[float, float, float, float]], resource: int, level: float) -> float:
+    best = 1.0
+    for point in curve:
+        if point[resource] > level + 1e-12:
+            break
+        best = point[3]
+    return best
+
+
+def equal_budget(curves: dict[str, list[list[tuple[float, float, float, float]]]]) -> dict[str, Any]:
+    """`curves`: method -> one curve per run. Levels: the least, over methods, of the most
+    any run of the method spent."""
+    levels: dict[str, float | None] = {}
+    out: dict[str, dict[str, Any]] = {m: {} for m in curves}
+    for r, resource in enumerate(RESOURCES):
+        spent = [max((c[-1][r] for c in runs if c), default=0.0) for runs in curves.values()]
+        level = min(spent) if spent else 0.0
+        levels[resource] = level if level > 0 else None
+        for m, runs in curves.items():
+            if level <= 0 or not runs:
+                out[m][resource] = None
+                continue
+            values = [best_at(c, r, level) for c in runs]
+            out[m][resource] = {"median": statistics.median(values), "mean": sum(values) / len(values),
+                                "runs": len(values)}
+    return {"levels": levels, "methods": out}
+
+
+# --- the files ------------------------------------------------------------------------------
+def build(sweep_path: Path, rows: dict[str, dict[str, Any]], jobs: list[Any], tasks: list[str],
+          family: str, title: str, resamples: int = RESAMPLES) -> dict[str, Any]:
+    table = Table(rows, jobs, tasks)
+    curves: dict[str, list[Any]] = {m: [] for m in table.methods}
+    for j in jobs:
+        row = rows.get(j.key)
+        if row is not None and row.get("status") == "finished":
+            curves[j.name].append(run_curve(sweep_path / "runs" / j.key))
+    per_task: dict[str, dict[str, Any]] = {}
+    for j in jobs:
+        cell = per_task.setdefault(j.task.id, {}).setdefault(
+            j.name, {"speedups": [], "correct": 0, "runs": 0, "failed": 0, "missing": 0})
+        row = rows.get(j.key)
+        cell["runs"] += 1
+        if row is None:
+            cell["missing"] += 1
+        elif row["status"] == "failed":
+            cell["failed"] += 1
+        else:
+            o = outcome(row)
+            cell["correct"] += o.correct
+            cell["speedups"].append(o.speedup if o.speedup is not None else 1.0)
+    for by_method in per_task.values():
+        for cell in by_method.values():
+            cell["median_speedup"] = statistics.median(cell["speedups"]) if cell["speedups"] else None
+    statuses = [rows.get(j.key, {}).get("status", "missing") for j in jobs]
+    return {
+        "title": title,
+        "family": family,
+        "tasks": tasks,
+        "methods": table.methods,
+        "seeds": table.seeds,
+        "runs": {"total": len(jobs), "finished": statuses.count("finished"),
+                 "failed": statuses.count("failed"), "missing": statuses.count("missing")},
+        "bootstrap": {"resamples": resamples, "rng_seed": RNG_SEED, "over": "tasks and seeds", "level": 0.95},
+        "metrics": metrics_with_ci(table, family, resamples),
+        "equal_budget": equal_budget(curves),
+        "per_task": per_task,
+        "failed_runs": [{"run_key": j.key, "error": rows[j.key].get("error", "")} for j in jobs
+                        if rows.get(j.key, {}).get("status") == "failed"],
+    }
+
+
+LABELS = {"median_speedup": "median max-speedup", "average_rank": "avg rank",
+          "mean_clipped_speedup": "PIE mean speedup", "percent_opt": "%Opt", "percent_correct": "%Correct",
+          "fast_0": "fast_0", "fast_1": "fast_1", "fast_2": "fast_2", "geomean_speedup": "geomean"}
+
+
+def _num(v: float | None) -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
+
+
+def render(summary: dict[str, Any]) -> str:
+    runs = summary["runs"]
+    lines = [f"# {summary['title']}", "",
+             f"{len(summary['tasks'])} tasks x {len(summary['methods'])} methods x {len(summary['seeds'])} seeds: "
+             f"{runs['finished']} runs finished, {runs['failed']} failed, {runs['missing']} not run. "
+             f"Values are means over seeds; [95% bootstrap interval over tasks and seeds, "
+             f"{summary['bootstrap']['resamples']} resamples].", ""]
+    names = list(next(iter(summary["metrics"].values()), {}))
+    lines += ["| method | " + " | ".join(LABELS.get(n, n) for n in names) + " |",
+              "|---|" + "---:|" * len(names)]
+    for m, d in summary["metrics"].items():
+        cells = [f"{_num(d[n]['value'])} [{_num(d[n]['ci'][0])}, {_num(d[n]['ci'][1])}]" if d[n]["ci"]
+                 else _num(d[n]["value"]) for n in names]
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    eb = summary["equal_budget"]
+    levels = eb["levels"]
+    lines += ["", "## Equal budget", "",
+              "Best claimed speedup so far (median over runs / mean) at the same spending: "
+              + ", ".join(f"{r} = {'-' if levels[r] is None else f'{levels[r]:g}'}" for r in RESOURCES)
+              + " (the least that every method reached).", "",
+              "| method | " + " | ".join(f"@ {r}" for r in RESOURCES) + " |", "|---|" + "---:|" * len(RESOURCES)]
+    for m, d in eb["methods"].items():
+        lines.append(f"| {m} | " + " | ".join("-" if d[r] is None else f"{d[r]['median']:.3f} / {d[r]['mean']:.3f}"
+                                               for r in RESOURCES) + " |")
+    methods = summary["methods"]
+    lines += ["", "## Per task", "", "Median best speedup over seeds (correct runs / runs).", "",
+              "| task | " + " | ".join(methods) + " |", "|---|" + "---:|" * len(methods)]
+    for task, by_method in summary["per_task"].items():
+        cells = []
+        for m in methods:
+            c = by_method.get(m)
+            if c is None:
+                cells.append("")
+                continue
+            text = f"{_num(c['median_speedup'])}x ({c['correct']}/{c['runs']})"
+            if c["failed"]:
+                text += f", {c['failed']} failed"
+            if c["missing"]:
+                text += f", {c['missing']} not run"
+            cells.append(text)
+        lines.append(f"| {task} | " + " | ".join(cells) + " |")
+    if summary["failed_runs"]:
+        lines += ["", "## Failed runs", ""] + [f"- `{f['run_key']}`: {f['error']}" for f in summary["failed_runs"]]
+    return "\n".join(lines) + "\n"
+
+
+def write(sweep_path: Path, summary: dict[str, Any]) -> None:
+    atomic_write(sweep_path / "summary.json", json.dumps(summary, indent=2) + "\n")
+    atomic_write(sweep_path / "summary.md", render(summary))

@@ -1,0 +1,109 @@
+"""One run of a sweep: the same `runner.optimize` as `maxcode optimize`, and its result row.
+
+Executors call `execute` in a worker process (local) or a Ray task (ray). A run that fails
+(a UserError such as the judges rejecting the task or the LLM endpoint gone, or a bug) comes
+back as a `failed` row with its error; only KeyboardInterrupt goes through.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from maxcode.errors import UserError
+from maxcode.store import RunStore
+from maxcode.sweep.plan import RunJob
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[dict[str, Any]], None]
+"""Receives `{"best": speedup, "evaluations": n, "nodes": n}` as the run records nodes."""
+
+PROGRESS_EVERY_S = 0.5
+
+
+def execute(job: RunJob, run_dir: Path, record_dir: Path, store: RunStore | None = None,
+            progress: Progress | None = None) -> dict[str, Any]:
+    """Run `job` in `run_dir`; `record_dir` is where the run lives for the user (the driver's
+    path, written into its config); returns the result row."""
+    from maxcode import components, judging_adapter, runner
+    from maxcode.config import load_config
+
+    started = time.time()
+    summary: dict[str, Any] | None = None
+    error = ""
+    judging = None
+    try:
+        cfg = load_config([*job.overrides, f"run_dir={record_dir}"])
+        judging = judging_adapter.make_judge(cfg)
+        parts = components.build(cfg, sandbox_backend=judging.backend)
+        result = runner.optimize(job.task, judging.judge_task, parts, run_dir,
+                                 components.resolved_yaml(cfg), seed=int(cfg.seed),
+                                 on_progress=_throttled(progress), store=store)
+        summary = result.summary
+    except UserError as exc:
+        error = exc.cause + (f" (fix: {exc.fix})" if exc.fix else "")
+    except Exception as exc:  # a bug in one run must not end the sweep: it is recorded
+        log.exception("run %s failed", job.key)
+        error = f"{type(exc).__module__}.{type(exc).__name__}: {exc}"
+    finally:
+        if judging is not None:
+            judging.close()
+    if summary is None:
+        summary = _read_summary(run_dir)
+    return result_row(job, summary, error, record_dir, time.time() - started)
+
+
+def result_row(job: RunJob, summary: dict[str, Any] | None, error: str, record_dir: Path,
+               wall_s: float) -> dict[str, Any]:
+    """One line of results.jsonl."""
+    s = summary or {}
+    return {
+        "run_key": job.key,
+        "task_id": job.task.id,
+        "name": job.name,
+        "seed": job.seed,
+        "overrides": job.overrides,
+        "status": "failed" if error else "finished",
+        "error": error,
+        "best_speedup": s.get("best_speedup"),
+        "best_speedup_ci": s.get("best_speedup_ci"),
+        "correct": s.get("fastest_correct_node") is not None,
+        "fastest_correct_speedup": s.get("fastest_correct_speedup"),
+        "budget_used": s.get("budget_used"),
+        "stop_reason": s.get("stop_reason", ""),
+        "nodes": s.get("nodes"),
+        "run_dir": str(record_dir),
+        "wall_s": round(wall_s, 3),
+        "attempts": 1,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+
+
+def _read_summary(run_dir: Path) -> dict[str, Any] | None:
+    import json
+
+    path = run_dir / "summary.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _throttled(progress: Progress | None) -> Callable[[Any], None] | None:
+    if progress is None:
+        return None
+    last = [0.0]
+
+    def on_snapshot(snap: Any) -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY_S and not snap.stop_reason:
+            return
+        last[0] = now
+        progress({"best": snap.best.speedup if snap.best is not None else 1.0,
+                  "evaluations": snap.usage.evaluations, "nodes": snap.nodes})
+
+    return on_snapshot
