@@ -8,16 +8,9 @@ from typing import Any
 
 from sandbox.jsonable import from_dict, to_dict
 from sandbox.testcases import TestCase
+from sandbox.tolerance import Tolerance
 
 FAMILIES = ("kernel", "cpp")
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """Numeric tolerance of a kernel task's correctness check (torch.allclose)."""
-
-    atol: float = 1e-2
-    rtol: float = 1e-2
 
 
 @dataclass

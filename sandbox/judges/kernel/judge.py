@@ -60,7 +60,6 @@ from typing import Any
 
 import torch
 
-from benchmarks.task import Tolerance
 from sandbox.backends.base import Backend, GiB, Limits, RunResult, RunSpec, Step, StepResult
 from sandbox.evaluation import Evaluation, Status, truncate
 from sandbox.judges.kernel import static_checks
@@ -74,6 +73,7 @@ from sandbox.judges.kernel.compare import (
 )
 from sandbox.judges.kernel.problem import Problem, candidate_load_error, parse_problem
 from sandbox.judges.kernel.stats import SpeedupSummary, summarize
+from sandbox.tolerance import Tolerance
 
 log = logging.getLogger(__name__)
 
