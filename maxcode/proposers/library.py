@@ -1,23 +1,34 @@
 """`proposer=library`: proposes program variants shipped on disk; the retrieval baseline.
 
-Works offline. Variants come from `variants=DIR` or, by default, from the `variants/`
-directory beside the task's baseline file (the layout of the built-in suites). Sample j of
-the run is variant j modulo their number, in name order, so a run (and its resume) is
-deterministic. Replies say they are library files: they are not a model's output.
+Works offline. Where the variants come from, first match wins:
+1. `variants=DIR`: every file of the task's language in DIR.
+2. The task's own metadata (`metadata["variants"]`, `{label: {..., "path"}}`): what the
+   suite loaders record for every built-in problem.
+3. The suite index above the task file: a task loaded from a single file
+   (`maxcode optimize benchmarks/suites/kernelbench_cpu/level2/4_Scale_Softmax_Scale.py`)
+   carries no metadata, so the suite whose `suite.yaml` sits above it is loaded and the
+   problem with the same file gives its variants (each suite lays them out its own way).
+4. A `variants/` directory beside the task file.
+
+Sample j of the run is variant j modulo their number, in label (or name) order, so a run
+(and its resume) is deterministic. Replies say they are library files: not a model's output.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
-from maxcode.errors import ProposerUnavailable
+from benchmarks.task import Task
+from maxcode.errors import ProposerUnavailable, UserError
 from maxcode.observation import Observation
 from maxcode.proposers.base import Reply
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = {"cpp": (".cpp", ".cc", ".cxx"), "python": (".py",)}
+SUITE_INDEX = "suite.yaml"
 
 
 class LibraryProposer:
@@ -30,21 +41,11 @@ class LibraryProposer:
         self._variants: list[Path] | None = None
 
     def _load(self, observation: Observation) -> list[Path]:
-        if self._variants is not None:
-            return self._variants
-        task = observation.task
-        directory = self.variants_dir
-        if directory is None and task.source_path:
-            directory = Path(task.source_path).parent / "variants"
-        exts = EXTENSIONS.get(task.language, ())
-        files = sorted(p for p in directory.iterdir() if p.suffix in exts) if directory and directory.is_dir() else []
-        if not files:
-            raise ProposerUnavailable(
-                f"proposer=library found no {'/'.join(exts)} variants in {directory or '(no directory)'}",
-                "pass proposer.variants=DIR with candidate programs, or use an LLM proposer")
-        log.info("library: %d variants from %s", len(files), directory)
-        self._variants = files
-        return files
+        if self._variants is None:
+            files, where = find_variants(observation.task, self.variants_dir)
+            log.info("library: %d variants from %s", len(files), where)
+            self._variants = files
+        return self._variants
 
     def propose(self, observation: Observation, k: int) -> list[Reply]:
         files = self._load(observation)
@@ -57,3 +58,73 @@ class LibraryProposer:
             replies.append(Reply(text=text, model=self.model, calls=1 if i == 0 else 0,
                                  meta={"variant": str(path)}))
         return replies
+
+
+def find_variants(task: Task, variants_dir: Path | None = None) -> tuple[list[Path], str]:
+    """The task's variant files and where they were found; ProposerUnavailable if none."""
+    exts = EXTENSIONS.get(task.language, ())
+    if variants_dir is not None:
+        return _require(_files_in(variants_dir, exts), str(variants_dir), exts)
+    recorded = _from_metadata(task.metadata, exts)
+    if recorded:
+        return recorded, f"the task's metadata ({task.id})"
+    if not task.source_path:
+        return _require([], "(the task has no file and no recorded variants)", exts)
+    source = Path(task.source_path).resolve()
+    indexed = _from_suite_index(task, source, exts)
+    if indexed is not None:
+        files, index = indexed
+        return _require(files, f"the suite index {index}", exts)
+    beside = source.parent / "variants"
+    return _require(_files_in(beside, exts), str(beside), exts)
+
+
+def _require(files: list[Path], where: str, exts: tuple[str, ...]) -> tuple[list[Path], str]:
+    if not files:
+        raise ProposerUnavailable(
+            f"proposer=library found no {'/'.join(exts)} variants in {where}",
+            "pass proposer.variants=DIR with candidate programs, or use an LLM proposer")
+    return files, where
+
+
+def _files_in(directory: Path, exts: tuple[str, ...]) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.suffix in exts and p.is_file())
+
+
+def _from_metadata(metadata: dict[str, Any], exts: tuple[str, ...]) -> list[Path]:
+    variants = metadata.get("variants")
+    if not isinstance(variants, dict):
+        return []
+    paths = [Path(spec["path"]) for _, spec in sorted(variants.items())
+             if isinstance(spec, dict) and isinstance(spec.get("path"), str)]
+    return [p for p in paths if p.suffix in exts and p.is_file()]
+
+
+def _from_suite_index(task: Task, source: Path, exts: tuple[str, ...]) -> tuple[list[Path], Path] | None:
+    """Variants of the problem with this baseline file in the suite above it, or None."""
+    root = next((d for d in source.parents if (d / SUITE_INDEX).is_file()), None)
+    if root is None:
+        return None
+    try:
+        suite = _load_suite(task.family, root)
+    except UserError as exc:
+        log.warning("library: %s does not load as a %s suite (%s); looking beside the task file",
+                    root / SUITE_INDEX, task.family, exc)
+        return None
+    for other in suite.tasks:
+        if other.source_path and Path(other.source_path).resolve() == source:
+            return _from_metadata(other.metadata, exts), root / SUITE_INDEX
+    return None
+
+
+def _load_suite(family: str, root: Path) -> Any:
+    # Imported here: loading a suite is only needed for tasks given as a single file.
+    if family == "kernel":
+        from benchmarks.loaders.kernelbench_suite import load_kernelbench_suite
+
+        return load_kernelbench_suite(root)
+    from benchmarks.loaders.builtin_pie import load_pie_mini
+
+    return load_pie_mini(root)
