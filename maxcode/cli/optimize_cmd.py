@@ -25,12 +25,19 @@ log = logging.getLogger(__name__)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="task file: a KernelBench-style .py or a PIE-style .cpp")
     parser.add_argument("--quiet", action="store_true", help="no live display; print only the run dir")
+    parser.add_argument("-m", "--multirun", action="store_true",
+                        help="overrides with several values (key=a,b) form a grid: one run per point, "
+                        "as `maxcode sweep` runs them (sweep_dir=DIR, executor=local|ray)")
 
 
 def run(args: argparse.Namespace, overrides: list[str]) -> int:
     from maxcode import components, judging_adapter, runner
     from maxcode.cli.progress import LiveProgress, summary_table
 
+    if args.multirun:
+        from maxcode.sweep.driver import run_sweep
+
+        return run_sweep(overrides, quiet=args.quiet, task_path=Path(args.path))
     cfg = load_config(overrides)
     task = judging_adapter.load_task(Path(args.path), cfg.get("tests"))
     judging = judging_adapter.make_judge(cfg)

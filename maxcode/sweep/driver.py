@@ -67,7 +67,10 @@ def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = N
     sweep = SweepDir(path)
     command = command_text(tokens, task_path, path, bool(definition.sweep_dir))
     resuming = sweep.check(identity, command)
-    executor.connect()
+    done = sweep.rows()
+    pending = [j for j in the_plan.jobs if done.get(j.key, {}).get("status") != "finished"]
+    if pending:
+        executor.connect()  # a Ray cluster that cannot be joined stops the sweep before it writes
     sweep.create({
         "command": command,
         "identity": identity,
@@ -76,8 +79,6 @@ def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = N
         "runs": [j.key for j in the_plan.jobs],
         "base_config": _yaml_data(the_plan.base_config),
     })
-    done = sweep.rows()
-    pending = [j for j in the_plan.jobs if done.get(j.key, {}).get("status") != "finished"]
     console = None if quiet else Console(stderr=True)
     if console:
         console.print(f"sweep {path}: {len(the_plan.jobs)} runs, {len(the_plan.jobs) - len(pending)} already "

@@ -69,7 +69,7 @@ class SweepDefinition:
         """Every grid point as a list of override tokens (methods first, then the axes)."""
         method_sets = [[*tokens, f"name={name}"] for name, tokens in self.methods.items()] or [[]]
         keys = list(self.axes)
-        combos = itertools.product(*(self.axes[k] for k in keys)) if keys else [()]
+        combos = list(itertools.product(*(self.axes[k] for k in keys))) if keys else [()]
         return [[*m, *(f"{k}={v}" for k, v in zip(keys, combo, strict=True))]
                 for m in method_sets for combo in combos]
 

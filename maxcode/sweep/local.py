@@ -13,6 +13,7 @@ import logging
 import multiprocessing as mp
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -137,6 +138,9 @@ def _entry(job: RunJob, run_dir: str, sender: Connection) -> None:
 def _stop(running: dict[Connection, tuple[Any, RunJob]]) -> None:
     """Ctrl-C: each worker gets SIGINT (its run writes its summary), then a deadline."""
     procs = [p for p, _ in running.values()]
+    if procs:
+        print(f"stopping {len(procs)} run(s): each saves what it recorded (up to {INTERRUPT_GRACE_S:.0f} s)",
+              file=sys.stderr)
     for p in procs:
         if p.is_alive() and p.pid:
             try:

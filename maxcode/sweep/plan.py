@@ -74,6 +74,12 @@ def load_tasks(d: SweepDefinition) -> list[Task]:
 
 def compose_run(tokens: list[str]) -> DictConfig:
     """A run's config; a bad token is a ConfigError naming it (close matches for keys)."""
+    for token in tokens:
+        key, _, value = token.partition("=")
+        group = CONF_DIR / key.lstrip("+~")
+        if group.is_dir() and value and value != "null" and not (group / f"{value}.yaml").is_file():
+            # Checked here: an `optional` group (experiment) would silently ignore the name.
+            _no_option(key.lstrip("+~"), value)
     try:
         return load_config(tokens)
     except ConfigCompositionException:
@@ -86,15 +92,17 @@ def compose_run(tokens: list[str]) -> DictConfig:
         except ConfigCompositionException as exc:
             key = token.split("=", 1)[0].lstrip("+~")
             if "Could not find" in str(exc) or "Could not load" in str(exc):
-                group = key.split(".")[0]
-                options = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
-                value = token.split("=", 1)[1] if "=" in token else ""
-                raise ConfigError(f"{key}={value}: no such option{did_you_mean(value, options)}",
-                                  f"options of {group}: {', '.join(options) or 'none'}") from None
+                _no_option(key.split(".")[0], token.split("=", 1)[1] if "=" in token else "")
             raise ConfigError(f"grid key {key!r} is not in the config{did_you_mean(key, known)}",
                               "use a key of the composed config (`maxcode optimize` takes the same keys)") from None
     raise ConfigError(f"these overrides do not compose together: {' '.join(tokens)}",
                       "check the grid against the presets in conf/")
+
+
+def _no_option(group: str, value: str) -> None:
+    options = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+    raise ConfigError(f"{group}={value}: no such option{did_you_mean(value, options)}",
+                      f"options of {group}: {', '.join(options) or 'none'}")
 
 
 def method_name(cfg: DictConfig, labels: list[str]) -> str:

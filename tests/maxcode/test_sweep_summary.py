@@ -1,0 +1,106 @@
+"""The sweep summary's metrics against values computed by hand on a fixture sweep."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from maxcode.sweep import summary
+
+TASKS = ["pie-mini/t1", "pie-mini/t2"]
+
+
+def job(task: str, method: str, seed: int) -> SimpleNamespace:
+    return SimpleNamespace(key=f"{task[-2:]}__{method}__{seed}", task=SimpleNamespace(id=task), name=method, seed=seed)
+
+
+def row(correct: bool, speedup: float = 1.0, status: str = "finished") -> dict:
+    return {"status": status, "correct": correct, "best_speedup": speedup, "error": "boom" if status == "failed" else ""}
+
+
+# A: seed 0 -> t1 2.0x, t2 correct but nothing claimed (1.0); seed 1 -> t1 3.0x, t2 incorrect.
+# B: seed 0 -> t1 1.5x, t2 run failed;                      seed 1 -> t1 1.5x, t2 1.2x.
+FIXTURE = {
+    ("pie-mini/t1", "A", 0): row(True, 2.0), ("pie-mini/t2", "A", 0): row(True, 1.0),
+    ("pie-mini/t1", "A", 1): row(True, 3.0), ("pie-mini/t2", "A", 1): row(False),
+    ("pie-mini/t1", "B", 0): row(True, 1.5), ("pie-mini/t2", "B", 0): row(False, status="failed"),
+    ("pie-mini/t1", "B", 1): row(True, 1.5), ("pie-mini/t2", "B", 1): row(True, 1.2),
+}
+
+
+@pytest.fixture
+def built(tmp_path):
+    jobs = [job(t, m, s) for (t, m, s) in FIXTURE]
+    rows = {j.key: FIXTURE[(j.task.id, j.name, j.seed)] for j in jobs}
+    return summary.build(tmp_path, rows, jobs, TASKS, "cpp", "sweep fixture", resamples=200)
+
+
+# Hand computation (per seed over the two tasks, then the mean over the two seeds):
+#   median max-speedup (incorrect = 1.0): A (1.5 + 2.0)/2 = 1.75;  B (1.25 + 1.35)/2 = 1.30
+#   PIE mean clipped speedup:             A (1.5 + 2.0)/2 = 1.75;  B (1.25 + 1.35)/2 = 1.30
+#   %Opt (>= 1.10):                       A (50 + 50)/2 = 50;      B (50 + 100)/2 = 75
+#   %Correct:                             A (100 + 50)/2 = 75;     B (50 + 100)/2 = 75
+#   average rank: seed 0 A wins both (A 1, B 2); seed 1 A wins t1, B wins t2 (1.5 each)
+#                                         A (1 + 1.5)/2 = 1.25;    B (2 + 1.5)/2 = 1.75
+EXPECTED = {
+    "A": {"median_speedup": 1.75, "mean_clipped_speedup": 1.75, "percent_opt": 50.0,
+          "percent_correct": 75.0, "average_rank": 1.25},
+    "B": {"median_speedup": 1.30, "mean_clipped_speedup": 1.30, "percent_opt": 75.0,
+          "percent_correct": 75.0, "average_rank": 1.75},
+}
+
+
+def test_metrics_match_the_hand_computation(built):
+    assert built["runs"] == {"total": 8, "finished": 7, "failed": 1, "missing": 0}
+    assert set(built["metrics"]["A"]) == set(EXPECTED["A"])  # cpp suite: PIE's metrics, no fast_p
+    for method, values in EXPECTED.items():
+        for name, value in values.items():
+            got = built["metrics"][method][name]
+            assert got["value"] == pytest.approx(value), (method, name)
+            low, high = got["ci"]
+            assert low <= value + 1e-9 and value - 1e-9 <= high, (method, name, got)
+    # Resamples range from (t2, seed 1) twice (0% correct) to t1 only (100%).
+    low, high = built["metrics"]["A"]["percent_correct"]["ci"]
+    assert 0.0 <= low < 75.0 < high <= 100.0
+    # Ranks of two methods average 1.5 in every resample.
+    assert built["metrics"]["A"]["average_rank"]["ci"][0] >= 1.0
+    assert built["metrics"]["B"]["average_rank"]["ci"][1] <= 2.0
+    assert built["failed_runs"] == [{"run_key": "t2__B__0", "error": "boom"}]
+
+
+def test_per_task_table(built):
+    t1, t2 = built["per_task"]["pie-mini/t1"], built["per_task"]["pie-mini/t2"]
+    assert t1["A"]["median_speedup"] == pytest.approx(2.5) and t1["A"]["correct"] == 2
+    assert t2["B"]["failed"] == 1 and t2["B"]["median_speedup"] == pytest.approx(1.2)
+    assert t2["A"]["correct"] == 1 and t2["A"]["median_speedup"] == pytest.approx(1.0)
+    text = summary.render(built)
+    assert "| pie-mini/t2 | 1x (1/2) | 1.2x (1/2), 1 failed |" in text
+
+
+def test_kernel_suites_get_kernelbench_metrics(tmp_path):
+    jobs = [job(t, m, s) for (t, m, s) in FIXTURE]
+    rows = {j.key: FIXTURE[(j.task.id, j.name, j.seed)] for j in jobs}
+    built = summary.build(tmp_path, rows, jobs, TASKS, "kernel", "k", resamples=50)
+    a = built["metrics"]["A"]
+    # fast_1 (> 1.0): seed 0 t1 only = 0.5; seed 1 t1 only = 0.5. fast_2 (> 2.0): 0 and 0.5.
+    assert a["fast_0"]["value"] == pytest.approx(0.75)
+    assert a["fast_1"]["value"] == pytest.approx(0.5) and a["fast_2"]["value"] == pytest.approx(0.25)
+    # geometric mean over correct tasks: seed 0 sqrt(2 * 1) ; seed 1 3.0
+    assert a["geomean_speedup"]["value"] == pytest.approx((2 ** 0.5 + 3.0) / 2)
+    assert "percent_opt" not in a
+
+
+def test_equal_budget_levels_and_best_so_far():
+    # (evaluations, llm calls, dollars, best claimed speedup so far) after each node.
+    curves = {"A": [[(1, 1, 0.0, 1.0), (2, 1, 0.0, 2.0)], [(1, 1, 0.0, 3.0)]],
+              "B": [[(1, 1, 0.0, 1.0), (2, 2, 0.0, 1.5), (3, 2, 0.0, 1.6)]]}
+    eb = summary.equal_budget(curves)
+    # Evaluations: A reached 2 at most, B 3 -> level 2. A's runs: 2.0 and 3.0; B: 1.5.
+    assert eb["levels"] == {"evaluations": 2, "llm_calls": 1, "dollars": None}
+    assert eb["methods"]["A"]["evaluations"]["median"] == pytest.approx(2.5)
+    assert eb["methods"]["B"]["evaluations"]["median"] == pytest.approx(1.5)
+    # One LLM call: all of A's nodes fit (2.0, 3.0); B only its first node (1.0).
+    assert eb["methods"]["A"]["llm_calls"]["median"] == pytest.approx(2.5)
+    assert eb["methods"]["B"]["llm_calls"]["median"] == pytest.approx(1.0)
+    assert eb["methods"]["A"]["dollars"] is None
