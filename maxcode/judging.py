@@ -74,6 +74,12 @@ class Judging:
         judge = self.judge_for(task.family)
         if task.family == "cpp":
             return judge.evaluate(task.baseline_source, candidate_source, task.tests)
+        from sandbox.judges.kernel.problem import syntax_error_verdict  # torch is loaded by now
+
+        # Invalid Python is the candidate's compile error: file:line and the line, as a build log.
+        verdict = syntax_error_verdict(candidate_source)
+        if verdict is not None:
+            return verdict
         return judge.evaluate(task.baseline_source, candidate_source, tolerance=task.tolerance)
 
     __call__ = judge_task

@@ -2,9 +2,12 @@
 
 Judges one candidate against its task and prints the verdict: a readable summary, or with
 `--json` exactly one JSON object on stdout (the whole `Evaluation` plus the task id). The
-exit code is 0 whenever the candidate was judged, whatever the verdict; a bad path, an
-empty tests directory or a candidate that is not a program of the task's language is a
-user error (exit 2, one line on stderr, no traceback).
+exit code is 0 whenever the candidate was judged, whatever the verdict: a kernel candidate
+that is not valid Python is the verdict `compile_error` with `file:line`, like a C++ one that
+does not compile. A bad path, an empty tests directory or a file that is not a program of the
+task's language is a user error: exit 2, one line on stderr, no traceback, and with `--json`
+still one JSON object on stdout (`status: "error"`, the cause and the fix), so a script that
+judges many generations reads exactly one object per call.
 
 Overrides go to Hydra, e.g. `sandbox=local timing=instructions judge.cpp.run_limits.wall_time_s=2`.
 """
@@ -12,7 +15,6 @@ Overrides go to Hydra, e.g. `sandbox=local timing=instructions judge.cpp.run_lim
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import sys
 from pathlib import Path
@@ -21,7 +23,7 @@ from typing import Any
 from benchmarks.loaders.single_file import CPP_SUFFIXES, load_task
 from benchmarks.task import Task
 from maxcode.config import load_config
-from maxcode.errors import TaskError
+from maxcode.errors import TaskError, UserError
 from sandbox.evaluation import Evaluation
 from sandbox.judges.cpp.source import check_source
 
@@ -54,12 +56,6 @@ def read_candidate(path: Path, task: Task) -> str:
         reason = check_source(source)
         if reason is not None:
             raise TaskError(f"candidate {path} is not usable: {reason}", "pass a C++17 program with a main()")
-    else:
-        try:
-            ast.parse(source, filename=str(path))
-        except SyntaxError as exc:
-            raise TaskError(f"candidate {path}:{exc.lineno} is not valid Python: {exc.msg}",
-                            "pass a KernelBench ModelNew .py file") from exc
     return source
 
 
@@ -93,7 +89,8 @@ def print_summary(task: Task, ev: Evaluation, diagnosis: dict[str, Any] | None) 
     if ev.mismatch is not None:
         table.add_row("expected", repr(ev.mismatch.expected))
         table.add_row("got", repr(ev.mismatch.got))
-    table.add_row("sandbox", f"{ev.backend} ({ev.isolation})" if ev.isolation else ev.backend)
+    if ev.backend:  # empty when nothing ran (a candidate that is not valid Python)
+        table.add_row("sandbox", f"{ev.backend} ({ev.isolation})" if ev.isolation else ev.backend)
     console.print(table)
     for title, text in (("compiler output", ev.compile_log), ("stderr", ev.runtime_log)):
         if text.strip() and not ev.correct:
@@ -105,6 +102,22 @@ def print_summary(task: Task, ev: Evaluation, diagnosis: dict[str, Any] | None) 
 
 
 def run(args: argparse.Namespace, overrides: list[str]) -> int:
+    try:
+        return _run(args, overrides)
+    except UserError as exc:
+        if args.json:  # one object per call, also when nothing was judged; main prints the line
+            sys.stdout.write(json.dumps(user_error_record(exc)) + "\n")
+        raise
+
+
+def user_error_record(exc: UserError) -> dict[str, Any]:
+    """The `--json` object of a call that judged nothing: the contract's keys, all empty."""
+    return {"task_id": None, "status": "error", "correct": False, "speedup": None, "speedup_ci": None,
+            "baseline_time_s": None, "candidate_time_s": None, "message": exc.cause, "fix": exc.fix,
+            "error": f"{type(exc).__module__}.{type(exc).__name__}"}
+
+
+def _run(args: argparse.Namespace, overrides: list[str]) -> int:
     if args.critique and not any(o.lstrip("+~").startswith("critique=") for o in overrides):
         # `--critique` asks for a diagnosis: the root default (critique=none) would print none.
         overrides = ["critique=rules", *overrides]
@@ -112,17 +125,27 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
     tests = args.tests or cfg.get("tests")
     task = load_task(Path(args.task), tests=Path(tests) if tests else None)
     source = read_candidate(Path(args.candidate), task)
+    # Invalid Python is a verdict, reported against the user's own file (no sandbox needed).
+    early = None
+    if task.family == "kernel":
+        from sandbox.judges.kernel.problem import syntax_error_verdict
+
+        early = syntax_error_verdict(source, filename=args.candidate)
 
     from maxcode import judging  # after the cheap checks: building a backend takes a while
 
-    with judging.build(cfg) as judges:
-        critique = None
-        if args.critique:  # built before judging: a critic without a model fails fast
-            from maxcode.components import build_critique
+    diagnosis = None
+    if early is not None and not args.critique:
+        evaluation = early
+    else:
+        with judging.build(cfg) as judges:
+            critique = None
+            if args.critique:  # built before judging: a critic without a model fails fast
+                from maxcode.components import build_critique
 
-            critique = build_critique(cfg, judges.backend)
-        evaluation = judges.judge_task(task, source)
-        diagnosis = critique.diagnose(task, source, evaluation).to_dict() if critique else None
+                critique = build_critique(cfg, judges.backend)
+            evaluation = early or judges.judge_task(task, source)
+            diagnosis = critique.diagnose(task, source, evaluation).to_dict() if critique else None
 
     if args.json:
         record: dict[str, Any] = {"task_id": task.id, **evaluation.to_dict()}

@@ -144,3 +144,59 @@ def test_bad_override(capsys) -> None:
     text = _bad(["--task", str(TASK), "--candidate", str(CANDIDATES / "fast.cpp"), "timing=nonexistent"], capsys,
                 one_line=False)
     assert text.startswith("error: ") and "timing/nonexistent" in text
+
+
+KERNEL = REPO / "tests" / "sandbox" / "kernel" / "fixtures"
+SYNTAX_ERROR = (KERNEL / "syntax_error.py.txt").read_text()  # line 2: `class ModelNew(:`
+
+
+def _json_line(capsys: pytest.CaptureFixture[str]) -> dict:
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1, lines
+    return json.loads(lines[0])
+
+
+def test_kernel_syntax_error_is_a_compile_error_verdict(capsys, tmp_path: Path) -> None:
+    gen = tmp_path / "gen_7.py"
+    gen.write_text(SYNTAX_ERROR)
+    args = ["eval", "--task", str(KERNEL / "relu_problem.py"), "--candidate", str(gen), "sandbox=local"]
+    assert main([*args, "--json"]) == 0
+    out = _json_line(capsys)
+    assert out["status"] == "compile_error" and out["correct"] is False and out["speedup"] is None
+    assert out["message"] == f"{gen}:2: syntax error: invalid syntax"
+    assert out["compile_log"].startswith(f"{gen}:2:16: error: invalid syntax")
+    assert "class ModelNew(:" in out["compile_log"]
+    assert main(args) == 0
+    text = " ".join(capsys.readouterr().out.split())  # rich wraps long lines
+    assert "compile_error" in text and "gen_7.py:2: syntax error: invalid syntax" in text
+
+
+def test_json_gives_one_object_per_generation_whatever_happens(capsys, tmp_path: Path) -> None:
+    """A script judging many generations: one JSON object per call, judged or not."""
+    (tmp_path / "bad_syntax.py").write_text(SYNTAX_ERROR)
+    (tmp_path / "no_modelnew.py").write_text((KERNEL / "no_modelnew.py").read_text())
+    expected = {"bad_syntax.py": ("compile_error", 0), "no_modelnew.py": ("compile_error", 0),
+                "missing.py": ("error", 2)}
+    for name, (status, code) in expected.items():
+        rc = main(["eval", "--task", str(KERNEL / "relu_problem.py"), "--candidate", str(tmp_path / name),
+                   "--json", "sandbox=local", "device=cpu"])
+        out = _json_line(capsys)
+        assert (out["status"], rc) == (status, code), out
+        for key in ("status", "correct", "speedup", "speedup_ci", "baseline_time_s", "candidate_time_s", "message"):
+            assert key in out
+    assert "does not exist" in out["message"] and out["fix"]
+
+
+def test_loop_and_critique_see_a_syntax_error_at_its_line() -> None:
+    """The loop judges through `Judging.judge_task`; the rule critique reads the build log."""
+    from benchmarks.loaders.single_file import load_task
+    from critique.rules import RuleCritique
+    from maxcode import judging
+    from maxcode.config import load_config
+
+    task = load_task(KERNEL / "relu_problem.py")
+    with judging.build(load_config(["sandbox=local", "device=cpu"])) as judges:
+        ev = judges.judge_task(task, SYNTAX_ERROR)
+    assert ev.status.value == "compile_error" and ev.message == "candidate.py:2: syntax error: invalid syntax"
+    diagnosis = RuleCritique().diagnose(task, SYNTAX_ERROR, ev)
+    assert "candidate.py:2" in diagnosis.text and "class ModelNew(:" in diagnosis.text

@@ -11,6 +11,7 @@ import ast
 from dataclasses import dataclass
 
 from sandbox.errors import TaskError
+from sandbox.evaluation import Evaluation, Status
 
 REQUIRED_FUNCTIONS = ("get_inputs", "get_init_inputs")
 
@@ -49,12 +50,43 @@ def parse_problem(source: str, name: str = "problem") -> Problem:
     return Problem(source=source, inputs_source=ast.unparse(stripped) + "\n")
 
 
-def candidate_load_error(source: str) -> str | None:
-    """Why the candidate cannot be loaded (syntax error, no ModelNew), or None."""
+CANDIDATE_FILE = "candidate.py"
+"""The candidate's file name in its sandbox, and in messages about a candidate without a path."""
+
+
+def candidate_load_error(source: str, filename: str = CANDIDATE_FILE) -> str | None:
+    """Why the candidate cannot be loaded (`file:line: syntax error: ...`, no ModelNew), or None."""
     try:
-        tree = ast.parse(source)
+        tree = ast.parse(source, filename=filename)
     except SyntaxError as exc:
-        return f"syntax error at line {exc.lineno}: {exc.msg}"
+        return _syntax_message(exc, filename)
     if not any(isinstance(n, ast.ClassDef) and n.name == "ModelNew" for n in tree.body):
         return "the candidate defines no class ModelNew"
     return None
+
+
+def syntax_error_verdict(source: str, filename: str = CANDIDATE_FILE) -> Evaluation | None:
+    """The `compile_error` verdict of a candidate that is not valid Python, or None.
+
+    Python's parser is the candidate's first compiler: its error is reported the way a
+    compiler's is, `file:line:col: error: message` plus the offending line, so every reader
+    of build logs (the summary, the rule-based critique) finds where it is.
+    """
+    try:
+        ast.parse(source, filename=filename)
+    except SyntaxError as exc:
+        line, col = exc.lineno or 0, exc.offset or 0
+        text = (exc.text or "").rstrip("\n")
+        if not text and 0 < line <= len(source.splitlines()):
+            text = source.splitlines()[line - 1]
+        log = f"{filename}:{line}:{col}: error: {exc.msg} (Python SyntaxError)\n"
+        if text:
+            log += f"{line:5d} | {text}\n      | {' ' * max(col - 1, 0)}^\n"
+        return Evaluation.failure(
+            Status.COMPILE_ERROR, _syntax_message(exc, filename), compile_log=log, failing_test="load"
+        )
+    return None
+
+
+def _syntax_message(exc: SyntaxError, filename: str) -> str:
+    return f"{filename}:{exc.lineno}: syntax error: {exc.msg}"
