@@ -1,0 +1,74 @@
+"""End-of-run artifacts: summary.json, best.<ext>, and the run's report (report.md,
+report.html, best_speedup.png), written by `runner.optimize` when a search ends, fails or
+is interrupted."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from maxcode.budget import Budget, Usage
+from maxcode.node import Node
+from maxcode.store import RunStore
+from maxcode.tree import SearchTree
+
+log = logging.getLogger(__name__)
+
+
+def best_curve(tree: SearchTree) -> list[tuple[int, float]]:
+    """(step, best claimable speedup after that step); 1.0 until a claim can be made."""
+    from reward.rewards import is_claimable
+
+    best_by_step: dict[int, float] = {}
+    for n in tree.nodes:
+        if n.duplicate_of is None and is_claimable(n.evaluation):
+            best_by_step[n.step] = max(best_by_step.get(n.step, 1.0), n.speedup or 1.0)
+    best, curve = 1.0, []
+    for step in range(1, tree.last_step() + 1):
+        best = max(best, best_by_step.get(step, 1.0))
+        curve.append((step, best))
+    return curve
+
+
+def summarize(tree: SearchTree, store: RunStore, task_id: str, strategy: str, usage: Usage,
+              budget: Budget, stop_reason: str, ext: str, error: str = "") -> dict[str, Any]:
+    best = tree.best()
+    fastest = tree.fastest_correct()
+    return {
+        "task_id": task_id,
+        "strategy": strategy,
+        "run_dir": str(store.dir),
+        "best_node": best.id if best else None,
+        "best_speedup": best.speedup if best else 1.0,
+        "best_speedup_ci": list(best.evaluation.speedup_ci) if best and best.evaluation and best.evaluation.speedup_ci else None,
+        "best_source": str(store.dir / f"best.{ext}"),
+        "best_is_baseline": best is None,
+        "fastest_correct_node": fastest.id if fastest else None,
+        "fastest_correct_speedup": fastest.speedup if fastest else None,
+        "nodes": len(tree) - 1,
+        "steps": tree.last_step(),
+        "counts": tree.status_counts(),
+        "budget_used": usage.to_dict(),
+        "budget_caps": {k: getattr(budget, k) for k in
+                        ("max_llm_calls", "max_tokens", "max_dollars", "max_evaluations", "max_wall_s")},
+        "stop_reason": stop_reason,
+        "error": error,
+        "best_speedup_by_step": best_curve(tree),
+        "written_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+
+
+def write_artifacts(tree: SearchTree, store: RunStore, summary: dict[str, Any], ext: str) -> None:
+    """summary.json and best.<ext> first (what a resume and a sweep read), then the report."""
+    from maxcode.report.load import RunData
+    from maxcode.report.run_page import write_run_report
+
+    best: Node | None = tree.best()
+    source = best.source if best else tree.root.source
+    store.write_text(f"best.{ext}", source or "")
+    store.write_json("summary.json", summary)
+    try:
+        write_run_report(RunData(dir=store.dir, tree=tree, summary=summary, ext=ext))
+    except Exception:  # a report must never cost the run its summary
+        log.exception("could not write the report of %s (run `maxcode report %s` to retry)", store.dir, store.dir)

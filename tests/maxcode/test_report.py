@@ -1,0 +1,195 @@
+"""`maxcode report` on real recorded runs and a sweep assembled from them, opened in
+headless Chromium: the page renders without console errors and shows the tree picture and
+the curves; bad input gives a report of what is there or one line, never a traceback.
+
+Two real searches are recorded once per module (the C++ judge on the local sandbox, the
+library proposer): a finished tree search, and a best-of-n search stopped with Ctrl-C
+(SIGINT) after its first node, which must leave its report behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from maxcode.cli.main import main
+from maxcode.report import write_report
+
+REPO = Path(__file__).resolve().parents[2]
+PROBLEM = REPO / "benchmarks" / "suites" / "pie_mini" / "pm01_range_sum"
+QUICK = [str(PROBLEM / "slow.cpp"), f"tests={PROBLEM / 'tests'}", "sandbox=local", "proposer=library",
+         "timing.max_seconds=2", "timing.interval_max_seconds=4"]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed "
+                                    "(scripts/install.sh installs Debian's `chromium`)")
+OK_GREEN = (0x4A, 0xC2, 0x6B)
+"""The fill colour of an `ok` node in the tree picture (figures.STATUS_COLORS)."""
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("recorded")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MAXCODE_CACHE_DIR", str(root / "cache"))
+        finished = root / "runs" / "pm01__tree_search__0"
+        assert main(["optimize", *QUICK, "strategy=tree", "budget.max_evaluations=3",
+                     f"run_dir={finished}", "--quiet"]) == 0
+        interrupted = root / "runs" / "pm01__best_of_n__0"
+        cmd = [sys.executable, "-m", "maxcode.cli.main", "optimize", *QUICK, "strategy=best_of_n",
+               "strategy.n=4", "strategy.batch=1", "loop.workers=1", f"run_dir={interrupted}", "--quiet"]
+        proc = subprocess.Popen(cmd, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        trajectory = interrupted / "trajectory.jsonl"
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            if trajectory.exists() and len(trajectory.read_text().splitlines()) >= 2:  # root + 1 node
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run finished before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=120) == 130
+    return {"root": root, "finished": finished, "interrupted": interrupted}
+
+
+def chromium(page: Path, out: Path) -> tuple[str, str]:
+    """(DOM after rendering, console messages) of `page`, plus a screenshot at `out`."""
+    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+             "--enable-logging=stderr", "--v=0"]
+    dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    shot = subprocess.run([*flags, "--window-size=1300,2600", f"--screenshot={out}", page.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    assert shot.returncode == 0 and out.stat().st_size > 10_000, shot.stderr[-2000:]
+    console = [line for line in (dom.stderr + shot.stderr).splitlines() if ":CONSOLE" in line]
+    return dom.stdout, "\n".join(console)
+
+
+def assert_self_contained(html: str) -> None:
+    """Opens from disk with no network: nothing is fetched, no script runs."""
+    for forbidden in ("<script", "<link", " src=", "@import", "href='http", 'href="http'):
+        assert forbidden not in html, forbidden
+    assert not re.search(r"url\((?!#)", html), "only in-page url(#id) references"
+
+
+def pixels(png: Path) -> set[tuple[int, int, int]]:
+    from PIL import Image
+
+    with Image.open(png) as image:
+        return {c[:3] for _, c in image.convert("RGB").getcolors(maxcolors=1 << 24)}
+
+
+def test_optimize_writes_the_report_and_ctrl_c_leaves_one(recorded):
+    for run in (recorded["finished"], recorded["interrupted"]):
+        for name in ("report.html", "report.md", "best_speedup.png", "tree.svg", "curves.svg"):
+            assert (run / name).is_file(), (run, name)
+    summary = json.loads((recorded["interrupted"] / "summary.json").read_text())
+    assert summary["stop_reason"] == "interrupted"
+    html = (recorded["interrupted"] / "report.html").read_text()
+    assert "stopped</td><td>interrupted" in html and "node-1" in html
+
+
+@needs_chromium
+def test_run_report_renders_in_chromium(recorded, tmp_path, capsys):
+    run = recorded["finished"]
+    assert main(["report", str(run)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"report: {run / 'report.html'}"
+    html = (run / "report.html").read_text()
+    assert_self_contained(html)
+    summary = json.loads((run / "summary.json").read_text())
+    nodes = [json.loads(line) for line in (run / "trajectory.jsonl").read_text().splitlines()]
+    for node in nodes:  # every node: a section, a row, a box in the tree linking to it
+        assert f"id='node-{node['id']}'" in html and f'href="#node-{node["id"]}"' in html
+    if summary["best_node"] is not None:
+        assert f"{summary['best_speedup']:.3f}x faster" in html
+        assert "the best program&#x27;s diff against the baseline" in html
+    dom, console = chromium(run / "report.html", tmp_path / "run.png")
+    assert console == "", console
+    assert dom.count('class="node"') == len(nodes)  # graphviz's node groups, in the rendered DOM
+    assert "id=\"curves\"" in dom and "judge evaluations" in dom and "LLM calls" in dom and "wall time (s)" in dom
+    assert OK_GREEN in pixels(tmp_path / "run.png")  # the tree's ok nodes were painted
+
+
+def test_text_mode_prints_the_verdict_and_writes_nothing(recorded, tmp_path, capsys):
+    run = tmp_path / "copy"
+    shutil.copytree(recorded["finished"], run)
+    (run / "report.html").unlink()
+    assert main(["report", str(run), "--text"]) == 0
+    out = capsys.readouterr().out
+    summary = json.loads((run / "summary.json").read_text())
+    assert "verdict" in out and summary["stop_reason"] in out and "top 10 nodes by speedup" in out
+    assert not (run / "report.html").exists()
+
+
+def test_damaged_runs_get_a_report_of_what_is_there(recorded, tmp_path):
+    cut = tmp_path / "cut"
+    shutil.copytree(recorded["finished"], cut)
+    original = (cut / "trajectory.jsonl").read_bytes()
+    lines = original.splitlines(keepends=True)
+    last_id = json.loads(lines[-1])["id"]  # lines are in finishing order, not id order
+    (cut / "trajectory.jsonl").write_bytes(b"".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2])
+    (cut / "summary.json").unlink()
+    html = write_report(cut).read_text()
+    assert "1 unreadable line(s) in trajectory.jsonl were skipped" in html
+    assert "no readable summary.json" in html
+    assert f"id='node-{last_id}'" not in html
+    assert all(f"id='node-{json.loads(line)['id']}'" in html for line in lines[:-1])
+    # The report reads, never repairs: the cut line is still there for a resume to handle.
+    assert (cut / "trajectory.jsonl").read_bytes() == b"".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2]
+
+    root_only = tmp_path / "root_only"
+    root_only.mkdir()
+    (root_only / "trajectory.jsonl").write_bytes(lines[0])
+    html = write_report(root_only).read_text()
+    assert "no node was judged" in html and "id='tree'" in html
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "trajectory.jsonl").write_text("")
+    assert "no node recorded" in write_report(empty).read_text()
+
+
+def test_neither_run_nor_sweep_is_one_line(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("hello")
+    for target in (tmp_path, tmp_path / "missing", tmp_path / "notes.txt"):
+        assert main(["report", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and "Traceback" not in err and len(err.splitlines()) == 2
+
+
+@needs_chromium
+def test_sweep_report_of_real_runs_renders_in_chromium(recorded, tmp_path):
+    """A sweep directory in `maxcode sweep`'s layout (results.jsonl, runs/, sweep.yaml),
+    assembled from the two recorded runs and one run that failed before its first node."""
+    sweep = tmp_path / "sweep"
+    shutil.copytree(recorded["root"] / "runs", sweep / "runs")
+    rows = []
+    for run in sorted((sweep / "runs").iterdir()):
+        summary = json.loads((run / "summary.json").read_text())
+        rows.append({"task_id": summary["task_id"], "name": summary["strategy"], "seed": 0,
+                     "overrides": [f"strategy={summary['strategy']}"], "status": "finished", "error": "",
+                     "best_speedup": summary["best_speedup"], "best_speedup_ci": summary["best_speedup_ci"],
+                     "budget_used": summary["budget_used"], "run_dir": f"runs/{run.name}"})
+    rows.append({"task_id": rows[0]["task_id"], "name": "tree_search", "seed": 1, "overrides": ["seed=1"],
+                 "status": "failed", "error": "BackendUnavailable: no sandbox backend", "best_speedup": None,
+                 "best_speedup_ci": None, "budget_used": {}, "run_dir": "runs/never_started"})
+    (sweep / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows) + '{"task_id": "cut')
+    (sweep / "sweep.yaml").write_text("grid:\n  strategy: [tree, best_of_n]\n")
+    page = write_report(sweep)
+    html = page.read_text()
+    assert_self_contained(html)
+    assert "1 unreadable line(s) in results.jsonl were skipped" in html
+    assert "BackendUnavailable: no sandbox backend" in html and "3 run(s)" in html
+    for row in rows[:2]:  # each finished run links to its own report
+        assert f"href='{row['run_dir']}/report.html'" in html
+    assert "median best speedup" in html and "%Opt" in html and "average rank" in html
+    dom, console = chromium(page, tmp_path / "sweep.png")
+    assert console == "", console
+    assert 'id="curves"' in dom and 'id="heatmap"' in dom and "judge evaluations" in dom
