@@ -1,0 +1,108 @@
+"""`proposer=mix`: shares split each request, a proposer short of candidates hands the rest on,
+one that cannot serve the task is left out; the config builds the library + rewrites mix and
+it serves a built-in kernel problem (library kernels first, rewrites on top of them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+from benchmarks.task import Task
+from maxcode import components
+from maxcode.errors import ConfigError, ProposerUnavailable
+from maxcode.node import Node, NodeStatus, ProposerInfo, source_hash
+from maxcode.observation import ObservationBuilder
+from maxcode.proposers.base import Reply
+from maxcode.proposers.library import LibraryProposer
+from maxcode.proposers.mix import MixProposer
+from maxcode.proposers.rewrites import RewritesProposer
+from maxcode.tree import SearchTree
+
+ROOT = Path(__file__).resolve().parents[2]
+KB = ROOT / "benchmarks" / "suites" / "kernelbench_cpu"
+
+
+class Named:
+    """A proposer that returns up to `limit` replies naming itself (or is unavailable)."""
+
+    def __init__(self, name: str, limit: int = 1000, unavailable: bool = False) -> None:
+        self.model, self.limit, self.unavailable = name, limit, unavailable
+        self.asked: list[tuple[int, int, int]] = []
+
+    def propose(self, observation, k):
+        self.asked.append((k, observation.serial, observation.draw))
+        if self.unavailable:
+            raise ProposerUnavailable(f"{self.model} has nothing for this task", "give it some")
+        return [Reply(text=f"{self.model} {observation.serial + i}", model=self.model)
+                for i in range(min(k, self.limit))]
+
+
+def observe(source: str = "int main() {}\n", serial: int = 0, language: str = "cpp", path: str | None = None):
+    task = Task(id="t/x", family="cpp" if language == "cpp" else "kernel", language=language,
+                baseline_source=source, source_path=path)
+    root = Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE, source=source,
+                source_hash=source_hash(source), proposer=ProposerInfo())
+    return ObservationBuilder().build(task, SearchTree([root]), root, draw_counts={}, serial=serial, seed=0)
+
+
+def test_shares_split_the_samples_in_list_order():
+    a, b = Named("a"), Named("b")
+    mix = MixProposer([a, b], shares=[1, 3])
+    got = [r.model for r in mix.propose(observe(serial=0), 8)]
+    assert got.count("a") == 2 and got.count("b") == 6
+    assert [r.meta["mix"] for r in mix.propose(observe(serial=1), 3)] == [1, 1, 1]  # samples 1-3: b's
+    assert mix.model == "mix:a+b"
+
+
+def test_a_shortfall_goes_to_the_next_then_back_to_the_earlier_ones():
+    a, b = Named("a"), Named("b", limit=0)
+    got = MixProposer([a, b], shares=[1, 1]).propose(observe(), 4)
+    assert [r.model for r in got] == ["a"] * 4
+    # The second request to `a` starts after the samples it already gave (no repeats).
+    assert a.asked == [(2, 0, 0), (2, 2, 2)]
+    c = Named("c", limit=1)
+    got = MixProposer([c, Named("d")], shares=[3, 1]).propose(observe(), 4)
+    assert [r.model for r in got] == ["c", "d", "d", "d"]
+
+
+def test_an_unavailable_proposer_is_left_out_unless_none_is_left():
+    mix = MixProposer([Named("lib", unavailable=True), Named("b")], shares=[1, 1])
+    assert [r.model for r in mix.propose(observe(), 2)] == ["b", "b"]
+    assert [r.model for r in mix.propose(observe(serial=2), 2)] == ["b", "b"]
+    with pytest.raises(ProposerUnavailable):
+        MixProposer([Named("x", unavailable=True)]).propose(observe(), 1)
+
+
+@pytest.mark.parametrize("shares", [[1], [0, 0], [1, -1], [1.5, 1]])
+def test_bad_shares_are_a_config_error(shares):
+    with pytest.raises(ConfigError):
+        MixProposer([Named("a"), Named("b")], shares=shares)
+
+
+def test_the_mix_config_builds_library_and_rewrites():
+    node = OmegaConf.load(ROOT / "conf" / "proposer" / "mix.yaml")
+    mix = components.make(node, "proposer")
+    assert isinstance(mix, MixProposer)
+    assert [type(p) for p in mix.proposers] == [LibraryProposer, RewritesProposer]
+    bad = OmegaConf.merge(node, {"proposers": [{"_target_": "maxcode.proposers.rewrites.RewritesProposer",
+                                                "only": ["no_such_rewrite"]}], "shares": [1]})
+    with pytest.raises(ConfigError, match="known rewrites: "):
+        components.make(bad, "proposer")
+
+
+def test_mix_on_a_kernel_problem_library_kernels_first_then_rewrites_on_them():
+    problem = KB / "level1" / "1_ReLU.py"
+    variants = KB / "variants" / "level1" / "1_ReLU"
+    mix = MixProposer([LibraryProposer(str(variants)), RewritesProposer()], shares=[1, 3])
+    reference = observe(problem.read_text(), language="python", path=str(problem))
+    first = mix.propose(reference, 4)
+    # Nothing to rewrite in the reference: all four are library programs.
+    assert [r.model for r in first] == ["library"] * 4
+    slow = (variants / "slow.py").read_text()
+    second = mix.propose(observe(slow, serial=4, language="python", path=str(problem)), 4)
+    models = [r.model for r in second]
+    assert models.count("rewrites") == 3 and models.count("library") == 1
+    assert {r.meta["rewrites"][0] for r in second if r.model == "rewrites"} <= {
+        "omp_parallel_outer", "omp_simd_inner", "restrict_pointers", "o3_native", "fast_math", "unroll_inner"}
