@@ -18,6 +18,7 @@ Replies name the rewrites and are recorded with model `rewrites`; the node's
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import random
@@ -52,8 +53,10 @@ def check_names(names: list[str] | None, what: str) -> list[str]:
     """`names` if all are known rewrites; else a ConfigError listing the known ones."""
     unknown = [n for n in names or [] if n not in CATALOG]
     if unknown:
+        close = sorted({m for n in unknown for m in difflib.get_close_matches(n, CATALOG, n=2)})
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
         raise ConfigError(f"unknown rewrite{'s' if len(unknown) > 1 else ''} in {what}: {', '.join(unknown)}",
-                          f"known rewrites: {', '.join(sorted(CATALOG))}")
+                          f"{hint}known rewrites: {', '.join(sorted(CATALOG))}")
     return list(names or [])
 
 
