@@ -46,11 +46,13 @@ class MixProposer:
 
     def _ask(self, index: int, observation: Observation, n: int, given: int) -> list[Reply]:
         """Up to `n` replies from proposer `index`; the observation's draw and serial move
-        past the `given` samples this request already holds."""
+        past the `given` samples this request already holds (`meta["mix_given"]` says how
+        many, for members that count their own samples)."""
         if index in self.disabled or n <= 0:
             return []
         obs = dataclasses.replace(observation, draw=observation.draw + given,
-                                  serial=observation.serial + given)
+                                  serial=observation.serial + given,
+                                  meta={**observation.meta, "mix_given": str(given)})
         try:
             replies = self.proposers[index].propose(obs, n)
         except ProposerUnavailable as exc:

@@ -104,5 +104,7 @@ def test_mix_on_a_kernel_problem_library_kernels_first_then_rewrites_on_them():
     second = mix.propose(observe(slow, serial=4, language="python", path=str(problem)), 4)
     models = [r.model for r in second]
     assert models.count("rewrites") == 3 and models.count("library") == 1
-    assert {r.meta["rewrites"][0] for r in second if r.model == "rewrites"} <= {
-        "omp_parallel_outer", "omp_simd_inner", "restrict_pointers", "o3_native", "fast_math", "unroll_inner"}
+    # The rewrites are the first three of the rewrites proposer's own order for that parent
+    # (the library's sample in the same request does not make it skip any).
+    alone = RewritesProposer().propose(observe(slow, language="python", path=str(problem)), 3)
+    assert [r.meta["rewrites"] for r in second if r.model == "rewrites"] == [r.meta["rewrites"] for r in alone]

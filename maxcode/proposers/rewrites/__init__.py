@@ -125,11 +125,12 @@ class RewritesProposer:
     def propose(self, observation: Observation, k: int) -> list[Reply]:
         parent = observation.parent
         order = self.order(parent, observation.task.language, observation.seed)
-        # Sample `draw` for this parent is the draw-th of the order; rewrites proposed in this
-        # process from this parent (under another prompt) are skipped first.
+        # In-process, the rewrites already proposed from this parent are skipped; a fresh
+        # process (a resumed run) skips the parent's earlier samples by the observation's draw
+        # (less the samples other members of a mix drew in this request).
         seen = self._proposed.setdefault((parent.id, parent.source_hash), set())
         fresh = [pair for pair in order if pair[0].name not in seen]
-        start = max(0, observation.draw - len(seen))
+        start = 0 if seen else max(0, observation.draw - int(observation.meta.get("mix_given", "0")))
         picked = fresh[start:start + k]
         path = path_of(parent)
         fence = "cpp" if observation.task.language == "cpp" else "python"
