@@ -28,7 +28,9 @@ def test_readme_lists_install_main_job_and_tests():
     assert "bash scripts/install.sh" in ci and "python3 -m pytest" in ci
 
 
-def test_readme_main_job_finds_a_verified_speedup(tmp_path):
+def test_readme_main_job_stacks_rewrites_into_a_verified_speedup(tmp_path):
+    """The main job is a multi-step search whose best-so-far rises over the steps: its best
+    program carries more than one rewrite, and it beats the first step's best."""
     main_job = next(c for c in readme_commands() if c.startswith("maxcode optimize "))
     argv = shlex.split(main_job)[1:] + [f"run_dir={tmp_path / 'run'}", "--quiet"]
     done = subprocess.run([sys.executable, "-m", "maxcode.cli.main", *argv], cwd=ROOT,
@@ -38,3 +40,8 @@ def test_readme_main_job_finds_a_verified_speedup(tmp_path):
     assert not summary["best_is_baseline"] and summary["best_speedup"] > 1.5
     assert summary["best_speedup_ci"][0] > 1.0
     assert (tmp_path / "run" / "best.cpp").is_file()
+    nodes = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
+    best = next(n for n in nodes if n["id"] == summary["best_node"])
+    assert best["proposer"]["model"] == "rewrites" and len(best["proposer"]["meta"]["rewrites_path"]) >= 2
+    by_step = [speedup or 1.0 for _, speedup in summary["best_speedup_by_step"]]
+    assert len(by_step) >= 3 and by_step[-1] > by_step[0]
