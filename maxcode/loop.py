@@ -48,6 +48,15 @@ class Ranker(Protocol):
         ...
 
 
+class ScoringRanker(Protocol):
+    """A ranker that scores each candidate in its context; the loop orders by score (ties
+    keep proposal order) and records each score on the candidate's node (`rank_score`)."""
+
+    def score(self, task: Task, contexts: list[tuple[list[Node], str]]) -> list[float]:
+        """One score per (path root..parent, candidate source); higher is better."""
+        ...
+
+
 class Strategy(Protocol):
     """A search method: one `step` per round, `done` when it has nothing left to do."""
 
@@ -108,6 +117,8 @@ class Candidate:
     source: str | None
     recorded: Node | None = None
     """Set when a resumed run already holds this (step, index)."""
+    score: float | None = None
+    """The ranker's score, when a scoring ranker ranked it."""
 
 
 @dataclass
@@ -184,13 +195,20 @@ class Step:
         if s.ranker is None:
             return candidates
         with_code = [c for c in candidates if c.source is not None]
-        order = s.ranker.rank(candidates[0].observation.text, [c.source for c in with_code]) if with_code else []
+        if hasattr(s.ranker, "score") and with_code:
+            scores = s.ranker.score(s.task, [(s.tree.lineage(c.parent), c.source) for c in with_code])
+            for c, value in zip(with_code, scores, strict=True):
+                c.score = float(value)
+            order = sorted(range(len(with_code)), key=lambda i: -scores[i])
+        else:
+            order = s.ranker.rank(candidates[0].observation.text, [c.source for c in with_code]) if with_code else []
         ranked = [with_code[i] for i in order] + [c for c in candidates if c.source is None]
         keep = s.config.rank_keep
         if keep is not None:
             for c in ranked[keep:]:
                 if c.source is not None:
-                    self._record(self._node(c, NodeStatus.SKIPPED, message="ranked below rank_keep"))
+                    why = "ranked below rank_keep" if c.score is None else f"ranked below rank_keep (score {c.score:.3g})"
+                    self._record(self._node(c, NodeStatus.SKIPPED, message=why))
             ranked = ranked[:keep] + [c for c in ranked[keep:] if c.source is None]
         return ranked
 
@@ -303,7 +321,7 @@ class Step:
                                               if o.observation is c.observation),
                 prompt_tokens=r.prompt_tokens, completion_tokens=r.completion_tokens,
                 cost_usd=cost, calls=r.calls, cached=r.cached, latency_s=r.latency_s, meta=r.meta),
-            y=update_y(c.parent.y, reward or 0.0, s.config.gamma), **fields)
+            y=update_y(c.parent.y, reward or 0.0, s.config.gamma), rank_score=c.score, **fields)
 
     def _record(self, node: Node, new_program: bool = False) -> Node:
         s = self.search

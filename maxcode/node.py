@@ -108,6 +108,9 @@ class Node:
     """Run wall time when the node was recorded, seconds, summed over resumed sessions."""
     message: str = ""
     """One line on what happened (judge message, why skipped, why no code)."""
+    rank_score: float | None = None
+    """The reward-to-go ranker's score of this candidate (expected speedup of its return)
+    when a scoring ranker ranked its step, judged or skipped; None otherwise."""
 
     @property
     def correct(self) -> bool:

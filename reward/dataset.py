@@ -1,0 +1,379 @@
+"""The reward-to-go dataset: judged nodes of recorded runs as (prompt parts, return bin).
+
+Reads run directories as data (`trajectory.jsonl`, one node per line as the loop writes
+it) and never imports `maxcode`. Every judged node becomes one example:
+
+    task        the task id and its initial program (the root node's source)
+    prefix      the last <= L programs on the path root..parent, each with its feedback
+                (verdict, speedup, judge message) and the critique's diagnosis
+    candidate   the node's program
+    target      its max-reward return over its subtree, G = max(r, gamma * max_child G),
+                discretised into speedup bins (see `Bins`)
+
+Splits are by task (every example of a task is on one side); a candidate hash seen before
+(in any run) is kept once. The file is JSON lines: a header line (format, version, bins, L,
+gamma), then one example per line. A data card (`<file>.card.md` and `.card.json`) beside
+it counts examples per bin, per task, per split and per source run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reward.errors import DatasetError
+
+log = logging.getLogger(__name__)
+
+FORMAT = "maxcode-rtg-dataset"
+VERSION = 1
+"""Bumped when the example layout changes; a file of another version is refused."""
+
+# Node statuses that carry a verdict (the loop's NodeStatus values, read as plain strings).
+UNJUDGED = {"baseline", "no_code", "skipped"}
+
+
+@dataclass
+class Bins:
+    """Speedup bins of the return: bin 0 is failure (G == 0), then one bin per interval
+    between consecutive `edges` (the first open below, the last open above)."""
+
+    edges: list[float] = field(default_factory=lambda: [0.9, 1.1, 1.5, 2.0, 4.0])
+    """Interval boundaries of the correct returns, increasing."""
+    values: list[float] | None = None
+    """Speedup each bin stands for when a score is an expectation; None: 0 for failure,
+    the interval midpoint inside, 0.8 x the first edge below it and 1.25 x the last above."""
+
+    def __post_init__(self) -> None:
+        self.edges = [float(e) for e in self.edges]
+        if not self.edges or any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
+            raise DatasetError(f"bins.edges must be increasing and non-empty, got {self.edges}",
+                               "write them as e.g. bins.edges=[0.9,1.1,1.5,2,4]")
+        if self.values is not None and len(self.values) != len(self):
+            raise DatasetError(f"bins.values has {len(self.values)} entries for {len(self)} bins",
+                               "give one value per bin (failure first) or leave bins.values null")
+
+    @property
+    def levels(self) -> list[float]:
+        """The speedup of each bin (`values`, or the defaults its docstring describes)."""
+        if self.values is not None:
+            return [float(v) for v in self.values]
+        e = self.edges
+        inner = [(a + b) / 2 for a, b in zip(e, e[1:], strict=False)]
+        return [0.0, 0.8 * e[0], *inner, 1.25 * e[-1]]
+
+    def __len__(self) -> int:
+        return len(self.edges) + 2
+
+    def index(self, g: float) -> int:
+        """Bin of a return: 0 for failure (G <= 0), else 1 + the interval it falls in."""
+        if g <= 0.0:
+            return 0
+        return 1 + sum(g >= e for e in self.edges)
+
+    def labels(self) -> list[str]:
+        e = self.edges
+        names = ["fail", f"<{e[0]:g}"]
+        names += [f"{a:g}-{b:g}" for a, b in zip(e, e[1:], strict=False)]
+        return [*names, f">={e[-1]:g}"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"edges": list(self.edges), "values": self.levels}
+
+
+@dataclass
+class DatasetConfig:
+    """`maxcode rtg dataset runs=[DIR,...] out=FILE [key=value...]`."""
+
+    runs: list[str] = field(default_factory=list)
+    """Run directories, or folders holding run directories (a sweep), searched recursively."""
+    out: str = ""
+    """The dataset file to write (JSON lines); the data card goes beside it."""
+    history: int = 1
+    """L: how many programs of the path root..parent form the prefix (the paper's 1)."""
+    gamma: float = 1.0
+    """Discount of the max-reward return G = max(r, gamma * max over children G)."""
+    bins: Bins = field(default_factory=Bins)
+    """Speedup bins of the target."""
+    test_fraction: float = 0.2
+    """Share of the tasks held out (at least one task when there are two or more)."""
+    test_tasks: list[str] | None = None
+    """Task ids to hold out instead of the hashed choice."""
+    seed: int = 0
+    """Seed of the hashed task split."""
+
+
+def run_dirs(paths: Sequence[str]) -> list[Path]:
+    """Every directory holding a `trajectory.jsonl` under `paths`, sorted."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            raise DatasetError(f"runs: {path} is not a directory",
+                               "pass run directories or sweep directories written by maxcode")
+        here = sorted(p.parent for p in path.rglob("trajectory.jsonl"))
+        if not here:
+            raise DatasetError(f"runs: {path} holds no trajectory.jsonl",
+                               "pass run directories written by `maxcode optimize` or `maxcode sweep`")
+        found.extend(here)
+    return sorted(set(found))
+
+
+def read_nodes(run_dir: Path) -> list[dict[str, Any]]:
+    """Nodes of one run as plain dicts, in id order (a line cut by a kill is dropped)."""
+    nodes: dict[int, dict[str, Any]] = {}
+    with open(run_dir / "trajectory.jsonl") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                node = json.loads(line)
+            except json.JSONDecodeError:
+                log.warning("%s: line %d is not JSON (cut by a kill?); read up to it", run_dir, number)
+                break
+            nodes.setdefault(int(node["id"]), node)
+    return [nodes[i] for i in sorted(nodes)]
+
+
+def is_judged(node: dict[str, Any]) -> bool:
+    """A node with a verdict of its own (duplicates reuse another's and are not examples)."""
+    return node.get("status") not in UNJUDGED and node.get("reward") is not None
+
+
+def returns(nodes: Sequence[dict[str, Any]], gamma: float) -> dict[int, float]:
+    """Max-reward return of every node with a reward: G = max(r, gamma * max child G)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    by_id = {n["id"]: n for n in nodes}
+    for n in nodes:
+        if n.get("parent_id") is not None:
+            children[n["parent_id"]].append(n["id"])
+    out: dict[int, float] = {}
+    # Children have larger ids than their parent: one pass from the last id suffices.
+    for node_id in sorted(by_id, reverse=True):
+        best_child = max((out[c] for c in children[node_id] if c in out), default=None)
+        r = by_id[node_id].get("reward")
+        if r is None and best_child is None:
+            continue
+        candidates = [float(r)] if r is not None else []
+        if best_child is not None:
+            candidates.append(gamma * best_child)
+        out[node_id] = max(candidates)
+    return out
+
+
+def feedback(node: dict[str, Any]) -> str:
+    """One line on a node's verdict, as the model sees it."""
+    status = node.get("status", "")
+    if status == "baseline":
+        return "the task's own program (speedup 1.00x)"
+    evaluation = node.get("evaluation") or {}
+    speedup = evaluation.get("speedup")
+    parts = [status]
+    if speedup is not None:
+        parts.append(f"speedup {float(speedup):.2f}x")
+    message = (node.get("message") or evaluation.get("message") or "").strip().splitlines()
+    if message:
+        parts.append(message[0][:200])
+    return "; ".join(parts)
+
+
+def prefix_of(path: Sequence[dict[str, Any]], history: int) -> list[dict[str, str]]:
+    """The last `history` programs of a root..parent path with feedback and diagnosis."""
+    steps = []
+    for node in list(path)[-history:] if history > 0 else []:
+        diagnosis = (node.get("diagnosis") or {}).get("text", "") or ""
+        steps.append({"node_id": node["id"], "source": node.get("source") or "",
+                      "feedback": feedback(node), "diagnosis": diagnosis.strip()})
+    return steps
+
+
+def task_of(nodes: Sequence[dict[str, Any]], run_dir: Path) -> str:
+    summary = run_dir / "summary.json"
+    if summary.is_file():
+        try:
+            task_id = json.loads(summary.read_text()).get("task_id")
+            if task_id:
+                return str(task_id)
+        except json.JSONDecodeError:
+            pass
+    root_hash = nodes[0].get("source_hash") or ""
+    return f"task-{root_hash}"
+
+
+def examples_of_run(run_dir: Path, history: int, gamma: float, bins: Bins) -> list[dict[str, Any]]:
+    """One example per judged node of one run (no dedupe, no split yet)."""
+    nodes = read_nodes(run_dir)
+    if not nodes or nodes[0].get("parent_id") is not None:
+        return []
+    by_id = {n["id"]: n for n in nodes}
+    task_id = task_of(nodes, run_dir)
+    g = returns(nodes, gamma)
+    out = []
+    for node in nodes:
+        if not is_judged(node) or node.get("duplicate_of") is not None:
+            continue
+        path, parent = [], by_id.get(node["parent_id"])
+        while parent is not None:
+            path.append(parent)
+            parent = by_id.get(parent["parent_id"]) if parent.get("parent_id") is not None else None
+        path.reverse()
+        ret = g[node["id"]]
+        out.append({
+            "id": f"{run_dir.name}:{node['id']}", "run": str(run_dir), "task_id": task_id,
+            "baseline": nodes[0].get("source") or "", "node_id": node["id"],
+            "parent_id": node["parent_id"], "step": node.get("step", 0), "index": node.get("index", 0),
+            "prefix": prefix_of(path, history), "candidate": node.get("source") or "",
+            "candidate_hash": node.get("source_hash") or _hash(node.get("source") or ""),
+            "status": node.get("status"), "reward": float(node["reward"]), "return": ret,
+            "bin": bins.index(ret), "rank_score": node.get("rank_score"),
+        })
+    return out
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def split_tasks(tasks: Iterable[str], fraction: float, seed: int,
+                test_tasks: Sequence[str] | None = None) -> set[str]:
+    """Held-out task ids: `test_tasks` if given, else the first ceil(fraction * n) tasks in
+    an order hashed with `seed` (at least one when there are two or more tasks)."""
+    tasks = sorted(set(tasks))
+    if test_tasks is not None:
+        unknown = sorted(set(test_tasks) - set(tasks))
+        if unknown:
+            raise DatasetError(f"test_tasks names tasks not in the runs: {', '.join(unknown)}",
+                               f"choose among: {', '.join(tasks)}")
+        return set(test_tasks)
+    if len(tasks) < 2 or fraction <= 0:
+        return set()
+    count = min(len(tasks) - 1, max(1, math.ceil(fraction * len(tasks))))
+    ordered = sorted(tasks, key=lambda t: hashlib.sha256(f"{seed}:{t}".encode()).hexdigest())
+    return set(ordered[:count])
+
+
+def build(config: DatasetConfig) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+    """Header, examples and data card of the runs in `config` (nothing written)."""
+    if config.history < 0:
+        raise DatasetError(f"history must be >= 0, got {config.history}", "use history=1 (the paper's L)")
+    dirs = run_dirs(config.runs)
+    examples: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    per_run: dict[str, dict[str, int]] = {}
+    empty: list[str] = []
+    for run_dir in dirs:
+        run_examples = examples_of_run(run_dir, config.history, config.gamma, config.bins)
+        kept = [e for e in run_examples if e["candidate_hash"] not in seen]
+        seen.update(e["candidate_hash"] for e in kept)
+        per_run[str(run_dir)] = {"judged": len(run_examples), "kept": len(kept)}
+        if not run_examples:
+            empty.append(str(run_dir))
+        examples.extend(kept)
+    if empty and len(empty) == len(dirs):
+        raise DatasetError(f"no judged nodes in {', '.join(empty)}",
+                           "give runs that judged at least one candidate (a run stopped before "
+                           "its first evaluation has nothing to learn from)")
+    for run_dir in empty:
+        log.warning("%s has no judged nodes; it adds no example", run_dir)
+    test = split_tasks((e["task_id"] for e in examples), config.test_fraction, config.seed,
+                       config.test_tasks)
+    for e in examples:
+        e["split"] = "test" if e["task_id"] in test else "train"
+    header = {"format": FORMAT, "version": VERSION, "history": config.history,
+              "gamma": config.gamma, "bins": config.bins.to_dict(),
+              "labels": config.bins.labels(), "examples": len(examples)}
+    return header, examples, card(header, examples, per_run, empty)
+
+
+def card(header: dict[str, Any], examples: Sequence[dict[str, Any]],
+         per_run: dict[str, dict[str, int]], empty: Sequence[str]) -> dict[str, Any]:
+    labels = header["labels"]
+    per_bin = Counter(labels[e["bin"]] for e in examples)
+    per_task: dict[str, dict[str, Any]] = {}
+    for e in examples:
+        t = per_task.setdefault(e["task_id"], {"split": e["split"], "examples": 0, "bins": Counter()})
+        t["examples"] += 1
+        t["bins"][labels[e["bin"]]] += 1
+    return {
+        "format": header["format"], "version": header["version"], "history": header["history"],
+        "gamma": header["gamma"], "bins": header["bins"], "labels": labels,
+        "examples": len(examples),
+        "splits": dict(Counter(e["split"] for e in examples)),
+        "per_bin": {label: per_bin.get(label, 0) for label in labels},
+        "per_task": {k: {**v, "bins": dict(v["bins"])} for k, v in sorted(per_task.items())},
+        "per_run": per_run, "runs_without_judged_nodes": list(empty),
+    }
+
+
+def card_markdown(data: dict[str, Any]) -> str:
+    lines = [f"# Reward-to-go dataset ({data['format']} v{data['version']})", "",
+             f"{data['examples']} examples; history L = {data['history']}; gamma = {data['gamma']}; "
+             f"splits {data['splits']}.", "", "## Per bin", "", "| bin | examples |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in data["per_bin"].items()]
+    lines += ["", "## Per task", "", "| task | split | examples | bins |", "|---|---|---|---|"]
+    lines += [f"| {k} | {v['split']} | {v['examples']} | {v['bins']} |" for k, v in data["per_task"].items()]
+    lines += ["", "## Per source run", "", "| run | judged | kept (after dedupe) |", "|---|---|---|"]
+    lines += [f"| {k} | {v['judged']} | {v['kept']} |" for k, v in data["per_run"].items()]
+    if data["runs_without_judged_nodes"]:
+        lines += ["", "Runs without judged nodes (no examples): "
+                  + ", ".join(data["runs_without_judged_nodes"])]
+    return "\n".join(lines) + "\n"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write(path: str | Path, header: dict[str, Any], examples: Sequence[dict[str, Any]],
+          card_data: dict[str, Any]) -> Path:
+    """The file (header line + examples) and its card, each written to a temp and renamed."""
+    path = Path(path)
+    atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in [header, *examples]))
+    atomic_write_text(card_path(path, ".json"), json.dumps(card_data, indent=2) + "\n")
+    atomic_write_text(card_path(path, ".md"), card_markdown(card_data))
+    return path
+
+
+def card_path(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + ".card" + suffix)
+
+
+def load(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Header and examples of a dataset file; another format or version is refused."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"data file {path} does not exist", "write one with `maxcode rtg dataset`")
+    with open(path) as f:
+        first = f.readline()
+        try:
+            header = json.loads(first) if first.strip() else {}
+        except json.JSONDecodeError:
+            header = {}
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise DatasetError(f"{path} is not a reward-to-go dataset (no `{FORMAT}` header line)",
+                               "write one with `maxcode rtg dataset runs=[...] out=FILE`")
+        if header.get("version") != VERSION:
+            raise DatasetError(f"{path} is dataset version {header.get('version')}, this MaxCode "
+                               f"reads version {VERSION}",
+                               "rebuild it from the runs with `maxcode rtg dataset`")
+        examples = [json.loads(line) for line in f if line.strip()]
+    return header, examples
+
+
+def bins_of(header: dict[str, Any]) -> Bins:
+    return Bins(edges=header["bins"]["edges"], values=header["bins"]["values"])
+
+
+def config_dict(config: DatasetConfig) -> dict[str, Any]:
+    return asdict(config)

@@ -1,0 +1,110 @@
+"""How well a scorer ranks held-out candidates.
+
+- Spearman between score and realised return over the held-out examples;
+- top-1 accuracy per sibling pool (the candidates proposed from one parent in one run):
+  the share of pools whose highest-scored candidate has the pool's best return (pools
+  whose returns are all equal are not counted);
+- evaluations-to-best: how many candidates of a pool are judged before (and including) the
+  first one with the pool's best return, judging in the scorer's order, in proposer order,
+  and in random order (expected: (n + 1) / (b + 1) for n candidates of which b are best);
+- best return at equal budget: the best return among the first m judged, per order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from reward.errors import DatasetError
+
+
+def held_out(examples: Sequence[dict[str, Any]], split: str = "test") -> list[dict[str, Any]]:
+    chosen = [e for e in examples if e.get("split") == split]
+    if not chosen:
+        raise DatasetError(f"the data file has no `{split}` examples (its held-out split is empty)",
+                           "rebuild it with more tasks, or name them: `maxcode rtg dataset ... "
+                           "test_tasks=[TASK,...]`")
+    return chosen
+
+
+def pools(examples: Sequence[dict[str, Any]]) -> list[list[int]]:
+    """Indices of sibling pools with two or more candidates, each in proposer order."""
+    groups: dict[tuple[str, Any], list[int]] = defaultdict(list)
+    for i, e in enumerate(examples):
+        groups[(e["run"], e["parent_id"])].append(i)
+    ordered = [sorted(g, key=lambda i: (examples[i]["step"], examples[i]["index"], examples[i]["node_id"]))
+               for _, g in sorted(groups.items(), key=lambda kv: str(kv[0]))]
+    return [g for g in ordered if len(g) >= 2]
+
+
+def evals_to_best(order: Sequence[int], returns: Sequence[float]) -> int:
+    best = max(returns[i] for i in order)
+    return next(k for k, i in enumerate(order, 1) if returns[i] >= best)
+
+
+def spearman(scores: Sequence[float], returns: Sequence[float]) -> float | None:
+    from scipy.stats import spearmanr
+
+    if len(scores) < 3 or len(set(scores)) < 2 or len(set(returns)) < 2:
+        return None
+    value = float(spearmanr(scores, returns).statistic)
+    return None if math.isnan(value) else value
+
+
+def metrics(examples: Sequence[dict[str, Any]], scores: Sequence[float],
+            budgets: Sequence[int] = (1, 2)) -> dict[str, Any]:
+    """Every figure of the module docstring for scored examples."""
+    returns = [float(e["return"]) for e in examples]
+    found = pools(examples)
+    top1_hits, top1_pools = 0, 0
+    model_etb, proposer_etb, random_etb = [], [], []
+    at_budget: dict[str, dict[int, list[float]]] = {"model": defaultdict(list), "proposer": defaultdict(list)}
+    for pool in found:
+        model_order = sorted(pool, key=lambda i: -scores[i])  # stable: ties keep proposer order
+        best = max(returns[i] for i in pool)
+        n_best = sum(returns[i] >= best for i in pool)
+        if n_best < len(pool):
+            top1_pools += 1
+            top1_hits += returns[model_order[0]] >= best
+        model_etb.append(evals_to_best(model_order, returns))
+        proposer_etb.append(evals_to_best(pool, returns))
+        random_etb.append((len(pool) + 1) / (n_best + 1))
+        for m in budgets:
+            at_budget["model"][m].append(max(returns[i] for i in model_order[:m]))
+            at_budget["proposer"][m].append(max(returns[i] for i in pool[:m]))
+
+    def mean(xs: Sequence[float]) -> float | None:
+        return float(sum(xs) / len(xs)) if xs else None
+
+    return {
+        "examples": len(examples), "pools": len(found), "pools_with_a_choice": top1_pools,
+        "spearman": spearman(scores, returns),
+        "top1_accuracy": top1_hits / top1_pools if top1_pools else None,
+        "evaluations_to_best": {"model": mean(model_etb), "proposer": mean(proposer_etb),
+                                "random_expected": mean(random_etb)},
+        "mean_pool_size": mean([len(p) for p in found]),
+        "best_return_at_budget": {order: {str(m): mean(v) for m, v in per.items()}
+                                  for order, per in at_budget.items()},
+    }
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures of `metrics` as a plain-text table."""
+
+    def fmt(v: Any) -> str:
+        return "n/a" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
+
+    etb = result["evaluations_to_best"]
+    rows = [("held-out examples", result["examples"]), ("sibling pools (>= 2)", result["pools"]),
+            ("spearman(score, return)", result["spearman"]),
+            ("top-1 accuracy per pool", result["top1_accuracy"]),
+            ("evaluations-to-best: model order", etb["model"]),
+            ("evaluations-to-best: proposer order", etb["proposer"]),
+            ("evaluations-to-best: random (expected)", etb["random_expected"])]
+    for order, per in result["best_return_at_budget"].items():
+        for m, v in per.items():
+            rows.append((f"best return in first {m}: {order} order", v))
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"{name:<{width}}  {fmt(value)}" for name, value in rows)

@@ -1,0 +1,100 @@
+"""What every reward-to-go scorer shares: the prompt, the model directory, loading.
+
+A scorer maps examples (dicts in the dataset's layout: task, prefix, candidate) to scores,
+the expected speedup of each candidate's return; higher is more promising. A model
+directory holds `rtg_config.json` (kind, bins, history, dataset version, training config)
+beside the kind's own files; `load_scorer` reads any kind.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from reward.dataset import VERSION, Bins, prefix_of
+from reward.errors import ModelError
+
+CONFIG_FILE = "rtg_config.json"
+KINDS = ("lm", "features")
+
+
+class Scorer(Protocol):
+    """Scores candidates: expected speedup of their max-reward return."""
+
+    bins: Bins
+    history: int
+
+    def score(self, examples: Sequence[dict[str, Any]]) -> list[float]: ...
+
+
+def render(example: dict[str, Any], max_program_chars: int = 4000) -> str:
+    """The prompt the LM reads: task, the prefix programs with feedback and diagnosis, and
+    the candidate last (so a left truncation keeps it)."""
+
+    def cut(text: str) -> str:
+        return text if len(text) <= max_program_chars else text[:max_program_chars] + "\n[...]\n"
+
+    parts = [f"### Task {example['task_id']}"]
+    prefix = example.get("prefix") or []
+    if not prefix or prefix[0].get("node_id") != 0:
+        parts.append("### Initial program\n" + cut(example.get("baseline", "")))
+    for i, step in enumerate(prefix, 1):
+        block = f"### Program {i} of the path\n{cut(step['source'])}\nFeedback: {step['feedback']}"
+        if step.get("diagnosis"):
+            block += f"\nDiagnosis: {step['diagnosis']}"
+        parts.append(block)
+    parts.append("### Candidate\n" + cut(example.get("candidate", "")))
+    parts.append("### Return bin:")
+    return "\n".join(parts)
+
+
+def example_for(task_id: str, baseline: str, path: Sequence[dict[str, Any]], candidate: str,
+                history: int) -> dict[str, Any]:
+    """An example to score during a search: `path` is root..parent as node dicts."""
+    return {"task_id": task_id, "baseline": baseline, "prefix": prefix_of(path, history),
+            "candidate": candidate}
+
+
+def expected(probabilities: Sequence[float], bins: Bins) -> float:
+    return float(sum(p * v for p, v in zip(probabilities, bins.levels, strict=True)))
+
+
+def write_config(directory: Path, data: dict[str, Any]) -> None:
+    (directory / CONFIG_FILE).write_text(json.dumps(data, indent=2) + "\n")
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    directory = Path(path)
+    file = directory / CONFIG_FILE
+    if not file.is_file():
+        raise ModelError(f"{directory} is not a reward-to-go model (no {CONFIG_FILE})",
+                         "train one with `maxcode rtg train data=FILE out=DIR`")
+    data = json.loads(file.read_text())
+    if data.get("kind") not in KINDS:
+        raise ModelError(f"{file}: unknown kind {data.get('kind')!r}", f"kinds: {', '.join(KINDS)}")
+    if data.get("dataset_version") != VERSION:
+        raise ModelError(f"{directory} was trained on dataset version {data.get('dataset_version')}, "
+                         f"this MaxCode reads version {VERSION}", "retrain it on a rebuilt dataset")
+    return data
+
+
+def load_scorer(path: str | Path, device: str | None = None) -> Scorer:
+    """The scorer saved in a model directory, whatever its kind."""
+    data = read_config(path)
+    if data["kind"] == "features":
+        from reward.features import FeaturesScorer
+
+        return FeaturesScorer.load(path)
+    from reward.lm import LMScorer
+
+    return LMScorer.load(path, device=device)
+
+
+def check_bins(scorer: Scorer, header: dict[str, Any], where: str) -> None:
+    """A model scores only data binned as it was trained."""
+    data_bins = header["bins"]
+    if list(data_bins["edges"]) != list(scorer.bins.edges) or list(data_bins["values"]) != list(scorer.bins.levels):
+        raise ModelError(f"the model was trained with bins {scorer.bins.edges}, {where} uses "
+                         f"{data_bins['edges']}", "rebuild the data with the model's bins or retrain")

@@ -1,0 +1,101 @@
+"""The reward-to-go dataset: returns over subtrees, bins, task splits, dedupe, the data
+card, and one clear error for each bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rtg_synth import write_runs
+
+from reward import dataset
+from reward.dataset import Bins, DatasetConfig
+from reward.errors import DatasetError
+
+
+def test_return_is_the_max_over_the_subtree_discounted():
+    nodes = [{"id": 0, "parent_id": None, "reward": None}, {"id": 1, "parent_id": 0, "reward": 1.2},
+             {"id": 2, "parent_id": 1, "reward": 0.0}, {"id": 3, "parent_id": 2, "reward": 3.0},
+             {"id": 4, "parent_id": 0, "reward": 2.0}]
+    g = dataset.returns(nodes, gamma=0.5)
+    assert g[3] == 3.0 and g[2] == 1.5 and g[1] == 1.2 and g[4] == 2.0
+    assert dataset.returns(nodes, gamma=1.0)[1] == 3.0
+
+
+def test_bins_follow_the_issue_edges():
+    bins = Bins()
+    assert bins.labels() == ["fail", "<0.9", "0.9-1.1", "1.1-1.5", "1.5-2", "2-4", ">=4"]
+    assert [bins.index(g) for g in (0.0, 0.5, 1.0, 1.2, 1.7, 3.0, 4.0, 9.0)] == [0, 1, 2, 3, 4, 5, 6, 6]
+    with pytest.raises(DatasetError, match="increasing"):
+        Bins(edges=[2.0, 1.0])
+
+
+def test_recorded_runs_become_examples_split_by_task_with_a_card(recorded_runs, tmp_path):
+    out = tmp_path / "d.jsonl"
+    header, examples, card = dataset.build(DatasetConfig(runs=[str(recorded_runs)], out=str(out)))
+    dataset.write(out, header, examples, card)
+    assert header["version"] == dataset.VERSION and len(examples) >= 15
+    by_task: dict[str, set[str]] = {}
+    for e in examples:
+        by_task.setdefault(e["task_id"], set()).add(e["split"])
+        assert e["prefix"][0]["node_id"] == 0 and "speedup" in e["prefix"][0]["feedback"]
+    assert all(len(s) == 1 for s in by_task.values())  # never split inside a task
+    assert {s for ss in by_task.values() for s in ss} == {"train", "test"}
+    assert len({e["candidate_hash"] for e in examples}) == len(examples)
+    written = json.loads(Path(str(out) + ".card.json").read_text())
+    assert sum(written["per_bin"].values()) == len(examples) and len(written["per_run"]) == 5
+    assert "| fail |" in Path(str(out) + ".card.md").read_text()
+    assert dataset.load(out)[1] == examples
+
+
+def test_duplicate_candidates_across_runs_are_kept_once(tmp_path):
+    runs = write_runs(tmp_path / "a", tasks=2, per_task=4, seed=3)
+    copy = tmp_path / "b" / "copy"
+    copy.mkdir(parents=True)
+    for name in ("trajectory.jsonl", "summary.json"):
+        (copy / name).write_text((runs[0] / name).read_text())
+    _, examples, card = dataset.build(DatasetConfig(runs=[str(tmp_path)], out="x"))
+    assert card["per_run"][str(copy)] == {"judged": 5, "kept": 0}
+    assert len(examples) == 10
+
+
+def test_longer_history_keeps_the_last_programs_of_the_path(tmp_path):
+    write_runs(tmp_path, tasks=2, per_task=4)
+    _, examples, _ = dataset.build(DatasetConfig(runs=[str(tmp_path)], out="x", history=2))
+    deep = [e for e in examples if e["step"] == 2]
+    assert deep and all([p["node_id"] for p in e["prefix"]] == [0, 1] for e in deep)
+
+
+def test_bad_inputs_each_say_one_thing(tmp_path):
+    empty_run = tmp_path / "empty"
+    empty_run.mkdir()
+    (empty_run / "trajectory.jsonl").write_text(json.dumps(
+        {"id": 0, "parent_id": None, "step": 0, "index": 0, "status": "baseline", "source": "x"}) + "\n")
+    with pytest.raises(DatasetError, match="no judged nodes"):
+        dataset.build(DatasetConfig(runs=[str(empty_run)], out="x"))
+    with pytest.raises(DatasetError, match="holds no trajectory"):
+        dataset.build(DatasetConfig(runs=[str(_mk(tmp_path / "none"))], out="x"))
+    old = tmp_path / "old.jsonl"
+    old.write_text(json.dumps({"format": dataset.FORMAT, "version": 0}) + "\n")
+    with pytest.raises(DatasetError, match="version 0"):
+        dataset.load(old)
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"prompt": "x"}\n')
+    with pytest.raises(DatasetError, match="not a reward-to-go dataset"):
+        dataset.load(other)
+
+
+def _mk(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def test_cli_writes_nothing_on_bad_input(tmp_path, capsys):
+    from maxcode.cli.main import main
+
+    out = tmp_path / "d.jsonl"
+    assert main(["rtg", "dataset", f"runs=[{tmp_path / 'missing'}]", f"out={out}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: runs:") and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.iterdir())
