@@ -1,0 +1,194 @@
+"""Reward-to-go ranking on held-out built-in problems: evaluations-to-best per order, and best speedup at equal budget.
+
+Data: recorded runs of the pie_mini problems (`+rtg.runs=[DIR,...]`; without it the bench
+records them first under `${paths.runs_dir}/rtg-bench/`, one `maxcode optimize` per problem
+with `proposer=rewrites`, best-of-6, real judge). Folds split the problems (never nodes):
+each fold's problems are held out, the features ranker and the LM ranker are trained on the
+others, and every held-out sibling pool is judged in four orders:
+
+    random     expected position of the first best candidate, (n + 1) / (b + 1)
+    proposer   the order the proposer wrote them
+    features   the features ranker's score (hashed tokens + diff, ridge)
+    lm         the LM ranker's score (a causal LM + LoRA writing the bin token)
+
+Reported per order: evaluations-to-best (mean over pools, then mean and 95% t-interval over
+folds), Spearman and top-1 for the rankers; and the effect in the loop at an equal budget of
+`rtg.keep` evaluations per pool: the best return among the first `keep` judged, with
+reranking (the ranker's top `keep`) and without (the proposer's first `keep`). Those loop
+figures are REPLAYED from the recorded verdicts of the pool, not fresh searches.
+
+LM base: `+rtg.base_model=PATH` (a pretrained HF causal LM; a code model on a GPU), else a
+from-scratch tiny GPT-2 per fold (`reward.tiny`), which is what a CPU can afford.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+from rich.console import Console
+from rich.table import Table
+
+from maxcode.errors import ConfigError
+from reward import dataset, evaluate, train
+from reward.features import FeaturesScorer
+from reward.lm import LMConfig, LMScorer
+from reward.scoring import render
+from reward.tiny import TINY_TARGETS, build_tiny_base
+
+REPO = Path(__file__).resolve().parents[2]
+PIE_SUITE = REPO / "benchmarks" / "suites" / "pie_mini"
+ORDERS = ("random", "proposer", "features", "lm")
+
+
+def record_runs(root: Path, quick: bool) -> list[str]:
+    """One best-of-6 run per pie_mini problem with the rewrites proposer (real judge)."""
+    problems = sorted(p.parent for p in PIE_SUITE.glob("*/slow.cpp"))[: 6 if quick else None]
+    for problem in problems:
+        run_dir = root / problem.name
+        if (run_dir / "summary.json").is_file():
+            continue
+        print(f"recording {problem.name} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "maxcode.cli.main", "optimize", str(problem / "slow.cpp"),
+                        "proposer=rewrites", "sandbox=local", "strategy=best_of_n", "strategy.n=6",
+                        "strategy.batch=6", "budget.max_evaluations=6", f"run_dir={run_dir}"],
+                       check=False, capture_output=True)
+    return [str(root)]
+
+
+def folds_of(tasks: list[str], k: int) -> list[list[str]]:
+    k = max(2, min(k, len(tasks)))
+    return [tasks[i::k] for i in range(k)]
+
+
+def interval(values: list[float]) -> dict[str, float | None]:
+    """Mean and 95% t-interval over folds."""
+    from scipy.stats import t
+
+    xs = [v for v in values if v is not None and not math.isnan(v)]
+    if not xs:
+        return {"mean": None, "low": None, "high": None, "n": 0}
+    mean = sum(xs) / len(xs)
+    if len(xs) < 2:
+        return {"mean": mean, "low": None, "high": None, "n": len(xs)}
+    sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
+    half = float(t.ppf(0.975, len(xs) - 1)) * sd / math.sqrt(len(xs))
+    return {"mean": mean, "low": mean - half, "high": mean + half, "n": len(xs)}
+
+
+def lm_scores(fold_dir: Path, data: Path, train_examples: list[dict], test: list[dict],
+              base_model: str | None, steps: int) -> list[float]:
+    if base_model:
+        base, lm = base_model, LMConfig(max_steps=steps, save_steps=10_000, batch_size=4)
+    else:
+        base = str(build_tiny_base(fold_dir / "base", [render(e) for e in train_examples]))
+        lm = LMConfig(max_steps=steps, save_steps=10_000, batch_size=8, learning_rate=2e-3,
+                      vocab_loss_weight=0.0, max_grad_norm=100.0, threads=1, max_length=1024,
+                      target_modules=TINY_TARGETS)
+    out = train.run(train.TrainConfig(data=str(data), out=str(fold_dir / "lm"), base_model=base, lm=lm))
+    return LMScorer.load(out).score(test)
+
+
+def run_fold(fold: int, held: list[str], config: dataset.DatasetConfig, work: Path,
+             base_model: str | None, steps: int, keep: int) -> dict[str, Any]:
+    fold_dir = work / f"fold{fold}"
+    data = fold_dir / "data.jsonl"
+    config.test_tasks = held
+    header, examples, card = dataset.build(config)
+    dataset.write(data, header, examples, card)
+    train_examples = [e for e in examples if e["split"] == "train"]
+    test = evaluate.held_out(examples)
+    scores = {
+        "features": FeaturesScorer(dataset.bins_of(header), int(header["history"])).fit(train_examples).score(test),
+        "lm": lm_scores(fold_dir, data, train_examples, test, base_model, steps),
+    }
+    result: dict[str, Any] = {"held_out": held, "examples": len(test)}
+    for name, values in scores.items():
+        result[name] = evaluate.metrics(test, values, budgets=(keep,))
+    return result
+
+
+def run(cfg: DictConfig, args: argparse.Namespace) -> int:
+    options = OmegaConf.select(cfg, "rtg", default=None) or {}
+    k = int(options.get("folds", 2 if args.quick else 5))
+    keep = int(options.get("keep", 2))
+    steps = int(options.get("steps", 60 if args.quick else 150))
+    base_model = options.get("base_model")
+    runs = list(options.get("runs") or [])
+    if not runs:
+        runs = record_runs(Path(cfg.paths.runs_dir) / "rtg-bench", args.quick)
+    config = dataset.DatasetConfig(runs=runs, out="")
+    _, examples, _ = dataset.build(config)
+    tasks = sorted({e["task_id"] for e in examples})
+    if len(tasks) < 2:
+        raise ConfigError(f"the runs hold {len(tasks)} task(s); folds need two or more",
+                          "record runs of more problems (+rtg.runs=[DIR,...])")
+    folds = folds_of(tasks, k)
+    per_fold = []
+    with tempfile.TemporaryDirectory(prefix="maxcode-bench-rtg-") as tmp:
+        for i, held in enumerate(folds):
+            print(f"fold {i + 1}/{len(folds)}: held out {', '.join(held)}", flush=True)
+            per_fold.append(run_fold(i, held, config, Path(tmp), base_model, steps, keep))
+    figures = summarize(per_fold, keep)
+    figures.update({"runs": runs, "tasks": tasks, "folds": len(folds), "lm_steps": steps,
+                    "lm_base": base_model or "tiny from-scratch GPT-2 (reward.tiny)",
+                    "examples": len(examples), "per_fold": per_fold})
+    show(figures)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+def summarize(per_fold: list[dict[str, Any]], keep: int) -> dict[str, Any]:
+    etb = {
+        "random": interval([f["features"]["evaluations_to_best"]["random_expected"] for f in per_fold]),
+        "proposer": interval([f["features"]["evaluations_to_best"]["proposer"] for f in per_fold]),
+        "features": interval([f["features"]["evaluations_to_best"]["model"] for f in per_fold]),
+        "lm": interval([f["lm"]["evaluations_to_best"]["model"] for f in per_fold]),
+    }
+    ranking = {name: {"spearman": interval([f[name]["spearman"] for f in per_fold]),
+                      "top1": interval([f[name]["top1_accuracy"] for f in per_fold])}
+               for name in ("features", "lm")}
+    m = str(keep)
+    loop = {"without_reranking": interval([f["features"]["best_return_at_budget"]["proposer"][m] for f in per_fold]),
+            "features": interval([f["features"]["best_return_at_budget"]["model"][m] for f in per_fold]),
+            "lm": interval([f["lm"]["best_return_at_budget"]["model"][m] for f in per_fold])}
+    return {"evaluations_to_best": etb, "ranking": ranking, "keep": keep,
+            "best_return_at_equal_budget": loop,
+            "mean_pool_size": interval([f["features"]["mean_pool_size"] for f in per_fold])}
+
+
+def _fmt(cell: dict[str, float | None]) -> str:
+    if cell["mean"] is None:
+        return "n/a"
+    if cell["low"] is None:
+        return f"{cell['mean']:.2f}"
+    return f"{cell['mean']:.2f} [{cell['low']:.2f}, {cell['high']:.2f}]"
+
+
+def show(figures: dict[str, Any]) -> None:
+    console = Console()
+    table = Table(title=f"evaluations-to-best on held-out problems ({figures['folds']} folds, "
+                        f"mean [95% CI over folds]; pools of {_fmt(figures['mean_pool_size'])})")
+    for column in ("order", "evaluations-to-best", "spearman", "top-1"):
+        table.add_column(column)
+    for order in ORDERS:
+        rank = figures["ranking"].get(order)
+        table.add_row(order, _fmt(figures["evaluations_to_best"][order]),
+                      _fmt(rank["spearman"]) if rank else "", _fmt(rank["top1"]) if rank else "")
+    console.print(table)
+    loop = Table(title=f"best return (speedup, failure 0) among {figures['keep']} judged per pool: "
+                       "replayed from recorded verdicts")
+    loop.add_column("judging")
+    loop.add_column("best return")
+    for name, label in (("without_reranking", "proposer's first"), ("features", "features top"),
+                        ("lm", "LM top")):
+        loop.add_row(f"{label} {figures['keep']}", _fmt(figures["best_return_at_equal_budget"][name]))
+    console.print(loop)
