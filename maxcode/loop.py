@@ -206,7 +206,7 @@ class Step:
         keep = s.config.rank_keep
         if keep is not None:
             for c in ranked[keep:]:
-                if c.source is not None:
+                if c.source is not None and c.recorded is None:  # a resume has it already
                     why = "ranked below rank_keep" if c.score is None else f"ranked below rank_keep (score {c.score:.3g})"
                     self._record(self._node(c, NodeStatus.SKIPPED, message=why))
             ranked = ranked[:keep] + [c for c in ranked[keep:] if c.source is None]

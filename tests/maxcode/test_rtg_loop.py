@@ -67,3 +67,15 @@ def test_ranker_group_builds_the_ranker_and_refuses_bad_paths(features_model, tm
     preset = load_config(["experiment=fsr_maxcode_rtg", f"ranker.path={features_model}"])
     assert preset.ranker.kind == "lm" and preset.loop.rank_keep == 2 and preset.observation.history
     assert OmegaConf.select(load_config([]), "ranker") is None
+
+
+def test_a_resumed_reranked_step_records_no_node_twice(make_search, features_model, tmp_path):
+    replies = [reply("#pragma slow_path", 0.6), reply("#pragma fast_path", 5.0), reply("", 1.0)]
+    for _ in range(2):
+        search = make_search(BestOfN(n=3, batch=3), ScriptedProposer(replies), rank_keep=1,
+                             run_dir=tmp_path / "run")
+        search.ranker = RewardToGoRanker(str(features_model), kind="features")
+        search.run()
+    nodes = RunStore(tmp_path / "run").load()
+    assert [n.status for n in nodes[1:]].count(NodeStatus.SKIPPED) == 2
+    assert len((tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()) == 4
