@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import source
 
@@ -9,6 +11,7 @@ from sandbox.errors import TaskError
 from sandbox.evaluation import Evaluation, Status
 
 RELU = source("relu_problem.py")
+SUITE = Path(__file__).resolve().parents[3] / "benchmarks" / "suites" / "kernelbench_cpu"
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +90,19 @@ def test_genuine_large_speedup_survives_reverification(judge):
     # Confirmed on evidence: its calls took no longer than the claim allows (beyond noise);
     # a fast kernel's calls may even vanish in that noise (runner_clock_speedup None).
     assert ev.speedup > 10 and verified["candidate_excess_s"] <= verified["noise_allowance_s"]
+
+
+def test_aa_the_problems_own_model_is_no_change(local_backend, make_judge):
+    """A/A on a convolution: identical work on both sides. Before timing over alternating
+    processes (and symmetric harness work) this case was judged 1.87x-2.52x faster."""
+    conv = (SUITE / "level2" / "3_Conv2d_Bias_Tanh.py").read_text()
+    judge = make_judge(local_backend, require_custom_kernel=False, static_checks="off")
+    ev = judge.evaluate(conv, conv.replace("class Model(", "class ModelNew("))
+    assert ev.status is Status.OK, ev.message
+    assert ev.details["timing_processes"] == 3 and len(ev.details["process_median_s"]["candidate"]) == 3
+    assert 0.8 < ev.speedup < 1.25, ev.message
+    # The interval reaches the no-change region (a 5% allowance for an unlucky draw).
+    assert ev.speedup_ci[0] < 1.05 and ev.speedup_ci[1] > 1 / 1.05, ev.message
 
 
 @pytest.mark.slow
