@@ -157,7 +157,12 @@ class Step:
         s = self.search
         if self.evaluations_left is not None:
             pending = sum(c.source is not None for c in self.candidates)
-            k = min(k, self.evaluations_left - pending)
+            if s.ranker is not None and s.config.rank_keep is not None:
+                # Reranking proposes K and judges at most rank_keep of them: the evaluation
+                # cap limits what is judged (see `evaluate`), not what is proposed.
+                k = k if self.evaluations_left - min(pending, s.config.rank_keep) > 0 else 0
+            else:
+                k = min(k, self.evaluations_left - pending)
         if k <= 0:
             return self._nothing_more("budget: no evaluations left for new candidates")
         draws = dict(s.draw_counts(self.tree))

@@ -25,7 +25,7 @@ import math
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -373,7 +373,3 @@ def load(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 def bins_of(header: dict[str, Any]) -> Bins:
     return Bins(edges=header["bins"]["edges"], values=header["bins"]["values"])
-
-
-def config_dict(config: DatasetConfig) -> dict[str, Any]:
-    return asdict(config)

@@ -79,3 +79,17 @@ def test_a_resumed_reranked_step_records_no_node_twice(make_search, features_mod
     nodes = RunStore(tmp_path / "run").load()
     assert [n.status for n in nodes[1:]].count(NodeStatus.SKIPPED) == 2
     assert len((tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()) == 4
+
+
+def test_reranking_proposes_k_under_an_evaluation_cap_and_judges_the_best(make_search, features_model, tmp_path):
+    from maxcode.budget import Budget
+
+    replies = [reply("", 1.0), reply("#pragma slow_path", 0.6), reply("#pragma fast_path", 5.0),
+               reply("// broken", 0.5)]
+    search = make_search(BestOfN(n=4, batch=4), ScriptedProposer(replies), rank_keep=1,
+                         budget=Budget(max_evaluations=1, max_wall_s=None), run_dir=tmp_path / "run")
+    search.ranker = RewardToGoRanker(str(features_model), kind="features")
+    search.run()
+    nodes = search.tree.candidates()
+    assert len(nodes) == 4 and search.meter.usage().evaluations == 1
+    assert [n.speedup for n in nodes if n.evaluated] == [5.0]
