@@ -29,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", help="benchmark to run (omit to list them)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
+    parser.add_argument("--data", metavar="DIR",
+                        help="real benchmark files some benches also use (kernel_judge: a KernelBench checkout)")
 
 
 def run(args: argparse.Namespace, overrides: list[str]) -> int:
