@@ -228,6 +228,7 @@ def examples_of_run(run_dir: Path, history: int, gamma: float, bins: Bins) -> li
         ret = g[node["id"]]
         out.append({
             "id": f"{run_dir.name}:{node['id']}", "run": str(run_dir), "task_id": task_id,
+            "task_hash": nodes[0].get("source_hash") or _hash(nodes[0].get("source") or ""),
             "baseline": nodes[0].get("source") or "", "node_id": node["id"],
             "parent_id": node["parent_id"], "step": node.get("step", 0), "index": node.get("index", 0),
             "prefix": prefix_of(path, history), "candidate": node.get("source") or "",
@@ -283,6 +284,11 @@ def build(config: DatasetConfig) -> tuple[dict[str, Any], list[dict[str, Any]], 
                            "its first evaluation has nothing to learn from)")
     for run_dir in empty:
         log.warning("%s has no judged nodes; it adds no example", run_dir)
+    # A run cut before its summary is named by its program's hash; give it the name other
+    # runs of the same program have, so a split never puts one task on both sides.
+    names = {e["task_hash"]: e["task_id"] for e in examples if not e["task_id"].startswith("task-")}
+    for e in examples:
+        e["task_id"] = names.get(e["task_hash"], e["task_id"])
     test = split_tasks((e["task_id"] for e in examples), config.test_fraction, config.seed,
                        config.test_tasks)
     for e in examples:

@@ -99,3 +99,18 @@ def test_cli_writes_nothing_on_bad_input(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: runs:") and "Traceback" not in err
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_run_cut_before_its_summary_joins_its_task(tmp_path):
+    runs = write_runs(tmp_path / "a", tasks=2, per_task=4, seed=1)
+    cut = tmp_path / "b" / "cut"
+    cut.mkdir(parents=True)
+    lines = (runs[0] / "trajectory.jsonl").read_text().splitlines()
+    other = [json.loads(line) for line in lines]
+    for node in other[1:]:  # other candidates of the same task, no summary.json
+        node["source"] += "// again\n"
+        node["source_hash"] = node["source_hash"][::-1]
+    (cut / "trajectory.jsonl").write_text("".join(json.dumps(n) + "\n" for n in other))
+    _, examples, _ = dataset.build(DatasetConfig(runs=[str(tmp_path)], out="x"))
+    assert {e["task_id"] for e in examples} == {"synth/00", "synth/01"}
+    assert len({e["split"] for e in examples if e["task_id"] == "synth/00"}) == 1
