@@ -41,6 +41,37 @@ def _default_cache_dir() -> Path:
     return Path(os.environ.get("MAXCODE_CACHE_DIR", Path.home() / ".cache" / "maxcode"))
 
 
+def python_dirs() -> list[str]:
+    """Directories the interpreter running MaxCode needs, to run as itself in a sandbox.
+
+    A virtualenv's `bin/python3` is a symlink into another installation (pyenv, uv, the
+    system's) and finds its packages through `pyvenv.cfg` beside it: the venv (`sys.prefix`),
+    the installation it was made from (`sys.base_prefix`) and the directory the symlink
+    resolves to must all be visible at their own paths. A conda env is its own prefix.
+    Package directories outside them (the user site, a `--system-site-packages` base) come
+    from `sys.path`, but only site-/dist-packages ones: never the working directory or a
+    source checkout on `sys.path`, which may hold the problem files.
+    """
+    real = Path(os.path.realpath(sys.executable))
+    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, str(real.parent)}
+    # The installation a symlinked interpreter belongs to: `<install>/bin/python3`.
+    if real.parent.name == "bin":
+        dirs.add(str(real.parent.parent))
+    prefixes = tuple(d for d in dirs if d)
+    for entry in sys.path:
+        if entry.startswith(prefixes) or Path(entry).name in ("site-packages", "dist-packages"):
+            dirs.add(entry)
+    return sorted(os.path.abspath(d) for d in dirs if d and os.path.isdir(d))
+
+
+def python_bin_dirs() -> list[str]:
+    """`bin` directories of the interpreter (the venv's, then its base's): tools that packages
+    install there (ninja for load_inline builds) must be on the sandbox's PATH."""
+    real = Path(os.path.realpath(sys.executable)).parent
+    ordered = [os.path.join(sys.prefix, "bin"), os.path.join(sys.base_prefix, "bin"), str(real)]
+    return [d for i, d in enumerate(ordered) if d not in ordered[:i] and os.path.isdir(d)]
+
+
 class LocalBackend:
     """Runs steps on this host in a fresh temporary workspace."""
 
@@ -74,8 +105,7 @@ class LocalBackend:
             )
         self.bwrap = bwrap if use_bwrap != "never" and self.root else None
         # The interpreter that runs kernel candidates locally, and its packages.
-        python_dirs = {sys.prefix, sys.base_prefix, *(p for p in sys.path if p.startswith(sys.prefix))}
-        self.ro_binds = sorted({*ro_binds, *python_dirs} - {""})
+        self.ro_binds = sorted({*ro_binds, *python_dirs()})
         if self.bwrap:
             self.isolation = (
                 "local: bubblewrap namespaces (no network, private pid/ipc, read-only system, "
@@ -118,8 +148,11 @@ class LocalBackend:
                "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp", "--dir", "/run"]
         # Parents of binds are made 0755 first: bwrap would create them 0700 (root only).
         binds = [p for p in _SYSTEM_RO if os.path.exists(p)]
-        binds += [p for p in self.ro_binds if os.path.isdir(p) and not p.startswith(("/usr", "/tmp"))]
-        parents = sorted({str(q) for p in binds for q in Path(p).parents if str(q) != "/"})
+        # Under /usr is bound already; the rest (a venv in /tmp included) is bound over the
+        # private /tmp at its own path. Nested directories are covered by their parent.
+        extra = [p for p in self.ro_binds if os.path.isdir(p) and not _under(p, "/usr")]
+        binds += [p for p in extra if not any(q != p and _under(p, q) for q in extra)]
+        parents = sorted({str(q) for p in binds for q in Path(p).parents if str(q) not in ("/", "/tmp")})
         for parent in parents:
             cmd += ["--perms", "0755", "--dir", parent]
         for path in binds:
@@ -153,7 +186,7 @@ class LocalBackend:
             results.mkdir(mode=0o700)
             populate(work, spec, uid)
             (results / "plan").write_text(write_plan(spec))
-            env = {"PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin", "HOME": "/work" if self.bwrap else str(work),
+            env = {"PATH": ":".join([*python_bin_dirs(), "/usr/local/bin", "/usr/bin", "/bin"]), "HOME": "/work" if self.bwrap else str(work),
                    "LANG": "C.UTF-8", "TMPDIR": "/tmp", **spec.env}
             deadline = sum(s.limits.wall_time_s for s in spec.steps) + self.grace_s + len(spec.steps) * 0.5
             proc = subprocess.Popen(self._command(work, results, uid), cwd=work, env=env,
@@ -176,6 +209,10 @@ class LocalBackend:
         files = {path: streams[f"collect.{k}"] for k, path in enumerate(spec.collect) if f"collect.{k}" in streams}
         return RunResult(steps=steps, files=files, backend=self.name, isolation=self.isolation,
                          host_time_s=time.monotonic() - started)
+
+
+def _under(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
 def _kill_uid(uid: int) -> None:
