@@ -1,0 +1,12 @@
+"""Rewards, max-reward returns, and the reward-to-go model (reads run directories as data;
+never imports `maxcode`).
+
+    rewards.py   reward of a verdict, `y` update, max-reward returns
+    dataset.py   run/sweep directories -> examples (task, prefix, candidate, return bin), card
+    scoring.py   the prompt, model directories, `load_scorer`
+    lm.py        causal LM + LoRA writing a bin token; score = expected speedup
+    features.py  the non-neural baseline (hashed tokens + diff features, ridge)
+    train.py     `maxcode rtg train`: staged, checkpointed, resumable
+    evaluate.py  Spearman, top-1 per sibling pool, evaluations-to-best
+    tiny.py      a from-scratch tiny base for CPU benches
+"""
