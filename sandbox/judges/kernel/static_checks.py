@@ -195,7 +195,17 @@ DYNAMIC_BUILTINS = frozenset({
     "exec", "eval", "compile", "__import__", "globals", "locals", "vars", "breakpoint",
     "setattr", "delattr", "input", "memoryview",
 })
-ALLOWED_DUNDERS = frozenset({"__init__", "__name__", "__doc__"})
+# The data model's operators and protocols: calling `x.__add__(y)` or defining `__call__`
+# reaches nothing `x + y` would not. Not here: __class__, __dict__, __globals__, __del__, ...
+ALLOWED_DUNDERS = frozenset({
+    "__init__", "__name__", "__doc__", "__call__", "__getitem__", "__setitem__", "__len__",
+    "__iter__", "__next__", "__contains__", "__enter__", "__exit__", "__repr__", "__str__",
+    "__hash__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__",
+    "__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__", "__pow__",
+    "__matmul__", "__neg__", "__pos__", "__abs__", "__radd__", "__rsub__", "__rmul__",
+    "__rtruediv__", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__and__", "__or__",
+    "__xor__", "__invert__", "__int__", "__float__", "__index__", "__all__", "__version__",
+})
 FRAME_ATTRS = frozenset({
     "f_back", "f_globals", "f_locals", "f_code", "f_builtins", "gi_frame", "cr_frame",
     "tb_frame", "tb_next", "ag_frame",
@@ -220,6 +230,9 @@ PRIVATE_HELPERS = frozenset({
     "torch.nn.modules.utils._triple", "torch.nn.modules.utils._quadruple",
     "torch.nn.modules.utils._ntuple", "torch.nn.modules.utils._reverse_repeat_tuple",
 })
+# Functions under torch.backends (replacing one is a patch; its flags are settings).
+BACKEND_FUNCTIONS = frozenset({"is_available", "version", "flags", "is_acceptable", "set_flags",
+                               "is_built", "preferred_linalg_library", "preferred_blas_library"})
 # torch.backends settings that lower float32 precision (precision-downgrade when not False).
 PRECISION_FLAGS = frozenset({
     "allow_tf32", "allow_fp16_reduced_precision_reduction", "allow_bf16_reduced_precision_reduction",
@@ -486,7 +499,8 @@ class _Checker(ast.NodeVisitor):
             if lowers and self.fp32_task:
                 self.flag(PRECISION_DOWNGRADE, node, f"sets {'.'.join(chain)} (TF32/reduced-precision math)")
             return
-        if name.startswith("torch.backends.") and isinstance(value, ast.Constant) and len(chain) >= 2:
+        if name.startswith("torch.backends.") and name.count(".") >= 3 and chain[-1] not in BACKEND_FUNCTIONS \
+                and not isinstance(value, (ast.Lambda, type(None))):
             return  # a setting of this process (cudnn.benchmark, cudnn.deterministic, ...)
         self.flag(MONKEY_PATCH, node, f"assigns to {'.'.join(chain)}")
 
@@ -708,11 +722,17 @@ class _Program:
     """Module-level functions that return an extension (lazy loading)."""
 
     def __post_init__(self) -> None:
-        for node in self.tree.body:
+        # Module-level definitions, also those inside `if`/`try` at module level.
+        todo: list[ast.AST] = list(self.tree.body)
+        while todo:
+            node = todo.pop(0)
             if isinstance(node, ast.FunctionDef):
-                self.functions[node.name] = node
+                self.functions.setdefault(node.name, node)
             elif isinstance(node, ast.ClassDef):
-                self.classes[node.name] = node
+                self.classes.setdefault(node.name, node)
+            elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+                todo += [n for n in ast.iter_child_nodes(node) if isinstance(n, ast.stmt)]
+                todo += [s for h in getattr(node, "handlers", []) for s in h.body]
         self._find_extensions()
 
     def _find_extensions(self) -> None:
@@ -727,10 +747,12 @@ class _Program:
                         chain = _attr_chain(target)
                         if chain:
                             self.extensions.add(chain[-1])
-            for fn in self.functions.values():
-                if any(isinstance(n, ast.Return) and n.value is not None and self.is_extension(n.value)
-                       for n in ast.walk(fn)):
-                    self.factories.add(fn.name)
+            for fn in (n for n in ast.walk(self.tree) if isinstance(n, ast.FunctionDef)):
+                if fn.name != "__init__" and any(
+                    isinstance(n, ast.Return) and n.value is not None and self.is_extension(n.value)
+                    for n in ast.walk(fn)
+                ):
+                    self.factories.add(fn.name)  # `_get_ext()`, `self._build_kernel()`
 
     def is_extension(self, node: ast.AST) -> bool:
         """Whether `node` evaluates to a built extension or one of its functions."""
@@ -738,7 +760,8 @@ class _Program:
             name = _call_name(node)
             if name == "load_inline":
                 return True
-            return isinstance(node.func, ast.Name) and node.func.id in self.factories
+            chain = _attr_chain(node.func)
+            return chain[-1:] == [name] and name in self.factories and (len(chain) == 1 or chain[0] == "self")
         if isinstance(node, ast.Name):
             return node.id in self.extensions
         if isinstance(node, ast.Attribute):
@@ -803,7 +826,9 @@ class _KernelWork:
             if built is not None and isinstance(built.func, ast.Name) and built.func.id in p.classes:
                 target = p.method(p.classes[built.func.id], "forward")
                 return [target] if target else []
-            return [] if built is not None else None
+            if built is not None and p.checker.resolve(_attr_chain(built.func)).startswith("torch."):
+                return []  # a library layer
+            return None  # built by a helper (`self._make_layer(...)`) or elsewhere: unknown
         if len(chain) == 2 and chain[0] in p.classes and chain[1] in ("apply", "forward"):
             target = p.method(p.classes[chain[0]], "forward")
             return [target] if target else []
@@ -815,7 +840,7 @@ class _KernelWork:
         for sub in ast.walk(node):
             if isinstance(sub, ast.Name) and sub.id in tainted:
                 return True
-            if isinstance(sub, ast.Attribute) and _attr_chain(sub)[:1] == ["self"] and ".".join(_attr_chain(sub)) in tainted:
+            if isinstance(sub, ast.Attribute) and _attr_chain(sub)[:1] == ["self"] and ".".join(_attr_chain(sub)[:2]) in tainted:
                 return True
             if isinstance(sub, ast.Call):
                 if self.p.is_extension(sub.func) or self.p.is_extension(sub):
@@ -851,11 +876,17 @@ class _KernelWork:
                                 tainted.add(".".join(chain))
                 elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and (
                     self.p.is_extension(node.value.func) or self._kernel_valued(node.value, fn, tainted)
+                    or any(id(c) in self.uses_kernel for c in self.callees(node.value, fn) or [])
                 ):
-                    # An out-parameter or in-place kernel: `ext.relu_out(x, out)`, `ext.bias_relu_(y, b)`.
-                    for arg in node.value.args:
-                        if isinstance(arg, ast.Name) and arg.id in buffers:
-                            tainted.add(arg.id)
+                    # An out-parameter or in-place kernel: `ext.relu_out(x, out)`, `ext.bias_relu_(y, b)`,
+                    # `self.kernel(grid, block, [x.data_ptr(), self.out.data_ptr()])`.
+                    for arg in [*node.value.args, *(k.value for k in node.value.keywords)]:
+                        for sub in ast.walk(arg):
+                            chain = _attr_chain(sub) if isinstance(sub, ast.Attribute) else []
+                            if isinstance(sub, ast.Name) and sub.id in buffers:
+                                tainted |= _alias_roots(fn, sub.id)
+                            elif chain[:1] == ["self"] and len(chain) >= 2:
+                                tainted.add(f"self.{chain[1]}")
                 elif isinstance(node, ast.For) and self._kernel_valued(node.iter, fn, tainted):
                     tainted |= {t.id for t in ast.walk(node.target) if isinstance(t, ast.Name)}
         return any(isinstance(n, ast.Return) and n.value is not None and self._kernel_valued(n.value, fn, tainted)
@@ -863,6 +894,13 @@ class _KernelWork:
 
     def _fixpoint(self) -> None:
         self.opaque_carries = False
+        # Functions that run a kernel somewhere (directly or through another such function).
+        self.uses_kernel: set[int] = set()
+        for _ in range(6):
+            for fn in self.all_functions:
+                if any(isinstance(n, ast.Call) and (self.p.is_extension(n.func) or any(
+                        id(c) in self.uses_kernel for c in self.callees(n, fn) or [])) for n in ast.walk(fn)):
+                    self.uses_kernel.add(id(fn))
         for _ in range(6):
             before = (len(self.carries), self.opaque_carries)
             for fn in self.all_functions:
@@ -930,6 +968,25 @@ class _KernelWork:
                     else:
                         found.append((op_key(name), node.lineno, written))
         return found
+
+
+def _alias_roots(fn: ast.FunctionDef, name: str) -> set[str]:
+    """`name` and the tensors it views: `out_c = out.contiguous()` -> {out_c, out}."""
+    roots, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        if current in roots:
+            continue
+        roots.add(current)
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == current for t in node.targets):
+                value = node.value
+                while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                        and value.func.attr in NEUTRAL_OPS:
+                    value = value.func.value
+                if isinstance(value, ast.Name):
+                    todo.append(value.id)
+    return roots
 
 
 def _nn_classes(node: ast.AST) -> set[str]:

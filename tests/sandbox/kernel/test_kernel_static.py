@@ -160,6 +160,8 @@ HEADER = "import torch\nimport torch.nn as nn\n"
     "nn.init.kaiming_uniform_(torch.empty(3, 4), a=5 ** 0.5)",
     "from torch.nn.modules.utils import _pair",
     "import torch.backends.cudnn as cudnn\ncudnn.benchmark = True",
+    "old = torch.backends.cudnn.benchmark\ntorch.backends.cudnn.benchmark = old",
+    "y = torch.ones(2).__add__(1).__getitem__(0)",
     "_cache = None\ndef get():\n    global _cache\n    return _cache",
 ])
 def test_process_settings_and_init_helpers_are_allowed(line):
@@ -168,7 +170,10 @@ def test_process_settings_and_init_helpers_are_allowed(line):
 
 @pytest.mark.parametrize("line, rule", [
     ("torch.allclose = lambda *a, **k: True", sc.MONKEY_PATCH),
-    ("torch.backends.cudnn.benchmark = len", sc.MONKEY_PATCH),
+    ("torch.backends.cudnn.benchmark = lambda: True", sc.MONKEY_PATCH),
+    ("torch.backends.cudnn.is_available = lambda: False", sc.MONKEY_PATCH),
+    ("torch.backends.cudnn = None", sc.MONKEY_PATCH),
+    ("x = torch.ones(1)\ny = x.__class__.__bases__", sc.INTROSPECTION),
     ("torch.backends.cuda.matmul.allow_tf32 = True", sc.PRECISION_DOWNGRADE),
     ("torch.backends.cudnn.allow_tf32 = 1", sc.PRECISION_DOWNGRADE),
     ("torch.set_float32_matmul_precision('high')", sc.PRECISION_DOWNGRADE),
