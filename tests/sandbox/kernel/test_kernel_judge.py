@@ -96,7 +96,7 @@ def test_aa_the_problems_own_model_is_no_change(local_backend, make_judge):
     """A/A on a convolution: identical work on both sides. Before timing over alternating
     processes (and symmetric harness work) this case was judged 1.87x-2.52x faster."""
     conv = (SUITE / "level2" / "3_Conv2d_Bias_Tanh.py").read_text()
-    judge = make_judge(local_backend, require_custom_kernel=False, static_checks="off")
+    judge = make_judge(local_backend, require_custom_kernel=False, static_checks="off", timing_processes=3)
     ev = judge.evaluate(conv, conv.replace("class Model(", "class ModelNew("))
     assert ev.status is Status.OK, ev.message
     assert ev.details["timing_processes"] == 3 and len(ev.details["process_median_s"]["candidate"]) == 3
