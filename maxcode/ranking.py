@@ -19,18 +19,22 @@ from reward.scoring import Scorer, example_for, load_scorer, read_config
 
 log = logging.getLogger(__name__)
 
+OPTION = {"lm": "rtg", "features": "features"}
+"""Model kind -> the `ranker=` option that loads it."""
+
 
 class RewardToGoRanker:
     """Scores candidates with a model directory from `maxcode rtg train` (any kind)."""
 
     def __init__(self, path: str | None = None, kind: str | None = None, device: str | None = None) -> None:
+        option = OPTION.get(kind or "lm", "rtg")
         if not path:
-            raise ConfigError(f"ranker={kind or 'rtg'} needs a trained model",
+            raise ConfigError(f"ranker={option} needs a trained model",
                               "add ranker.path=DIR (a directory written by `maxcode rtg train`)")
         saved = read_config(path)
         if kind is not None and saved["kind"] != kind:
-            raise ConfigError(f"ranker={kind} was given a {saved['kind']} model ({path})",
-                              f"use ranker={'rtg' if saved['kind'] == 'lm' else 'features'} for it")
+            raise ConfigError(f"ranker={option} was given a {saved['kind']} model ({path})",
+                              f"use ranker={OPTION[saved['kind']]} for it")
         self.path = path
         self.scorer: Scorer = load_scorer(path, device=device)
 

@@ -62,7 +62,7 @@ def test_ranker_group_builds_the_ranker_and_refuses_bad_paths(features_model, tm
     assert isinstance(made, RewardToGoRanker) and cfg.loop.rank_keep == 2
     with pytest.raises(ConfigError, match="needs a trained model"):
         components.make(load_config(["ranker=rtg"]).ranker, "ranker")
-    with pytest.raises(ConfigError, match="was given a features model"):
+    with pytest.raises(ConfigError, match="ranker=rtg was given a features model"):
         components.make(load_config(["ranker=rtg", f"ranker.path={features_model}"]).ranker, "ranker")
     preset = load_config(["experiment=fsr_maxcode_rtg", f"ranker.path={features_model}"])
     assert preset.ranker.kind == "lm" and preset.loop.rank_keep == 2 and preset.observation.history
