@@ -51,9 +51,17 @@ class Verdict:
         return "good" if self.best is not None else ("bad" if self.error or self.judged == 0 else "none")
 
 
-def verdict(run: RunData) -> Verdict:
-    from maxcode.runner import usage_from_nodes
+def spent(run: RunData) -> dict[str, float]:
+    """Budget used, from the nodes (for a run whose summary.json was never written)."""
+    curve = run_curve(run.tree)
+    tokens = sum(n.proposer.prompt_tokens + n.proposer.completion_tokens
+                 + int(n.critic_usage.get("prompt_tokens", 0)) + int(n.critic_usage.get("completion_tokens", 0))
+                 for n in run.tree.nodes)
+    return {"evaluations": curve.x["evaluations"][-1], "llm_calls": curve.x["llm_calls"][-1], "tokens": tokens,
+            "cost_usd": curve.x["dollars"][-1], "wall_s": curve.x["wall_s"][-1]}
 
+
+def verdict(run: RunData) -> Verdict:
     tree, s = run.tree, run.summary
     nodes = tree.candidates() if tree.nodes else []
     return Verdict(
@@ -61,7 +69,7 @@ def verdict(run: RunData) -> Verdict:
         fastest=tree.fastest_correct() if tree.nodes else None,
         judged=sum(n.evaluation is not None for n in nodes),
         counts=tree.status_counts() if tree.nodes else {},
-        used=s.get("budget_used") or usage_from_nodes(tree.nodes).to_dict(),
+        used=s.get("budget_used") or spent(run),
         caps=s.get("budget_caps") or {},
         stop_reason=str(s.get("stop_reason") or ("unknown (no summary.json)" if not s else "")),
         error=str(s.get("error") or ""),
@@ -116,12 +124,12 @@ def verdict_table(run: RunData, v: Verdict) -> Table:
         value = v.caps.get(key)
         return "" if value is None else f" / {value:g}"
     rows.append(["budget used",
-                 f"evaluations {used.get('evaluations', 0)}{cap('max_evaluations')}, "
-                 f"LLM calls {used.get('llm_calls', 0)}{cap('max_llm_calls')}, "
-                 f"tokens {used.get('tokens', 0)}{cap('max_tokens')}, "
+                 f"evaluations {used.get('evaluations', 0):g}{cap('max_evaluations')}, "
+                 f"LLM calls {used.get('llm_calls', 0):g}{cap('max_llm_calls')}, "
+                 f"tokens {used.get('tokens', 0):g}{cap('max_tokens')}, "
                  f"wall {float(used.get('wall_s', 0.0)):.1f}s{cap('max_wall_s')}"])
     rows.append(["cost", f"${float(used.get('cost_usd', 0.0)):.4f}" + cap("max_dollars")])
-    return Table(title=f"{run.task_id} - {run.method}", headers=["", ""], rows=rows)
+    return Table(title="summary", headers=["", ""], rows=rows)
 
 
 def node_table(run: RunData, limit: int | None = None) -> Table:
@@ -157,7 +165,7 @@ def headline_tables(run: RunData) -> list[Table]:
 def _node_section(run: RunData, node: Node) -> str:
     parent = run.tree.by_id.get(node.parent_id) if node.parent_id is not None else None
     ev = node.evaluation
-    facts = [f"<b>{esc(status_text(node))}</b>", esc(fmt_x(node.speedup))]
+    facts = [f"<b>{esc(status_text(node))}</b>"] + ([esc(fmt_x(node.speedup))] if node.speedup is not None else [])
     if ev is not None and ev.speedup_ci:
         facts.append(f"95% CI {esc(fmt_ci(ev.speedup_ci))}" + (" (significant)" if ev.significant else ""))
     summary = (f"#{node.id} <span class='status' style='background:"

@@ -109,7 +109,7 @@ def test_run_report_renders_in_chromium(recorded, tmp_path, capsys):
         assert f"id='node-{node['id']}'" in html and f'href="#node-{node["id"]}"' in html
     if summary["best_node"] is not None:
         assert f"{summary['best_speedup']:.3f}x faster" in html
-        assert "the best program&#x27;s diff against the baseline" in html
+        assert "the best program's diff against the baseline" in html and "+++ best (node" in html
     dom, console = chromium(run / "report.html", tmp_path / "run.png")
     assert console == "", console
     assert dom.count('class="node"') == len(nodes)  # graphviz's node groups, in the rendered DOM
@@ -193,3 +193,11 @@ def test_sweep_report_of_real_runs_renders_in_chromium(recorded, tmp_path):
     dom, console = chromium(page, tmp_path / "sweep.png")
     assert console == "", console
     assert 'id="curves"' in dom and 'id="heatmap"' in dom and "judge evaluations" in dom
+
+
+def test_the_report_reads_directories_without_importing_judges_or_proposers():
+    code = ("import sys, maxcode.report.run_page, maxcode.report.sweep_page, maxcode.cli.report_cmd; "
+            "print(' '.join(sorted(sys.modules)))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert not [m for m in loaded if m.startswith(("maxcode.proposers", "sandbox.judges", "sandbox.backends",
+                                                   "maxcode.loop", "maxcode.runner"))]
