@@ -108,7 +108,7 @@ def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = N
               f"resume with: {command}", file=sys.stderr)
         return EXIT_INTERRUPTED
     if console:
-        console.print(summary.render(data))
+        print(summary.render(data))
     print(f"sweep dir: {path}")
     print(f"summary: {path / 'summary.md'}")
     if failed:

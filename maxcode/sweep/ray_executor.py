@@ -229,14 +229,20 @@ class RayExecutor:
             scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False)).remote(str(sweep.path))
         task = ray.remote(run_remote)
         pending: dict[Any, RunJob] = {}
-        for job in jobs:
-            ref = task.options(num_cpus=self.num_cpus, num_gpus=self.num_gpus_kernel if job.gpus else 0,
-                               max_retries=self.max_retries, retry_exceptions=False,
-                               name=f"maxcode-run:{job.key}").remote(job, collector, str(sweep.run_dir(job.key)))
-            pending[ref] = job
+        queue = list(jobs)
+        # Ray lends a task's CPUs to other tasks while it blocks in ray.get (each record sent
+        # to the collector), so the number in flight is bounded here, not by Ray's scheduler.
+        window = max(1, int(ray.cluster_resources().get("CPU", 1) // max(self.num_cpus, 1e-6)))
         seen: dict[str, int] = {}
         try:
-            while pending:
+            while pending or queue:
+                while queue and len(pending) < window:
+                    job = queue.pop(0)
+                    ref = task.options(num_cpus=self.num_cpus, num_gpus=self.num_gpus_kernel if job.gpus else 0,
+                                       max_retries=self.max_retries, retry_exceptions=False,
+                                       name=f"maxcode-run:{job.key}").remote(job, collector,
+                                                                            str(sweep.run_dir(job.key)))
+                    pending[ref] = job
                 ready, _ = ray.wait(list(pending), num_returns=1, timeout=0.5)
                 for ref in ready:
                     job = pending.pop(ref)

@@ -1,0 +1,247 @@
+"""`maxcode sweep` end to end: real judges (sandbox=local), the library proposer, a real local
+process pool and a real local Ray instance; resume, SIGKILLed workers, bad input."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from maxcode.cli.main import main
+
+TASKS = ["pm01_range_sum", "pm04_reverse_words", "pm11_max_subarray"]
+# Small budgets and a short timing phase: the sweep machinery is under test, not the speedups.
+FAST = ["proposer=library", "budget.max_evaluations=1", "sandbox=local", "timing.max_seconds=1",
+        "timing.interval_max_seconds=2", "loop.workers=1"]
+GRID = ["suite=pie-mini", f"suite.ids=[{','.join(TASKS)}]", "experiment=best_of_n,fsr", "seed=0,1", *FAST]
+
+
+def sweep(*args: str) -> int:
+    return main(["sweep", *args, "--quiet"])
+
+
+def rows(sweep_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (sweep_dir / "results.jsonl").read_text().splitlines()]
+
+
+def trajectory_lengths(sweep_dir: Path) -> dict[str, int]:
+    return {d.name: len((d / "trajectory.jsonl").read_text().splitlines())
+            for d in sorted((sweep_dir / "runs").iterdir())}
+
+
+def assert_complete(sweep_dir: Path, n_runs: int) -> None:
+    """Every run exactly once, finished, with the layout of `maxcode optimize`; no node twice."""
+    got = rows(sweep_dir)
+    keys = [r["run_key"] for r in got]
+    assert len(keys) == n_runs and len(set(keys)) == n_runs, keys
+    assert {r["status"] for r in got} == {"finished"}, [r["error"] for r in got]
+    for r in got:
+        for field in ("task_id", "name", "seed", "overrides", "status", "error", "best_speedup",
+                      "best_speedup_ci", "budget_used", "run_dir"):
+            assert field in r, field
+        run_dir = Path(r["run_dir"])
+        assert run_dir.parent == sweep_dir / "runs"
+        for name in ("config.yaml", "trajectory.jsonl", "summary.json", "best.cpp", "report.md"):
+            assert (run_dir / name).is_file(), (run_dir, name)
+        nodes = [json.loads(line) for line in (run_dir / "trajectory.jsonl").read_text().splitlines()]
+        ids = [n["id"] for n in nodes]
+        assert len(ids) == len(set(ids)), run_dir
+        assert sum(n["evaluated"] for n in nodes) <= 1, run_dir
+    summary = json.loads((sweep_dir / "summary.json").read_text())
+    assert summary["runs"] == {"total": n_runs, "finished": n_runs, "failed": 0, "missing": 0}
+    assert set(summary["methods"]) == {"best_of_n", "fsr"}
+    assert (sweep_dir / "summary.md").read_text().startswith("# sweep")
+    assert (sweep_dir / "sweep.yaml").is_file()
+
+
+def test_local_sweep_then_rerun_evaluates_nothing_new(tmp_path, capsys):
+    out = tmp_path / "sweep"
+    assert sweep(*GRID, f"sweep_dir={out}", "executor=local") == 0
+    assert_complete(out, 12)
+    before, results = trajectory_lengths(out), (out / "results.jsonl").read_text()
+    capsys.readouterr()
+    assert main(["sweep", *GRID, f"sweep_dir={out}", "executor=local"]) == 0
+    assert "12 already finished, 0 to run" in capsys.readouterr().err
+    assert trajectory_lengths(out) == before and (out / "results.jsonl").read_text() == results
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="the ray extra is not installed")
+def test_ray_sweep_then_rerun_evaluates_nothing_new(tmp_path, capsys):
+    out = tmp_path / "sweep"
+    assert sweep(*GRID, f"sweep_dir={out}", "executor=ray", "executor.local_cpus=2") == 0
+    assert_complete(out, 12)
+    before, results = trajectory_lengths(out), (out / "results.jsonl").read_text()
+    # The same sweep resumed with the other executor: nothing is left to run.
+    capsys.readouterr()
+    assert main(["sweep", *GRID, f"sweep_dir={out}", "executor=local"]) == 0
+    assert "12 already finished, 0 to run" in capsys.readouterr().err
+    assert trajectory_lengths(out) == before and (out / "results.jsonl").read_text() == results
+
+
+def _workers(driver: int) -> list:
+    """The run workers of a local sweep: children of its forkserver."""
+    import psutil
+
+    found = []
+    for child in psutil.Process(driver).children():
+        if "forkserver" in " ".join(child.cmdline()):
+            found += child.children()
+    return found
+
+
+@pytest.mark.skipif(importlib.util.find_spec("psutil") is None, reason="psutil is not installed")
+def test_sigkilled_worker_the_sweep_completes_every_run_once(tmp_path):
+    out = tmp_path / "sweep"
+    args = ["suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n",
+            "seed=0,1", *FAST, "budget.max_evaluations=2", f"sweep_dir={out}", "executor.workers=2"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    driver = subprocess.Popen([sys.executable, "-m", "maxcode.cli.main", "sweep", *args, "--quiet"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        killed = None
+        deadline = time.monotonic() + 600
+        while killed is None and time.monotonic() < deadline and driver.poll() is None:
+            # Kill a worker once its run has recorded a judged node and before it finishes.
+            for run_dir in (out / "runs").glob("*") if (out / "runs").is_dir() else []:
+                t = run_dir / "trajectory.jsonl"
+                if t.is_file() and len(t.read_text().splitlines()) >= 2 and not (run_dir / "report.md").exists():
+                    workers = _workers(driver.pid)
+                    if workers:
+                        killed = workers[0]
+                        os.kill(killed.pid, signal.SIGKILL)
+                        break
+            time.sleep(0.2)
+        assert killed is not None, "no worker was caught mid-run"
+        stdout, stderr = driver.communicate(timeout=1800)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert driver.returncode == 0, stderr
+    got = rows(out)
+    assert len(got) == 2 and len({r["run_key"] for r in got}) == 2
+    assert {r["status"] for r in got} == {"finished"}
+    assert max(r["attempts"] for r in got) == 2
+    for r in got:
+        nodes = [json.loads(line) for line in (Path(r["run_dir"]) / "trajectory.jsonl").read_text().splitlines()]
+        assert len({n["id"] for n in nodes}) == len(nodes)
+        assert sum(n["evaluated"] for n in nodes) <= 2
+
+
+def _ray_run_workers(driver: int) -> list:
+    """Ray worker processes executing a run (Ray titles them `ray::<task name>`), among the
+    descendants of this sweep's driver (its local Ray instance), never another sweep's."""
+    import psutil
+
+    found = []
+    for proc in psutil.Process(driver).children(recursive=True):
+        try:
+            cmdline = " ".join(proc.cmdline())
+        except psutil.Error:
+            continue
+        if cmdline.startswith("ray::maxcode-run"):
+            found.append(proc)
+    return found
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None or importlib.util.find_spec("psutil") is None,
+                    reason="the ray extra is not installed")
+def test_ray_sigkilled_worker_retry_resumes_from_the_driver_copy(tmp_path):
+    """The run's Ray worker is killed after it recorded a node; Ray retries it, the retry
+    starts from the records the driver holds (its scratch directory died with it)."""
+    out = tmp_path / "sweep"
+    args = ["suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n", "seed=0,1", *FAST,
+            "budget.max_evaluations=2", f"sweep_dir={out}", "executor=ray", "executor.local_cpus=2"]
+    driver = subprocess.Popen([sys.executable, "-m", "maxcode.cli.main", "sweep", *args, "--quiet"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        killed = None
+        deadline = time.monotonic() + 600
+        while killed is None and time.monotonic() < deadline and driver.poll() is None:
+            for run_dir in (out / "runs").glob("*") if (out / "runs").is_dir() else []:
+                t = run_dir / "trajectory.jsonl"
+                if t.is_file() and len(t.read_text().splitlines()) >= 2 and not (run_dir / "report.md").exists():
+                    workers = _ray_run_workers(driver.pid)
+                    if workers:
+                        killed = workers[0]
+                        os.kill(killed.pid, signal.SIGKILL)
+                        break
+            time.sleep(0.2)
+        assert killed is not None, "no Ray worker was caught mid-run"
+        stdout, stderr = driver.communicate(timeout=1800)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert driver.returncode == 0, stderr
+    got = rows(out)
+    assert len(got) == 2 and len({r["run_key"] for r in got}) == 2
+    assert {r["status"] for r in got} == {"finished"}
+    assert max(r["attempts"] for r in got) == 2
+    for r in got:
+        nodes = [json.loads(line) for line in (Path(r["run_dir"]) / "trajectory.jsonl").read_text().splitlines()]
+        assert len({n["id"] for n in nodes}) == len(nodes)
+        assert sum(n["evaluated"] for n in nodes) <= 2
+
+
+# --- bad input: one line with the fix, exit 2, nothing written -------------------------------
+@pytest.mark.parametrize("args, message", [
+    (["suite=pie-mni"], "unknown suite 'pie-mni'; did you mean 'pie-mini'"),
+    (["suite=pie-mini", "suite.ids=[pm01_range_summ]"], "pm01_range_sum"),
+    (["suite=pie-mini", "suite.ids=[]"], "selects no task"),
+    (["suite=pie-mini", "suite.ids=[pm01_range_sum]", "budget.max_evaluationz=1,2"],
+     "grid key 'budget.max_evaluationz' is not in the config; did you mean 'budget.max_evaluations'"),
+    (["suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n,fsr_maxcod"],
+     "experiment=fsr_maxcod: no such option; did you mean 'fsr_maxcode'"),
+    (["suite=pie-mini", "suite.ids=[pm01_range_sum]", "executor=rai"], "unknown executor 'rai'; did you mean 'ray'"),
+    (["suite=pie-mini", "suite.ids=[pm01_range_sum]", "executor=ray", "executor.address=127.0.0.1:9"],
+     "the Ray address 127.0.0.1:9 does not answer"),
+    (["sweep=paper_pie_mni"], "no sweep preset 'paper_pie_mni'; did you mean 'paper_pie_mini'"),
+])
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, args, message):
+    out = tmp_path / "sweep"
+    assert sweep(*args, f"sweep_dir={out}") == 2
+    err = capsys.readouterr().err
+    assert message in err and "fix:" in err and "Traceback" not in err, err
+    assert not out.exists()
+
+
+def test_a_sweep_dir_holding_another_sweep_is_refused_untouched(tmp_path, capsys):
+    from maxcode.sweep.directory import SweepDir
+
+    out = tmp_path / "sweep"
+    SweepDir(out).create({"command": "maxcode sweep suite=pie-mini seed=0,1", "identity": {"suite": "pie-mini"}})
+    (out / "results.jsonl").write_text("")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert sweep("suite=pie-mini", "suite.ids=[pm01_range_sum]", "seed=0,1,2", f"sweep_dir={out}") == 2
+    err = capsys.readouterr().err
+    assert "holds a different sweep" in err and "maxcode sweep suite=pie-mini seed=0,1" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_optimize_multirun_is_a_sweep_of_one_task(tmp_path, capsys):
+    problem = Path(__file__).resolve().parents[2] / "benchmarks" / "suites" / "pie_mini" / "pm01_range_sum"
+    out = tmp_path / "grid"
+    assert main(["optimize", str(problem / "slow.cpp"), "-m", f"tests={problem / 'tests'}", *FAST,
+                 "strategy=best_of_n,refine", f"sweep_dir={out}", "--quiet"]) == 0
+    got = rows(out)
+    assert sorted(r["name"] for r in got) == ["best_of_n", "refine"]
+    assert {r["status"] for r in got} == {"finished"}
+    assert f"sweep dir: {out}" in capsys.readouterr().out
+
+
+def test_every_preset_plans_and_starts_with_its_run_line():
+    from maxcode.sweep import grid, plan
+
+    presets = sorted(grid.PRESET_DIR.glob("*.yaml"))
+    assert {p.stem for p in presets} >= {"paper_pie_mini", "paper_kernelbench_cpu", "ablations_pie_mini"}
+    for path in presets:
+        assert path.read_text().startswith(f"# run with: maxcode sweep sweep={path.stem}"), path
+        built = plan.build(grid.parse([f"sweep={path.stem}", "proposer=library"]))
+        assert len({j.name for j in built.jobs}) == 4 and {j.seed for j in built.jobs} == {0, 1, 2}
+        assert len({j.key for j in built.jobs}) == len(built.jobs)
