@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -35,27 +36,34 @@ OK_GREEN = (0x4A, 0xC2, 0x6B)
 """The fill colour of an `ok` node in the tree picture (figures.STATUS_COLORS)."""
 
 
+def interrupt_after_first_node(proc: subprocess.Popen, trajectory: Path) -> None:
+    """Ctrl-C (SIGINT) to `proc` once its trajectory holds the root and one node."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if trajectory.exists() and len(trajectory.read_text().splitlines()) >= 2:
+            proc.send_signal(signal.SIGINT)
+            return
+        time.sleep(0.05)
+
+
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory) -> dict[str, Path]:
+    """Both searches at once (their timings take turns through the sandbox's timing lease)."""
     root = tmp_path_factory.mktemp("recorded")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MAXCODE_CACHE_DIR", str(root / "cache"))
-        finished = root / "runs" / "pm01__tree_search__0"
-        assert main(["optimize", *QUICK, "strategy=tree", "budget.max_evaluations=3",
-                     f"run_dir={finished}", "--quiet"]) == 0
         interrupted = root / "runs" / "pm01__best_of_n__0"
         cmd = [sys.executable, "-m", "maxcode.cli.main", "optimize", *QUICK, "strategy=best_of_n",
                "strategy.n=4", "strategy.batch=1", "loop.workers=1", f"run_dir={interrupted}", "--quiet"]
         proc = subprocess.Popen(cmd, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        trajectory = interrupted / "trajectory.jsonl"
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and proc.poll() is None:
-            if trajectory.exists() and len(trajectory.read_text().splitlines()) >= 2:  # root + 1 node
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "the run finished before it could be interrupted"
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=120) == 130
+        watcher = threading.Thread(target=interrupt_after_first_node,
+                                   args=(proc, interrupted / "trajectory.jsonl"), daemon=True)
+        watcher.start()
+        finished = root / "runs" / "pm01__tree_search__0"
+        assert main(["optimize", *QUICK, "strategy=tree", "budget.max_evaluations=3",
+                     f"run_dir={finished}", "--quiet"]) == 0
+        watcher.join(timeout=240)
+        assert proc.wait(timeout=120) == 130, "the run was not interrupted by Ctrl-C"
     return {"root": root, "finished": finished, "interrupted": interrupted}
 
 
