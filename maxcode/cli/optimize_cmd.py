@@ -59,5 +59,8 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
             console.print(summary_table(result.summary))
         elif (run_dir / "summary.json").exists():
             console.print("[yellow]search stopped early; results so far are saved[/yellow]")
-        print(f"run dir: {run_dir}", file=sys.stdout if result is not None else sys.stderr)
+        out = sys.stdout if result is not None else sys.stderr
+        print(f"run dir: {run_dir}", file=out)
+        if (run_dir / "report.html").exists():
+            print(f"report: {run_dir / 'report.html'}", file=out)
     return 0

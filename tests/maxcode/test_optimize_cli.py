@@ -53,14 +53,15 @@ def assert_found_faster(run_dir: Path) -> None:
         assert (run_dir / "best.cpp").read_text() == faster
 
 
-def test_library_finds_the_fastest_variant(tmp_path):
+def test_library_finds_the_fastest_variant(tmp_path, capsys):
     run_dir = tmp_path / "run"
     assert optimize(*TASK_ARGS, "proposer=library", "strategy.n=4", "strategy.batch=4",
                     f"run_dir={run_dir}") == 0
+    assert f"report: {run_dir / 'report.html'}" in capsys.readouterr().out
     s = summary(run_dir)
     assert_found_faster(run_dir)
     assert s["counts"].get("wrong_answer") == 1
-    for name in ("config.yaml", "report.md", "best_speedup.png"):
+    for name in ("config.yaml", "report.md", "report.html"):
         assert (run_dir / name).is_file(), name
     assert len(list((run_dir / "candidates").glob("*.reply.md"))) == 4
 
