@@ -100,14 +100,20 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
             figures["kernel_build_included"] = _timed(strict, problem, kernel)
             figures["kernel_build_excluded"] = _timed(strict, problem, kernel)
             aa: dict[str, list[dict]] = {}
-            for round_ in range(per_case):  # round-robin, so slow drift spreads over the cases
-                for name, prob, cand in cases:
-                    aa.setdefault(name, []).append(_timed(lenient, prob, cand))
-                console.print(f"A/A round {round_ + 1}/{per_case} done", style="dim")
-            figures["aa"] = {name: _summary(rows) for name, rows in aa.items()}
             known = (KERNELS / "relu_passes_problem.py").read_text()
             faster = (KERNELS / "relu_passes_fewer.py").read_text()
-            power = [_timed(lenient, known, faster) for _ in range(detections)]
+            power: list[dict] = []
+            # Round-robin over the cases and the known speedup, so slow drift spreads over all;
+            # the figures so far are written after every round (a long bench can be cut short).
+            for round_ in range(max(per_case, detections)):
+                if round_ < per_case:
+                    for name, prob, cand in cases:
+                        aa.setdefault(name, []).append(_timed(lenient, prob, cand))
+                if round_ < detections:
+                    power.append(_timed(lenient, known, faster))
+                figures["aa"] = {name: _summary(rows) for name, rows in aa.items()}
+                figures["known_1_3x"] = _summary(power)
+                _progress(console, figures, args.json, round_ + 1)
             figures["known_1_3x"] = _summary(power)
             figures["known_1_3x"]["detected"] = sum(r["significant"] and r["speedup"] > 1 for r in power)
             cached = [r["judge_s"] for rows in aa.values() for r in rows] + [r["judge_s"] for r in power]
@@ -120,6 +126,17 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0
+
+
+def _progress(console: Console, figures: dict, path: str | None, rounds: int) -> None:
+    total = sum(s["judgements"] for s in figures["aa"].values())
+    false = sum(s["significant"] for s in figures["aa"].values())
+    k = figures["known_1_3x"]
+    detected = sum(r["significant"] and r["speedup"] > 1 for r in k["rows"])
+    console.print(f"round {rounds}: A/A {false}/{total} significant; known 1.3x detected {detected}/{k['judgements']}",
+                  style="dim")
+    if path:
+        Path(path).write_text(json.dumps(figures, indent=2))
 
 
 def _summary(rows: list[dict]) -> dict:
