@@ -156,8 +156,8 @@ def test_ray_sigkilled_worker_retry_resumes_from_the_driver_copy(tmp_path):
     """The run's Ray worker is killed after it recorded a node; Ray retries it, the retry
     starts from the records the driver holds (its scratch directory died with it)."""
     out = tmp_path / "sweep"
-    args = ["suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n", "seed=0,1", *FAST,
-            "budget.max_evaluations=2", f"sweep_dir={out}", "executor=ray", "executor.local_cpus=2"]
+    args = ["suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n", "seed=0", *FAST,
+            "budget.max_evaluations=2", f"sweep_dir={out}", "executor=ray", "executor.local_cpus=1"]
     driver = subprocess.Popen([sys.executable, "-m", "maxcode.cli.main", "sweep", *args, "--quiet"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -179,14 +179,38 @@ def test_ray_sigkilled_worker_retry_resumes_from_the_driver_copy(tmp_path):
         if driver.poll() is None:
             driver.kill()
     assert driver.returncode == 0, stderr
-    got = rows(out)
-    assert len(got) == 2 and len({r["run_key"] for r in got}) == 2
-    assert {r["status"] for r in got} == {"finished"}
-    assert max(r["attempts"] for r in got) == 2
-    for r in got:
-        nodes = [json.loads(line) for line in (Path(r["run_dir"]) / "trajectory.jsonl").read_text().splitlines()]
-        assert len({n["id"] for n in nodes}) == len(nodes)
-        assert sum(n["evaluated"] for n in nodes) <= 2
+    (row,) = rows(out)
+    assert row["status"] == "finished" and row["attempts"] == 2
+    nodes = [json.loads(line) for line in (Path(row["run_dir"]) / "trajectory.jsonl").read_text().splitlines()]
+    assert len({n["id"] for n in nodes}) == len(nodes) and nodes[0]["status"] == "baseline"
+    assert sum(n["evaluated"] for n in nodes) <= 2
+
+
+def test_ctrl_c_stops_cleanly_says_how_to_resume_and_the_resume_finishes(tmp_path):
+    out = tmp_path / "sweep"
+    args = ["sweep", "suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n", "seed=0,1",
+            *FAST, "budget.max_evaluations=2", f"sweep_dir={out}", "executor.workers=1", "--quiet"]
+    driver = subprocess.Popen([sys.executable, "-m", "maxcode.cli.main", *args],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and driver.poll() is None:
+            if any(len(t.read_text().splitlines()) >= 2 for t in out.glob("runs/*/trajectory.jsonl")):
+                break
+            time.sleep(0.2)
+        driver.send_signal(signal.SIGINT)
+        _, stderr = driver.communicate(timeout=300)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert driver.returncode == 130, stderr
+    assert "resume with: maxcode sweep" in stderr and "Traceback" not in stderr, stderr
+    recorded = trajectory_lengths(out)
+    assert main(args[:-1] + ["--quiet"]) == 0
+    assert {r["status"] for r in rows(out)} == {"finished"} and len(rows(out)) == 2
+    for key, n in recorded.items():  # what was recorded before Ctrl-C is kept, not redone
+        lines = (out / "runs" / key / "trajectory.jsonl").read_text().splitlines()
+        assert len(lines) >= n and len({json.loads(line)["id"] for line in lines}) == len(lines)
 
 
 # --- bad input: one line with the fix, exit 2, nothing written -------------------------------
