@@ -64,7 +64,10 @@ def test_eval_llm_critique_without_a_model_is_one_clear_error(require_local, tmp
         monkeypatch.delenv(var, raising=False)
     assert main(_compile_error_args(tmp_path)) == 2
     out, err = capsys.readouterr()
-    assert out == "" and "Traceback" not in err
+    # --json: still one JSON object on stdout (scripts judging many generations get one each).
+    record = json.loads(out)
+    assert record["status"] == "error" and "critique=llm has no model" in record["message"]
+    assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert lines[0].startswith("error: critique=llm has no model") and "proposer.model is not set" in lines[0]
     assert lines[1].startswith("  fix: set critique.model") and len(lines) == 2
