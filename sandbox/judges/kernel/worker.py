@@ -267,6 +267,22 @@ def _fingerprint(torch, outputs: list, seed: int) -> list:
     return prints
 
 
+SAMPLE_ELEMENTS = 1 << 20
+
+
+def _sample(torch, outputs: list, seed: int) -> list:
+    """The same seeded random elements of each output on both sides (for outputs too large
+    to keep whole): compared element by element on the host."""
+    picked = []
+    for t in outputs:
+        flat = t.detach().reshape(-1)
+        n = flat.numel()
+        g = torch.Generator().manual_seed(seed ^ n)
+        idx = torch.randint(0, max(n, 1), (min(n, SAMPLE_ELEMENTS),), generator=g).to(flat.device)
+        picked.append(flat[idx].clone())
+    return picked
+
+
 def _save(torch, outputs: list) -> int:
     buf = io.BytesIO()
     try:
@@ -341,12 +357,15 @@ def _trial(torch, timer, model, gen, seed, device, record, phase_name, digest_be
     facts = _describe(torch, outputs, inputs)
     _require_real(facts)
     full = phase_name == "correctness" and _keep_whole(spec or {}, record, seed, outputs)
+    sample = _save(torch, _sample(torch, outputs, record["probe_seed"])) \
+        if phase_name == "correctness" and not full else None
     record["trials"].append(
         {
             "phase": phase_name,
             "seed": seed,
             "time_s": seconds,
             "output": _save(torch, outputs) if full else None,
+            "sample": sample,
             "fingerprint": None if full else _fingerprint(torch, outputs, record["probe_seed"]),
             "inputs_before": before,
             "inputs_after": _digest(torch, inputs),

@@ -36,7 +36,8 @@ def test_a_wrong_output_too_large_to_keep_is_a_wrong_answer(local_backend, make_
     wrong = source("layernorm_torch.py").replace("return F.layer_norm", "return 1.1 * F.layer_norm")
     assert wrong != source("layernorm_torch.py")
     bad = judge.evaluate(LAYERNORM, wrong)
-    assert bad.status is Status.WRONG_ANSWER and "random projections" in bad.message
+    # 10% off everywhere: caught on the sampled elements (projections alone could miss it).
+    assert bad.status is Status.WRONG_ANSWER and "sampled elements" in bad.message, bad.message
 
 
 def test_a_limit_of_the_judge_is_named_with_its_knob(local_backend, make_judge):
