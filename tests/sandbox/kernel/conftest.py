@@ -11,7 +11,7 @@ from sandbox.judges.kernel import KernelJudge
 FAST = dict(
     device="cpu", correctness_trials=3, warmup_trials=2, min_trials=5, max_trials=10,
     time_target_s=0.2, reverify_target_s=0.5, run_timeout_s=60.0, threads=1,
-    # Two timing processes a side (default 3): still an interval over processes, fewer starts.
+    # Two timing processes a side (default 4): still an interval over processes, fewer starts.
     timing_processes=2,
 )
 
