@@ -97,6 +97,16 @@ FORGER_BUDGET = 20
 # the step noise (`reverify_noise_s`); below that it cannot tell, and rejects.
 RESOLVE_FACTOR = 3
 WORKER_VERSION = "4"
+# The allocator, the same for both sides' processes. glibc's malloc moves its mmap threshold
+# (and trims the heap) as a process frees large blocks, so whether a call's outputs landed on
+# fresh pages - a page fault per 4 KiB - depended on the process's history: the same
+# convolution ran 9.8 ms in one process and 17 ms in the next (A/A judged 0.79x or 1.5x).
+# Fixed thresholds: blocks up to 32 MiB (glibc's ceiling) are reused from a heap that is
+# never trimmed, larger ones always mapped fresh. And transparent huge pages for the heap
+# (`hugetlb=1`, madvise): with 4 KiB pages, 13 ReLU passes over 4 MB took 2.3-2.9 ms
+# depending on the process (where its pages landed), with huge pages 1.5-1.7 ms.
+MALLOC_TUNABLES = ("glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296"
+                   ":glibc.malloc.hugetlb=1")
 # Worker failure kind -> status. Anything not listed is a runtime error.
 KIND_STATUS = {
     "build": Status.COMPILE_ERROR,
@@ -138,6 +148,20 @@ class _Fail(Exception):
 
     def __init__(self, evaluation: Evaluation) -> None:
         self.evaluation = evaluation
+
+
+def default_threads(device: str) -> int | None:
+    """Intra-op threads both sides time with: on CPU, every usable core but one.
+
+    The judge, the sandbox engine and the machine keep running while a side is timed; with
+    as many threads as cores one of them is descheduled now and then and the whole call
+    waits for it (measured on 2 cores, identical convolutions: 2 threads gave processes
+    5.0-6.6 ms and intervals of +-6-15%, 1 thread 9.4-10.1 ms and +-3%). On CUDA the
+    kernels run on the GPU: torch's default.
+    """
+    if device != "cpu":
+        return None
+    return max(1, len(os.sched_getaffinity(0)) - 1)
 
 
 class KernelJudge:
@@ -208,7 +232,9 @@ class KernelJudge:
         self.build_timeout_s = build_timeout_s
         self.run_timeout_s = run_timeout_s
         self.memory_bytes = memory_bytes
-        self.threads = threads
+        if threads is not None and threads < 1:
+            raise ValueError("threads must be >= 1 (or null for the default)")
+        self.threads = threads if threads is not None else default_threads(device)
         self.python = python or (sys.executable if backend.name == "local" else "python3")
         self.image = "kernel-cuda" if gpu else "kernel-cpu"
         self.cache = BuildCache(Path(cache_dir) / "kernel_builds" if cache_dir else None)
@@ -314,6 +340,7 @@ class KernelJudge:
         base = [t for times in base_by_process for t in times]
         mine = [t for times in mine_by_process for t in times]
         details["timing_processes"] = self.timing_processes
+        details["threads"] = self.threads
         details["trials_per_process"] = trials
         details["process_median_s"] = {
             "baseline": [statistics.median(t) for t in base_by_process],
@@ -377,7 +404,7 @@ class KernelJudge:
         }
 
     def _env(self) -> dict[str, str]:
-        env = {"PYTHONDONTWRITEBYTECODE": "1", "MAX_JOBS": "2"}
+        env = {"PYTHONDONTWRITEBYTECODE": "1", "MAX_JOBS": "2", "GLIBC_TUNABLES": MALLOC_TUNABLES}
         if self.threads:
             env["OMP_NUM_THREADS"] = str(self.threads)
         return env
