@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,24 @@ def test_aa_the_problems_own_model_is_no_change(local_backend, make_judge):
     assert 0.8 < ev.speedup < 1.25, ev.message
     # The interval reaches the no-change region (a 5% allowance for an unlucky draw).
     assert ev.speedup_ci[0] < 1.05 and ev.speedup_ci[1] > 1 / 1.05, ev.message
+
+
+def test_cpu_timing_leaves_a_core_and_fixes_the_allocator_of_both_sides(local_backend):
+    """The two causes of process-to-process swings found by A/A: a thread descheduled by
+    the judge's own work, and glibc's malloc whose history decided page faults."""
+    from sandbox.judges.kernel import KernelJudge
+
+    judge = KernelJudge(backend=local_backend, device="cpu")
+    assert judge.threads == max(1, len(os.sched_getaffinity(0)) - 1)
+    env = judge._env()
+    assert env["OMP_NUM_THREADS"] == str(judge.threads)
+    tunables = dict(item.split("=") for item in env["GLIBC_TUNABLES"].split(":"))
+    assert int(tunables["glibc.malloc.mmap_threshold"]) == 32 * 2**20  # glibc's ceiling
+    assert int(tunables["glibc.malloc.trim_threshold"]) >= 2**32
+    assert tunables["glibc.malloc.hugetlb"] == "1"
+    assert KernelJudge(backend=local_backend, device="cpu", threads=2).threads == 2
+    with pytest.raises(ValueError, match="threads"):
+        KernelJudge(backend=local_backend, device="cpu", threads=0)
 
 
 @pytest.mark.slow
