@@ -313,6 +313,8 @@ def _check(suite: Suite, cfg: DictConfig, args: argparse.Namespace) -> int:
                         f"[red]contradiction[/red] {row.task} {row.variant}: {row.reason}"
                     )
                 progress.advance(bar)
+                if args.json:  # after every row: a long check cut short keeps what it judged
+                    Path(args.json).write_text(json.dumps([asdict(r) for r in rows], indent=2))
     _print_rows(suite, rows)
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(r) for r in rows], indent=2))
