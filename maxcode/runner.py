@@ -86,6 +86,12 @@ def optimize(task: Task, judge: Judge, parts: Components, run_dir: Path, config_
         search.stop_reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"error: {error}"
         raise
     finally:
+        # Ctrl-C can land between a node's write (synced to disk: milliseconds) and its
+        # addition to the tree; the summary and report follow the trajectory, which resumes.
+        known = {node.id for node in search.tree}
+        for node in store.load():
+            if node.id not in known:
+                search.tree.add(node)
         summary = summarize(search.tree, store, task.id, parts.name, meter.usage(), parts.budget,
                             search.stop_reason, search.ext, error)
         write_artifacts(search.tree, store, summary, search.ext)

@@ -20,6 +20,7 @@ import threading
 import time
 from pathlib import Path
 
+import interruptible
 import pytest
 
 from maxcode.cli.main import main
@@ -55,7 +56,7 @@ def recorded(tmp_path_factory) -> dict[str, Path]:
         interrupted = root / "runs" / "pm01__best_of_n__0"
         cmd = [sys.executable, "-m", "maxcode.cli.main", "optimize", *QUICK, "strategy=best_of_n",
                "strategy.n=4", "strategy.batch=1", "loop.workers=1", f"run_dir={interrupted}", "--quiet"]
-        proc = subprocess.Popen(cmd, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = interruptible.popen(cmd, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         watcher = threading.Thread(target=interrupt_after_first_node,
                                    args=(proc, interrupted / "trajectory.jsonl"), daemon=True)
         watcher.start()

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import interruptible
 import pytest
 
 from maxcode.cli.main import main
@@ -102,7 +103,7 @@ def test_sigkilled_worker_the_sweep_completes_every_run_once(tmp_path):
     args = ["suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n",
             "seed=0,1", *FAST, "budget.max_evaluations=2", f"sweep_dir={out}", "executor.workers=2"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    driver = subprocess.Popen([sys.executable, "-m", "maxcode.cli.main", "sweep", *args, "--quiet"],
+    driver = interruptible.popen([sys.executable, "-m", "maxcode.cli.main", "sweep", *args, "--quiet"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         killed = None
@@ -158,7 +159,7 @@ def test_ray_sigkilled_worker_retry_resumes_from_the_driver_copy(tmp_path):
     out = tmp_path / "sweep"
     args = ["suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n", "seed=0", *FAST,
             "budget.max_evaluations=2", f"sweep_dir={out}", "executor=ray", "executor.local_cpus=1"]
-    driver = subprocess.Popen([sys.executable, "-m", "maxcode.cli.main", "sweep", *args, "--quiet"],
+    driver = interruptible.popen([sys.executable, "-m", "maxcode.cli.main", "sweep", *args, "--quiet"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         killed = None
@@ -190,7 +191,7 @@ def test_ctrl_c_stops_cleanly_says_how_to_resume_and_the_resume_finishes(tmp_pat
     out = tmp_path / "sweep"
     args = ["sweep", "suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n", "seed=0,1",
             *FAST, "budget.max_evaluations=2", f"sweep_dir={out}", "executor.workers=1", "--quiet"]
-    driver = subprocess.Popen([sys.executable, "-m", "maxcode.cli.main", *args],
+    driver = interruptible.popen([sys.executable, "-m", "maxcode.cli.main", *args],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 600

@@ -1,0 +1,114 @@
+"""Kernel judge at published KernelBench sizes: every problem file gets a verdict, none blames the candidate.
+
+Each problem's own `Model` is judged as the candidate (`class ModelNew(Model)`): identical
+work, so the only right verdicts are `ok` or, where a configured limit of the judge is
+reached (memory, run time, workspace), a judge-side error naming the limit and its knob.
+Any other verdict blames a candidate that is the reference itself: a judge bug, listed.
+The settings give a verdict, not a speedup (one correctness call, one timing process a side
+of one call); peak memory and wall time are recorded per file.
+
+`--data DIR`: every `level1/`, `level2/`, `level3/` problem file under DIR (a KernelBench
+checkout, or a folder of chosen files in that layout). Without it: the repository's
+real-size fixture (KernelBench level1/40_LayerNorm at 16x64x256x256, 268 MB per output).
+`--quick`: the first two files of each level. Judge options apply as usual
+(`judge.kernel.run_timeout_s=…`, `sandbox=local|docker`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from rich.console import Console
+from rich.table import Table
+
+from maxcode.judging import make_backend
+from sandbox.errors import UserError
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE = REPO / "tests" / "sandbox" / "kernel" / "fixtures" / "layernorm_real_size_problem.py"
+LEVELS = ("level1", "level2", "level3")
+VERDICT_ONLY = dict(
+    device="cpu", require_custom_kernel=False, static_checks="off", correctness_trials=1,
+    warmup_trials=0, min_trials=1, max_trials=1, time_target_s=0.0, timing_processes=1,
+)
+
+
+def problem_files(data: str | None, quick: bool) -> list[tuple[str, Path]]:
+    """(name, path) of the problems to judge, level by level, in file-name order."""
+    if not data:
+        return [("fixture/40_LayerNorm_real_size", FIXTURE)]
+    root = Path(data)
+    if not root.is_dir():
+        raise UserError(f"--data: {root} is not a directory", "pass a KernelBench checkout")
+    found = []
+    for level in LEVELS:
+        dirs = [d for d in (root / level, root / "KernelBench" / level) if d.is_dir()]
+        files = sorted(p for d in dirs[:1] for p in d.glob("*.py") if not p.name.startswith("__"))
+        found += [(f"{level}/{p.name}", p) for p in (files[:2] if quick else files)]
+    if not found:
+        raise UserError(f"--data: no level1/level2/level3 problem files under {root}",
+                        "pass a KernelBench checkout (its KernelBench/ folder or the repository root)")
+    return found
+
+
+def judge_one(judge, source: str) -> dict:
+    """The verdict on the problem's own Model: ok, judge_limit (a UserError naming its knob) or
+    blamed (any other verdict: a bug of the judge)."""
+    start = time.perf_counter()
+    try:
+        ev = judge.evaluate(source, f"{source}\n\nclass ModelNew(Model):\n    pass\n")
+    except UserError as exc:
+        return {"verdict": "judge_limit", "status": type(exc).__name__, "message": exc.cause,
+                "fix": exc.fix, "wall_s": time.perf_counter() - start, "peak_memory_bytes": None}
+    status = ev.status.value
+    return {
+        "verdict": "ok" if status == "ok" else "blamed", "status": status, "message": ev.message,
+        "fix": "", "wall_s": time.perf_counter() - start, "peak_memory_bytes": ev.peak_memory_bytes,
+    }
+
+
+def run(cfg: DictConfig, args: argparse.Namespace) -> int:
+    console = Console()
+    files = problem_files(getattr(args, "data", None), args.quick)
+    backend = make_backend(cfg)
+    rows: list[dict] = []
+    try:
+        judge = instantiate(OmegaConf.merge(cfg.judge.kernel, VERDICT_ONLY))(backend=backend)
+        for i, (name, path) in enumerate(files, 1):
+            row = {"problem": name, **judge_one(judge, path.read_text())}
+            rows.append(row)
+            console.print(f"[{i}/{len(files)}] {name}: {row['status']} in {row['wall_s']:.1f} s"
+                          + (f" — {row['message'][:160]}" if row["verdict"] != "ok" else ""), style="dim")
+            if args.json:  # after every file: a long sweep cut short keeps what it judged
+                Path(args.json).write_text(json.dumps(_figures(backend, rows), indent=2))
+    finally:
+        backend.close()
+    figures = _figures(backend, rows)
+    _print(console, figures)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+    return 1 if figures["counts"]["blamed"] else 0
+
+
+def _figures(backend, rows: list[dict]) -> dict:
+    counts = {v: sum(r["verdict"] == v for r in rows) for v in ("ok", "judge_limit", "blamed")}
+    return {"backend": backend.name, "files": len(rows), "counts": counts, "rows": rows}
+
+
+def _print(console: Console, figures: dict) -> None:
+    table = Table(title=f"published sizes on {figures['backend']}: the problem's own Model as the candidate")
+    for col in ("problem", "verdict", "wall s", "peak GB", "message"):
+        table.add_column(col)
+    for r in figures["rows"]:
+        peak = f"{r['peak_memory_bytes'] / 1e9:.2f}" if r["peak_memory_bytes"] else "-"
+        note = "" if r["verdict"] == "ok" else f"{r['message'][:120]} {r['fix'][:80]}".strip()
+        table.add_row(r["problem"], r["status"], f"{r['wall_s']:.1f}", peak, note)
+    console.print(table)
+    c = figures["counts"]
+    console.print(f"{figures['files']} files: {c['ok']} ok, {c['judge_limit']} stopped at a limit of the judge "
+                  f"(named with its knob), {c['blamed']} blamed on the candidate (goal 0)")

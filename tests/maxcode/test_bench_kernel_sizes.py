@@ -1,0 +1,64 @@
+"""`maxcode bench kernel_sizes` through the real local sandbox: a problem that fits gets `ok`,
+one past a configured limit of the judge is stopped there with the knob named, and neither
+is blamed on the candidate (which is the problem's own Model)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from maxcode.cli.main import main
+from maxcode.errors import UserError
+
+FIXTURES = Path(__file__).resolve().parents[1] / "sandbox" / "kernel" / "fixtures"
+
+SLOW_PROBLEM = '''
+import time
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def forward(self, x):
+        time.sleep(8.0)  # past the run_timeout_s this test sets
+        return x * 2
+
+
+def get_inputs():
+    return [torch.randn(4, 4)]
+
+
+def get_init_inputs():
+    return []
+'''
+
+
+def test_real_layout_each_file_gets_a_verdict_and_none_is_blamed(tmp_path, require_local):
+    data = tmp_path / "KernelBench"
+    (data / "level1").mkdir(parents=True)
+    (data / "level2").mkdir()
+    (data / "level1" / "19_ReLU.py").write_text((FIXTURES / "relu_problem.py").read_text())
+    (data / "level2" / "1_Sleeps.py").write_text(SLOW_PROBLEM)
+    (data / "level2" / "__init__.py").write_text("")  # not a problem
+    out = tmp_path / "sizes.json"
+    code = main(["bench", "kernel_sizes", "--data", str(tmp_path), "--json", str(out),
+                 "sandbox=local", "judge.kernel.run_timeout_s=4"])
+    figures = json.loads(out.read_text())
+    assert code == 0, figures
+    assert figures["counts"] == {"ok": 1, "judge_limit": 1, "blamed": 0}
+    rows = {r["problem"]: r for r in figures["rows"]}
+    assert set(rows) == {"level1/19_ReLU.py", "level2/1_Sleeps.py"}
+    assert rows["level1/19_ReLU.py"]["status"] == "ok"
+    limit = rows["level2/1_Sleeps.py"]
+    assert limit["verdict"] == "judge_limit" and "run_timeout_s" in limit["fix"], limit
+
+
+def test_a_folder_without_problem_files_is_a_user_error(tmp_path):
+    from maxcode.bench.kernel_sizes import problem_files
+
+    with pytest.raises(UserError, match="no level1/level2/level3 problem files"):
+        problem_files(str(tmp_path), quick=False)
+    with pytest.raises(UserError, match="not a directory"):
+        problem_files(str(tmp_path / "missing"), quick=False)
