@@ -25,6 +25,13 @@ Progress = Callable[[dict[str, Any]], None]
 PROGRESS_EVERY_S = 0.5
 
 
+def quoted_override(key: str, value: str) -> str:
+    """`key='value'`: a run's directory is named after its grid point (`proposer=mix`), and
+    Hydra's override grammar rejects an unquoted `=` (or `,`, `[`, a space) in a value."""
+    escaped = value.replace("'", "\\'")
+    return f"{key}='{escaped}'"
+
+
 def execute(job: RunJob, run_dir: Path, record_dir: Path, store: RunStore | None = None,
             progress: Progress | None = None) -> dict[str, Any]:
     """Run `job` in `run_dir`; `record_dir` is where the run lives for the user (the driver's
@@ -37,7 +44,7 @@ def execute(job: RunJob, run_dir: Path, record_dir: Path, store: RunStore | None
     error = ""
     judging = None
     try:
-        cfg = load_config([*job.overrides, f"run_dir={record_dir}"])
+        cfg = load_config([*job.overrides, quoted_override("run_dir", str(record_dir))])
         judging = judging_adapter.make_judge(cfg)
         parts = components.build(cfg, sandbox_backend=judging.backend)
         result = runner.optimize(job.task, judging.judge_task, parts, run_dir,

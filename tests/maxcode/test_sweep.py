@@ -214,6 +214,20 @@ def test_ctrl_c_stops_cleanly_says_how_to_resume_and_the_resume_finishes(tmp_pat
         assert len(lines) >= n and len({json.loads(line)["id"] for line in lines}) == len(lines)
 
 
+def test_a_grid_over_a_config_group_runs_in_dirs_named_after_it(tmp_path):
+    """`proposer=library,rewrites` names its runs `...best_of_n-proposer=library-...`; the run
+    directory reaches each run as a Hydra override, where a bare `=` does not parse (every
+    run of such a sweep failed)."""
+    out = tmp_path / "sweep"
+    fast = [a for a in FAST if not a.startswith("proposer=")]
+    assert sweep("suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n",
+                 "proposer=library,rewrites", *fast, f"sweep_dir={out}") == 0
+    got = rows(out)
+    assert {r["status"] for r in got} == {"finished"}, [r["error"] for r in got]
+    assert sorted(r["overrides"][0] for r in got) == ["proposer=library", "proposer=rewrites"]
+    assert all("proposer=" in Path(r["run_dir"]).name for r in got)
+
+
 # --- bad input: one line with the fix, exit 2, nothing written -------------------------------
 @pytest.mark.parametrize("args, message", [
     (["suite=pie-mni"], "unknown suite 'pie-mni'; did you mean 'pie-mini'"),
