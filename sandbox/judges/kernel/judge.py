@@ -164,6 +164,23 @@ def default_threads(device: str) -> int | None:
     return max(1, len(os.sched_getaffinity(0)) - 1)
 
 
+def _compare_saved(want_blob: bytes, cand: _Side, index: int, tol: Tolerances, name: str, what: str,
+                   label: str) -> None:
+    """Compare saved reference tensors with the candidate's blob `index`; raise its verdict."""
+    try:
+        got = load_outputs(cand.blob(index))
+    except Exception as exc:
+        raise _Fail(Evaluation.failure(
+            Status.REJECTED, f"{name}: {what} are not plain tensors ({exc})",
+            failing_test=name, error_type=f"{type(exc).__module__}.{type(exc).__name__}",
+        )) from None
+    verdict = compare(load_outputs(want_blob), got, tol, label)
+    if verdict is not None:
+        raise _Fail(Evaluation.failure(
+            verdict.status, verdict.message, mismatch=verdict.mismatch, failing_test=name,
+        ))
+
+
 class KernelJudge:
     """Judges KernelBench-format candidates (`ModelNew`) against their problem (`Model`)."""
 
@@ -588,16 +605,8 @@ class KernelJudge:
                 # An output too large to keep whole: the same sampled elements of both sides
                 # compared element by element (a small error everywhere can hide in the
                 # projections below, whose bound is several times the tolerance's norm).
-                try:
-                    got = load_outputs(cand.blob(trial["sample"]))
-                except Exception as exc:
-                    raise _Fail(Evaluation.failure(
-                        Status.REJECTED, f"{name}: sampled outputs are not plain tensors ({exc})",
-                        failing_test=name)) from None
-                verdict = compare(load_outputs(ref_samples[seed]), got, tol, f"{name} (sampled elements)")
-                if verdict is not None:
-                    raise _Fail(Evaluation.failure(
-                        verdict.status, verdict.message, mismatch=verdict.mismatch, failing_test=name))
+                _compare_saved(ref_samples[seed], cand, trial["sample"], tol, name, "sampled outputs",
+                               f"{name} (sampled elements)")
             if expected[seed].get("output") is None:
                 try:
                     verdict = check_fingerprint(expected[seed]["fingerprint"], trial["fingerprint"], tol, name)
@@ -611,19 +620,7 @@ class KernelJudge:
                 if verdict is not None:
                     raise _Fail(Evaluation.failure(verdict.status, verdict.message, failing_test=name))
                 continue
-            try:
-                got = load_outputs(cand.blob(trial["output"]))
-            except Exception as exc:
-                raise _Fail(Evaluation.failure(
-                    Status.REJECTED, f"{name}: outputs are not plain tensors ({exc})",
-                    failing_test=name, error_type=f"{type(exc).__module__}.{type(exc).__name__}",
-                )) from None
-            want = load_outputs(ref_blobs[seed])
-            verdict = compare(want, got, tol, name)
-            if verdict is not None:
-                raise _Fail(Evaluation.failure(
-                    verdict.status, verdict.message, mismatch=verdict.mismatch, failing_test=name,
-                ))
+            _compare_saved(ref_blobs[seed], cand, trial["output"], tol, name, "outputs", name)
 
     # ------------------------------------------------------------------ re-verification
 
