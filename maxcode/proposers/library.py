@@ -10,8 +10,11 @@ Works offline. Where the variants come from, first match wins:
    problem with the same file gives its variants (each suite lays them out its own way).
 4. A `variants/` directory beside the task file.
 
-Sample j of the run is variant j modulo their number, in label (or name) order, so a run
-(and its resume) is deterministic. Replies say they are library files: not a model's output.
+Variants recorded for another device than the run's (a suite's `cuda` variant on a
+`device=cpu` run) are left out: they cannot build there, and each would spend an evaluation
+on a certain `compile_error`. Sample j of the run is variant j modulo their number, in label
+(or name) order, so a run (and its resume) is deterministic. Replies say they are library
+files: not a model's output.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ class LibraryProposer:
 
     def _load(self, observation: Observation) -> list[Path]:
         if self._variants is None:
-            files, where = find_variants(observation.task, self.variants_dir)
+            files, where = find_variants(observation.task, self.variants_dir,
+                                         device=observation.meta.get("device"))
             log.info("library: %d variants from %s", len(files), where)
             self._variants = files
         return self._variants
@@ -60,29 +64,36 @@ class LibraryProposer:
         return replies
 
 
-def find_variants(task: Task, variants_dir: Path | None = None) -> tuple[list[Path], str]:
-    """The task's variant files and where they were found; ProposerUnavailable if none."""
+def find_variants(task: Task, variants_dir: Path | None = None,
+                  device: str | None = None) -> tuple[list[Path], str]:
+    """The task's variant files and where they were found; ProposerUnavailable if none.
+    With `device`, recorded variants for another device are left out (files in a directory
+    carry no device and are all kept)."""
     exts = EXTENSIONS.get(task.language, ())
     if variants_dir is not None:
         return _require(_files_in(variants_dir, exts), str(variants_dir), exts)
-    recorded = _from_metadata(task.metadata, exts)
+    recorded = _from_metadata(task.metadata, exts, device)
     if recorded:
         return recorded, f"the task's metadata ({task.id})"
+    if _from_metadata(task.metadata, exts):
+        return _require([], f"the task's metadata ({task.id})", exts, device)
     if not task.source_path:
         return _require([], "(the task has no file and no recorded variants)", exts)
     source = Path(task.source_path).resolve()
-    indexed = _from_suite_index(task, source, exts)
+    indexed = _from_suite_index(task, source, exts, device)
     if indexed is not None:
         files, index = indexed
-        return _require(files, f"the suite index {index}", exts)
+        return _require(files, f"the suite index {index}", exts, device)
     beside = source.parent / "variants"
     return _require(_files_in(beside, exts), str(beside), exts)
 
 
-def _require(files: list[Path], where: str, exts: tuple[str, ...]) -> tuple[list[Path], str]:
+def _require(files: list[Path], where: str, exts: tuple[str, ...],
+             device: str | None = None) -> tuple[list[Path], str]:
     if not files:
+        for_device = f" for device={device}" if device else ""
         raise ProposerUnavailable(
-            f"proposer=library found no {'/'.join(exts)} variants in {where}",
+            f"proposer=library found no {'/'.join(exts)} variants{for_device} in {where}",
             "pass proposer.variants=DIR with candidate programs, or use an LLM proposer")
     return files, where
 
@@ -93,16 +104,18 @@ def _files_in(directory: Path, exts: tuple[str, ...]) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in exts and p.is_file())
 
 
-def _from_metadata(metadata: dict[str, Any], exts: tuple[str, ...]) -> list[Path]:
+def _from_metadata(metadata: dict[str, Any], exts: tuple[str, ...], device: str | None = None) -> list[Path]:
     variants = metadata.get("variants")
     if not isinstance(variants, dict):
         return []
     paths = [Path(spec["path"]) for _, spec in sorted(variants.items())
-             if isinstance(spec, dict) and isinstance(spec.get("path"), str)]
+             if isinstance(spec, dict) and isinstance(spec.get("path"), str)
+             and (device is None or spec.get("device", device) == device)]
     return [p for p in paths if p.suffix in exts and p.is_file()]
 
 
-def _from_suite_index(task: Task, source: Path, exts: tuple[str, ...]) -> tuple[list[Path], Path] | None:
+def _from_suite_index(task: Task, source: Path, exts: tuple[str, ...],
+                      device: str | None = None) -> tuple[list[Path], Path] | None:
     """Variants of the problem with this baseline file in the suite above it, or None."""
     root = next((d for d in source.parents if (d / SUITE_INDEX).is_file()), None)
     if root is None:
@@ -115,7 +128,7 @@ def _from_suite_index(task: Task, source: Path, exts: tuple[str, ...]) -> tuple[
         return None
     for other in suite.tasks:
         if other.source_path and Path(other.source_path).resolve() == source:
-            return _from_metadata(other.metadata, exts), root / SUITE_INDEX
+            return _from_metadata(other.metadata, exts, device), root / SUITE_INDEX
     return None
 
 

@@ -44,12 +44,28 @@ def test_variants_of_every_builtin_problem(task):
     assert files == shipped and where.endswith("suite.yaml")
 
 
-def test_the_issue_example_proposes_its_variants():
+def _proposed(task: Task, device: str, k: int) -> list[str]:
+    replies = LibraryProposer().propose(SimpleNamespace(task=task, serial=0, meta={"device": device}), k)
+    assert all("```python" in r.text for r in replies)
+    return [Path(r.meta["variant"]).relative_to(BUILTIN_ROOT).as_posix() for r in replies]
+
+
+def test_the_issue_example_proposes_its_variants_for_the_run_device():
     task = load_task(BUILTIN_ROOT / "level2" / "4_Scale_Softmax_Scale.py")
-    replies = LibraryProposer().propose(SimpleNamespace(task=task, serial=0), 4)
-    names = [Path(r.meta["variant"]).relative_to(BUILTIN_ROOT).as_posix() for r in replies]
-    assert names == [f"variants/level2/4_Scale_Softmax_Scale/{n}.py" for n in ("cpu", "cuda", "slow", "wrong")]
-    assert "```python" in replies[0].text
+    where = "variants/level2/4_Scale_Softmax_Scale"
+    # A CPU run never spends an evaluation on the CUDA variant (a certain compile_error there).
+    assert _proposed(task, "cpu", 4) == [f"{where}/{n}.py" for n in ("cpu", "slow", "wrong", "cpu")]
+    assert _proposed(task, "cuda", 2) == [f"{where}/cuda.py"] * 2
+
+
+def test_recorded_variants_for_another_device_only_make_the_library_unavailable(tmp_path):
+    kernel = tmp_path / "cuda.py"
+    kernel.write_text("x = 1\n")
+    task = Task(id="t", family="kernel", language="python", baseline_source="",
+                metadata={"variants": {"cuda": {"device": "cuda", "path": str(kernel)}}})
+    assert find_variants(task, device="cuda")[0] == [kernel]
+    with pytest.raises(ProposerUnavailable, match="no .py variants for device=cpu"):
+        find_variants(task, device="cpu")
 
 
 def test_variants_dir_beside_a_file_outside_any_suite(tmp_path):
