@@ -10,7 +10,8 @@ of one call); peak memory and wall time are recorded per file.
 `--data DIR`: every `level1/`, `level2/`, `level3/` problem file under DIR (a KernelBench
 checkout, or a folder of chosen files in that layout). Without it: the repository's
 real-size fixture (KernelBench level1/40_LayerNorm at 16x64x256x256, 268 MB per output).
-`--quick`: the first two files of each level. Judge options apply as usual
+`--quick`: the first two files of each level; `--every N`: every N-th file of each level in
+problem-number order (a sample spread over the suite's sizes). Judge options apply as usual
 (`judge.kernel.run_timeout_s=…`, `sandbox=local|docker`).
 """
 
@@ -38,22 +39,31 @@ VERDICT_ONLY = dict(
 )
 
 
-def problem_files(data: str | None, quick: bool) -> list[tuple[str, Path]]:
-    """(name, path) of the problems to judge, level by level, in file-name order."""
+def problem_files(data: str | None, quick: bool, every: int = 1) -> list[tuple[str, Path]]:
+    """(name, path) of the problems to judge, level by level, in problem-number order."""
     if not data:
         return [("fixture/40_LayerNorm_real_size", FIXTURE)]
+    if every < 1:
+        raise UserError(f"--every {every}: must be at least 1", "pass --every 1 for every file")
     root = Path(data)
     if not root.is_dir():
         raise UserError(f"--data: {root} is not a directory", "pass a KernelBench checkout")
     found = []
     for level in LEVELS:
         dirs = [d for d in (root / level, root / "KernelBench" / level) if d.is_dir()]
-        files = sorted(p for d in dirs[:1] for p in d.glob("*.py") if not p.name.startswith("__"))
-        found += [(f"{level}/{p.name}", p) for p in (files[:2] if quick else files)]
+        files = sorted((p for d in dirs[:1] for p in d.glob("*.py") if not p.name.startswith("__")),
+                       key=_problem_number)
+        found += [(f"{level}/{p.name}", p) for p in (files[:2] if quick else files[::every])]
     if not found:
         raise UserError(f"--data: no level1/level2/level3 problem files under {root}",
                         "pass a KernelBench checkout (its KernelBench/ folder or the repository root)")
     return found
+
+
+def _problem_number(path: Path) -> tuple[int, str]:
+    """KernelBench names files `N_Name.py`: sort by N (10 after 9), then by name."""
+    head = path.name.split("_", 1)[0]
+    return (int(head) if head.isdigit() else 1 << 30, path.name)
 
 
 def judge_one(judge, source: str) -> dict:
@@ -74,7 +84,7 @@ def judge_one(judge, source: str) -> dict:
 
 def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     console = Console()
-    files = problem_files(getattr(args, "data", None), args.quick)
+    files = problem_files(getattr(args, "data", None), args.quick, getattr(args, "every", 1))
     backend = make_backend(cfg)
     rows: list[dict] = []
     try:

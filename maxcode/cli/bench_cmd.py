@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
     parser.add_argument("--data", metavar="DIR",
                         help="real benchmark files some benches also use (kernel_judge: a KernelBench checkout)")
+    parser.add_argument("--every", metavar="N", type=int, default=1,
+                        help="kernel_sizes: judge every N-th file of each level (a spread sample of a large suite)")
 
 
 def run(args: argparse.Namespace, overrides: list[str]) -> int:

@@ -62,3 +62,17 @@ def test_a_folder_without_problem_files_is_a_user_error(tmp_path):
         problem_files(str(tmp_path), quick=False)
     with pytest.raises(UserError, match="not a directory"):
         problem_files(str(tmp_path / "missing"), quick=False)
+
+
+def test_every_nth_file_of_each_level_in_problem_number_order(tmp_path):
+    from maxcode.bench.kernel_sizes import problem_files
+
+    for level, count in (("level1", 12), ("level2", 3)):
+        (tmp_path / level).mkdir()
+        for n in range(1, count + 1):
+            (tmp_path / level / f"{n}_P{n}.py").write_text("")
+    names = [name for name, _ in problem_files(str(tmp_path), quick=False, every=5)]
+    assert names == ["level1/1_P1.py", "level1/6_P6.py", "level1/11_P11.py", "level2/1_P1.py"]
+    assert len(problem_files(str(tmp_path), quick=False)) == 15
+    with pytest.raises(UserError, match="--every 0"):
+        problem_files(str(tmp_path), quick=False, every=0)
