@@ -171,7 +171,9 @@ def _compare_saved(want_blob: bytes, cand: _Side, index: int, tol: Tolerances, n
         got = load_outputs(cand.blob(index))
     except Exception as exc:
         raise _Fail(Evaluation.failure(
-            Status.REJECTED, f"{name}: {what} are not plain tensors ({exc})",
+            # The first line only: torch's message goes on to suggest loading untrusted bytes
+            # with weights_only=False, which is not advice for a proposer.
+            Status.REJECTED, f"{name}: {what} are not plain tensors ({str(exc).splitlines()[0][:160]})",
             failing_test=name, error_type=f"{type(exc).__module__}.{type(exc).__name__}",
         )) from None
     verdict = compare(load_outputs(want_blob), got, tol, label)
@@ -798,6 +800,14 @@ def _side_failure(side: _Side, role: str) -> Evaluation | None:
             f"the {role} process died ({how}) during {phase}",
             runtime_log=truncate(stderr), failing_test=phase,
         )
+    malformed = _malformed_record(record)
+    if malformed:
+        # The record is written inside the candidate's process, within its reach: a shape
+        # the harness never writes is the candidate's doing, and nothing in it is read.
+        return Evaluation.failure(
+            Status.REJECTED, f"the {role} process wrote a malformed record of its calls ({malformed})",
+            runtime_log=truncate(stderr), failing_test="record",
+        )
     error = record.get("error")
     if not error:
         return None
@@ -810,6 +820,39 @@ def _side_failure(side: _Side, role: str) -> Evaluation | None:
         runtime_log=log_text if status is not Status.COMPILE_ERROR else truncate(stderr),
         failing_test=phase,
     )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _malformed_record(record: dict) -> str | None:
+    """What in a worker's record the harness would never have written, or None. Checked:
+    every field the host reads, with the types it reads them as."""
+    error = record.get("error")
+    if error is not None and not (isinstance(error, dict) and isinstance(error.get("kind"), str)
+                                  and isinstance(error.get("message"), str)):
+        return "error is not a {kind, message} object"
+    offsets = record.get("offsets")
+    if not isinstance(offsets, list) or not all(
+            isinstance(o, list) and len(o) == 2 and all(_is_int(v) and v >= 0 for v in o) for o in offsets):
+        return "offsets are not [start, size] pairs"
+    trials = record.get("trials")
+    if not isinstance(trials, list):
+        return "trials is not a list"
+    for n, trial in enumerate(trials):
+        if not isinstance(trial, dict) or not _is_int(trial.get("seed")) or not isinstance(trial.get("phase"), str):
+            return f"trial {n} has no seed or phase"
+        if "output" not in trial:
+            return f"trial {n} has no output entry"
+        for key in ("output", "sample"):
+            index = trial.get(key)
+            if index is not None and not (_is_int(index) and 0 <= index < len(offsets)):
+                return f"trial {n}'s {key} points to no saved blob"
+        if "time_s" in trial and not (isinstance(trial["time_s"], (int, float))
+                                      and not isinstance(trial["time_s"], bool) and math.isfinite(trial["time_s"])):
+            return f"trial {n}'s time is not a number"
+    return None
 
 
 def hardware_fingerprint(device: str) -> dict[str, Any]:

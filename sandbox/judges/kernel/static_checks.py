@@ -91,11 +91,22 @@ THREADS = Rule(
     "threads", "starts threads, processes or async work",
     "work left running after forward returns escapes the timer",
     "parallelise inside the kernel (OpenMP, CUDA)")
-# Rationale: work queued on a side stream escapes default-stream events.
+# Rationale: work left on a side stream when forward returns races whoever reads the output
+# (the caller's next op on the current stream sees it half-written) and escapes
+# default-stream timing events. Our timer synchronizes the whole device, so the numbers are
+# safe either way; what is rejected is a side stream never joined back, the hazard.
 SIDE_STREAM = Rule(
-    "side-stream", "uses CUDA streams",
-    "work queued on a side stream escapes default-stream timing events",
-    "launch on the current stream (at::cuda::getCurrentCUDAStream())")
+    "side-stream", "uses CUDA side streams and never joins them back",
+    "work left on a side stream races the caller reading the output and escapes default-stream timing events",
+    "launch on the current stream, or join the side stream back before returning "
+    "(torch.cuda.current_stream().wait_stream(s), or s.synchronize())")
+# Rationale: recorded, not rejected: side streams joined back to the current stream
+# (wait_stream, wait_event, synchronize) overlap work inside forward; the judge's
+# device-wide synchronize keeps all of it inside the timed interval.
+SIDE_STREAM_JOINED = Rule(
+    "side-stream-joined", "uses CUDA side streams joined back to the current stream",
+    "overlapped work; timed with a device-wide synchronize, so none of it escapes the timer",
+    "none needed")
 # Rationale: torch._C, torch._dynamo, ... expose the dispatcher, the clocks and hooks. Not
 # private for this rule: PyTorch's own pure initialisation and argument helpers that
 # models use as PyTorch does (PRIVATE_HELPERS).
@@ -137,13 +148,14 @@ LIBRARY_OP = Rule(
 RULES = (
     FORBIDDEN_IMPORT, DENIED_IMPORT, DYNAMIC_CODE, INTROSPECTION, MONKEY_PATCH,
     PRECISION_DOWNGRADE, TRY_EXCEPT, PASS_STATEMENT, TENSOR_SUBCLASS, FILE_ACCESS, THREADS,
-    SIDE_STREAM, PRIVATE_API, NATIVE_ESCAPE, NO_CUSTOM_KERNEL, KERNEL_UNUSED, REFERENCE_OP,
+    SIDE_STREAM, SIDE_STREAM_JOINED, PRIVATE_API, NATIVE_ESCAPE, NO_CUSTOM_KERNEL, KERNEL_UNUSED, REFERENCE_OP,
     LIBRARY_OP,
 )
 _STRICT = {
     **{r.id: "error" for r in RULES},
     PASS_STATEMENT.id: "off",
     LIBRARY_OP.id: "warning",
+    SIDE_STREAM_JOINED.id: "warning",
 }
 # KernelBench's default policy (src/kernelbench/kernel_static_checker.py: STRICT_CHECKS plus
 # the backend's implementation check reject, WARNING_CHECKS warn), mapped onto these rules:
@@ -153,7 +165,7 @@ _STRICT = {
 #   lazy_eval                        -> tensor-subclass               error
 #   cuda_impl (load_inline present)  -> no-custom-kernel              error
 #   pytorch_wrap, torch_computation_ops -> reference-op, library-op, kernel-unused  warning
-#   stream_injection                 -> side-stream                   warning
+#   stream_injection                 -> side-stream, side-stream-joined  warning
 #   precision_downgrade              -> precision-downgrade           warning
 # Rules KernelBench has no check for only warn: the dynamic checks (process separation,
 # host-side comparison, re-verification) stand behind them, as they do behind every rule.
@@ -1041,6 +1053,24 @@ class _At:
     lineno: int
 
 
+STREAM_JOINS = frozenset({"wait_stream", "wait_event", "synchronize"})
+
+
+def _joins_streams(tree: ast.AST) -> bool:
+    """Whether the source calls something that makes the current stream wait for others."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in STREAM_JOINS
+               for n in ast.walk(tree))
+
+
+def _side_streams_joined(checker: _Checker) -> None:
+    """Side-stream findings of a source that joins its streams back become the joined rule's."""
+    streams = [f for f in checker.findings if f.rule == SIDE_STREAM.id]
+    checker.findings = [f for f in checker.findings if f.rule != SIDE_STREAM.id]
+    for finding in streams:
+        what = finding.message.split(":", 1)[0]
+        checker.flag(SIDE_STREAM_JOINED, _At(finding.line), what)
+
+
 def check_candidate(
     source: str,
     preset: str = "strict",
@@ -1056,6 +1086,8 @@ def check_candidate(
     tree = ast.parse(source)
     checker = _Checker(PRESETS[preset], fp32_task(reference_source))
     checker.visit(tree)
+    if _joins_streams(tree):
+        _side_streams_joined(checker)
     if require_custom_kernel:
         ops = reference_ops(reference_source) if reference_source else set()
         _check_custom_kernel(tree, ops, checker)

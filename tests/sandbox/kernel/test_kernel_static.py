@@ -56,6 +56,8 @@ EXPECTED_RULE = {
     "compile_wrapper.py": sc.REFERENCE_OP,
     "allow_tf32.py": sc.PRECISION_DOWNGRADE,
     "half_cast_kernel.py": sc.PRECISION_DOWNGRADE,
+    "forge_harness_record.py": sc.DENIED_IMPORT,
+    "poison_saved_outputs.py": sc.DENIED_IMPORT,
 }
 
 
@@ -120,9 +122,27 @@ def test_legitimate_candidates_pass(path):
     for preset in ("strict", "kernelbench"):
         report = sc.check_candidate(path.read_text(), preset, reference, True)
         assert report.errors == [], (preset, report.errors)
-    # Warnings only name library ops kept beside a kernel (a fusion), never a hazard.
+    # Warnings only record library ops kept beside a kernel (a fusion) or side streams joined
+    # back, never a hazard.
     strict = sc.check_candidate(path.read_text(), "strict", reference, True)
-    assert {f.rule for f in strict.warnings} <= {sc.LIBRARY_OP.id}
+    assert {f.rule for f in strict.warnings} <= {sc.LIBRARY_OP.id, sc.SIDE_STREAM_JOINED.id}
+
+
+def test_a_side_stream_is_rejected_until_it_is_joined_back():
+    unjoined = (EXPLOITS / "side_stream.py").read_text()
+    report = sc.check_candidate(unjoined, "strict", RELU)
+    assert sc.SIDE_STREAM.id in {f.rule for f in report.errors}
+    assert "join the side stream back" in report.errors[0].message
+    joined = unjoined.replace("            return torch.relu(x)",
+                              "            y = torch.relu(x)\n"
+                              "        torch.cuda.current_stream().wait_stream(self.stream)\n"
+                              "        return y")
+    assert joined != unjoined
+    report = sc.check_candidate(joined, "strict", RELU)
+    assert report.errors == [] and {f.rule for f in report.warnings} == {sc.SIDE_STREAM_JOINED.id}
+    assert all(f.line > 0 for f in report.warnings)
+    legit = sc.check_candidate((LEGIT / "relu_two_streams_joined_cuda.py").read_text(), "strict", RELU, True)
+    assert legit.errors == [] and sc.SIDE_STREAM_JOINED.id in {f.rule for f in legit.warnings}
 
 
 @pytest.mark.parametrize("path", EXPLOIT_CORPUS, ids=lambda p: p.name)
@@ -203,7 +223,8 @@ def test_kernelbench_preset_reproduces_its_policy():
     assert {r for r, sev in kb.items() if sev == "error"} == {
         sc.TRY_EXCEPT.id, sc.PASS_STATEMENT.id, sc.MONKEY_PATCH.id, sc.THREADS.id,
         sc.TENSOR_SUBCLASS.id, sc.NO_CUSTOM_KERNEL.id}
-    for rule in (sc.REFERENCE_OP, sc.LIBRARY_OP, sc.KERNEL_UNUSED, sc.SIDE_STREAM, sc.PRECISION_DOWNGRADE):
+    for rule in (sc.REFERENCE_OP, sc.LIBRARY_OP, sc.KERNEL_UNUSED, sc.SIDE_STREAM, sc.SIDE_STREAM_JOINED,
+                 sc.PRECISION_DOWNGRADE):
         assert kb[rule.id] == "warning"
     # code_bypass: try/except and `pass` reject under kernelbench; `pass` is harmless under strict.
     bypass = HEADER + "class ModelNew(nn.Module):\n    pass\n"
