@@ -10,6 +10,9 @@ of one call); peak memory and wall time are recorded per file.
 `--data DIR`: every `level1/`, `level2/`, `level3/` problem file under DIR (a KernelBench
 checkout, or a folder of chosen files in that layout). Without it: the repository's
 real-size fixture (KernelBench level1/40_LayerNorm at 16x64x256x256, 268 MB per output).
+With `--json FILE` the figures are written after every file, and a run started again with
+the same FILE, backend and judge settings resumes: files already judged there are kept, not
+judged again (a sweep of hundreds of minutes survives an interrupt).
 `--quick`: the first two files of each level; `--every N`: every N-th file of each level in
 problem-number order (a sample spread over the suite's sizes). Judge options apply as usual
 (`judge.kernel.run_timeout_s=…`, `sandbox=local|docker`).
@@ -85,29 +88,53 @@ def judge_one(judge, source: str) -> dict:
 def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     console = Console()
     files = problem_files(getattr(args, "data", None), args.quick, getattr(args, "every", 1))
+    judge_cfg = OmegaConf.merge(cfg.judge.kernel, VERDICT_ONLY)
+    settings = {"sandbox": OmegaConf.to_container(cfg.sandbox, resolve=True),
+                "judge": OmegaConf.to_container(judge_cfg, resolve=True)}
+    done = _judged_before(args.json, settings, {name for name, _ in files}, console)
     backend = make_backend(cfg)
     rows: list[dict] = []
     try:
-        judge = instantiate(OmegaConf.merge(cfg.judge.kernel, VERDICT_ONLY))(backend=backend)
+        judge = instantiate(judge_cfg)(backend=backend)
         for i, (name, path) in enumerate(files, 1):
-            row = {"problem": name, **judge_one(judge, path.read_text())}
+            row = done.get(name) or {"problem": name, **judge_one(judge, path.read_text())}
             rows.append(row)
             console.print(f"[{i}/{len(files)}] {name}: {row['status']} in {row['wall_s']:.1f} s"
+                          + (" (judged before)" if name in done else "")
                           + (f" — {row['message'][:160]}" if row["verdict"] != "ok" else ""), style="dim")
             if args.json:  # after every file: a long sweep cut short keeps what it judged
-                Path(args.json).write_text(json.dumps(_figures(backend, rows), indent=2))
+                Path(args.json).write_text(json.dumps(_figures(backend, rows, settings), indent=2))
     finally:
         backend.close()
-    figures = _figures(backend, rows)
+    figures = _figures(backend, rows, settings)
     _print(console, figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return 1 if figures["counts"]["blamed"] else 0
 
 
-def _figures(backend, rows: list[dict]) -> dict:
+def _judged_before(json_path: str | None, settings: dict, wanted: set[str], console: Console) -> dict[str, dict]:
+    """Rows of an earlier run into the same JSON file with the same settings, by problem."""
+    if not json_path or not Path(json_path).is_file():
+        return {}
+    try:
+        earlier = json.loads(Path(json_path).read_text())
+        rows = {r["problem"]: r for r in earlier["rows"] if r["problem"] in wanted}
+    except (ValueError, KeyError, TypeError):
+        console.print(f"{json_path} is not a kernel_sizes result: starting over", style="yellow")
+        return {}
+    if earlier.get("settings") != settings:
+        console.print(f"{json_path} was written with other settings (sandbox or judge.kernel): "
+                      "starting over", style="yellow")
+        return {}
+    if rows:
+        console.print(f"resuming {json_path}: {len(rows)} of {len(wanted)} files judged before are kept")
+    return rows
+
+
+def _figures(backend, rows: list[dict], settings: dict) -> dict:
     counts = {v: sum(r["verdict"] == v for r in rows) for v in ("ok", "judge_limit", "blamed")}
-    return {"backend": backend.name, "files": len(rows), "counts": counts, "rows": rows}
+    return {"backend": backend.name, "files": len(rows), "counts": counts, "settings": settings, "rows": rows}
 
 
 def _print(console: Console, figures: dict) -> None:

@@ -54,6 +54,17 @@ def test_real_layout_each_file_gets_a_verdict_and_none_is_blamed(tmp_path, requi
     limit = rows["level2/1_Sleeps.py"]
     assert limit["verdict"] == "judge_limit" and "run_timeout_s" in limit["fix"], limit
 
+    # Started again into the same file with the same settings: nothing is judged twice
+    # (a sweep of hours survives an interrupt); other settings start over.
+    (data / "level1" / "19_ReLU.py").write_text("this file is not read again")
+    assert main(["bench", "kernel_sizes", "--data", str(tmp_path), "--json", str(out),
+                 "sandbox=local", "judge.kernel.run_timeout_s=4"]) == code
+    assert json.loads(out.read_text())["rows"] == figures["rows"]
+    main(["bench", "kernel_sizes", "--data", str(tmp_path), "--json", str(out),
+          "sandbox=local", "judge.kernel.run_timeout_s=5"])
+    again = {r["problem"]: r for r in json.loads(out.read_text())["rows"]}
+    assert again["level1/19_ReLU.py"]["status"] != "ok", again  # judged again: no longer a problem file
+
 
 def test_a_folder_without_problem_files_is_a_user_error(tmp_path):
     from maxcode.bench.kernel_sizes import problem_files
