@@ -13,7 +13,10 @@ Works offline. Where the variants come from, first match wins:
 Variants recorded for another device than the run's (a suite's `cuda` variant on a
 `device=cpu` run) are left out: they cannot build there, and each would spend an evaluation
 on a certain `compile_error`. Sample j of the run is variant j modulo their number, in label
-(or name) order, so a run (and its resume) is deterministic. Replies say they are library
+(or name) order, so a run (and its resume) is deterministic. With `cycle=false` each variant
+is proposed once and the proposer then has nothing more (in `proposer=mix` the other members
+get its share: library first-generation programs, then rewrites on top of them, instead of
+library duplicates taking a sample of every later request). Replies say they are library
 files: not a model's output.
 """
 
@@ -39,9 +42,13 @@ class LibraryProposer:
 
     model = "library"
 
-    def __init__(self, variants: str | None = None) -> None:
+    def __init__(self, variants: str | None = None, cycle: bool = True) -> None:
         self.variants_dir = Path(variants) if variants else None
+        self.cycle = cycle
         self._variants: list[Path] | None = None
+        self._proposed = 0
+        """Variants handed out so far (cycle=false); a resumed run proposes them again as
+        duplicates, which cost no evaluation."""
 
     def _load(self, observation: Observation) -> list[Path]:
         if self._variants is None:
@@ -54,9 +61,13 @@ class LibraryProposer:
     def propose(self, observation: Observation, k: int) -> list[Reply]:
         files = self._load(observation)
         fence = "cpp" if observation.task.language == "cpp" else "python"
+        if self.cycle:
+            picks = [files[(observation.serial + i) % len(files)] for i in range(k)]
+        else:
+            picks = files[self._proposed:self._proposed + k]
+            self._proposed += len(picks)
         replies = []
-        for i in range(k):
-            path = files[(observation.serial + i) % len(files)]
+        for i, path in enumerate(picks):
             text = (f"Library variant `{path.name}` (a file shipped with the task, not a model's "
                     f"output).\n\n```{fence}\n{path.read_text().rstrip()}\n```\n")
             replies.append(Reply(text=text, model=self.model, calls=1 if i == 0 else 0,

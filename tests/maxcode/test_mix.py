@@ -108,3 +108,28 @@ def test_mix_on_a_kernel_problem_library_kernels_first_then_rewrites_on_them():
     # (the library's sample in the same request does not make it skip any).
     alone = RewritesProposer().propose(observe(slow, language="python", path=str(problem)), 3)
     assert [r.meta["rewrites"] for r in second if r.model == "rewrites"] == [r.meta["rewrites"] for r in alone]
+
+
+def test_the_mix_config_proposes_each_library_program_once_then_only_rewrites():
+    """conf/proposer/mix.yaml: the library hands out its programs once, so every later request
+    goes whole to the rewrites (a cycling library took one sample in four for a duplicate)."""
+    mix = components.make(OmegaConf.load(ROOT / "conf" / "proposer" / "mix.yaml"), "proposer")
+    problem = KB / "level1" / "1_ReLU.py"
+    reference = observe(problem.read_text(), language="python", path=str(problem))
+    reference.meta["device"] = "cpu"
+    first = mix.propose(reference, 4)
+    # cpu, slow and wrong (the cuda variant is for another device), no duplicate.
+    assert [r.model for r in first] == ["library"] * 3
+    assert len({r.meta["variant"] for r in first}) == 3
+    slow = (KB / "variants" / "level1" / "1_ReLU" / "slow.py").read_text()
+    second = mix.propose(observe(slow, serial=4, language="python", path=str(problem)), 4)
+    alone = RewritesProposer().propose(observe(slow, language="python", path=str(problem)), 4)
+    assert len(alone) == 4 and [r.model for r in second] == ["rewrites"] * 4
+
+
+def test_a_library_that_does_not_cycle_proposes_each_variant_once(tmp_path):
+    for name in ("a.py", "b.py", "c.py"):
+        (tmp_path / name).write_text(f"# {name}\n")
+    library = LibraryProposer(str(tmp_path), cycle=False)
+    got = [library.propose(observe(language="python", serial=s), 2) for s in (0, 2, 4)]
+    assert [[r.meta["variant"].rsplit("/", 1)[1] for r in replies] for replies in got] == [["a.py", "b.py"], ["c.py"], []]
