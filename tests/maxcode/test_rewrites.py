@@ -312,6 +312,49 @@ def test_kernel_cpp_rewrites_compile_against_torch(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
 
 
+def _cpp_units(sources: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The C++ (not CUDA) code strings of each source, each in its own namespace: (the
+    #include lines, the namespaced bodies)."""
+    includes, bodies = set(), []
+    for i, (name, new) in enumerate(sorted(sources.items())):
+        for found in CODE_STRING.finditer(new):
+            code = found.group("code")
+            if is_cuda(code) or "torch::Tensor" not in code or "{" not in code:
+                continue
+            includes |= {line.strip() for line in re.findall(r"^\s*#\s*include[^\n]*$", code, re.M)}
+            body = re.sub(r"^\s*#\s*include[^\n]*$", "", code, flags=re.M)
+            label = re.sub(r"\W", "_", name)
+            bodies.append(f"namespace u{i}_{label} {{\n{body}\n}}\n")
+    return sorted(includes), bodies
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+def test_kernel_rewrites_of_every_builtin_cpu_variant_compile(tmp_path):
+    """Every CPU kernel rewrite applied to every CPU variant the built-in suite ships (what
+    `proposer=mix` rewrites first), type-checked in one translation unit: a sweep found
+    `omp_simd_inner` putting a pragma between the loops of a `collapse(2)` (a compile_error)."""
+    from torch.utils.cpp_extension import include_paths
+
+    rewrites = [r for r in CATALOG.values() if r.language == "python" and not r.name.startswith("cuda")
+                and r.name != "launch_bounds"]
+    outputs = {}
+    for variant in sorted(KB.glob("level*/*/*.py")):
+        source = variant.read_text()
+        if "cuda_sources" in source or "torch::Tensor" not in source:
+            continue
+        for rewrite in rewrites:
+            new = rewrite.apply(source)
+            if new is not None and new != source:
+                outputs[f"{variant.parent.name}_{variant.stem}_{rewrite.name}"] = new
+    includes, bodies = _cpp_units(outputs)
+    assert len(bodies) >= 60, len(bodies)
+    (tmp_path / "kernels.cpp").write_text("\n".join(includes) + "\n" + "".join(bodies))
+    flags = [f"-I{p}" for p in include_paths()] + [f"-I{sysconfig.get_paths()['include']}"]
+    done = subprocess.run(["g++", "-std=c++17", "-fsyntax-only", "-fopenmp", *flags,
+                           str(tmp_path / "kernels.cpp")], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="needs nvcc (CUDA toolkit)")
 def test_cuda_rewrites_compile_with_nvcc(tmp_path):
     """The rewritten kernels (device code: torch's headers take minutes through nvcc on 2

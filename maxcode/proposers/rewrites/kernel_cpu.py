@@ -109,6 +109,23 @@ def _pragma_before(m: str, loop: ForLoop) -> str:
     return line if line.startswith("#pragma") else ""
 
 
+def _collapsed(m: str, loops: list[ForLoop], loop: ForLoop) -> bool:
+    """Whether `loop` is one of the nested loops an enclosing `collapse(k)` pragma fuses: no
+    line may go between those (a pragma there breaks the build: "not enough for loops to
+    collapse")."""
+    depth, inner = 0, loop
+    while True:
+        parent = next((o for o in loops if o is not inner and o.body_start <= inner.start < o.end
+                       and not m[o.body_start:inner.start].strip(" \t\n{")), None)
+        if parent is None:
+            return False
+        depth += 1
+        found = re.search(r"\bcollapse\s*\(\s*(\d+)\s*\)", _pragma_before(m, parent))
+        if found and int(found.group(1)) > depth:
+            return True
+        inner = parent
+
+
 TYPES = r"(?:int|int64_t|int32_t|long|size_t|unsigned|float|double|bool|char|auto|scalar_t|float4|half)"
 
 
@@ -174,7 +191,7 @@ def _omp_simd(code: str) -> str | None:
     picks = []
     for loop in innermost(loops):
         pragma = _pragma_before(m, loop)
-        if (pragma and pragma != OMP_FOR) or not _canonical(loop):
+        if (pragma and pragma != OMP_FOR) or not _canonical(loop) or _collapsed(m, loops, loop):
             continue
         body = m[loop.body_start:loop.end]
         shared = _scalars_written(body) - {loop.var}
@@ -183,7 +200,10 @@ def _omp_simd(code: str) -> str | None:
         if shared - sums:
             continue
         clause = f" reduction(+:{', '.join(sorted(sums))})" if sums else ""
-        picks.append((loop, (pragma + " simd" if pragma else "#pragma omp simd") + clause, bool(pragma)))
+        # Merged into a parallel-for line as `parallel for simd` (OpenMP's combined construct;
+        # a trailing `simd` clause does not compile).
+        merged = pragma.replace("parallel for", "parallel for simd", 1) if pragma else "#pragma omp simd"
+        picks.append((loop, merged + clause, bool(pragma)))
     return _insert_pragmas(code, picks)
 
 
@@ -237,8 +257,9 @@ def fast_math(src: str) -> str | None:
 
 def _unroll(code: str) -> str | None:
     m = mask(code)
-    picks = [(lp, "#pragma GCC unroll 4", False) for lp in innermost(list(for_loops(m)))
-             if not _pragma_before(m, lp) and _canonical(lp)]
+    loops = list(for_loops(m))
+    picks = [(lp, "#pragma GCC unroll 4", False) for lp in innermost(loops)
+             if not _pragma_before(m, lp) and _canonical(lp) and not _collapsed(m, loops, lp)]
     return _insert_pragmas(code, picks)
 
 
