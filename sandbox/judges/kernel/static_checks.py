@@ -377,9 +377,11 @@ def op_key(name: str) -> str:
 
 
 class _Checker(ast.NodeVisitor):
-    def __init__(self, severities: dict[str, str], fp32_task: bool) -> None:
+    def __init__(self, severities: dict[str, str], fp32_task: bool, streams_joined: bool = False) -> None:
         self.severities = severities
         self.fp32_task = fp32_task
+        # A source that joins its side streams back gets the joined rule (a warning).
+        self.side_stream = SIDE_STREAM_JOINED if streams_joined else SIDE_STREAM
         self.findings: list[Finding] = []
         self.modules: dict[str, str] = {}
         """Local name -> the module it is bound to (`F` -> torch.nn.functional)."""
@@ -434,7 +436,7 @@ class _Checker(ast.NodeVisitor):
             if alias.name in SUBCLASS_ATTRS:
                 self.flag(TENSOR_SUBCLASS, node, f"imports {full}")
             if alias.name in STREAM_ATTRS:
-                self.flag(SIDE_STREAM, node, f"imports {full}")
+                self.flag(self.side_stream, node, f"imports {full}")
             if alias.name in FILE_CALLS and module.split(".")[0] in {"torch", "numpy"}:
                 self.flag(FILE_ACCESS, node, f"imports {full}")
             if alias.name == "load" and module == "torch.utils.cpp_extension":
@@ -486,7 +488,7 @@ class _Checker(ast.NodeVisitor):
             if any(p.startswith("_") for p in chain[1:]) and name not in PRIVATE_HELPERS:
                 self.flag(PRIVATE_API, node, f"uses {'.'.join(chain)}")
             if attr in STREAM_ATTRS and "cuda" in name.split(".") or attr == "Stream":
-                self.flag(SIDE_STREAM, node, f"uses {'.'.join(chain)}")
+                self.flag(self.side_stream, node, f"uses {'.'.join(chain)}")
             if attr in THREAD_ATTRS:
                 self.flag(THREADS, node, f"uses {'.'.join(chain)}")
             if self.fp32_task and attr == "autocast":
@@ -1062,15 +1064,6 @@ def _joins_streams(tree: ast.AST) -> bool:
                for n in ast.walk(tree))
 
 
-def _side_streams_joined(checker: _Checker) -> None:
-    """Side-stream findings of a source that joins its streams back become the joined rule's."""
-    streams = [f for f in checker.findings if f.rule == SIDE_STREAM.id]
-    checker.findings = [f for f in checker.findings if f.rule != SIDE_STREAM.id]
-    for finding in streams:
-        what = finding.message.split(":", 1)[0]
-        checker.flag(SIDE_STREAM_JOINED, _At(finding.line), what)
-
-
 def check_candidate(
     source: str,
     preset: str = "strict",
@@ -1084,10 +1077,8 @@ def check_candidate(
     if preset not in PRESETS:
         raise ValueError(f"unknown static-check preset {preset!r}; choose one of {sorted(PRESETS)}")
     tree = ast.parse(source)
-    checker = _Checker(PRESETS[preset], fp32_task(reference_source))
+    checker = _Checker(PRESETS[preset], fp32_task(reference_source), _joins_streams(tree))
     checker.visit(tree)
-    if _joins_streams(tree):
-        _side_streams_joined(checker)
     if require_custom_kernel:
         ops = reference_ops(reference_source) if reference_source else set()
         _check_custom_kernel(tree, ops, checker)
