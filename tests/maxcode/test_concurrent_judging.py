@@ -63,8 +63,19 @@ def _assert_no_timing_overlaps(spans: list[dict]) -> None:
             assert not _overlaps(ex, other), f"timing {ex} overlapped {other}"
 
 
-def _agree(a: list[float], b: list[float]) -> bool:
-    return a[0] <= b[1] and b[0] <= a[1]
+# The kernel judgements below are minutes apart on a machine shared with other VMs. Their
+# pair - a memory-bound reference (softmax over 8 MB) against a compute-bound candidate -
+# shifts with the host's memory traffic between judgements by more than one judgement's
+# interval can know: judged again and again, alone and inside a search, on this machine
+# kind it came out about 0.09x-0.15x, and the intervals of two neighbouring judgements
+# were sometimes disjoint. The check allows that factor of drift and no more; what the
+# lease prevents was a factor of six (0.8x inside, 0.13x alone).
+KERNEL_DRIFT = 1.3
+
+
+def _agree(a: list[float], b: list[float], drift: float = 1.0) -> bool:
+    """The intervals are at most a factor `drift` apart (drift 1: they overlap)."""
+    return a[0] <= b[1] * drift and b[0] <= a[1] * drift
 
 
 def _node_for(run_dir: Path, source: str) -> dict:
@@ -122,6 +133,6 @@ def test_kernel_judged_in_a_two_worker_search_agrees_with_judged_alone(lease_fil
                                 "--json", "sandbox=local", *KERNEL, "judge.kernel.require_custom_kernel=false",
                                 cwd=tmp_path))
     assert inside["status"] == alone["status"] == "ok"
-    assert _agree(inside["speedup_ci"], alone["speedup_ci"]), (inside["speedup_ci"], alone["speedup_ci"])
+    assert _agree(inside["speedup_ci"], alone["speedup_ci"], KERNEL_DRIFT), (inside["speedup_ci"], alone["speedup_ci"])
     # slow.py is several times slower (0.11x-0.15x alone on a quiet machine).
     assert alone["significant"] and inside["significant"] and max(alone["speedup"], inside["speedup"]) < 1
