@@ -1,4 +1,5 @@
-"""The README's fresh-machine main job runs as written (CI runs its install and test lines)."""
+"""The README's fresh-machine commands: each installs what is missing first, CI runs the
+test one, and the main job runs as written."""
 
 from __future__ import annotations
 
@@ -19,20 +20,32 @@ def readme_commands() -> list[str]:
     return [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
 
 
-def test_readme_lists_install_main_job_and_tests():
-    commands = readme_commands()
-    assert commands[0] == "bash scripts/install.sh"
-    assert commands[-1].startswith("python3 -m pytest")
-    assert any(c.startswith("maxcode optimize ") for c in commands)
+def main_job_argv() -> list[str]:
+    """`maxcode optimize`'s arguments in scripts/optimize.sh (the README's main job)."""
+    script = (ROOT / "scripts" / "optimize.sh").read_text()
+    found = re.search(r"^MAIN_JOB=\((.*)\)$", script, re.M)
+    assert found, "scripts/optimize.sh has no MAIN_JOB=(...) line"
+    return shlex.split(found.group(1))
+
+
+def test_readme_gives_the_main_job_and_the_tests_each_installing_first():
+    assert readme_commands() == ["bash scripts/optimize.sh", "bash scripts/test.sh"]
+    for script in ("optimize.sh", "test.sh"):
+        lines = (ROOT / "scripts" / script).read_text().splitlines()
+        install = lines.index("bash scripts/install.sh")
+        assert lines[install + 1:] and lines[-1].startswith("exec python3 -m "), script
+    assert "python3 -m pytest" in (ROOT / "scripts" / "test.sh").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "bash scripts/install.sh" in ci and "python3 -m pytest" in ci
+    assert "bash scripts/test.sh" in ci and "ruff check" in ci
+    # The README spells the main job out; it must be the one the script runs.
+    readme = " ".join((ROOT / "README.md").read_text().replace("`", " ").split())
+    assert "maxcode optimize " + " ".join(main_job_argv()) in readme
 
 
 def test_readme_main_job_stacks_rewrites_into_a_verified_speedup(tmp_path):
     """The main job is a multi-step search whose best-so-far rises over the steps: its best
     program carries more than one rewrite, and it beats the first step's best."""
-    main_job = next(c for c in readme_commands() if c.startswith("maxcode optimize "))
-    argv = shlex.split(main_job)[1:] + [f"run_dir={tmp_path / 'run'}", "--quiet"]
+    argv = ["optimize", *main_job_argv(), f"run_dir={tmp_path / 'run'}", "--quiet"]
     done = subprocess.run([sys.executable, "-m", "maxcode.cli.main", *argv], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
