@@ -12,7 +12,9 @@ checkout, or a folder of chosen files in that layout). Without it: the repositor
 real-size fixture (KernelBench level1/40_LayerNorm at 16x64x256x256, 268 MB per output).
 With `--json FILE` the figures are written after every file, and a run started again with
 the same FILE, backend and judge settings resumes: files already judged there are kept, not
-judged again (a sweep of hundreds of minutes survives an interrupt).
+judged again (a sweep of hundreds of minutes survives an interrupt), and so are rows of files
+outside this run's selection (another `--every`). A FILE that is not a kernel_sizes result,
+or holds one made with other settings, is never overwritten: that is an error naming it.
 `--quick`: the first two files of each level; `--every N`: every N-th file of each level in
 problem-number order (a sample spread over the suite's sizes). Judge options apply as usual
 (`judge.kernel.run_timeout_s=…`, `sandbox=local|docker`).
@@ -91,7 +93,9 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     judge_cfg = OmegaConf.merge(cfg.judge.kernel, VERDICT_ONLY)
     settings = {"sandbox": OmegaConf.to_container(cfg.sandbox, resolve=True),
                 "judge": OmegaConf.to_container(judge_cfg, resolve=True)}
-    done = _judged_before(args.json, settings, {name for name, _ in files}, console)
+    done = _judged_before(args.json, settings, console)
+    wanted = {name for name, _ in files}
+    kept = [row for name, row in done.items() if name not in wanted]
     backend = make_backend(cfg)
     rows: list[dict] = []
     try:
@@ -103,33 +107,43 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
                           + (" (judged before)" if name in done else "")
                           + (f" — {row['message'][:160]}" if row["verdict"] != "ok" else ""), style="dim")
             if args.json:  # after every file: a long sweep cut short keeps what it judged
-                Path(args.json).write_text(json.dumps(_figures(backend, rows, settings), indent=2))
+                Path(args.json).write_text(json.dumps(_figures(backend, rows + kept, settings), indent=2))
     finally:
         backend.close()
-    figures = _figures(backend, rows, settings)
+    figures = _figures(backend, rows + kept, settings)
     _print(console, figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return 1 if figures["counts"]["blamed"] else 0
 
 
-def _judged_before(json_path: str | None, settings: dict, wanted: set[str], console: Console) -> dict[str, dict]:
-    """Rows of an earlier run into the same JSON file with the same settings, by problem."""
+def _judged_before(json_path: str | None, settings: dict, console: Console) -> dict[str, dict]:
+    """Rows of an earlier run into the same JSON file, by problem; an error, not an
+    overwrite, when the file holds something else or was made with other settings."""
     if not json_path or not Path(json_path).is_file():
         return {}
     try:
         earlier = json.loads(Path(json_path).read_text())
-        rows = {r["problem"]: r for r in earlier["rows"] if r["problem"] in wanted}
+        rows = {r["problem"]: r for r in earlier["rows"]}
+        earlier_settings = earlier["settings"]
     except (ValueError, KeyError, TypeError):
-        console.print(f"{json_path} is not a kernel_sizes result: starting over", style="yellow")
-        return {}
-    if earlier.get("settings") != settings:
-        console.print(f"{json_path} was written with other settings (sandbox or judge.kernel): "
-                      "starting over", style="yellow")
-        return {}
+        raise UserError(f"--json {json_path}: the file exists and is not a kernel_sizes result",
+                        "pass a new file name (this one is left as it is)") from None
+    if earlier_settings != settings:
+        changed = ", ".join(_differences(earlier_settings, settings)[:3])
+        raise UserError(f"--json {json_path} holds a kernel_sizes run made with other settings ({changed})",
+                        "pass a new file name, or the same settings to resume it") from None
     if rows:
-        console.print(f"resuming {json_path}: {len(rows)} of {len(wanted)} files judged before are kept")
+        console.print(f"resuming {json_path}: {len(rows)} files judged before are kept")
     return rows
+
+
+def _differences(old, new, prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two nested settings dicts, as 'key: old -> new'."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [d for key in sorted(set(old) | set(new), key=str)
+                for d in _differences(old.get(key), new.get(key), f"{prefix}{key}.")]
+    return [] if old == new else [f"{prefix.rstrip('.')}: {old!r} -> {new!r}"]
 
 
 def _figures(backend, rows: list[dict], settings: dict) -> dict:

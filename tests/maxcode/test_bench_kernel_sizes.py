@@ -35,7 +35,7 @@ def get_init_inputs():
 '''
 
 
-def test_real_layout_each_file_gets_a_verdict_and_none_is_blamed(tmp_path, require_local):
+def test_real_layout_each_file_gets_a_verdict_and_none_is_blamed(tmp_path, capsys, require_local):
     data = tmp_path / "KernelBench"
     (data / "level1").mkdir(parents=True)
     (data / "level2").mkdir()
@@ -55,15 +55,32 @@ def test_real_layout_each_file_gets_a_verdict_and_none_is_blamed(tmp_path, requi
     assert limit["verdict"] == "judge_limit" and "run_timeout_s" in limit["fix"], limit
 
     # Started again into the same file with the same settings: nothing is judged twice
-    # (a sweep of hours survives an interrupt); other settings start over.
+    # (a sweep of hours survives an interrupt), and a row of a file outside this run's
+    # selection (an earlier --every) stays in the file.
     (data / "level1" / "19_ReLU.py").write_text("this file is not read again")
+    elsewhere = {**rows["level1/19_ReLU.py"], "problem": "level3/7_Elsewhere.py"}
+    out.write_text(json.dumps({**figures, "rows": figures["rows"] + [elsewhere]}))
     assert main(["bench", "kernel_sizes", "--data", str(tmp_path), "--json", str(out),
                  "sandbox=local", "judge.kernel.run_timeout_s=4"]) == code
-    assert json.loads(out.read_text())["rows"] == figures["rows"]
-    main(["bench", "kernel_sizes", "--data", str(tmp_path), "--json", str(out),
-          "sandbox=local", "judge.kernel.run_timeout_s=5"])
-    again = {r["problem"]: r for r in json.loads(out.read_text())["rows"]}
-    assert again["level1/19_ReLU.py"]["status"] != "ok", again  # judged again: no longer a problem file
+    assert json.loads(out.read_text())["rows"] == figures["rows"] + [elsewhere]
+    # Other settings: an error naming the change, and the file is left as it was.
+    before = out.read_bytes()
+    assert main(["bench", "kernel_sizes", "--data", str(tmp_path), "--json", str(out),
+                 "sandbox=local", "judge.kernel.run_timeout_s=5"]) == 2
+    assert "other settings (judge.run_timeout_s: 4 -> 5)" in capsys.readouterr().err
+    assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", ['{"rows": []}', '[1, 2]', '{"rows": ["x"], "settings": {}}', "not json",
+                                     '{"figures": "of another bench"}'])
+def test_a_json_file_that_is_not_a_kernel_sizes_result_is_never_overwritten(tmp_path, capsys, content):
+    (tmp_path / "level1").mkdir()
+    (tmp_path / "level1" / "19_ReLU.py").write_text((FIXTURES / "relu_problem.py").read_text())
+    out = tmp_path / "other.json"
+    out.write_text(content)
+    assert main(["bench", "kernel_sizes", "--data", str(tmp_path), "--json", str(out), "sandbox=local"]) == 2
+    assert "the file exists and is not a kernel_sizes result" in capsys.readouterr().err
+    assert out.read_text() == content
 
 
 def test_a_folder_without_problem_files_is_a_user_error(tmp_path):
