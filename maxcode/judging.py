@@ -69,18 +69,23 @@ class Judging:
                 self._judges[family] = judge
             return self._judges[family]
 
-    def judge_task(self, task: Task, candidate_source: str) -> Evaluation:
-        """Judge one candidate of `task` with its family's judge."""
+    def judge_task(self, task: Task, candidate_source: str, incumbent: float | None = None,
+                   full_budget: bool = False) -> Evaluation:
+        """Judge one candidate of `task` with its family's judge. `incumbent` (a search's best
+        so far, its interval's lower bound) lets timing stop once the candidate falls below
+        it; `full_budget` times without early decisions (the final best of a search)."""
         judge = self.judge_for(task.family)
         if task.family == "cpp":
-            return judge.evaluate(task.baseline_source, candidate_source, task.tests)
+            return judge.evaluate(task.baseline_source, candidate_source, task.tests,
+                                  incumbent=incumbent, full_budget=full_budget)
         from sandbox.judges.kernel.problem import syntax_error_verdict  # torch is loaded by now
 
         # Invalid Python is the candidate's compile error: file:line and the line, as a build log.
         verdict = syntax_error_verdict(candidate_source)
         if verdict is not None:
             return verdict
-        return judge.evaluate(task.baseline_source, candidate_source, tolerance=task.tolerance)
+        return judge.evaluate(task.baseline_source, candidate_source, tolerance=task.tolerance,
+                              incumbent=incumbent, full_budget=full_budget)
 
     __call__ = judge_task
 

@@ -121,6 +121,14 @@ class RunStore:
     def write_json(self, name: str, data: dict[str, Any]) -> None:
         atomic_write(self.dir / name, json.dumps(data, indent=2, sort_keys=False) + "\n")
 
+    def read_json(self, name: str) -> dict[str, Any] | None:
+        """A JSON object written by `write_json`, or None when absent or unreadable."""
+        try:
+            data = json.loads((self.dir / name).read_text())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
     def write_text(self, name: str, text: str) -> Path:
         path = self.dir / name
         atomic_write(path, text)

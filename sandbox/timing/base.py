@@ -36,6 +36,12 @@ class TimingJob:
     round_estimate_s: float | None = None
     """Seconds one round of both programs over every input is expected to take (from the
     correctness runs); sizes the first batch."""
+    incumbent: float | None = None
+    """In a search: a lower bound of the best speedup found so far. A candidate whose
+    interval lies wholly below it cannot become the answer, and its timing stops there."""
+    full_budget: bool = False
+    """Time to the width target or the cap, deciding nothing early (the final best of a
+    search is re-timed so)."""
 
 
 @dataclass

@@ -23,6 +23,7 @@ whole interval lies outside [1 / (1 + m), 1 + m].
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ def paired_ratios(baseline: Sequence[float], candidate: Sequence[float]) -> np.n
     return b / c
 
 
+@functools.lru_cache(maxsize=4096)  # looked up after every batch of a timing: scipy's cdf is slow
 def sign_test_rank(n: int, confidence: float = CONFIDENCE) -> int:
     """Largest k with 2 * P(Bin(n, 1/2) <= k - 1) <= 1 - confidence; 0 when n is too small."""
     alpha = 1.0 - confidence

@@ -32,7 +32,8 @@ class FakeJudge:
         self.calls: list[str] = []
         self._lock = threading.Lock()
 
-    def __call__(self, task: Task, source: str) -> Evaluation:
+    def __call__(self, task: Task, source: str, incumbent: float | None = None,
+                 full_budget: bool = False) -> Evaluation:
         with self._lock:
             self.calls.append(source)
         if "BOOM" in source:

@@ -121,7 +121,7 @@ class RewriteCountingJudge(FakeJudge):
 
     MARKS = ("sync_with_stdio", "<< '\\n'", "McReader", "McWriter")
 
-    def __call__(self, task, source):
+    def __call__(self, task, source, incumbent=None, full_budget=False):
         super().__call__(task, source)
         speed = 1.5 ** sum(mark in source for mark in self.MARKS)
         return Evaluation(status=Status.OK, correct=True, message="ok", speedup=speed,

@@ -106,13 +106,18 @@ class CppJudge:
 
     # -- public -----------------------------------------------------------------------
 
-    def evaluate(self, baseline_source: str, candidate_source: str, tests: Sequence[TestCase]) -> Evaluation:
-        """Judge `candidate_source` against `baseline_source` on `tests`; always an Evaluation."""
+    def evaluate(self, baseline_source: str, candidate_source: str, tests: Sequence[TestCase],
+                 incumbent: float | None = None, full_budget: bool = False) -> Evaluation:
+        """Judge `candidate_source` against `baseline_source` on `tests`; always an Evaluation.
+
+        `incumbent`: in a search, a lower bound of the best speedup so far; timing stops once
+        the candidate is known to fall below it. `full_budget`: time without early decisions
+        (see `TimingJob`)."""
         tests = list(tests)
         if not tests:
             raise TaskError("the task has no test cases", "give a tests directory with input.N.txt/output.N.txt")
         try:
-            evaluation = self._evaluate(baseline_source, candidate_source, tests)
+            evaluation = self._evaluate(baseline_source, candidate_source, tests, incumbent, full_budget)
         except UserError:
             raise
         except Exception as exc:  # a judge bug or a backend fault must not end a search
@@ -131,7 +136,8 @@ class CppJudge:
 
     # -- stages -----------------------------------------------------------------------
 
-    def _evaluate(self, baseline_source: str, candidate_source: str, tests: list[TestCase]) -> Evaluation:
+    def _evaluate(self, baseline_source: str, candidate_source: str, tests: list[TestCase],
+                  incumbent: float | None, full_budget: bool) -> Evaluation:
         reason = check_source(candidate_source, self.max_source_bytes)
         if reason is not None:
             return Evaluation.failure(Status.REJECTED, reason)
@@ -169,6 +175,8 @@ class CppJudge:
             limits=self.run_limits,
             image=self.image,
             round_estimate_s=sum(baseline.test_times_s) + sum(s.wall_time_s for s in run.steps),
+            incumbent=incumbent,
+            full_budget=full_budget,
         )
         # Wall time needs the CPU to itself; instruction counts do not depend on load.
         kind = lease.EXCLUSIVE if self.timing.mode == "wall" else lease.SHARED
@@ -208,6 +216,8 @@ class CppJudge:
             message += f"95% CI {est.ci_low:.3f}-{est.ci_high:.3f})"
         else:
             message = f"correct, no significant change ({est.speedup:.3f}x, CI {est.ci_low:.3f}-{est.ci_high:.3f})"
+        if m.details.get("stop_reason") == "below_incumbent":
+            message += f"; timing stopped early: below the search's best (>= {m.details['incumbent']:.3f}x)"
         return Evaluation(
             status=Status.OK,
             correct=True,

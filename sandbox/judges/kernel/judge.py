@@ -267,15 +267,20 @@ class KernelJudge:
         reference_source: str,
         candidate_source: str,
         tolerance: Tolerance | None = None,
+        incumbent: float | None = None,
+        full_budget: bool = False,
     ) -> Evaluation:
-        """Judge one candidate. Raises TaskError only when the *problem* is unusable."""
+        """Judge one candidate. Raises TaskError only when the *problem* is unusable.
+
+        `incumbent` and `full_budget` are the search's racing hints (see `CppJudge`); this
+        judge times a fixed number of processes either way, so it only records them."""
         started = time.perf_counter()
         master = self.seed if self.seed is not None else secrets.randbits(62)
         tol = self.tolerances
         if tolerance is not None:
             tol = Tolerances(tolerance.atol, tolerance.rtol, tol.max_rel_error_fp32, tol.max_rel_error_fp64)
         problem = parse_problem(reference_source)
-        context: dict[str, Any] = {"seed": master, "details": {"device": self.device}}
+        context: dict[str, Any] = {"seed": master, "details": {"device": self.device, "incumbent": incumbent}}
         try:
             evaluation = self._pipeline(problem, candidate_source, tol, master, context)
         except _Fail as failed:

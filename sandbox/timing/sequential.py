@@ -1,0 +1,123 @@
+"""Stopping a timing as soon as the evidence decides, without inflating false positives.
+
+A timer that looks at its interval after every batch and stops once it "looks good" is
+peeking: each look is another chance for noise to cross the line, and with a fixed-n
+interval the false-positive rate of an A/A comparison climbs far above the nominal 5%
+(`tests/sandbox/test_sequential.py` simulates it). The interval here is a *confidence
+sequence*: it covers the true median ratio at every round simultaneously with probability
+>= 95%, so it is still valid at a stopping time chosen by looking at it, whatever the rule.
+
+Construction (distribution-free, like the fixed-n sign-test interval it replaces). For the
+true median m of the per-round ratios, the indicators 1{X_i <= m} are fair coin flips, so
+S_t = #{X_i <= m} - t/2 is a sum of bounded increments with variance proxy 1/4 each.
+Robbins' normal mixture makes exp(lambda S_t - lambda^2 t/8) averaged over lambda ~ N(0, 1/rho)
+a nonnegative supermartingale, and Ville's inequality bounds the chance that it ever exceeds
+1/alpha: with V_t = t/4,
+
+    |S_t| < sqrt(2 (V_t + rho) (log(1/alpha) + log((V_t + rho) / rho) / 2))   for every t,
+
+with probability >= 1 - alpha (Howard, Ramdas, McAuliffe & Sekhon, "Time-uniform,
+nonparametric, nonasymptotic confidence sequences", 2021; the quantile case is their
+"Sequential estimation of quantiles", 2022). The median's interval at round t is then a pair
+of order statistics, as for the sign test. `rho` sets the round count at which the boundary
+is tightest (`tight_at`); the bound is valid for any rho. The running intersection over the
+looks is also a confidence sequence, and narrower, so intervals only shrink.
+
+Decisions, with the no-change band [1/(1+m), 1+m] of `sandbox.timing.stats`:
+faster / slower when the interval clears the band, `no_change` when it lies inside it, and
+`below_incumbent` when a search says the best so far is known to be at least `incumbent`
+and the whole interval lies below that (the candidate cannot become the answer).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sandbox.timing.stats import CONFIDENCE
+
+# Why a sequential timing stopped (also recorded by the timers as details["stop_reason"]).
+FASTER = "faster"
+SLOWER = "slower"
+NO_CHANGE = "no_change"
+BELOW_INCUMBENT = "below_incumbent"
+DECISIONS = (FASTER, SLOWER, NO_CHANGE, BELOW_INCUMBENT)
+
+
+def mixture_rho(tight_at: int, confidence: float = CONFIDENCE) -> float:
+    """The mixture precision whose boundary is (nearly) tightest after `tight_at` rounds."""
+    log_inv = math.log(1.0 / (1.0 - confidence))
+    v = max(tight_at, 1) / 4.0
+    return v / (2.0 * log_inv + math.log(1.0 + 2.0 * log_inv))
+
+
+def boundary(t: int, confidence: float = CONFIDENCE, rho: float = 1.0) -> float:
+    """Half-width u of the time-uniform band |#{X_i <= m} - t/2| < u after t rounds."""
+    alpha = 1.0 - confidence
+    v = t / 4.0
+    return math.sqrt(2.0 * (v + rho) * (math.log(1.0 / alpha) + 0.5 * math.log((v + rho) / rho)))
+
+
+def median_sequence_ci(
+    values: Sequence[float], confidence: float = CONFIDENCE, rho: float = 1.0
+) -> tuple[float, float]:
+    """The confidence sequence's interval for the median after len(values) rounds.
+
+    Unbounded sides are -inf / +inf (too few rounds for that side yet)."""
+    x = np.sort(np.asarray(values, dtype=float))
+    t = len(x)
+    if t == 0:
+        return -math.inf, math.inf
+    u = boundary(t, confidence, rho)
+    j_lo = math.floor(t / 2.0 - u) + 1  # the smallest count with count - t/2 > -u
+    j_hi = math.ceil(t / 2.0 + u) - 1  # the largest count with count - t/2 < u
+    lo = float(x[j_lo - 1]) if j_lo >= 1 else -math.inf
+    hi = float(x[j_hi]) if j_hi + 1 <= t else math.inf
+    return lo, hi
+
+
+@dataclass
+class SequentialMedian:
+    """A confidence sequence for the median ratio, looked at as often as one likes."""
+
+    confidence: float = CONFIDENCE
+    min_relative_change: float = 0.0
+    tight_at: int = 24
+    incumbent: float | None = None
+    """A lower bound of the best speedup a search already has: an interval wholly below it
+    stops the timing (`below_incumbent`). None outside a search."""
+
+    def __post_init__(self) -> None:
+        self.rho = mixture_rho(self.tight_at, self.confidence)
+        self.low = -math.inf
+        self.high = math.inf
+        self.looks = 0
+
+    def look(self, values: Sequence[float]) -> str | None:
+        """Update the interval with all rounds so far; the decision, or None to go on."""
+        lo, hi = median_sequence_ci(values, self.confidence, self.rho)
+        # Running intersection: still a confidence sequence, and never wider than before.
+        self.low, self.high = max(self.low, lo), min(self.high, hi)
+        if self.low > self.high:  # only by bad luck (prob. <= alpha): keep the latest
+            self.low, self.high = lo, hi
+        self.looks += 1
+        return self.decision()
+
+    def decision(self) -> str | None:
+        band = 1.0 + self.min_relative_change
+        if self.low > band:
+            return FASTER
+        if self.high < 1.0 / band:
+            return SLOWER
+        if self.incumbent is not None and self.high < self.incumbent:
+            return BELOW_INCUMBENT
+        if self.min_relative_change > 0 and self.low >= 1.0 / band and self.high <= band:
+            return NO_CHANGE
+        return None
+
+    @property
+    def bounded(self) -> bool:
+        return math.isfinite(self.low) and math.isfinite(self.high)
