@@ -22,6 +22,7 @@ from typing import Any
 
 from benchmarks.loaders.single_file import CPP_SUFFIXES, load_task
 from benchmarks.task import Task
+from maxcode.cli import conf_help
 from maxcode.config import load_config
 from maxcode.errors import TaskError, UserError
 from sandbox.evaluation import Evaluation
@@ -34,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: tests/ next to it)")
     parser.add_argument("--candidate", required=True, metavar="FILE", help="the rewrite to judge")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    conf_help.add_cfg_argument(parser)
     parser.add_argument("--critique", action="store_true",
                         help="also diagnose the verdict (critique=rules unless critique=llm is given; "
                         "the LLM critic uses critique.model, else the proposer's model)")
@@ -121,6 +123,8 @@ def _run(args: argparse.Namespace, overrides: list[str]) -> int:
     if args.critique and not any(o.lstrip("+~").startswith("critique=") for o in overrides):
         # `--critique` asks for a diagnosis: the root default (critique=none) would print none.
         overrides = ["critique=rules", *overrides]
+    if args.cfg:
+        return conf_help.print_job(overrides)
     cfg = load_config(overrides)
     tests = args.tests or cfg.get("tests")
     task = load_task(Path(args.task), tests=Path(tests) if tests else None)

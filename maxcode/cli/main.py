@@ -12,6 +12,7 @@ import importlib
 import logging
 import sys
 
+from maxcode.cli import conf_help
 from maxcode.errors import UserError
 
 # subcommand -> (module, help)
@@ -23,7 +24,10 @@ COMMANDS = {
     "report": ("maxcode.cli.report_cmd", "write report.html and report.md for a run or sweep directory"),
     "rtg": ("maxcode.cli.rtg_cmd", "reward-to-go model: dataset, train, eval"),
     "sweep": ("maxcode.cli.sweep_cmd", "run a suite over a grid of configs (local or Ray)"),
+    "track": ("maxcode.cli.track_cmd", "upload a run or sweep directory to an experiment tracker"),
 }
+# Subcommands that compose conf/: their --help lists the config groups (Hydra's convention).
+COMPOSING = ("optimize", "sweep", "eval")
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
@@ -38,7 +42,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(module_name)
         modules[name] = module
-        module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+        extra = ({"epilog": conf_help.epilog(), "formatter_class": argparse.RawDescriptionHelpFormatter}
+                 if name in COMPOSING else {})
+        module.add_arguments(sub.add_parser(name, help=help_text, description=help_text, **extra))
     return parser, modules
 
 

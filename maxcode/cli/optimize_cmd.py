@@ -3,7 +3,8 @@
 PATH is a kernel task (`.py`, KernelBench format) or a cpp task (`.cpp`, with `tests=DIR`).
 Everything else is a Hydra override: `strategy=best_of_n|refine|beam|tree` or
 `experiment=NAME`, `proposer=openai|hf|vllm|library|replay` with `proposer.*` options,
-`budget.*`, `run_dir=DIR` (an existing one is resumed), `seed=N`. This module only
+`budget.*`, `run_dir=DIR` (an existing one is resumed), `seed=N`, `tracker=none|mlflow|wandb`.
+`--cfg job` prints the config the run would use and runs nothing. This module only
 composes the config, builds the parts, runs, and reports; the run directory is printed
 whatever happens.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from maxcode.cli import conf_help
 from maxcode.config import load_config
 
 log = logging.getLogger(__name__)
@@ -28,16 +30,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-m", "--multirun", action="store_true",
                         help="overrides with several values (key=a,b) form a grid: one run per point, "
                         "as `maxcode sweep` runs them (sweep_dir=DIR, executor=local|ray)")
+    conf_help.add_cfg_argument(parser)
 
 
 def run(args: argparse.Namespace, overrides: list[str]) -> int:
     from maxcode import components, judging_adapter, runner
     from maxcode.cli.progress import LiveProgress, summary_table
+    from maxcode.tracking import session as tracking
 
     if args.multirun:
         from maxcode.sweep.driver import run_sweep
 
-        return run_sweep(overrides, quiet=args.quiet, task_path=Path(args.path))
+        return run_sweep(overrides, quiet=args.quiet, task_path=Path(args.path), print_cfg=bool(args.cfg))
+    if args.cfg:
+        return conf_help.print_job(overrides)
     cfg = load_config(overrides)
     task = judging_adapter.load_task(Path(args.path), cfg.get("tests"))
     judging = judging_adapter.make_judge(cfg)
@@ -48,13 +54,22 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
     caps = {k: getattr(parts.budget, k) for k in
             ("max_llm_calls", "max_tokens", "max_dollars", "max_evaluations", "max_wall_s")}
     result = None
+    # The tracker follows the run directory from a thread of its own; it never steers the search.
+    tracker = tracking.follow_run(cfg, run_dir, overrides)
+    status = "failed"
     try:
         with LiveProgress(console, caps) as live:
             result = runner.optimize(task, judging.judge_task, parts, run_dir, components.resolved_yaml(cfg),
                                      seed=int(cfg.seed), on_progress=None if args.quiet else live)
+        status = "finished"
+    except KeyboardInterrupt:
+        status = "killed"
+        raise
     finally:
         # The one failure wrapper: whatever happened, release the sandbox and say where the run is.
         judging.close()
+        if tracker is not None:
+            tracker.stop(status)
         if result is not None:
             console.print(summary_table(result.summary))
         elif (run_dir / "summary.json").exists():

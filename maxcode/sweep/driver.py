@@ -26,6 +26,7 @@ from maxcode.errors import ConfigError
 from maxcode.sweep import grid, plan, summary
 from maxcode.sweep.directory import SweepDir
 from maxcode.sweep.live import SweepState
+from maxcode.tracking import session
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,14 @@ def command_text(tokens: list[str], task_path: Path | None, sweep_dir: Path, giv
     return " ".join(shlex.quote(t) for t in [*head, *tokens, *tail])
 
 
-def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = None) -> int:
+def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = None,
+              print_cfg: bool = False) -> int:
     definition = grid.parse(tokens, task_path)
+    if print_cfg:
+        return print_job(definition)
     executor = make_executor(definition.executor)
     executor.check()
+    tracking = session.configure(load_config(definition.tracker))
     the_plan = plan.build(definition)
     identity = {**definition.identity(), "tasks": [t.id for t in the_plan.tasks]}
     if definition.sweep_dir:
@@ -85,6 +90,10 @@ def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = N
                       f"finished, {len(pending)} to run on {executor.name}"
                       + (" (resumed)" if resuming else ""))
     state = SweepState(the_plan.jobs, done, sweep.append, console)
+    # The driver logs every run (Ray's workers share no filesystem): a parent run for the
+    # sweep, a child per run, all read from the sweep directory as the runs fill it.
+    tracker = session.follow_sweep(tracking, path, the_plan.jobs, {j.key for j in pending},
+                                   [*definition.tracker, *definition.base])
     interrupted = False
     started = time.monotonic()
     try:
@@ -102,6 +111,8 @@ def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = N
     data["wall_s"] = round(time.monotonic() - started, 3)
     summary.write(path, data)
     _write_report(path)
+    if tracker is not None:
+        tracker.stop("killed" if interrupted else "finished")
     failed = data["runs"]["failed"]
     if interrupted:
         print(f"interrupted: {data['runs']['finished']} of {data['runs']['total']} runs finished; "
@@ -115,6 +126,16 @@ def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = N
         print(f"{failed} run(s) failed (see results.jsonl); re-run the same command to retry them",
               file=sys.stderr)
         return EXIT_RUN_FAILED
+    return EXIT_OK
+
+
+def print_job(definition: grid.SweepDefinition) -> int:
+    """`--cfg job`: the runs the sweep would make and the config they start from; runs nothing."""
+    the_plan = plan.build(definition)
+    print(f"# {len(the_plan.jobs)} runs: {len(the_plan.tasks)} task(s) x {len(definition.points())} grid point(s)")
+    for job in the_plan.jobs:
+        print(f"#   {job.key}: {' '.join(job.overrides)}")
+    print(components.resolved_yaml(the_plan.base_config), end="")
     return EXIT_OK
 
 

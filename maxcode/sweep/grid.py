@@ -8,6 +8,7 @@ every run. A few keys belong to the sweep itself and never reach a run's config:
     sweep=PRESET                   a preset under conf/sweep/ (its grid, then the command's tokens)
     sweep_dir=DIR                  where the sweep lives (default: derived from the definition)
     executor=local|ray, executor.*=...   how runs are executed (may change between resumes)
+    tracker=none|mlflow|wandb, tracker.*=...   where the sweep is logged (may change too)
 
 A preset may also name `methods`: override sets that form one axis together (an ablation
 is "the full method minus one part", which a cartesian grid cannot say); each one's key is
@@ -53,6 +54,8 @@ class SweepDefinition:
     sweep_dir: str | None = None
     executor: list[str] = field(default_factory=list)
     """`executor=` and `executor.*` tokens."""
+    tracker: list[str] = field(default_factory=list)
+    """`tracker=` and `tracker.*` tokens: the driver logs the sweep; runs track nothing."""
     preset: str | None = None
 
     def identity(self) -> dict[str, Any]:
@@ -81,7 +84,7 @@ class SweepDefinition:
 def _sweep_key(key: str) -> str | None:
     """Which sweep-level setting a key is, or None for a run's own key."""
     bare = key.lstrip("+~")
-    for top in ("suite", "executor"):
+    for top in ("suite", "executor", "tracker"):
         if bare == top or bare.startswith(top + "."):
             return top
     if bare in ("sweep", "sweep_dir"):
@@ -141,6 +144,8 @@ def parse(tokens: list[str], task_path: Path | None = None) -> SweepDefinition:
             d.sweep_dir = value
         elif kind == "executor":
             d.executor.append(o.input_line)
+        elif kind == "tracker":
+            d.tracker.append(o.input_line)
         else:
             _drop(d, key)
             d.base.append(o.input_line)
