@@ -12,6 +12,8 @@ Three figures, each measured through the real C++ judge and the configured sandb
    table shows the median measured one next to it). For each `s`, the share of trials
    that come out significantly faster within the configured wall timer's time cap
    (10 s by default). The figure is the smallest `s` detected in >= 95% of trials. Goal 5%.
+   Decisive cases, 2x faster and 2x slower, show how soon the sequential rule stops
+   (median seconds of timing; goal <= 2 s). Every row gives its stop reasons.
 3. Instruction-count spread: the baseline and a candidate counted several times in fresh
    sandboxes; max - min over runs per program. Goal 0.
 
@@ -77,6 +79,9 @@ class Figures:
     """A/A intervals that exclude 1.0 but stay inside the no-change band (not claimed)."""
     aa_results: list[dict[str, Any]] = field(default_factory=list)
     aa_median_seconds: float | None = None
+    aa_median_timing_seconds: float | None = None
+    aa_stop_reasons: dict[str, int] = field(default_factory=dict)
+    sequential: bool | None = None
     detection: dict[str, dict[str, Any]] = field(default_factory=dict)
     smallest_detected_speedup: float | None = None
     instruction_counts: dict[str, list[int]] = field(default_factory=dict)
@@ -107,7 +112,7 @@ def _wall_timer(cfg: DictConfig) -> WallTimer:
 def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     quick = bool(getattr(args, "quick", False))
     aa_n = 10 if quick else 100
-    speedups = [1.05, 1.20] if quick else [1.02, 1.03, 1.05, 1.10, 1.20]
+    speedups = [1.05, 1.20, 2.0, 0.5] if quick else [1.02, 1.03, 1.05, 1.10, 1.20, 2.0, 0.5]
     trials = 5 if quick else 20
     repeats = 3 if quick else 5
 
@@ -120,16 +125,21 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="maxcode-bench-timing-") as tmp:
             tests = _make_task(Path(tmp))
             baseline = PROGRAM.format(work=BASE_WORK)
-            wall = _judge(cfg, backend, _wall_timer(cfg))
+            timer = _wall_timer(cfg)
+            figures.sequential = timer.sequential
+            wall = _judge(cfg, backend, timer)
 
             # 1. A/A: the baseline against itself.
-            seconds = []
+            seconds, timing_s = [], []
             for i in range(aa_n):
                 t0 = time.monotonic()
                 ev = wall.evaluate(baseline, baseline, tests)
                 seconds.append(time.monotonic() - t0)
                 if ev.status is not Status.OK:
                     raise RuntimeError(f"A/A comparison {i} ended {ev.status.value}: {ev.message}")
+                timing_s.append(ev.details.get("measurement_s", 0.0))
+                reason = ev.details.get("stop_reason", "")
+                figures.aa_stop_reasons[reason] = figures.aa_stop_reasons.get(reason, 0) + 1
                 figures.aa_comparisons += 1
                 figures.aa_false_positives += int(ev.significant)
                 lo, hi = ev.speedup_ci or (1.0, 1.0)
@@ -139,25 +149,32 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
                 log.info("A/A %d: %.4fx CI %s significant=%s", i, ev.speedup, ev.speedup_ci, ev.significant)
             figures.aa_rate = figures.aa_false_positives / figures.aa_comparisons
             figures.aa_median_seconds = statistics.median(seconds)
+            figures.aa_median_timing_seconds = statistics.median(timing_s)
 
             # 2. Detection of known speedups.
             for s in speedups:
                 candidate = PROGRAM.format(work=round(BASE_WORK / s))
-                hits, measured, spent = 0, [], []
+                hits, measured, spent, timed, reasons = 0, [], [], [], {}
                 for _ in range(trials):
                     t0 = time.monotonic()
                     ev = wall.evaluate(baseline, candidate, tests)
                     spent.append(time.monotonic() - t0)
                     if ev.status is not Status.OK:
                         raise RuntimeError(f"speedup {s} trial ended {ev.status.value}: {ev.message}")
-                    hits += int(ev.significant and (ev.speedup or 0) > 1)
+                    # A slower candidate (s < 1) is detected when judged significantly slower.
+                    hits += int(ev.significant and ((ev.speedup or 0) > 1) == (s > 1))
                     measured.append(ev.speedup)
+                    timed.append(ev.details.get("measurement_s", 0.0))
+                    reason = ev.details.get("stop_reason", "")
+                    reasons[reason] = reasons.get(reason, 0) + 1
                 figures.detection[f"{s:.2f}"] = {
                     "work_speedup": s, "trials": trials, "detected": hits, "rate": hits / trials,
                     "median_measured_speedup": statistics.median(measured),
                     "median_seconds": statistics.median(spent),
+                    "median_timing_seconds": statistics.median(timed),
+                    "stop_reasons": reasons,
                 }
-            detected = [s for s in speedups if figures.detection[f"{s:.2f}"]["rate"] >= 0.95]
+            detected = [s for s in speedups if s > 1 and figures.detection[f"{s:.2f}"]["rate"] >= 0.95]
             figures.smallest_detected_speedup = min(detected) if detected else None
 
             # 3. Instruction counts, counted again in fresh sandboxes.
@@ -177,6 +194,10 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
 def _print(console: Console, f: Figures, quick: bool) -> None:
     table = Table(title=f"timing trustworthiness ({f.backend}{', quick' if quick else ''})")
     table.add_column("figure")
@@ -186,16 +207,19 @@ def _print(console: Console, f: Figures, quick: bool) -> None:
     table.add_row(
         "A/A false-positive rate (wall)",
         f"{f.aa_false_positives}/{f.aa_comparisons} = {100 * (f.aa_rate or 0):.1f}% "
-        f"(median {f.aa_median_seconds:.1f} s per comparison; {f.aa_excluding_one} interval(s) "
-        "excluded 1.0 inside the no-change band)",
+        f"(sequential stopping {'on' if f.sequential else 'off'}; median {f.aa_median_seconds:.1f} s per "
+        f"comparison, {f.aa_median_timing_seconds:.1f} s of it timing; stops {_reasons(f.aa_stop_reasons)}; "
+        f"{f.aa_excluding_one} interval(s) excluded 1.0 inside the no-change band)",
         "<= 5%",
     )
     for d in f.detection.values():
+        s = d["work_speedup"]
         table.add_row(
-            f"detected {100 * (d['work_speedup'] - 1):.0f}% speedup",
+            f"detected {100 * (s - 1):.0f}% speedup" if s > 1 else f"detected {1 / s:.1f}x slowdown",
             f"{d['detected']}/{d['trials']} (measured {d['median_measured_speedup']:.3f}x, "
-            f"median {d['median_seconds']:.1f} s)",
-            ">= 95%",
+            f"median {d['median_seconds']:.1f} s, {d['median_timing_seconds']:.1f} s of it timing; "
+            f"stops {_reasons(d['stop_reasons'])})",
+            ">= 95%" if s < 2 and s > 0.5 else ">= 95%, timing <= 2 s",
         )
     smallest = f.smallest_detected_speedup
     table.add_row("smallest speedup detected >= 95%",

@@ -88,10 +88,11 @@ def test_wall_mode_detects_a_real_speedup(wall_judge) -> None:
     assert ev.significant and ev.speedup > 1.1  # start-up bound on the two small tests
     lo, hi = ev.speedup_ci
     assert lo <= ev.speedup <= hi and lo > 1.0
-    assert len(ev.baseline_times_s) == len(ev.candidate_times_s) >= 12
+    # The confidence sequence bounds the median from 10 rounds on (95%).
+    assert len(ev.baseline_times_s) == len(ev.candidate_times_s) >= 10
     assert ev.baseline_time_s > ev.candidate_time_s > 0
     assert set(ev.details["per_input_median_s"]) == {"0", "1", "2"}
-    assert ev.details["stop_reason"] in ("target_width", "max_seconds", "max_rounds")
+    assert ev.details["stop_reason"] in ("faster", "target_width", "max_seconds")
 
 
 def test_wall_mode_same_program_is_near_one(wall_judge) -> None:
