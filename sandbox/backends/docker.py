@@ -43,6 +43,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from sandbox.backends import images
 from sandbox.backends.base import GiB, MiB, RunResult, RunSpec
 from sandbox.backends.workspace import tar_files, untar_results
 from sandbox.errors import BackendUnavailable
@@ -136,6 +137,7 @@ class DockerBackend:
         self._idle: dict[tuple[str, int], list[_Container]] = {}
         self._lock = threading.Lock()
         self._image_ids: dict[str, str] = {}
+        self._build_lock = threading.Lock()
         self.isolation = (
             "docker: container without network, read-only root, tmpfs workspace, memory/cpu/pids "
             "caps, all capabilities dropped for the candidate, no-new-privileges, "
@@ -153,8 +155,9 @@ class DockerBackend:
         return f"{self.image_prefix}{image}"
 
     def image_available(self, image: str) -> bool:
+        """Whether the image is built (never builds it: `auto` falls back to local instead)."""
         try:
-            self._image_id(image)
+            self._image_id(image, build=False)
             return True
         except BackendUnavailable:
             return False
@@ -219,7 +222,9 @@ class DockerBackend:
 
     # ------------------------------------------------------------------ containers
 
-    def _image_id(self, image: str) -> str:
+    def _image_id(self, image: str, build: bool = True) -> str:
+        """The image's id; a missing image is built here when `build` (its first use), so a
+        fresh machine builds only the images its tasks need."""
         if image not in self._image_ids:
             import docker
 
@@ -227,9 +232,17 @@ class DockerBackend:
             try:
                 self._image_ids[image] = self.client.images.get(name).id
             except docker.errors.ImageNotFound as exc:
-                raise BackendUnavailable(
-                    f"the sandbox image {name} is not built", f"build it with `{BUILD_IMAGES}`"
-                ) from exc
+                missing = BackendUnavailable(f"the sandbox image {name} is not built",
+                                             f"build it with `{BUILD_IMAGES} {image}`")
+                if not build or not images.buildable(image, self.image_prefix):
+                    raise missing from exc
+                with self._build_lock:
+                    if image not in self._image_ids:
+                        images.build_on_first_use(image, self.image_prefix)
+                        try:
+                            self._image_ids[image] = self.client.images.get(name).id
+                        except docker.errors.ImageNotFound:  # build.sh skips CUDA without a GPU
+                            raise missing from exc
         return self._image_ids[image]
 
     def _container_memory(self, spec: RunSpec) -> int:

@@ -10,11 +10,14 @@
 #    (mcrun.c); a folder's optional prepare.sh fills extra context (e.g. wheels).
 # Idempotent: an image whose label maxcode.context-hash matches the hash of its staged
 # context (and base image id) is skipped. CUDA images are built only where a GPU is
-# visible (nvidia-smi) or MAXCODE_BUILD_CUDA=1.
+# visible (nvidia-smi) or MAXCODE_BUILD_CUDA=1. The docker backend runs this for one image
+# the first time a task needs it (sandbox/backends/images.py), with MAXCODE_BUILD_PROGRESS=1.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 RUNNER="$HERE/../runner/mcrun.c"
-BASE_IMAGE="${MAXCODE_BASE_IMAGE:-maxcode/debian-base}"
+# Names: ${MAXCODE_IMAGE_PREFIX}NAME (default maxcode/, what sandbox.docker.image_prefix expects).
+PREFIX="${MAXCODE_IMAGE_PREFIX:-maxcode/}"
+BASE_IMAGE="${MAXCODE_BASE_IMAGE:-${PREFIX}debian-base}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SUITE=bookworm
 
@@ -52,7 +55,7 @@ have_gpu() {
 
 build_image() {
     local name="$1" dir="$HERE/$1"
-    local image="maxcode/$name"
+    local image="$PREFIX$name"
     if [[ "$name" == *cuda* ]] && ! have_gpu; then
         log "$image: skipped (no GPU visible; MAXCODE_BUILD_CUDA=1 forces it)"
         return
@@ -75,9 +78,12 @@ build_image() {
         return
     fi
     log "$image: building ($hash)"
-    local started=$SECONDS
-    if ! docker build -q --build-arg "BASE=$BASE_IMAGE" --label "maxcode.context-hash=$hash" \
-        -t "$image" "$ctx" >"$ctx.log" 2>&1; then
+    local started=$SECONDS quiet=(-q)
+    # MAXCODE_BUILD_PROGRESS=1 (a build on first use): the builder's "Step N/M" lines come
+    # through as they happen; the full output still goes to the log.
+    [ "${MAXCODE_BUILD_PROGRESS:-0}" = 1 ] && quiet=()
+    if ! docker build "${quiet[@]}" --build-arg "BASE=$BASE_IMAGE" --label "maxcode.context-hash=$hash" \
+        -t "$image" "$ctx" 2>&1 | tee "$ctx.log" | { grep --line-buffered '^Step ' || true; }; then
         tail -40 "$ctx.log" >&2
         rm -rf "$ctx" "$ctx.log"
         log "$image: FAILED"
