@@ -5,6 +5,8 @@ run has job_type `sweep`, and each run's config names its parent (`maxcode.paren
 from __future__ import annotations
 
 import os
+import secrets
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -42,7 +44,8 @@ class WandbTracker:
         import wandb
 
         s = self.settings()
-        run_id = spec.run_id or wandb.util.generate_id()
+        # Chosen here, so tracking.json can name the run before W&B has written anything.
+        run_id = spec.run_id or "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8))
         tags = sorted({f"{k}={v}"[:_TAG_CHARS] for k, v in spec.tags.items()})
         # Several runs at once (a sweep's), no console capture and no system-metrics sampler:
         # the tracker must not cost the search CPU.
