@@ -32,6 +32,7 @@ class MlflowTracker:
     http_timeout_s: float = 10.0
     """Per request (MLflow's default is 120 s). MLFLOW_HTTP_REQUEST_TIMEOUT wins."""
 
+    requires: ClassVar[str] = "mlflow"
     kind: ClassVar[str] = "mlflow"
 
     def uri(self) -> str | None:

@@ -13,10 +13,20 @@ from maxcode.tracking.runlog import RunLog, SweepLog
 
 
 def configure(cfg: DictConfig) -> TrackingConfig:
+    """The tracker of `cfg`; a ConfigError before anything runs when its client library is
+    missing (the main job's install leaves the tracking extra out)."""
+    import importlib.util
+
     from maxcode import components
+    from maxcode.errors import ConfigError
 
     node = cfg.get("tracker")
-    return components.make(node, "tracker") if node is not None else TrackingConfig()
+    tracking = components.make(node, "tracker") if node is not None else TrackingConfig()
+    needs = getattr(tracking.adapter, "requires", None)
+    if needs and importlib.util.find_spec(needs) is None:
+        raise ConfigError(f"tracker={tracking.adapter.kind} needs the {needs} package, which is not installed",
+                          "pip install 'maxcode[tracking]' (bash scripts/install.sh installs it)")
+    return tracking
 
 
 def follow_run(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> Any:

@@ -28,6 +28,7 @@ class WandbTracker:
     dir: str | None = None
     entity: str | None = None
 
+    requires: ClassVar[str] = "wandb"
     kind: ClassVar[str] = "wandb"
 
     def settings(self) -> dict[str, Any]:
