@@ -33,6 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="real benchmark files some benches also use (kernel_judge: a KernelBench checkout)")
     parser.add_argument("--every", metavar="N", type=int, default=1,
                         help="kernel_sizes: judge every N-th file of each level (a spread sample of a large suite)")
+    parser.add_argument("--cases", metavar="WORDS",
+                        help="kernel_judge: only the cases whose name holds one of these comma-separated words")
+    parser.add_argument("--repeat", metavar="N", type=int,
+                        help="kernel_judge: judgements per case (default: 10 per A/A case, 20 per known speedup)")
 
 
 def run(args: argparse.Namespace, overrides: list[str]) -> int:
