@@ -45,6 +45,7 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
     if args.cfg:
         return conf_help.print_job(overrides)
     cfg = load_config(overrides)
+    tracking_cfg = tracking.configure(cfg)  # a tracker that cannot work is said before anything runs
     task = judging_adapter.load_task(Path(args.path), cfg.get("tests"))
     judging = judging_adapter.make_judge(cfg)
     parts = components.build(cfg, sandbox_backend=judging.backend)
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
             ("max_llm_calls", "max_tokens", "max_dollars", "max_evaluations", "max_wall_s")}
     result = None
     # The tracker follows the run directory from a thread of its own; it never steers the search.
-    tracker = tracking.follow_run(cfg, run_dir, overrides)
+    tracker = tracking.follow_run(tracking_cfg, run_dir, overrides)
     status = "failed"
     try:
         with LiveProgress(console, caps) as live:

@@ -45,8 +45,10 @@ class RunLog:
             run = self.tracker.open(spec)
             if run.run_id == self.tracked.run_id:
                 # The tracker's own record, not tracking.json: a kill can land between a
-                # confirmed step and this file's update.
+                # confirmed step and this file's update, and a killed W&B session loses what
+                # it had not written out yet (its params too: logged again, which is harmless).
                 self.tracked.step = run.last_step()
+                self.tracked.params_logged = False
             else:
                 self.state.trackers[self.tracker.kind] = TrackedState(run_id=run.run_id)
             self.state.save()
@@ -99,7 +101,7 @@ class SweepLog:
         from maxcode.sweep.directory import SweepDir
 
         self.sweep = SweepDir(sweep_dir)
-        self.parent = RunLog(tracker, sweep_dir, name, tags=tags, kind="sweep",
+        self.parent = RunLog(tracker, sweep_dir, name, tags=tags, group=name, kind="sweep",
                              config_file="sweep.yaml", reopen=bool(running))
         self.tracker, self.name, self.runs = tracker, name, runs
         self.before = {k: v for k, v in self.sweep.rows().items() if k in running}

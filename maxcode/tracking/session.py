@@ -29,9 +29,8 @@ def configure(cfg: DictConfig) -> TrackingConfig:
     return tracking
 
 
-def follow_run(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> Any:
+def follow_run(tracking: TrackingConfig, run_dir: Path, overrides: list[str]) -> Any:
     """A follower of `maxcode optimize`'s run directory, or None (tracker=none)."""
-    tracking = configure(cfg)
     if tracking.adapter is None:
         return None
     job = RunLog(tracking.adapter, run_dir, run_dir.name, tags=overrides_as_tags(overrides), reopen=True)

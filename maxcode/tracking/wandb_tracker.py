@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +83,11 @@ class WandbRun:
         self.run.summary.update(values)
 
     def log_file(self, path: Path) -> None:
-        self.run.save(str(path), base_path=str(path.parent), policy="now")
+        # A copy in the run's own folder: the file as it is now (a resume rewrites it), and no
+        # symlink for W&B to warn about.
+        copy = Path(self.run.dir) / path.name
+        shutil.copyfile(path, copy)
+        self.run.save(str(copy), base_path=self.run.dir, policy="now")
 
     def close(self, status: str) -> None:
         self.run.finish(exit_code=0 if status == "finished" else 1)

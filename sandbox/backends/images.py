@@ -57,7 +57,7 @@ def build_on_first_use(image: str, prefix: str = "maxcode/") -> None:
                 tail = [*tail[-39:], line]
                 if line.startswith(("[images]", "Step ")):
                     elapsed = time.monotonic() - started
-                    log.warning("[%3.0f s of ~%d s] %s", elapsed, estimate, line)
+                    log.warning("[%3.0f s of ~%d s] %s", elapsed, estimate, line[:140])
         if proc.returncode != 0:
             raise BackendUnavailable(
                 f"building the sandbox image {prefix}{image} failed:\n" + "\n".join(tail[-15:]),
