@@ -265,19 +265,40 @@ def test_optimize_and_a_2x2_sweep_on_an_mlflow_server(server, tmp_path, monkeypa
     assert main(["sweep", "suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n,fsr", "seed=0,1",
                  *FAST, "budget.max_evaluations=1", "executor.workers=2", "tracker=mlflow", *TRACK_FAST,
                  f"sweep_dir={sweep_dir}", "--quiet"]) == 0
-    client, runs = runs_of(server, "sweep")
+    assert_sweep_tracked(server, "sweep", sweep_dir, 4)
+
+
+def assert_sweep_tracked(url: str, experiment: str, sweep_dir: Path, n_runs: int) -> None:
+    """One parent run, a finished child per run directory with one point per judged
+    evaluation, and the sweep's summary on the parent."""
+    client, runs = runs_of(url, experiment)
     parents = [r for r in runs if r.data.tags.get("maxcode.kind") == "sweep"]
     children = [r for r in runs if r.data.tags.get("maxcode.kind") == "run"]
-    assert len(parents) == 1 and len(children) == 4
+    assert len(parents) == 1 and len(children) == n_runs
     parent = parents[0]
     assert {c.data.tags["mlflow.parentRunId"] for c in children} == {parent.info.run_id}
     assert {c.info.run_name for c in children} == {p.name for p in (sweep_dir / "runs").iterdir()}
     for child in children:
         history = client.get_metric_history(child.info.run_id, "search/best_speedup")
         assert [m.step for m in history] == list(range(1, judged(sweep_dir / "runs" / child.info.run_name) + 1))
-        assert child.info.status == "FINISHED"
+        assert child.info.status == "FINISHED" and child.data.params["seed"] in ("0", "1")
+        assert {a.path for a in client.list_artifacts(child.info.run_id)} >= {"report.html", "summary.json"}
     assert {a.path for a in client.list_artifacts(parent.info.run_id)} >= {"summary.json", "summary.md"}
-    assert parent.info.status == "FINISHED" and parent.data.metrics["summary/runs.finished"] == 4
+    assert parent.info.status == "FINISHED" and parent.data.metrics["summary/runs.finished"] == n_runs
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="the ray extra is not installed")
+def test_a_ray_sweep_is_logged_from_the_driver(server, tmp_path, monkeypatch):
+    """Ray's workers write into scratch directories and forward every record to the driver;
+    the driver's follower logs the runs from its copies."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", server)
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "ray")
+    sweep_dir = tmp_path / "sweep"
+    assert main(["sweep", "suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n", "seed=0,1",
+                 *FAST, "budget.max_evaluations=1", "executor=ray", "executor.local_cpus=2", "tracker=mlflow",
+                 *TRACK_FAST, f"sweep_dir={sweep_dir}", "--quiet"]) == 0
+    assert_sweep_tracked(server, "ray", sweep_dir, 2)
 
 
 @pytest.mark.slow
