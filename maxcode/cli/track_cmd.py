@@ -29,7 +29,7 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
                           "give the directory `maxcode optimize` or `maxcode sweep` printed")
     tokens = list(overrides)
     if not any(t.split("=", 1)[0] == "tracker" for t in tokens):
-        known = sorted(DirState.load(directory).trackers)
+        known = DirState.load(directory).kinds()
         if len(known) != 1:
             raise ConfigError(f"which tracker should {directory} go to?"
                               + (f" (it was tracked with {', '.join(known)})" if known else ""),

@@ -49,3 +49,6 @@ class Tracker(Protocol):
 
     def describe(self) -> str:
         """Where runs go, in words (a URI and experiment, a directory)."""
+
+    def key(self) -> str:
+        """`kind:destination`: a directory tracked to two destinations has a run in each."""

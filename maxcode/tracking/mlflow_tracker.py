@@ -44,6 +44,9 @@ class MlflowTracker:
     def describe(self) -> str:
         return f"MLflow {self.uri() or '(default store)'}, experiment {self.experiment()}"
 
+    def key(self) -> str:
+        return f"mlflow:{self.uri() or ''}|{self.experiment()}"
+
     def client(self) -> Any:
         # MLflow reads these at request time; the user's own settings are kept.
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", str(self.http_max_retries))

@@ -33,7 +33,7 @@ class RunLog:
 
     @property
     def tracked(self) -> TrackedState:
-        return self.state.of(self.tracker.kind)
+        return self.state.of(self.tracker.key())
 
     @property
     def finished(self) -> bool:
@@ -50,7 +50,7 @@ class RunLog:
                 self.tracked.step = run.last_step()
                 self.tracked.params_logged = False
             else:
-                self.state.trackers[self.tracker.kind] = TrackedState(run_id=run.run_id)
+                self.state.trackers[self.tracker.key()] = TrackedState(run_id=run.run_id)
             self.state.save()
             self.run = run
         return self.run

@@ -1,6 +1,6 @@
 """`tracking.json` in a run or sweep directory: which tracked run it is and how far it got.
 
-    {"tags": {...}, "trackers": {"mlflow": {"run_id": "...", "step": 12, ...}}}
+    {"tags": {...}, "trackers": {"mlflow:http://host:5000|maxcode": {"run_id": "...", "step": 12, ...}}}
 
 Written atomically after every confirmed call, so a resume (or `maxcode track sync`)
 reopens the same tracked run; the tracker's own record decides the last step logged, since
@@ -46,8 +46,12 @@ class DirState:
         return cls(path, dict(data.get("tags") or {}),
                    {k: TrackedState(**v) for k, v in (data.get("trackers") or {}).items()})
 
-    def of(self, kind: str) -> TrackedState:
-        return self.trackers.setdefault(kind, TrackedState())
+    def of(self, key: str) -> TrackedState:
+        return self.trackers.setdefault(key, TrackedState())
+
+    def kinds(self) -> list[str]:
+        """The trackers (mlflow, wandb) this directory went to."""
+        return sorted({key.split(":", 1)[0] for key in self.trackers})
 
     def save(self) -> None:
         if not self.path.parent.is_dir():

@@ -42,6 +42,11 @@ class WandbTracker:
         s = self.settings()
         return f"W&B project {s['project']} ({s['mode'] or 'online'}, dir {s['dir'] or '.'})"
 
+    def key(self) -> str:
+        # A W&B run is (entity, project, id) whatever the mode: offline logs sync to it.
+        s = self.settings()
+        return f"wandb:{s['entity'] or ''}/{s['project']}"
+
     def open(self, spec: RunSpec) -> WandbRun:
         import wandb
 

@@ -53,6 +53,13 @@ def trajectory(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "trajectory.jsonl").read_text().splitlines()]
 
 
+def tracked(directory: Path, kind: str) -> dict:
+    """What tracking.json says of the directory's one run in a tracker of this kind."""
+    trackers = json.loads((directory / "tracking.json").read_text())["trackers"]
+    (state,) = [v for k, v in trackers.items() if k.startswith(kind + ":")]
+    return state
+
+
 def judged(run_dir: Path) -> int:
     return sum(n["evaluated"] for n in trajectory(run_dir))
 
@@ -101,9 +108,9 @@ def test_cfg_job_prints_the_run_config_and_runs_nothing(tmp_path, capsys):
 
 @needs_mlflow
 @needs_wandb
-def test_a_finished_run_syncs_to_mlflow_and_wandb_once(tmp_path, capsys):
-    """`maxcode track sync` of a run made without a tracker: MLflow's local SQLite store and
-    W&B offline files get params, one point per judged evaluation, summary and artifacts; a
+def test_a_finished_run_syncs_to_mlflow_and_wandb_once(tmp_path, monkeypatch):
+    """`maxcode track sync` of a run made without a tracker: MLflow's local stores (SQLite,
+    files) and W&B offline files get params, one point per judged evaluation, summary and artifacts; a
     second sync logs nothing twice."""
     from mlflow import MlflowClient
 
@@ -126,11 +133,20 @@ def test_a_finished_run_syncs_to_mlflow_and_wandb_once(tmp_path, capsys):
     assert steps == list(range(1, n + 1))
     assert {a.path for a in client.list_artifacts(run.info.run_id)} >= {"report.html", "summary.json", "best.cpp"}
 
+    # MLflow's local file store too (MLflow 3 asks for MLFLOW_ALLOW_FILE_STORE=true to write one).
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = f"file:{tmp_path / 'mlruns-file'}"
+    assert main(["track", "sync", str(run_dir), "tracker=mlflow", f"tracker.adapter.tracking_uri={store}"]) == 0
+    client = MlflowClient(store)
+    runs = client.search_runs([client.get_experiment_by_name("maxcode").experiment_id])
+    assert len(runs) == 1 and runs[0].info.status == "FINISHED"
+    assert len(client.get_metric_history(runs[0].info.run_id, "search/best_speedup")) == n
+
     wandb_dir = tmp_path / "wb"
     for _ in range(2):
         assert main(["track", "sync", str(run_dir), "tracker=wandb", "tracker.adapter.mode=offline",
                      f"tracker.adapter.dir={wandb_dir}"]) == 0
-    run_id = json.loads((run_dir / "tracking.json").read_text())["trackers"]["wandb"]["run_id"]
+    run_id = tracked(run_dir, "wandb")["run_id"]
     logs = sorted((wandb_dir / "wandb").glob("offline-run-*"))
     assert logs and all(p.name.endswith(run_id) for p in logs)  # one W&B run, however many sessions
     records = [r for p in logs for r in wandb_read(p)]
@@ -389,7 +405,7 @@ def test_wandb_offline_optimize_resume_and_sweep(tmp_path, monkeypatch):
     resumed = maxcode_process(*args, "budget.max_evaluations=4", env={})
     _, stderr = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, stderr
-    run_id = json.loads((run_dir / "tracking.json").read_text())["trackers"]["wandb"]["run_id"]
+    run_id = tracked(run_dir, "wandb")["run_id"]
     sessions = sorted((tmp_path / "wb" / "wandb").glob(f"offline-run-*-{run_id}"))
     assert len(sessions) == 2  # one W&B run id, two sessions for `wandb sync` to merge
     steps = [r["history"]["step"]["num"] for s in sessions for r in wandb_read(s) if r["type"] == "history"]
@@ -402,7 +418,7 @@ def test_wandb_offline_optimize_resume_and_sweep(tmp_path, monkeypatch):
     assert main(["sweep", "suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n,fsr", "seed=0,1",
                  *FAST, "budget.max_evaluations=1", "executor.workers=2", "tracker=wandb", *TRACK_FAST,
                  f"sweep_dir={sweep_dir}", "--quiet"]) == 0
-    state = json.loads((sweep_dir / "tracking.json").read_text())["trackers"]["wandb"]
+    state = tracked(sweep_dir, "wandb")
     runs = {}
     for offline in (tmp_path / "wb" / "wandb").glob("offline-run-*"):
         records = wandb_read(offline)
