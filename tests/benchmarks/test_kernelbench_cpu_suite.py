@@ -180,6 +180,8 @@ def test_wrong_variant_fails_the_suite_tolerance(task: Task) -> None:
     )
 
 
+# Slow (-m slow): CI's half-hour budget; nvcc builds of every variant take ~80 s and nothing built runs here.
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed")
 def test_every_cuda_variant_compiles_with_nvcc(monkeypatch) -> None:
     """The suite's own nvcc check (torch headers included): no GPU needed, ~1 min."""

@@ -113,6 +113,9 @@ def test_cpp_candidate_judged_in_a_two_worker_search_agrees_with_judged_alone(le
     assert _agree(inside["speedup_ci"], alone["speedup_ci"]), (inside["speedup_ci"], alone["speedup_ci"])
 
 
+# Slow (-m slow): CI's half-hour budget; the C++ agreement test above runs in CI, this one
+# (~125 s of kernel judging) with -m slow.
+@pytest.mark.slow
 def test_kernel_judged_in_a_two_worker_search_agrees_with_judged_alone(lease_files, tmp_path, require_local):
     """The issue's case: the `slow` variant beside a `cpu` kernel that builds meanwhile."""
     variants = tmp_path / "variants"

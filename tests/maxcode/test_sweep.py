@@ -62,6 +62,8 @@ def assert_complete(sweep_dir: Path, n_runs: int) -> None:
     assert (sweep_dir / "sweep.yaml").is_file()
 
 
+# Slow (-m slow): CI's half-hour budget; the Ray sweep below checks the same rerun contract.
+@pytest.mark.slow
 def test_local_sweep_then_rerun_evaluates_nothing_new(tmp_path, capsys):
     out = tmp_path / "sweep"
     assert sweep(*GRID, f"sweep_dir={out}", "executor=local") == 0
@@ -151,6 +153,8 @@ def _ray_run_workers(driver: int) -> list:
     return found
 
 
+# Slow (-m slow): CI's half-hour budget; the local sweep's SIGKILL test runs in CI.
+@pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None or importlib.util.find_spec("psutil") is None,
                     reason="the ray extra is not installed")
 def test_ray_sigkilled_worker_retry_resumes_from_the_driver_copy(tmp_path):
