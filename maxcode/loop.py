@@ -172,8 +172,8 @@ class Step:
         s = self.search
         if self.evaluations_left is not None:
             pending = sum(c.source is not None for c in self.candidates)
-            if s.ranker is not None and s.config.rank_keep is not None:
-                # Reranking proposes K and judges at most rank_keep of them: the evaluation
+            if s.config.rank_keep is not None:
+                # A cut proposes K and judges at most rank_keep of them: the evaluation
                 # cap limits what is judged (see `evaluate`), not what is proposed.
                 k = k if self.evaluations_left - min(pending, s.config.rank_keep) > 0 else 0
             else:
@@ -210,27 +210,46 @@ class Step:
 
     # --- rank ------------------------------------------------------------------------
     def rank(self, candidates: list[Candidate]) -> list[Candidate]:
-        """Best first, per the ranker; without one, proposal order. Cut to `rank_keep`."""
+        """Best first, per the ranker; without one, proposal order. Cut to `rank_keep`
+        distinct new programs: a copy of a program already in the tree, or of one ranked
+        above it, is recorded as a duplicate (no judgement) and takes no place in the cut,
+        and the cut applies with or without a ranker (an ablation's control arm judges as
+        many candidates as its ranked arm)."""
         s = self.search
-        if s.ranker is None:
-            return candidates
         with_code = [c for c in candidates if c.source is not None]
-        if hasattr(s.ranker, "score") and with_code:
+        if s.ranker is not None and hasattr(s.ranker, "score") and with_code:
             scores = s.ranker.score(s.task, [(s.tree.lineage(c.parent), c.source) for c in with_code])
             for c, value in zip(with_code, scores, strict=True):
                 c.score = float(value)
             order = sorted(range(len(with_code)), key=lambda i: -scores[i])
+        elif s.ranker is not None and with_code:
+            order = s.ranker.rank(candidates[0].observation.text, [c.source for c in with_code])
         else:
-            order = s.ranker.rank(candidates[0].observation.text, [c.source for c in with_code]) if with_code else []
+            order = range(len(with_code))
         ranked = [with_code[i] for i in order] + [c for c in candidates if c.source is None]
         keep = s.config.rank_keep
-        if keep is not None:
-            for c in ranked[keep:]:
-                if c.source is not None and c.recorded is None:  # a resume has it already
-                    why = "ranked below rank_keep" if c.score is None else f"ranked below rank_keep (score {c.score:.3g})"
-                    self._record(self._node(c, NodeStatus.SKIPPED, message=why))
-            ranked = ranked[:keep] + [c for c in ranked[keep:] if c.source is None]
-        return ranked
+        if keep is None:
+            return ranked
+        kept: list[Candidate] = []
+        seen = set(s.tree.by_hash)
+        cut: set[str] = set()
+        distinct = 0
+        for c in ranked:
+            h = source_hash(c.source) if c.source is not None else None
+            if h is None or h in seen:
+                kept.append(c)  # no code, or a duplicate: recorded by `evaluate`, never judged
+                continue
+            if h not in cut:
+                distinct += 1
+            if distinct <= keep:
+                seen.add(h)
+                kept.append(c)
+                continue
+            cut.add(h)  # a later copy of a program below the cut is below it too
+            if c.recorded is None:  # a resume has it already
+                why = "ranked below rank_keep" if c.score is None else f"ranked below rank_keep (score {c.score:.3g})"
+                self._record(self._node(c, NodeStatus.SKIPPED, message=why))
+        return kept
 
     # --- evaluate and record ---------------------------------------------------------
     def evaluate(self, candidates: list[Candidate]) -> list[Node]:

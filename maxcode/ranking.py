@@ -26,7 +26,8 @@ OPTION = {"lm": "rtg", "features": "features"}
 class RewardToGoRanker:
     """Scores candidates with a model directory from `maxcode rtg train` (any kind)."""
 
-    def __init__(self, path: str | None = None, kind: str | None = None, device: str | None = None) -> None:
+    def __init__(self, path: str | None = None, kind: str | None = None, device: str | None = None,
+                 allow_train_tasks: bool = False) -> None:
         option = OPTION.get(kind or "lm", "rtg")
         if not path:
             raise ConfigError(f"ranker={option} needs a trained model",
@@ -37,8 +38,18 @@ class RewardToGoRanker:
                               f"use ranker={OPTION[saved['kind']]} for it")
         self.path = path
         self.scorer: Scorer = load_scorer(path, device=device)
+        self.train_tasks = set(saved.get("train_tasks") or [])
+        self.allow_train_tasks = allow_train_tasks
 
     def score(self, task: Task, contexts: list[tuple[list[Node], str]]) -> list[float]:
+        if task.id in self.train_tasks and not self.allow_train_tasks:
+            # A ranker scoring programs it was trained on measures its memory, not its
+            # judgement: a search (or an ablation) on such a task says nothing about it.
+            raise ConfigError(
+                f"the ranker at {self.path} was trained on task {task.id}",
+                "rank tasks it was not trained on (train with those tasks held out), "
+                "or set ranker.allow_train_tasks=true to run it anyway",
+            )
         examples = [example_for(task.id, task.baseline_source, [n.to_dict() for n in path], source,
                                 self.scorer.history) for path, source in contexts]
         scores = self.scorer.score(examples)

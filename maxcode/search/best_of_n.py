@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from maxcode.loop import Step
+from maxcode.node import NodeStatus
 from maxcode.tree import SearchTree
 
 
@@ -21,13 +22,18 @@ class BestOfN:
     batch: int = 4
     """Samples per step, drawn in one proposer request."""
 
+    def samples(self, tree: SearchTree) -> int:
+        """Samples taken: every proposal except those never judged (ranked below the cut),
+        so that a reranked best-of-n judges n, like the plain one."""
+        return sum(n.status is not NodeStatus.SKIPPED for n in tree.candidates())
+
     def done(self, tree: SearchTree) -> bool:
-        return len(tree.candidates()) >= self.n
+        return self.samples(tree) >= self.n
 
     def step(self, step: Step) -> None:
         # select: always the baseline.
         parent = step.tree.root
-        k = min(self.batch, self.n - len(step.tree.candidates()))
+        k = min(self.batch, self.n - self.samples(step.tree))
         # propose -> rank -> evaluate (each judged node is recorded as it finishes).
         candidates = step.propose(parent, k)
         candidates = step.rank(candidates)

@@ -66,5 +66,49 @@ def test_ranker_orders_and_cuts_candidates(make_search):
     search.ranker = PreferLast()
     search.run()
     statuses = [n.status for n in search.tree.candidates()]
-    assert statuses == [NodeStatus.SKIPPED, NodeStatus.OK, NodeStatus.OK]
+    assert statuses[:3] == [NodeStatus.SKIPPED, NodeStatus.OK, NodeStatus.OK]
+    # Best-of-3 judges 3 samples: a second step proposes the one still missing.
+    assert len(statuses) == 4 and search.meter.usage().evaluations == 3
+
+
+def test_the_cut_counts_distinct_programs_so_a_duplicate_takes_no_place(make_search):
+    # [A, A, B, C] with rank_keep=2: the copy of A is a duplicate (no judgement), so the two
+    # judged are A and B; C is below the cut. Before, the cut came first and judged only A.
+    a, b, c = reply_for("SPEED=1.5"), reply_for("SPEED=2.0"), reply_for("SPEED=3.0")
+    search = make_search(BestOfN(n=4, batch=4), ScriptedProposer([a, a, b, c]), rank_keep=2)
+    search.run()
+    nodes = search.tree.candidates()
     assert search.meter.usage().evaluations == 2
+    assert [n.duplicate_of is not None for n in nodes[:4]] == [False, True, False, False]
+    assert [n.status for n in nodes[:4]] == [NodeStatus.OK, NodeStatus.OK, NodeStatus.OK, NodeStatus.SKIPPED]
+
+
+def test_rank_keep_applies_without_a_ranker_and_best_of_n_counts_judged_samples(make_search):
+    # The control arm of a reranking ablation: the proposer's own order, cut like the ranked
+    # arm; best-of-4 then judges 4 samples, not 2 (skipped proposals are no samples).
+    replies = [reply_for(f"SPEED={1 + i / 10}") for i in range(8)]
+    proposer = ScriptedProposer(replies)
+    search = make_search(BestOfN(n=4, batch=4), proposer, rank_keep=2)
+    search.run()
+    statuses = [n.status for n in search.tree.candidates()]
+    assert search.meter.usage().evaluations == 4
+    assert statuses == [NodeStatus.OK, NodeStatus.OK, NodeStatus.SKIPPED, NodeStatus.SKIPPED,
+                        NodeStatus.OK, NodeStatus.OK]
+    assert [k for _, k in proposer.requests] == [4, 2]  # the second step asks for the 2 missing
+
+
+def test_a_copy_of_a_program_below_the_cut_is_not_judged_either(make_search):
+    class Reverse:
+        def rank(self, observation, candidates):
+            return list(reversed(range(len(candidates))))
+
+    from maxcode.budget import Budget
+
+    a, b = reply_for("SPEED=1.5"), reply_for("SPEED=2.0")
+    # Proposed [B, A, B, C], ranked [C, B, A, B]: C is judged; B is cut, and so is its copy.
+    search = make_search(BestOfN(n=4, batch=4), ScriptedProposer([b, a, b, reply_for("SPEED=3.0")]), rank_keep=1,
+                         budget=Budget(max_evaluations=1, max_wall_s=None))
+    search.ranker = Reverse()
+    search.run()
+    judged = [n for n in search.tree.candidates() if n.evaluated]
+    assert search.meter.usage().evaluations == 1 and judged[0].speedup == 3.0

@@ -9,6 +9,7 @@ from omegaconf import OmegaConf
 from rtg_synth import write_runs
 
 from maxcode import components
+from maxcode.budget import Budget
 from maxcode.config import load_config
 from maxcode.errors import ConfigError
 from maxcode.node import NodeStatus
@@ -37,7 +38,7 @@ def test_reranking_judges_the_best_m_and_records_the_skipped_with_scores(make_se
     replies = [reply("#pragma slow_path", 0.6), reply("// broken", 0.5), reply("#pragma fast_path", 5.0),
                reply("", 1.0)]
     search = make_search(BestOfN(n=4, batch=4), ScriptedProposer(replies), rank_keep=2,
-                         run_dir=tmp_path / "run")
+                         budget=Budget(max_evaluations=2, max_wall_s=None), run_dir=tmp_path / "run")
     search.ranker = RewardToGoRanker(str(features_model), kind="features")
     search.run()
     nodes = {n.index: n for n in search.tree.candidates()}
@@ -73,7 +74,7 @@ def test_a_resumed_reranked_step_records_no_node_twice(make_search, features_mod
     replies = [reply("#pragma slow_path", 0.6), reply("#pragma fast_path", 5.0), reply("", 1.0)]
     for _ in range(2):
         search = make_search(BestOfN(n=3, batch=3), ScriptedProposer(replies), rank_keep=1,
-                             run_dir=tmp_path / "run")
+                             budget=Budget(max_evaluations=1, max_wall_s=None), run_dir=tmp_path / "run")
         search.ranker = RewardToGoRanker(str(features_model), kind="features")
         search.run()
     nodes = RunStore(tmp_path / "run").load()
@@ -82,8 +83,6 @@ def test_a_resumed_reranked_step_records_no_node_twice(make_search, features_mod
 
 
 def test_reranking_proposes_k_under_an_evaluation_cap_and_judges_the_best(make_search, features_model, tmp_path):
-    from maxcode.budget import Budget
-
     replies = [reply("", 1.0), reply("#pragma slow_path", 0.6), reply("#pragma fast_path", 5.0),
                reply("// broken", 0.5)]
     search = make_search(BestOfN(n=4, batch=4), ScriptedProposer(replies), rank_keep=1,
@@ -93,3 +92,19 @@ def test_reranking_proposes_k_under_an_evaluation_cap_and_judges_the_best(make_s
     nodes = search.tree.candidates()
     assert len(nodes) == 4 and search.meter.usage().evaluations == 1
     assert [n.speedup for n in nodes if n.evaluated] == [5.0]
+
+
+def test_a_ranker_refuses_a_task_it_was_trained_on(make_search, features_model, tmp_path):
+    from dataclasses import replace
+
+    from loop_fakes import TASK
+
+    trained_on = replace(TASK, id="synth/03")  # one of the synthetic training tasks
+    replies = [reply("#pragma fast_path", 5.0), reply("", 1.0)]
+    search = make_search(BestOfN(n=2, batch=2), ScriptedProposer(replies), rank_keep=1, run_dir=tmp_path / "run")
+    search.task = trained_on
+    search.ranker = RewardToGoRanker(str(features_model), kind="features")
+    with pytest.raises(ConfigError, match="was trained on task synth/03"):
+        search.run()
+    allowed = RewardToGoRanker(str(features_model), kind="features", allow_train_tasks=True)
+    assert len(allowed.score(trained_on, [([], "int main() { return 0; }")])) == 1
