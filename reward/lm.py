@@ -34,7 +34,8 @@ class LMConfig:
     """Settings of the LM reward-to-go model (saved with the adapter)."""
 
     max_length: int = 2048
-    """Prompt tokens kept (from the right: the candidate is last)."""
+    """Prompt tokens kept (from the right: the candidate is last); never more than the base
+    model's own context (a GPT-2 layout has 1024 positions)."""
     max_program_chars: int = 4000
     """Each program in the prompt is cut to this many characters."""
     lora_r: int = 16
@@ -110,9 +111,22 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def encode(tokenizer: Any, example: dict[str, Any], config: LMConfig) -> list[int]:
+def context_length(model: Any) -> int | None:
+    """Positions the model can attend over (None when its config does not say)."""
+    config = getattr(model, "config", None)
+    for key in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, key, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def encode(tokenizer: Any, example: dict[str, Any], config: LMConfig, context: int | None = None) -> list[int]:
+    """The example's prompt ids, cut from the front (the candidate, last, stays whole) to
+    leave one position for the bin label within `max_length` and the model's `context`."""
+    limit = min(config.max_length, context) if context else config.max_length
     ids = tokenizer.encode(render(example, config.max_program_chars), add_special_tokens=False)
-    return ids[-(config.max_length - 1):]
+    return ids[-(limit - 1):]
 
 
 def train(examples: Sequence[dict[str, Any]], bins: Bins, history: int, base_model: str,
@@ -125,6 +139,7 @@ def train(examples: Sequence[dict[str, Any]], bins: Bins, history: int, base_mod
 
     device = default_device()
     tokenizer, model = load_base(base_model, device)
+    context = context_length(model)
     labels = label_ids(tokenizer, len(bins))
     targets: Any = config.target_modules
     if targets != "all-linear":
@@ -137,7 +152,7 @@ def train(examples: Sequence[dict[str, Any]], bins: Bins, history: int, base_mod
         torch.set_num_threads(config.threads)
     rows = []
     for e in examples:
-        ids = encode(tokenizer, e, config) + [labels[e["bin"]]]
+        ids = encode(tokenizer, e, config, context) + [labels[e["bin"]]]
         rows.append({"input_ids": ids, "labels": [-100] * (len(ids) - 1) + [ids[-1]], "bin": e["bin"]})
     pad = tokenizer.pad_token_id
 
@@ -231,7 +246,8 @@ class LMScorer:
         out = []
         with torch.no_grad():
             for e in examples:
-                ids = torch.tensor([encode(self.tokenizer, e, self.config)], device=self.device)
+                ids = torch.tensor([encode(self.tokenizer, e, self.config, context_length(self.model))],
+                                   device=self.device)
                 logits = self.model(input_ids=ids).logits[0, -1, self.labels].float()
                 out.append(torch.softmax(logits, dim=-1).tolist())
         return out

@@ -17,6 +17,9 @@ from maxcode.proposers.llm import LLMProposer
 
 log = logging.getLogger(__name__)
 
+# Fewer prompt tokens than this cannot hold a task: an error, not a cut.
+MIN_PROMPT_TOKENS = 32
+
 
 class HFProposer(LLMProposer):
     """Sampling from a transformers model."""
@@ -64,18 +67,42 @@ class HFProposer(LLMProposer):
             return self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return "\n\n".join(m["content"] for m in messages) + "\n\n"
 
+    def _fit(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The prompt within the model's context, leaving room for `max_new_tokens`.
+
+        An observation grows with its history, and a local model's context can be short
+        (GPT-2's layout: 1024 positions). Too long, the prompt's middle goes: its head (system
+        prompt and task, which come first) and its tail (the latest program, its feedback and
+        the request, which come last) are kept, with a marker where the oldest history was.
+        With no room for a useful prompt at all, one clear error instead of a traceback."""
+        import torch
+
+        context = next((v for v in (getattr(self._lm.config, k, None) for k in
+                                    ("max_position_embeddings", "n_positions")) if isinstance(v, int)), None)
+        ids = inputs["input_ids"]
+        if not context or ids.shape[1] + self.max_new_tokens <= context:
+            return inputs
+        room = context - self.max_new_tokens
+        if room < MIN_PROMPT_TOKENS:
+            raise ProposerUnavailable(
+                f"hf: {self.model} has a context of {context} tokens; max_new_tokens={self.max_new_tokens} "
+                f"leaves {room} for a prompt of {ids.shape[1]} tokens",
+                "lower proposer.max_new_tokens, shorten the observation (observation.history), "
+                "or use a model with a longer context")
+        marker = self._tokenizer("\n[... older history cut to fit the model's context ...]\n",
+                                 return_tensors="pt")["input_ids"][:, :room // 4]
+        head = (room - marker.shape[1]) // 2
+        tail = room - marker.shape[1] - head
+        log.warning("hf: prompt of %d tokens cut to %d (model context %d, %d new tokens): its first %d and "
+                    "last %d kept", ids.shape[1], room, context, self.max_new_tokens, head, tail)
+        fitted = torch.cat([ids[:, :head], marker.to(ids.dtype), ids[:, ids.shape[1] - tail:]], dim=1)
+        return {"input_ids": fitted, "attention_mask": torch.ones_like(fitted)}
+
     def generate(self, messages: list[dict[str, str]], n: int, seed: int) -> list[Reply]:
         import torch
 
         self._load()
-        inputs = self._tokenizer(self._prompt(messages), return_tensors="pt")
-        limit = getattr(self._lm.config, "max_position_embeddings", None) or getattr(
-            self._lm.config, "n_positions", None)
-        if limit and inputs["input_ids"].shape[1] + self.max_new_tokens > limit:
-            keep = max(1, limit - self.max_new_tokens)
-            log.warning("hf: prompt of %d tokens cut to its last %d (model context %d)",
-                        inputs["input_ids"].shape[1], keep, limit)
-            inputs = {k: v[:, -keep:] for k, v in inputs.items()}
+        inputs = self._fit(self._tokenizer(self._prompt(messages), return_tensors="pt"))
         inputs = {k: v.to(self._lm.device) for k, v in inputs.items()}
         prompt_len = inputs["input_ids"].shape[1]
         replies: list[Reply] = []

@@ -12,10 +12,11 @@ CHAT_TEMPLATE = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n
 
 
 def build_tiny_lm(directory: Path, corpus: list[str] | None = None, vocab_size: int = 400,
-                  initializer_range: float = 1.0, n_embd: int = 32) -> Path:
+                  initializer_range: float = 1.0, n_embd: int = 32, n_positions: int = 4096) -> Path:
     """`corpus` (extra tokenizer training text), `vocab_size`, `initializer_range` and
     `n_embd` default to the noisy model above; the reward-to-go tests train the tokenizer
-    on their training split and use a narrow initialization, so the model can learn."""
+    on their training split and use a narrow initialization, so the model can learn.
+    `n_positions`: the context (GPT-2 itself and many small code models have 1024)."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
@@ -34,7 +35,7 @@ def build_tiny_lm(directory: Path, corpus: list[str] | None = None, vocab_size: 
     fast.save_pretrained(directory)
     torch.manual_seed(0)
     # A wide initialization, so greedy decoding does not collapse onto one whitespace token.
-    config = GPT2Config(vocab_size=len(fast), n_positions=4096, n_embd=n_embd, n_layer=2, n_head=2,
+    config = GPT2Config(vocab_size=len(fast), n_positions=n_positions, n_embd=n_embd, n_layer=2, n_head=2,
                         initializer_range=initializer_range,
                         bos_token_id=fast.eos_token_id, eos_token_id=fast.eos_token_id,
                         pad_token_id=fast.pad_token_id)
