@@ -15,7 +15,8 @@ import logging
 from benchmarks.task import Task
 from maxcode.errors import ConfigError
 from maxcode.node import Node
-from reward.scoring import Scorer, example_for, load_scorer, read_config
+from reward.scorers import load_scorer
+from reward.scoring import Scorer, example_for, read_config
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,8 @@ never imports `maxcode`).
 
     rewards.py   reward of a verdict, `y` update, max-reward returns
     dataset.py   run/sweep directories -> examples (task, prefix, candidate, return bin), card
-    scoring.py   the prompt, model directories, `load_scorer`
+    scoring.py   the prompt, model directories
+    scorers.py   `load_scorer`: the scorer in a model directory, whatever its kind
     lm.py        causal LM + LoRA writing a bin token; score = expected speedup
     features.py  the non-neural baseline (hashed tokens + diff features, ridge)
     train.py     `maxcode rtg train`: staged, checkpointed, resumable

@@ -3,7 +3,7 @@
 A scorer maps examples (dicts in the dataset's layout: task, prefix, candidate) to scores,
 the expected speedup of each candidate's return; higher is more promising. A model
 directory holds `rtg_config.json` (kind, bins, history, dataset version, training config)
-beside the kind's own files; `load_scorer` reads any kind.
+beside the kind's own files; `reward.scorers.load_scorer` reads any kind.
 """
 
 from __future__ import annotations
@@ -78,18 +78,6 @@ def read_config(path: str | Path) -> dict[str, Any]:
         raise ModelError(f"{directory} was trained on dataset version {data.get('dataset_version')}, "
                          f"this MaxCode reads version {VERSION}", "retrain it on a rebuilt dataset")
     return data
-
-
-def load_scorer(path: str | Path, device: str | None = None) -> Scorer:
-    """The scorer saved in a model directory, whatever its kind."""
-    data = read_config(path)
-    if data["kind"] == "features":
-        from reward.features import FeaturesScorer
-
-        return FeaturesScorer.load(path)
-    from reward.lm import LMScorer
-
-    return LMScorer.load(path, device=device)
 
 
 def check_bins(scorer: Scorer, header: dict[str, Any], where: str) -> None:

@@ -1,8 +1,11 @@
-"""The floors of ../shared/ARCHITECTURE.md: no package imports one above it."""
+"""The floors of ../shared/ARCHITECTURE.md, checked on the source: no package imports one
+above it, nothing below the CLI imports the CLI, and no two modules import each other
+(directly or around a circle), lazy imports inside functions included."""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,3 +36,76 @@ def test_no_package_imports_one_above_it(package):
             if top in FLOOR and top != package and FLOOR[top] >= floor:
                 violations.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
     assert not violations, "\n".join(violations)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _graph() -> dict[str, set[str]]:
+    """Module -> the project modules it imports (a `from pkg import name` counts as pkg.name
+    when that is a module, else pkg)."""
+    files = {_module_name(p): p for package in FLOOR for p in (ROOT / package).rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets.update(f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in files else node.module
+                               for a in node.names)
+        graph[name] = {t for t in targets if t in files and t != name}
+    return graph
+
+
+def _package(module: str) -> str:
+    return module.split(".", 1)[0]
+
+
+def test_only_the_cli_imports_the_cli():
+    reaching = sorted(f"{m} imports {t}" for m, ts in _graph().items() for t in ts
+                      if t.startswith("maxcode.cli") and not m.startswith("maxcode.cli"))
+    assert not reaching, "\n".join(reaching)
+
+
+def test_no_import_circles():
+    graph = _graph()
+    # Tarjan's strongly connected components; a package's __init__ re-exporting its
+    # submodules is not a circle of modules, so parent packages are left out as targets.
+    graph = {m: {t for t in ts if not m.startswith(t + ".")} for m, ts in graph.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    sys.setrecursionlimit(10000)  # the walk recurses along import chains
+    for v in graph:
+        if v not in index:
+            visit(v)
+    assert not circles, "\n".join(" <-> ".join(c) for c in circles)

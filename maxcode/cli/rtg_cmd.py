@@ -86,7 +86,8 @@ def train_cmd(overrides: list[str]) -> int:
 
 def eval_cmd(overrides: list[str]) -> int:
     from reward import dataset, evaluate
-    from reward.scoring import check_bins, load_scorer
+    from reward.scorers import load_scorer
+    from reward.scoring import check_bins
 
     config = parse(EvalConfig, overrides)
     if not config.model or not config.data:

@@ -21,18 +21,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from hydra.errors import ConfigCompositionException, InstantiationException
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from benchmarks.expectations import BASELINE, Expectation, verdict
-from benchmarks.suite import SUITES, Suite, SuiteSpec
+from benchmarks.suite import SUITES, Suite
 from benchmarks.task import Task
-from maxcode.config import load_config
-from maxcode.errors import InternalError, TaskError, UserError
+from maxcode.errors import TaskError
+from maxcode.suites import build_suite, compose
 
 log = logging.getLogger(__name__)
 
@@ -81,30 +79,6 @@ def _check_timing_defaults(cfg: DictConfig, overrides: list[str]) -> None:
             o.split("=", 1)[0].lstrip("+~") == f"timing.{key}" for o in overrides
         ):
             cfg.timing[key] = value
-
-
-def compose(spec: SuiteSpec, overrides: list[str]) -> DictConfig:
-    """The root config with this suite selected (`suite=` once the root lists the group)."""
-    try:
-        return load_config([f"suite={spec.option}", *overrides])
-    except ConfigCompositionException:
-        # conf/config.yaml does not list the suite group in its defaults: append it.
-        return load_config([f"+suite={spec.option}", *overrides])
-
-
-def build_suite(cfg: DictConfig) -> Suite:
-    """Instantiate `cfg.suite`; a loader's UserError comes out as itself, not wrapped by Hydra."""
-    try:
-        suite = instantiate(cfg.suite)
-    except InstantiationException as exc:
-        if isinstance(exc.__cause__, UserError):
-            raise exc.__cause__ from None
-        raise
-    if not isinstance(suite, Suite):
-        raise InternalError(
-            f"suite loader {cfg.suite._target_} returned {type(suite).__name__}, not a Suite"
-        )
-    return suite
 
 
 def _console(stderr: bool = False) -> Console:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from maxcode.report.summary import best_curve, summarize, write_artifacts
+from maxcode.report.curves import best_curve
+from maxcode.report.summary import summarize, write_artifacts
 
 
 def write_report(directory: str | Path) -> Path:

@@ -84,3 +84,16 @@ def band(curves: list[Curve], axis: str, points: int = 60, resamples: int = 400,
     medians = np.median(values[picks], axis=1)  # resamples x points
     return Band(grid=grid, median=np.median(values, axis=0), low=np.percentile(medians, 2.5, axis=0),
                 high=np.percentile(medians, 97.5, axis=0), runs=len(curves))
+
+
+def best_curve(tree: SearchTree) -> list[tuple[int, float]]:
+    """(step, best claimable speedup after that step); 1.0 until a claim can be made."""
+    best_by_step: dict[int, float] = {}
+    for n in tree.nodes:
+        if n.duplicate_of is None and is_claimable(n.evaluation):
+            best_by_step[n.step] = max(best_by_step.get(n.step, 1.0), n.speedup or 1.0)
+    best, curve = 1.0, []
+    for step in range(1, tree.last_step() + 1):
+        best = max(best, best_by_step.get(step, 1.0))
+        curve.append((step, best))
+    return curve

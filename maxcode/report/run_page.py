@@ -10,7 +10,7 @@ from typing import Any
 
 from maxcode.node import Node, NodeStatus
 from maxcode.report import code, figures
-from maxcode.report.curves import run_curve
+from maxcode.report.curves import best_curve, run_curve
 from maxcode.report.html import Table, esc, fmt_ci, fmt_x, page, section
 from maxcode.report.load import RunData
 from maxcode.report.tree_picture import MISSING_DOT, legend_html, tree_svg
@@ -263,7 +263,6 @@ def render_markdown(run: RunData, pictures: dict[str, str]) -> str:
 
 def write_run_report(run: RunData) -> Path:
     """report.html, report.md, best_speedup.png and the pictures' SVG files; returns report.html."""
-    from maxcode.report.summary import best_curve
 
     html_text, pictures = render_html(run)
     for name, svg in pictures.items():

@@ -10,25 +10,13 @@ from typing import Any
 
 from maxcode.budget import Budget, Usage
 from maxcode.node import Node
+from maxcode.report.curves import best_curve
+from maxcode.report.load import RunData
+from maxcode.report.run_page import write_run_report
 from maxcode.store import RunStore
 from maxcode.tree import SearchTree
 
 log = logging.getLogger(__name__)
-
-
-def best_curve(tree: SearchTree) -> list[tuple[int, float]]:
-    """(step, best claimable speedup after that step); 1.0 until a claim can be made."""
-    from reward.rewards import is_claimable
-
-    best_by_step: dict[int, float] = {}
-    for n in tree.nodes:
-        if n.duplicate_of is None and is_claimable(n.evaluation):
-            best_by_step[n.step] = max(best_by_step.get(n.step, 1.0), n.speedup or 1.0)
-    best, curve = 1.0, []
-    for step in range(1, tree.last_step() + 1):
-        best = max(best, best_by_step.get(step, 1.0))
-        curve.append((step, best))
-    return curve
 
 
 def summarize(tree: SearchTree, store: RunStore, task_id: str, strategy: str, usage: Usage,
@@ -90,8 +78,6 @@ def _final_timing(store: RunStore, best: Node | None) -> dict[str, Any] | None:
 
 def write_artifacts(tree: SearchTree, store: RunStore, summary: dict[str, Any], ext: str) -> None:
     """summary.json and best.<ext> first (what a resume and a sweep read), then the report."""
-    from maxcode.report.load import RunData
-    from maxcode.report.run_page import write_run_report
 
     best: Node | None = tree.best()
     source = best.source if best else tree.root.source

@@ -57,7 +57,7 @@ def load_tasks(d: SweepDefinition) -> list[Task]:
         return [judging_adapter.load_task(Path(d.task_path), tests)]
     if not d.suite:
         raise ConfigError("a sweep needs a suite", "add suite=NAME (see `maxcode suite list`), or sweep=PRESET")
-    from maxcode.cli.suite_cmd import build_suite, compose
+    from maxcode.suites import build_suite, compose
 
     spec = SUITES.get(d.suite)
     try:

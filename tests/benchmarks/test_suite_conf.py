@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.suite import SUITES, Suite
-from maxcode.cli.suite_cmd import build_suite, compose
 from maxcode.config import CONF_DIR
+from maxcode.suites import build_suite, compose
 from sandbox.errors import ConfigError
 
 FIXTURES = Path(__file__).parent / "pie_fixtures"

@@ -14,7 +14,8 @@ from maxcode.cli.main import main
 from reward import dataset, train
 from reward.errors import DatasetError, ModelError
 from reward.lm import LMConfig
-from reward.scoring import load_scorer, render
+from reward.scorers import load_scorer
+from reward.scoring import render
 
 # A tiny LM learns in ~120 steps on a loaded 2-core CPU (one thread is fastest there) with
 # adapters on the token embeddings too (a random model's embeddings are not yet usable).

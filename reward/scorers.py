@@ -1,0 +1,19 @@
+"""Load the scorer a model directory holds, whatever its kind (the kinds import `scoring`,
+so the loader that imports the kinds lives here, above them; transformers and peft load
+only when an LM model is loaded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reward.features import FeaturesScorer
+from reward.lm import LMScorer
+from reward.scoring import Scorer, read_config
+
+
+def load_scorer(path: str | Path, device: str | None = None) -> Scorer:
+    """The scorer saved in a model directory, whatever its kind."""
+    data = read_config(path)
+    if data["kind"] == "features":
+        return FeaturesScorer.load(path)
+    return LMScorer.load(path, device=device)
