@@ -10,6 +10,11 @@ it) and never imports `maxcode`. Every judged node becomes one example:
     target      its max-reward return over its subtree, G = max(r, gamma * max_child G),
                 discretised into speedup bins (see `Bins`)
 
+and the signals that carry across tasks, all known before the candidate is judged:
+`rewrites` (the named rewrites on the path to it, from the rewrites proposer), `tags` (the
+parent's diagnosis tags, e.g. its bottleneck), `parent_speedup` and `depth`. Nothing that
+names a file (the library proposer's variant is `faster.cpp` or `wrong.cpp`: the label).
+
 Splits are by task (every example of a task is on one side); a candidate hash seen before
 (in any run) is kept once. The file is JSON lines: a header line (format, version, bins, L,
 gamma), then one example per line. A data card (`<file>.card.md` and `.card.json`) beside
@@ -34,8 +39,9 @@ from reward.errors import DatasetError
 log = logging.getLogger(__name__)
 
 FORMAT = "maxcode-rtg-dataset"
-VERSION = 1
-"""Bumped when the example layout changes; a file of another version is refused."""
+VERSION = 2
+"""Bumped when the example layout changes; a file of another version is refused.
+2: rewrites, tags, parent_speedup, depth."""
 
 # Node statuses that carry a verdict (the loop's NodeStatus values, read as plain strings).
 UNJUDGED = {"baseline", "no_code", "skipped"}
@@ -235,8 +241,25 @@ def examples_of_run(run_dir: Path, history: int, gamma: float, bins: Bins) -> li
             "candidate_hash": node.get("source_hash") or _hash(node.get("source") or ""),
             "status": node.get("status"), "reward": float(node["reward"]), "return": ret,
             "bin": bins.index(ret), "rank_score": node.get("rank_score"),
+            **carried_signals(node, path),
         })
     return out
+
+
+def carried_signals(node: dict[str, Any], path: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """What a node's proposal was made from, in words that mean the same on every task."""
+    meta = (node.get("proposer") or {}).get("meta") or {}
+    rewrites = meta.get("rewrites_path") or meta.get("rewrites") or []
+    parent = path[-1] if path else {}
+    tags = (parent.get("diagnosis") or {}).get("tags") or {}
+    speedup = (parent.get("evaluation") or {}).get("speedup") if parent.get("status") != "baseline" else 1.0
+    return {
+        "rewrites": [str(r) for r in rewrites if isinstance(r, str)],
+        # Scalars only (a tag like fault_line is a position in one program, not a signal).
+        "tags": {str(k): v for k, v in tags.items() if isinstance(v, str | bool) and k != "critic_model"},
+        "parent_speedup": float(speedup) if isinstance(speedup, int | float) else None,
+        "depth": len(path),
+    }
 
 
 def _hash(text: str) -> str:

@@ -114,3 +114,28 @@ def test_a_run_cut_before_its_summary_joins_its_task(tmp_path):
     _, examples, _ = dataset.build(DatasetConfig(runs=[str(tmp_path)], out="x"))
     assert {e["task_id"] for e in examples} == {"synth/00", "synth/01"}
     assert len({e["split"] for e in examples if e["task_id"] == "synth/00"}) == 1
+
+
+def test_examples_carry_rewrites_tags_parent_speedup_and_depth_but_no_file_names(tmp_path):
+    def node(node_id, parent, step, index, status, source, reward):
+        return {"id": node_id, "parent_id": parent, "step": step, "index": index, "status": status,
+                "source": source, "reward": reward}
+
+    root = {**node(0, None, 0, 0, "baseline", "int main(){}", None), "diagnosis": {"text": "memory-bound",
+            "tags": {"bottleneck": "memory_bound", "fault_line": 3, "critic_model": "x"}}}
+    first = {**node(1, 0, 1, 0, "ok", "int main(){/*a*/}", 2.0),
+             "proposer": {"model": "rewrites", "meta": {"rewrites": ["fast_io"], "rewrites_path": ["fast_io"]}},
+             "evaluation": {"speedup": 2.0}, "diagnosis": {"text": "", "tags": {"bottleneck": "compute_bound"}}}
+    second = {**node(2, 1, 2, 0, "ok", "int main(){/*b*/}", 3.0),
+              "proposer": {"model": "rewrites", "meta": {"rewrites": ["reserve"], "rewrites_path": ["fast_io", "reserve"]}}}
+    library = {**node(3, 0, 1, 1, "ok", "int main(){/*c*/}", 1.5),
+               "proposer": {"model": "library", "meta": {"variant": "benchmarks/x/faster.cpp"}}}
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "trajectory.jsonl").write_text("".join(json.dumps(n) + "\n" for n in (root, first, second, library)))
+    got = {e["node_id"]: e for e in dataset.examples_of_run(run, 1, 1.0, Bins())}
+    assert got[1]["rewrites"] == ["fast_io"] and got[1]["tags"] == {"bottleneck": "memory_bound"}
+    assert got[1]["parent_speedup"] == 1.0 and got[1]["depth"] == 1
+    assert got[2]["rewrites"] == ["fast_io", "reserve"] and got[2]["tags"] == {"bottleneck": "compute_bound"}
+    assert got[2]["parent_speedup"] == 2.0 and got[2]["depth"] == 2
+    assert got[3]["rewrites"] == [] and "faster.cpp" not in json.dumps(got[3])
