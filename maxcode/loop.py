@@ -64,8 +64,9 @@ class ScoringRanker(Protocol):
     """A ranker that scores each candidate in its context; the loop orders by score (ties
     keep proposal order) and records each score on the candidate's node (`rank_score`)."""
 
-    def score(self, task: Task, contexts: list[tuple[list[Node], str]]) -> list[float]:
-        """One score per (path root..parent, candidate source); higher is better."""
+    def score(self, task: Task, contexts: list[tuple[list[Node], str, dict[str, Any]]]) -> list[float]:
+        """One score per (path root..parent, candidate source, the reply's proposer meta);
+        higher is better."""
         ...
 
 
@@ -218,7 +219,8 @@ class Step:
         s = self.search
         with_code = [c for c in candidates if c.source is not None]
         if s.ranker is not None and hasattr(s.ranker, "score") and with_code:
-            scores = s.ranker.score(s.task, [(s.tree.lineage(c.parent), c.source) for c in with_code])
+            scores = s.ranker.score(s.task, [(s.tree.lineage(c.parent), c.source, c.reply.meta)
+                                             for c in with_code])
             for c, value in zip(with_code, scores, strict=True):
                 c.score = float(value)
             order = sorted(range(len(with_code)), key=lambda i: -scores[i])

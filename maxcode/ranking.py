@@ -42,7 +42,8 @@ class RewardToGoRanker:
         self.train_tasks = set(saved.get("train_tasks") or [])
         self.allow_train_tasks = allow_train_tasks
 
-    def score(self, task: Task, contexts: list[tuple[list[Node], str]]) -> list[float]:
+    def score(self, task: Task, contexts: list[tuple[list[Node], str, dict]]) -> list[float]:
+        """`contexts`: (path root..parent, candidate source, the reply's proposer meta)."""
         if task.id in self.train_tasks and not self.allow_train_tasks:
             # A ranker scoring programs it was trained on measures its memory, not its
             # judgement: a search (or an ablation) on such a task says nothing about it.
@@ -52,7 +53,7 @@ class RewardToGoRanker:
                 "or set ranker.allow_train_tasks=true to run it anyway",
             )
         examples = [example_for(task.id, task.baseline_source, [n.to_dict() for n in path], source,
-                                self.scorer.history) for path, source in contexts]
+                                self.scorer.history, meta) for path, source, meta in contexts]
         scores = self.scorer.score(examples)
         log.info("rtg scores: %s", [round(s, 3) for s in scores])
         return scores

@@ -1,7 +1,9 @@
 """`ranker=features`: the non-neural baseline the LM must beat.
 
 Hashed code tokens of the candidate, hashed tokens of the lines it adds and removes against
-its parent (the last program of the prefix), and a few size features of that diff; a ridge
+its parent (the last program of the prefix), a few size features of that diff, and the
+signals that carry across tasks (the rewrites applied, the parent's diagnosis tags and
+their pairings, depth, the parent's log speedup; `scoring.signal_words`); a ridge
 regression onto each example's bin value (the speedup its return bin stands for). Trained
 on the same dataset files as the LM; saved as `features.pkl` beside `rtg_config.json`.
 """
@@ -18,7 +20,7 @@ from typing import Any
 
 from reward.dataset import Bins
 from reward.errors import ModelError
-from reward.scoring import read_config, write_config
+from reward.scoring import read_config, signal_words, write_config
 
 TOKEN_PATTERN = r"[A-Za-z_]\w*|\d+|[^\s\w]{1,2}"
 
@@ -52,6 +54,11 @@ def _diff(example: dict[str, Any]) -> tuple[str, str, list[float]]:
     return "\n".join(added), "\n".join(removed), size
 
 
+def _log_speedup(example: dict[str, Any]) -> float:
+    speedup = example.get("parent_speedup")
+    return math.log(speedup) if isinstance(speedup, int | float) and speedup > 0 else 0.0
+
+
 class FeaturesScorer:
     """Ridge regression on hashed tokens and diff features."""
 
@@ -65,6 +72,8 @@ class FeaturesScorer:
         make = lambda: HashingVectorizer(n_features=self.config.n_features, token_pattern=TOKEN_PATTERN,  # noqa: E731
                                          ngram_range=(1, 2), alternate_sign=False, lowercase=False)
         self.code, self.added, self.removed = make(), make(), make()
+        self.signals = HashingVectorizer(n_features=self.config.n_features, analyzer=lambda words: words,
+                                         alternate_sign=False)
         self.model: Any = None
 
     def _matrix(self, examples: Sequence[dict[str, Any]]) -> Any:
@@ -74,7 +83,8 @@ class FeaturesScorer:
         return hstack([self.code.transform([e.get("candidate", "") for e in examples]),
                        self.added.transform([d[0] for d in diffs]),
                        self.removed.transform([d[1] for d in diffs]),
-                       csr_matrix([d[2] for d in diffs])]).tocsr()
+                       self.signals.transform([signal_words(e) for e in examples]),
+                       csr_matrix([[*d[2], _log_speedup(e)] for d, e in zip(diffs, examples, strict=True)])]).tocsr()
 
     def fit(self, examples: Sequence[dict[str, Any]]) -> FeaturesScorer:
         from sklearn.linear_model import Ridge

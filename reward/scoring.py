@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from reward.dataset import VERSION, Bins, prefix_of
+from reward.dataset import VERSION, Bins, carried_signals, prefix_of
 from reward.errors import ModelError
 
 CONFIG_FILE = "rtg_config.json"
@@ -45,16 +45,35 @@ def render(example: dict[str, Any], max_program_chars: int = 4000) -> str:
         if step.get("diagnosis"):
             block += f"\nDiagnosis: {step['diagnosis']}"
         parts.append(block)
+    signals = signal_words(example)
+    if signals:
+        parts.append("### Made by: " + " ".join(signals))
     parts.append("### Candidate\n" + cut(example.get("candidate", "")))
     parts.append("### Return bin:")
     return "\n".join(parts)
 
 
+def signal_words(example: dict[str, Any]) -> list[str]:
+    """The example's cross-task signals as words (rankers read these, not raw dicts)."""
+    rewrites = example.get("rewrites") or []
+    words = [f"rewrite:{r}" for r in rewrites]
+    if rewrites:
+        words.append(f"last_rewrite:{rewrites[-1]}")
+    for key, value in sorted((example.get("tags") or {}).items()):
+        words.append(f"parent_{key}:{value}")
+        if rewrites:  # the pairing steering acts on: this rewrite against that bottleneck
+            words.append(f"{rewrites[-1]}|{key}:{value}")
+    if example.get("depth") is not None:
+        words.append(f"depth:{min(int(example['depth']), 5)}")
+    return words
+
+
 def example_for(task_id: str, baseline: str, path: Sequence[dict[str, Any]], candidate: str,
-                history: int) -> dict[str, Any]:
-    """An example to score during a search: `path` is root..parent as node dicts."""
+                history: int, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An example to score during a search: `path` is root..parent as node dicts, `meta`
+    the proposer's extras of the candidate's reply (the same fields the dataset reads)."""
     return {"task_id": task_id, "baseline": baseline, "prefix": prefix_of(path, history),
-            "candidate": candidate}
+            "candidate": candidate, **carried_signals({"proposer": {"meta": meta or {}}}, path)}
 
 
 def expected(probabilities: Sequence[float], bins: Bins) -> float:

@@ -107,4 +107,4 @@ def test_a_ranker_refuses_a_task_it_was_trained_on(make_search, features_model, 
     with pytest.raises(ConfigError, match="was trained on task synth/03"):
         search.run()
     allowed = RewardToGoRanker(str(features_model), kind="features", allow_train_tasks=True)
-    assert len(allowed.score(trained_on, [([], "int main() { return 0; }")])) == 1
+    assert len(allowed.score(trained_on, [([], "int main() { return 0; }", {})])) == 1

@@ -160,3 +160,27 @@ def _tokenizer(directory: Path):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(directory)
+
+
+def test_the_features_ranker_learns_a_rewrite_that_helps_on_every_task():
+    # 20 tasks; on each, the candidate made by rewrite `fast_io` returned 3x while the one
+    # made by `unroll` returned 0.8x, and the programs themselves share no token across
+    # tasks: only the carried signal can rank a task it has not seen.
+    import random
+
+    from reward.dataset import Bins
+    from reward.features import FeaturesScorer
+
+    bins, rng = Bins(), random.Random(0)
+
+    def example(task: int, rewrite: str, ret: float) -> dict:
+        words = " ".join(f"t{task}_{rng.randrange(10**6)}" for _ in range(8))
+        return {"task_id": f"t{task}", "baseline": words, "prefix": [], "candidate": words + " x",
+                "rewrites": [rewrite], "tags": {"bottleneck": "io"}, "parent_speedup": 1.0, "depth": 1,
+                "bin": bins.index(ret)}
+
+    train_set = [example(t, r, g) for t in range(20) for r, g in (("fast_io", 3.0), ("unroll", 0.8))]
+    scorer = FeaturesScorer(bins, history=1).fit(train_set)
+    fresh = [example(99, "fast_io", 3.0), example(99, "unroll", 0.8)]
+    good, bad = scorer.score(fresh)
+    assert good > bad + 0.5
