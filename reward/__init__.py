@@ -7,6 +7,7 @@ never imports `maxcode`).
     scorers.py   `load_scorer`: the scorer in a model directory, whatever its kind
     lm.py        causal LM + LoRA writing a bin token; score = expected speedup
     features.py  the non-neural baseline (hashed tokens + diff features, ridge)
+    rewrite_mean.py  the bar: mean return per rewrite, no code read
     train.py     `maxcode rtg train`: staged, checkpointed, resumable
     evaluate.py  Spearman, top-1 per sibling pool, evaluations-to-best
     tiny.py      a from-scratch tiny base for CPU benches

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from reward.features import FeaturesScorer
 from reward.lm import LMScorer
+from reward.rewrite_mean import RewriteMeanScorer
 from reward.scoring import Scorer, read_config
 
 
@@ -16,4 +17,6 @@ def load_scorer(path: str | Path, device: str | None = None) -> Scorer:
     data = read_config(path)
     if data["kind"] == "features":
         return FeaturesScorer.load(path)
+    if data["kind"] == "rewrite_mean":
+        return RewriteMeanScorer.load(path)
     return LMScorer.load(path, device=device)

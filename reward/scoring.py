@@ -17,7 +17,7 @@ from reward.dataset import VERSION, Bins, carried_signals, prefix_of
 from reward.errors import ModelError
 
 CONFIG_FILE = "rtg_config.json"
-KINDS = ("lm", "features")
+KINDS = ("lm", "features", "rewrite_mean")
 
 
 class Scorer(Protocol):

@@ -20,6 +20,8 @@ from reward import dataset
 from reward.errors import DatasetError, ModelError
 from reward.features import FeaturesConfig, FeaturesScorer
 from reward.lm import LMConfig
+from reward.rewrite_mean import RewriteMeanScorer
+from reward.scoring import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,8 @@ class TrainConfig:
     out: str = ""
     """Model directory to write."""
     kind: str = "lm"
-    """`lm` (causal LM + LoRA) or `features` (the non-neural baseline)."""
+    """`lm` (causal LM + LoRA), `features` (the non-neural baseline) or `rewrite_mean` (the
+    bar: mean return per rewrite)."""
     base_model: str = ""
     """Local directory of the Hugging Face causal LM to adapt (kind=lm)."""
     overwrite: bool = False
@@ -45,8 +48,8 @@ class TrainConfig:
 
 
 def run(config: TrainConfig) -> Path:
-    if config.kind not in ("lm", "features"):
-        raise ModelError(f"kind={config.kind!r} is not a scorer", "use kind=lm or kind=features")
+    if config.kind not in KINDS:
+        raise ModelError(f"kind={config.kind!r} is not a scorer", f"use kind={' or kind='.join(KINDS)}")
     if not config.out:
         raise ModelError("no output directory", "add out=DIR")
     header, examples = dataset.load(config.data)
@@ -76,6 +79,8 @@ def run(config: TrainConfig) -> Path:
                              "train_tasks": sorted({e["task_id"] for e in train_examples})}
     if config.kind == "features":
         FeaturesScorer(bins, history, config.features).fit(train_examples).save(staging, extra)
+    elif config.kind == "rewrite_mean":
+        RewriteMeanScorer(bins, history).fit(train_examples).save(staging, extra)
     else:
         if not config.base_model:
             raise ModelError("kind=lm needs a base model", "add base_model=PATH (a local HF causal LM)")

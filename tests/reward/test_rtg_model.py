@@ -184,3 +184,22 @@ def test_the_features_ranker_learns_a_rewrite_that_helps_on_every_task():
     fresh = [example(99, "fast_io", 3.0), example(99, "unroll", 0.8)]
     good, bad = scorer.score(fresh)
     assert good > bad + 0.5
+
+
+def test_the_rewrite_mean_bar_trains_loads_and_ranks_by_rewrite(tmp_path):
+    from reward.dataset import Bins
+
+    bins = Bins()
+    rows = [{"task_id": f"t{t}", "split": "train" if t < 4 else "test", "rewrites": [r], "bin": bins.index(g),
+             "candidate": "", "prefix": [], "baseline": ""}
+            for t in range(5) for r, g in (("fast_io", 3.0), ("unroll", 0.8))]
+    rows.append({**rows[0], "rewrites": [], "bin": bins.index(1.0)})
+    data = tmp_path / "d.jsonl"
+    header = {"format": dataset.FORMAT, "version": dataset.VERSION, "history": 1, "gamma": 1.0,
+              "bins": bins.to_dict(), "labels": bins.labels(), "examples": len(rows)}
+    data.write_text("".join(json.dumps(r) + "\n" for r in [header, *rows]))
+    out = train.run(train.TrainConfig(data=str(data), out=str(tmp_path / "m"), kind="rewrite_mean"))
+    scorer = load_scorer(out)
+    fast, slow, unseen = scorer.score([{"rewrites": ["fast_io"]}, {"rewrites": ["unroll"]}, {"rewrites": ["new"]}])
+    assert fast == bins.levels[bins.index(3.0)] and slow == bins.levels[bins.index(0.8)]
+    assert slow < unseen < fast  # a rewrite never seen gets the mean over all examples
