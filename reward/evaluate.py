@@ -7,7 +7,11 @@
 - evaluations-to-best: how many candidates of a pool are judged before (and including) the
   first one with the pool's best return, judging in the scorer's order, in proposer order,
   and in random order (expected: (n + 1) / (b + 1) for n candidates of which b are best);
-- best return at equal budget: the best return among the first m judged, per order.
+- best return at equal budget: the best return among the first m judged, per order;
+- the claims, as paired differences with 95% intervals bootstrapped over *tasks* (a task's
+  pools are not independent of one another): evaluations-to-best of the model's order minus
+  the proposer's and minus random's, per pool; and Spearman within each task, averaged
+  (pooled across tasks it rewards telling easy tasks from hard ones, not ranking siblings).
 """
 
 from __future__ import annotations
@@ -53,6 +57,21 @@ def spearman(scores: Sequence[float], returns: Sequence[float]) -> float | None:
     return None if math.isnan(value) else value
 
 
+def over_tasks(values: dict[str, list[float]], seed: int = 0, resamples: int = 4000) -> dict[str, Any]:
+    """Mean of per-task means, and its 95% percentile bootstrap interval resampling tasks."""
+    import numpy as np
+
+    means = np.array([float(np.mean(v)) for _, v in sorted(values.items()) if v])
+    if len(means) == 0:
+        return {"mean": None, "ci": None, "tasks": 0}
+    if len(means) == 1:
+        return {"mean": float(means[0]), "ci": None, "tasks": 1}
+    rng = np.random.default_rng(seed)
+    boot = means[rng.integers(0, len(means), size=(resamples, len(means)))].mean(axis=1)
+    return {"mean": float(means.mean()), "ci": [float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))],
+            "tasks": len(means)}
+
+
 def metrics(examples: Sequence[dict[str, Any]], scores: Sequence[float],
             budgets: Sequence[int] = (1, 2)) -> dict[str, Any]:
     """Every figure of the module docstring for scored examples."""
@@ -60,6 +79,8 @@ def metrics(examples: Sequence[dict[str, Any]], scores: Sequence[float],
     found = pools(examples)
     top1_hits, top1_pools = 0, 0
     model_etb, proposer_etb, random_etb = [], [], []
+    vs_proposer: dict[str, list[float]] = defaultdict(list)
+    vs_random: dict[str, list[float]] = defaultdict(list)
     at_budget: dict[str, dict[int, list[float]]] = {"model": defaultdict(list), "proposer": defaultdict(list)}
     for pool in found:
         model_order = sorted(pool, key=lambda i: -scores[i])  # stable: ties keep proposer order
@@ -71,6 +92,9 @@ def metrics(examples: Sequence[dict[str, Any]], scores: Sequence[float],
         model_etb.append(evals_to_best(model_order, returns))
         proposer_etb.append(evals_to_best(pool, returns))
         random_etb.append((len(pool) + 1) / (n_best + 1))
+        task = examples[pool[0]].get("task_id", "")
+        vs_proposer[task].append(model_etb[-1] - proposer_etb[-1])
+        vs_random[task].append(model_etb[-1] - random_etb[-1])
         for m in budgets:
             at_budget["model"][m].append(max(returns[i] for i in model_order[:m]))
             at_budget["proposer"][m].append(max(returns[i] for i in pool[:m]))
@@ -78,9 +102,18 @@ def metrics(examples: Sequence[dict[str, Any]], scores: Sequence[float],
     def mean(xs: Sequence[float]) -> float | None:
         return float(sum(xs) / len(xs)) if xs else None
 
+    by_task: dict[str, list[int]] = defaultdict(list)
+    for i, e in enumerate(examples):
+        by_task[e.get("task_id", "")].append(i)
+    within = {t: [rho] for t, idx in by_task.items()
+              if (rho := spearman([scores[i] for i in idx], [returns[i] for i in idx])) is not None}
     return {
         "examples": len(examples), "pools": len(found), "pools_with_a_choice": top1_pools,
         "spearman": spearman(scores, returns),
+        "spearman_within_task": over_tasks(within),
+        # Negative is better: fewer evaluations to the pool's best than the other order.
+        "evaluations_to_best_difference": {"model_minus_proposer": over_tasks(vs_proposer),
+                                           "model_minus_random": over_tasks(vs_random)},
         "top1_accuracy": top1_hits / top1_pools if top1_pools else None,
         "evaluations_to_best": {"model": mean(model_etb), "proposer": mean(proposer_etb),
                                 "random_expected": mean(random_etb)},
@@ -94,15 +127,26 @@ def table(result: dict[str, Any]) -> str:
     """The figures of `metrics` as a plain-text table."""
 
     def fmt(v: Any) -> str:
+        if isinstance(v, dict):  # a mean over tasks with its interval
+            if v.get("mean") is None:
+                return "n/a"
+            ci = v.get("ci")
+            interval = f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else " (one task: no interval)"
+            return f"{v['mean']:.3f}{interval} over {v['tasks']} tasks"
         return "n/a" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
 
     etb = result["evaluations_to_best"]
     rows = [("held-out examples", result["examples"]), ("sibling pools (>= 2)", result["pools"]),
-            ("spearman(score, return)", result["spearman"]),
+            ("spearman(score, return), pooled", result["spearman"]),
+            ("spearman within a task, mean (95% CI)", result.get("spearman_within_task")),
             ("top-1 accuracy per pool", result["top1_accuracy"]),
             ("evaluations-to-best: model order", etb["model"]),
             ("evaluations-to-best: proposer order", etb["proposer"]),
             ("evaluations-to-best: random (expected)", etb["random_expected"])]
+    diff = result.get("evaluations_to_best_difference") or {}
+    for key, label in (("model_minus_proposer", "model - proposer"), ("model_minus_random", "model - random")):
+        if key in diff:
+            rows.append((f"evaluations-to-best, {label} (95% CI)", diff[key]))
     for order, per in result["best_return_at_budget"].items():
         for m, v in per.items():
             rows.append((f"best return in first {m}: {order} order", v))

@@ -1,0 +1,33 @@
+"""`rtg eval`'s claims: paired differences per pool with intervals over tasks, and Spearman
+within a task."""
+
+from __future__ import annotations
+
+from reward.evaluate import metrics, over_tasks, table
+
+
+def _pool(task: str, run: str, returns: list[float]) -> list[dict]:
+    return [{"task_id": task, "run": run, "parent_id": 0, "step": 1, "index": i, "node_id": i + 1, "return": g}
+            for i, g in enumerate(returns)]
+
+
+def test_a_model_that_finds_the_best_first_is_better_than_proposer_order_with_an_interval():
+    # In every pool the proposer's order puts the best last; the model scores it first.
+    examples, scores = [], []
+    for t in range(6):
+        pool = _pool(f"t{t}", f"r{t}", [1.0, 1.1, 3.0])
+        examples += pool
+        scores += [0.1, 0.2, 0.9]
+    result = metrics(examples, scores)
+    diff = result["evaluations_to_best_difference"]["model_minus_proposer"]
+    assert diff["mean"] == -2.0 and diff["ci"] == [-2.0, -2.0] and diff["tasks"] == 6
+    assert result["spearman_within_task"]["mean"] == 1.0
+    assert "model - proposer (95% CI)  -2.000 [-2.000, -2.000] over 6 tasks" in table(result)
+
+
+def test_the_interval_is_over_tasks_not_pools():
+    # One task with many pools where the model wins, one where it loses: two tasks, so the
+    # interval spans both, however many pools the first has.
+    got = over_tasks({"a": [-2.0] * 50, "b": [2.0]})
+    assert got["mean"] == 0.0 and got["ci"][0] < -1.0 < 1.0 < got["ci"][1] and got["tasks"] == 2
+    assert over_tasks({"a": [1.0, 2.0]}) == {"mean": 1.5, "ci": None, "tasks": 1}
