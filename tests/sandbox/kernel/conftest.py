@@ -10,8 +10,9 @@ from sandbox.judges.kernel import KernelJudge
 # Small but real: every stage runs, with fewer trials and shorter targets than the defaults.
 FAST = dict(
     device="cpu", correctness_trials=3, warmup_trials=2, min_trials=5, max_trials=10,
-    time_target_s=0.2, reverify_target_s=0.5, run_timeout_s=60.0, threads=1,
+    time_target_s=0.2, reverify_target_s=0.25, run_timeout_s=60.0, threads=1,
     # Two timing processes a side (default 4): still an interval over processes, fewer starts.
+    # Re-verification budgets a forger 20 x reverify_target_s of work a step (5 s here).
     timing_processes=2,
 )
 
