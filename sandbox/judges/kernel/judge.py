@@ -647,6 +647,19 @@ class KernelJudge:
         # runs long enough for its work to stand out of the start-up noise.
         n_cand = min(calls_for(summary.candidate_s),
                      max(5, int(FORGER_BUDGET * self.reverify_target_s / summary.baseline_s) + 5))
+        # What the n calls would cost if the claim were false must stand well out of the
+        # noise, or nothing can be verified: fail closed, before spending any step on it.
+        forger_s = n_cand * summary.baseline_s
+        if forger_s < RESOLVE_FACTOR * self.reverify_noise_s:
+            details["reverify"] = {"claimed_speedup": summary.speedup, "candidate_calls": n_cand,
+                                   "forger_s": forger_s, "noise_allowance_s": self.reverify_noise_s}
+            return Verdict(
+                Status.REJECTED,
+                f"re-verification: {n_cand} calls at the reference's speed would take only "
+                f"{forger_s:.3g}s, within {RESOLVE_FACTOR} x the runner clock's noise "
+                f"({self.reverify_noise_s:g}s): a claim of {summary.speedup:.3g}x cannot be confirmed "
+                "(raise judge.kernel.reverify_max_calls or reverify_target_s)",
+            )
         init = {"init_seed": rng.init, "probe_seed": rng.probe}
 
         def plan(n: int) -> list[list[int]]:
@@ -727,17 +740,6 @@ class KernelJudge:
             "reference_step_s": [seconds(s.step) for s in ref_sides[1:]],
             "candidate_step_s": [seconds(s.step) for s in cand_sides],
         }
-        # What the n calls would cost if the claim were false must stand well out of the
-        # noise, or nothing was verified: fail closed.
-        forger_s = n_cand * summary.baseline_s
-        if forger_s < RESOLVE_FACTOR * self.reverify_noise_s:
-            return Verdict(
-                Status.REJECTED,
-                f"re-verification: {n_cand} calls at the reference's speed would take only "
-                f"{forger_s:.3g}s, within {RESOLVE_FACTOR} x the runner clock's noise "
-                f"({self.reverify_noise_s:g}s): a claim of {summary.speedup:.3g}x cannot be confirmed "
-                "(raise judge.kernel.reverify_max_calls or reverify_target_s)",
-            )
         if excess_s > self.reverify_noise_s:
             return Verdict(
                 Status.REJECTED,
