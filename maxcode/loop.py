@@ -233,22 +233,15 @@ class Step:
         if keep is None:
             return ranked
         kept: list[Candidate] = []
-        seen = set(s.tree.by_hash)
-        cut: set[str] = set()
-        distinct = 0
+        chosen: set[str] = set()
         for c in ranked:
             h = source_hash(c.source) if c.source is not None else None
-            if h is None or h in seen:
+            if h is None or h in s.tree.by_hash or h in chosen:
                 kept.append(c)  # no code, or a duplicate: recorded by `evaluate`, never judged
-                continue
-            if h not in cut:
-                distinct += 1
-            if distinct <= keep:
-                seen.add(h)
+            elif len(chosen) < keep:
+                chosen.add(h)
                 kept.append(c)
-                continue
-            cut.add(h)  # a later copy of a program below the cut is below it too
-            if c.recorded is None:  # a resume has it already
+            elif c.recorded is None:  # below the cut (every copy of it too); a resume has it already
                 why = "ranked below rank_keep" if c.score is None else f"ranked below rank_keep (score {c.score:.3g})"
                 self._record(self._node(c, NodeStatus.SKIPPED, message=why))
         return kept

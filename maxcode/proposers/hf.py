@@ -14,6 +14,7 @@ from typing import Any
 from maxcode.errors import ProposerUnavailable
 from maxcode.proposers.base import Reply
 from maxcode.proposers.llm import LLMProposer
+from reward.lm import context_length
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,7 @@ class HFProposer(LLMProposer):
         With no room for a useful prompt at all, one clear error instead of a traceback."""
         import torch
 
-        context = next((v for v in (getattr(self._lm.config, k, None) for k in
-                                    ("max_position_embeddings", "n_positions")) if isinstance(v, int)), None)
+        context = context_length(self._lm)
         ids = inputs["input_ids"]
         if not context or ids.shape[1] + self.max_new_tokens <= context:
             return inputs
