@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import rankdata
 
-from sandbox.evaluation import Evaluation
+from records.evaluation import Evaluation
 
 PIE_OPT_THRESHOLD = 1.10
 """PIE counts a pair as optimized when its speedup is at least 1.10 (a 10% gain)."""

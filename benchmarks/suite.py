@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from benchmarks.task import Task
-from sandbox.errors import InternalError, UserError
+from records.errors import InternalError, UserError
 
 
 @dataclass

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.jsonable import from_dict, to_dict
-from sandbox.testcases import TestCase
-from sandbox.tolerance import Tolerance
+from records.jsonable import from_dict, to_dict
+from records.testcases import TestCase
+from records.tolerance import Tolerance
 
 FAMILIES = ("kernel", "cpp")
 

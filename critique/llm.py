@@ -18,16 +18,11 @@ from string import Template
 from typing import Any
 
 from benchmarks.task import Task
-from critique.base import (
-    SOURCE_LLM,
-    CritiqueContext,
-    Diagnosis,
-    TextGenerator,
-    rules_after_llm_failure,
-)
+from critique.base import CritiqueContext, TextGenerator
 from critique.rules import RuleCritique
+from records.diagnosis import SOURCE_LLM, Diagnosis, rules_after_llm_failure
+from records.evaluation import Evaluation
 from sandbox.backends.base import Backend
-from sandbox.evaluation import Evaluation
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,10 @@ from critique.analyzers.sanitizer import (
 from critique.analyzers.tensor_errors import analyze_kernel_mismatch, analyze_tensor_error
 from critique.analyzers.timeout import analyze_timeout
 from critique.analyzers.wrong_answer import analyze_cpp_mismatch
-from critique.base import SOURCE_RULES, CritiqueContext, Diagnosis, Finding
+from critique.base import CritiqueContext
+from records.diagnosis import SOURCE_RULES, Diagnosis, Finding
+from records.evaluation import Evaluation, Status
 from sandbox.backends.base import Backend
-from sandbox.evaluation import Evaluation, Status
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass, field
 
 from maxcode.errors import ConfigError
-from sandbox.jsonable import to_dict
+from records.jsonable import to_dict
+from records.usage import Usage
 
 
 @dataclass
@@ -58,31 +59,6 @@ class Budget:
                 f"add budget.prices.{model}.input_per_mtok and output_per_mtok "
                 "(dollars per million tokens), or a `default` price",
             )
-
-
-@dataclass
-class Usage:
-    """What a search has spent."""
-
-    llm_calls: int = 0
-    """Requests to a proposer or critic (cache hits excluded)."""
-    prompt_tokens: int = 0
-    """Prompt tokens billed."""
-    completion_tokens: int = 0
-    """Completion tokens billed."""
-    cost_usd: float = 0.0
-    """Dollars from the price table."""
-    evaluations: int = 0
-    """Judge evaluations run."""
-    wall_s: float = 0.0
-    """Wall-clock seconds of search."""
-
-    @property
-    def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    def to_dict(self) -> dict:
-        return {**to_dict(self), "tokens": self.tokens}
 
 
 class BudgetMeter:

@@ -21,8 +21,8 @@ from omegaconf import DictConfig
 
 from benchmarks.task import Task
 from maxcode.errors import ConfigError
+from records.evaluation import Evaluation
 from sandbox.backends.base import Backend
-from sandbox.evaluation import Evaluation
 
 log = logging.getLogger(__name__)
 

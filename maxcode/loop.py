@@ -22,17 +22,19 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from benchmarks.task import Task
-from critique.base import Critique, CritiqueContext, Diagnosis
-from maxcode.budget import BudgetMeter, Usage
+from critique.base import Critique, CritiqueContext
+from maxcode.budget import BudgetMeter
 from maxcode.errors import UserError
 from maxcode.extract import extract_code
-from maxcode.node import Node, NodeStatus, ProposerInfo, source_hash
 from maxcode.observation import Observation, ObservationBuilder
 from maxcode.proposers.base import Proposer, Reply
-from maxcode.store import RunStore
 from maxcode.tree import SearchTree
+from records.diagnosis import Diagnosis
+from records.evaluation import Evaluation
+from records.node import Node, NodeStatus, ProposerInfo, source_hash
+from records.run import FINAL_TIMING, RunWriter
+from records.usage import CriticUsage, Usage
 from reward.rewards import update_y
-from sandbox.evaluation import Evaluation
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,6 @@ class Judge(Protocol):
 
 # Timings that stopped on a decision rather than on their full budget (sandbox/timing/sequential.py).
 EARLY_STOPS = ("faster", "slower", "no_change", "below_incumbent")
-FINAL_TIMING = "final_timing.json"
 
 
 class Ranker(Protocol):
@@ -316,12 +317,12 @@ class Step:
         critic = s.critic_ledger.drain() if s.critic_ledger else []
         return self._node(c, status, evaluation=evaluation, evaluated=True, message=message,
                           reward=s.reward(evaluation) if evaluation is not None else 0.0,
-                          diagnosis=diagnosis, critic_usage={
-                              "calls": sum(r.calls for r in critic),
-                              "prompt_tokens": sum(r.prompt_tokens for r in critic),
-                              "completion_tokens": sum(r.completion_tokens for r in critic),
-                              "cost_usd": sum(s.meter.cost(r.model, r.prompt_tokens, r.completion_tokens)
-                                              for r in critic)})
+                          diagnosis=diagnosis, critic_usage=CriticUsage(
+                              calls=sum(r.calls for r in critic),
+                              prompt_tokens=sum(r.prompt_tokens for r in critic),
+                              completion_tokens=sum(r.completion_tokens for r in critic),
+                              cost_usd=sum(s.meter.cost(r.model, r.prompt_tokens, r.completion_tokens)
+                                           for r in critic)))
 
     def _diagnose(self, c: Candidate, evaluation: Evaluation | None) -> Diagnosis | None:
         s = self.search
@@ -360,12 +361,8 @@ class Step:
     def _record(self, node: Node, new_program: bool = False) -> Node:
         s = self.search
         node.elapsed_s = s.meter.usage().wall_s
-        s.meter.add_llm(node.proposer.calls, node.proposer.prompt_tokens,
-                        node.proposer.completion_tokens, node.proposer.cost_usd)
-        critic = node.critic_usage
-        if critic:
-            s.meter.add_llm(int(critic["calls"]), int(critic["prompt_tokens"]),
-                            int(critic["completion_tokens"]), float(critic["cost_usd"]))
+        spent = node.spent()  # its evaluation was counted when judging began
+        s.meter.add_llm(spent.llm_calls, spent.prompt_tokens, spent.completion_tokens, spent.cost_usd)
         s.store.append(node)
         s.tree.add(node)
         s.store.write_candidate(node, s.ext)
@@ -378,7 +375,7 @@ class Search:
     """Runs a strategy on a task until a budget cap, the strategy or idleness stops it."""
 
     def __init__(self, task: Task, strategy: Strategy, proposer: Proposer, judge: Judge,
-                 store: RunStore, meter: BudgetMeter, builder: ObservationBuilder,
+                 store: RunWriter, meter: BudgetMeter, builder: ObservationBuilder,
                  reward: Callable[[Evaluation], float], critique: Critique | None = None,
                  ranker: Ranker | None = None, config: LoopConfig | None = None, seed: int = 0,
                  on_progress: Callable[[Snapshot], None] | None = None,

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from benchmarks.task import Task
-from maxcode.node import Node, NodeStatus
 from maxcode.tree import SearchTree
-from sandbox.evaluation import truncate
+from records.evaluation import truncate
+from records.node import Node, NodeStatus
 
 FENCE = {"cpp": "cpp", "python": "python"}
 DEVICE_HINTS = {

@@ -14,7 +14,7 @@ import logging
 
 from benchmarks.task import Task
 from maxcode.errors import ConfigError
-from maxcode.node import Node
+from records.node import Node
 from reward.scorers import load_scorer
 from reward.scoring import Scorer, example_for, read_config
 
@@ -52,7 +52,7 @@ class RewardToGoRanker:
                 "rank tasks it was not trained on (train with those tasks held out), "
                 "or set ranker.allow_train_tasks=true to run it anyway",
             )
-        examples = [example_for(task.id, task.baseline_source, [n.to_dict() for n in path], source,
+        examples = [example_for(task.id, task.baseline_source, path, source,
                                 self.scorer.history, meta) for path, source, meta in contexts]
         scores = self.scorer.score(examples)
         log.info("rtg scores: %s", [round(s, 3) for s in scores])

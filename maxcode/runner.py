@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.task import Task
-from maxcode.budget import BudgetMeter, Usage
+from maxcode.budget import BudgetMeter
 from maxcode.components import Components
 from maxcode.errors import UserError
 from maxcode.loop import Judge, Search, Snapshot
-from maxcode.node import Node
 from maxcode.report import summarize, write_artifacts
-from maxcode.store import RunStore
 from maxcode.tree import SearchTree
+from records.node import total_spent
+from records.run import RunWriter
 
 log = logging.getLogger(__name__)
 
@@ -41,34 +41,21 @@ def default_run_dir(runs_dir: str | Path, task: Task, name: str, seed: int) -> P
     return Path(runs_dir) / f"{task_part}__{name}__{seed}__{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def usage_from_nodes(nodes: list[Node]) -> Usage:
-    """Spending recorded in a trajectory: what a resumed run has already used."""
-    usage = Usage()
-    for n in nodes:
-        usage.llm_calls += n.proposer.calls + int(n.critic_usage.get("calls", 0))
-        usage.prompt_tokens += n.proposer.prompt_tokens + int(n.critic_usage.get("prompt_tokens", 0))
-        usage.completion_tokens += n.proposer.completion_tokens + int(n.critic_usage.get("completion_tokens", 0))
-        usage.cost_usd += n.proposer.cost_usd + float(n.critic_usage.get("cost_usd", 0.0))
-        usage.evaluations += int(n.evaluated)
-        usage.wall_s = max(usage.wall_s, n.elapsed_s)
-    return usage
-
-
 def optimize(task: Task, judge: Judge, parts: Components, run_dir: Path, config_yaml: str,
              seed: int = 0, on_progress: Callable[[Snapshot], None] | None = None,
-             store: RunStore | None = None) -> RunResult:
+             store: RunWriter | None = None) -> RunResult:
     """Search on `task`; the run directory is complete even when this raises.
 
     `store`: the run directory's store, when the caller needs another one than a plain
-    `RunStore(run_dir)` (a sweep on Ray forwards every record to the driver)."""
-    store = store if store is not None else RunStore(run_dir)
+    `RunWriter(run_dir)` (a sweep on Ray forwards every record to the driver)."""
+    store = store if store is not None else RunWriter(run_dir)
     store.open(config_yaml)
-    nodes = store.load()
+    nodes = store.resume()
     if nodes and nodes[0].source != task.baseline_source:
         raise UserError(f"{run_dir} holds a run on a different task (its baseline differs)",
                         "pick a new run_dir, or resume with the same task")
     tree = SearchTree(nodes)
-    meter = BudgetMeter(parts.budget, usage_from_nodes(nodes))
+    meter = BudgetMeter(parts.budget, total_spent(nodes))
     if nodes:
         log.info("resuming %s: %d nodes, %s", run_dir, len(nodes) - 1, meter.usage())
     search = Search(task, parts.strategy, parts.proposer, judge, store, meter, parts.builder,
@@ -89,7 +76,7 @@ def optimize(task: Task, judge: Judge, parts: Components, run_dir: Path, config_
         # Ctrl-C can land between a node's write (synced to disk: milliseconds) and its
         # addition to the tree; the summary and report follow the trajectory, which resumes.
         known = {node.id for node in search.tree}
-        for node in store.load():
+        for node in store.resume():
             if node.id not in known:
                 search.tree.add(node)
         summary = summarize(search.tree, store, task.id, parts.name, meter.usage(), parts.budget,

@@ -1,7 +1,7 @@
 """The reward-to-go dataset: judged nodes of recorded runs as (prompt parts, return bin).
 
-Reads run directories as data (`trajectory.jsonl`, one node per line as the loop writes
-it) and never imports `maxcode`. Every judged node becomes one example:
+Reads run directories through `records.run.RunReader` (the nodes every other reader of a
+run sees) and never imports `maxcode`. Every judged node becomes one example:
 
     task        the task id and its initial program (the root node's source)
     prefix      the last <= L programs on the path root..parent, each with its feedback
@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from records.node import Node, NodeStatus
+from records.run import TRAJECTORY, RunReader
 from reward.errors import DatasetError
 
 log = logging.getLogger(__name__)
@@ -43,8 +45,8 @@ VERSION = 2
 """Bumped when the example layout changes; a file of another version is refused.
 2: rewrites, tags, parent_speedup, depth."""
 
-# Node statuses that carry a verdict (the loop's NodeStatus values, read as plain strings).
-UNJUDGED = {"baseline", "no_code", "skipped"}
+# Statuses without a verdict of the node's own.
+UNJUDGED = {NodeStatus.BASELINE, NodeStatus.NO_CODE, NodeStatus.SKIPPED}
 
 
 @dataclass
@@ -118,54 +120,47 @@ class DatasetConfig:
 
 
 def run_dirs(paths: Sequence[str]) -> list[Path]:
-    """Every directory holding a `trajectory.jsonl` under `paths`, sorted."""
+    """Every run directory under `paths`, sorted."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if not path.is_dir():
             raise DatasetError(f"runs: {path} is not a directory",
                                "pass run directories or sweep directories written by maxcode")
-        here = sorted(p.parent for p in path.rglob("trajectory.jsonl"))
+        here = sorted(p.parent for p in path.rglob(TRAJECTORY))
         if not here:
-            raise DatasetError(f"runs: {path} holds no trajectory.jsonl",
+            raise DatasetError(f"runs: {path} holds no {TRAJECTORY}",
                                "pass run directories written by `maxcode optimize` or `maxcode sweep`")
         found.extend(here)
     return sorted(set(found))
 
 
-def read_nodes(run_dir: Path) -> list[dict[str, Any]]:
-    """Nodes of one run as plain dicts, in id order (a line cut by a kill is dropped)."""
-    nodes: dict[int, dict[str, Any]] = {}
-    with open(run_dir / "trajectory.jsonl") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                node = json.loads(line)
-            except json.JSONDecodeError:
-                log.warning("%s: line %d is not JSON (cut by a kill?); read up to it", run_dir, number)
-                break
-            nodes.setdefault(int(node["id"]), node)
-    return [nodes[i] for i in sorted(nodes)]
+def read_nodes(run_dir: Path) -> list[Node]:
+    """Nodes of one run in id order, as every reader of a run reads them."""
+    reader = RunReader(run_dir)
+    nodes = reader.nodes()
+    for problem in reader.problems:
+        log.warning("%s: %s", run_dir, problem)
+    return nodes
 
 
-def is_judged(node: dict[str, Any]) -> bool:
+def is_judged(node: Node) -> bool:
     """A node with a verdict of its own (duplicates reuse another's and are not examples)."""
-    return node.get("status") not in UNJUDGED and node.get("reward") is not None
+    return node.status not in UNJUDGED and node.reward is not None
 
 
-def returns(nodes: Sequence[dict[str, Any]], gamma: float) -> dict[int, float]:
+def returns(nodes: Sequence[Node], gamma: float) -> dict[int, float]:
     """Max-reward return of every node with a reward: G = max(r, gamma * max child G)."""
     children: dict[int, list[int]] = defaultdict(list)
-    by_id = {n["id"]: n for n in nodes}
+    by_id = {n.id: n for n in nodes}
     for n in nodes:
-        if n.get("parent_id") is not None:
-            children[n["parent_id"]].append(n["id"])
+        if n.parent_id is not None:
+            children[n.parent_id].append(n.id)
     out: dict[int, float] = {}
     # Children have larger ids than their parent: one pass from the last id suffices.
     for node_id in sorted(by_id, reverse=True):
         best_child = max((out[c] for c in children[node_id] if c in out), default=None)
-        r = by_id[node_id].get("reward")
+        r = by_id[node_id].reward
         if r is None and best_child is None:
             continue
         candidates = [float(r)] if r is not None else []
@@ -175,84 +170,77 @@ def returns(nodes: Sequence[dict[str, Any]], gamma: float) -> dict[int, float]:
     return out
 
 
-def feedback(node: dict[str, Any]) -> str:
+def feedback(node: Node) -> str:
     """One line on a node's verdict, as the model sees it."""
-    status = node.get("status", "")
-    if status == "baseline":
+    if node.status is NodeStatus.BASELINE:
         return "the task's own program (speedup 1.00x)"
-    evaluation = node.get("evaluation") or {}
-    speedup = evaluation.get("speedup")
-    parts = [status]
-    if speedup is not None:
-        parts.append(f"speedup {float(speedup):.2f}x")
-    message = (node.get("message") or evaluation.get("message") or "").strip().splitlines()
+    parts = [node.status.value]
+    if node.speedup is not None:
+        parts.append(f"speedup {float(node.speedup):.2f}x")
+    message = (node.message or (node.evaluation.message if node.evaluation else "")).strip().splitlines()
     if message:
         parts.append(message[0][:200])
     return "; ".join(parts)
 
 
-def prefix_of(path: Sequence[dict[str, Any]], history: int) -> list[dict[str, str]]:
+def prefix_of(path: Sequence[Node], history: int) -> list[dict[str, str]]:
     """The last `history` programs of a root..parent path with feedback and diagnosis."""
     steps = []
     for node in list(path)[-history:] if history > 0 else []:
-        diagnosis = (node.get("diagnosis") or {}).get("text", "") or ""
-        steps.append({"node_id": node["id"], "source": node.get("source") or "",
-                      "feedback": feedback(node), "diagnosis": diagnosis.strip()})
+        diagnosis = node.diagnosis.text if node.diagnosis is not None else ""
+        steps.append({"node_id": node.id, "source": node.source or "",
+                      "feedback": feedback(node), "diagnosis": (diagnosis or "").strip()})
     return steps
 
 
-def task_of(nodes: Sequence[dict[str, Any]], run_dir: Path) -> str:
-    summary = run_dir / "summary.json"
-    if summary.is_file():
-        try:
-            task_id = json.loads(summary.read_text()).get("task_id")
-            if task_id:
-                return str(task_id)
-        except json.JSONDecodeError:
-            pass
-    root_hash = nodes[0].get("source_hash") or ""
-    return f"task-{root_hash}"
+def task_of(nodes: Sequence[Node], run_dir: Path) -> str:
+    task_id = (RunReader(run_dir).summary() or {}).get("task_id")
+    return str(task_id) if task_id else f"task-{nodes[0].source_hash or ''}"
 
 
 def examples_of_run(run_dir: Path, history: int, gamma: float, bins: Bins) -> list[dict[str, Any]]:
     """One example per judged node of one run (no dedupe, no split yet)."""
     nodes = read_nodes(run_dir)
-    if not nodes or nodes[0].get("parent_id") is not None:
+    if not nodes or nodes[0].parent_id is not None:
         return []
-    by_id = {n["id"]: n for n in nodes}
+    by_id = {n.id: n for n in nodes}
+    root = nodes[0]
     task_id = task_of(nodes, run_dir)
     g = returns(nodes, gamma)
     out = []
     for node in nodes:
-        if not is_judged(node) or node.get("duplicate_of") is not None:
+        if not is_judged(node) or node.duplicate_of is not None:
             continue
-        path, parent = [], by_id.get(node["parent_id"])
+        path, parent = [], by_id.get(node.parent_id)
         while parent is not None:
             path.append(parent)
-            parent = by_id.get(parent["parent_id"]) if parent.get("parent_id") is not None else None
+            parent = by_id.get(parent.parent_id) if parent.parent_id is not None else None
         path.reverse()
-        ret = g[node["id"]]
+        ret = g[node.id]
         out.append({
-            "id": f"{run_dir.name}:{node['id']}", "run": str(run_dir), "task_id": task_id,
-            "task_hash": nodes[0].get("source_hash") or _hash(nodes[0].get("source") or ""),
-            "baseline": nodes[0].get("source") or "", "node_id": node["id"],
-            "parent_id": node["parent_id"], "step": node.get("step", 0), "index": node.get("index", 0),
-            "prefix": prefix_of(path, history), "candidate": node.get("source") or "",
-            "candidate_hash": node.get("source_hash") or _hash(node.get("source") or ""),
-            "status": node.get("status"), "reward": float(node["reward"]), "return": ret,
-            "bin": bins.index(ret), "rank_score": node.get("rank_score"),
-            **carried_signals(node, path),
+            "id": f"{run_dir.name}:{node.id}", "run": str(run_dir), "task_id": task_id,
+            "task_hash": root.source_hash or _hash(root.source or ""),
+            "baseline": root.source or "", "node_id": node.id,
+            "parent_id": node.parent_id, "step": node.step, "index": node.index,
+            "prefix": prefix_of(path, history), "candidate": node.source or "",
+            "candidate_hash": node.source_hash or _hash(node.source or ""),
+            "status": node.status.value, "reward": float(node.reward), "return": ret,
+            "bin": bins.index(ret), "rank_score": node.rank_score,
+            **carried_signals(node.proposer.meta, path),
         })
     return out
 
 
-def carried_signals(node: dict[str, Any], path: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """What a node's proposal was made from, in words that mean the same on every task."""
-    meta = (node.get("proposer") or {}).get("meta") or {}
+def carried_signals(meta: dict[str, Any], path: Sequence[Node]) -> dict[str, Any]:
+    """What a proposal (its reply's proposer `meta`, made from the path root..parent) was made
+    from, in words that mean the same on every task."""
     rewrites = meta.get("rewrites_path") or meta.get("rewrites") or []
-    parent = path[-1] if path else {}
-    tags = (parent.get("diagnosis") or {}).get("tags") or {}
-    speedup = (parent.get("evaluation") or {}).get("speedup") if parent.get("status") != "baseline" else 1.0
+    parent = path[-1] if path else None
+    tags = parent.diagnosis.tags if parent is not None and parent.diagnosis is not None else {}
+    if parent is None:
+        speedup = None
+    else:
+        speedup = 1.0 if parent.status is NodeStatus.BASELINE else parent.speedup
     return {
         "rewrites": [str(r) for r in rewrites if isinstance(r, str)],
         # Scalars only (a tag like fault_line is a position in one program, not a signal).

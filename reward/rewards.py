@@ -7,7 +7,7 @@ shift the max-reward formulation needs.
 Why any correct candidate earns its measured speedup, significant or not: the search needs a
 graded signal (a correct 0.98x rewrite is a better parent than a crash), and the point
 estimate is the judge's best guess. The *answer* of a search is stricter (see
-`is_claimable`): only a correct candidate whose interval lies above 1.0 may be claimed.
+`records.evaluation.is_claimable`): only a correct candidate whose interval lies above 1.0 may be claimed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sandbox.evaluation import Evaluation, Status
+from records.evaluation import Evaluation, Status
 
 FAILURE_REWARD = 0.0
 
@@ -36,16 +36,6 @@ class SpeedupReward:
         if self.require_significant and not evaluation.significant:
             return 1.0
         return float(evaluation.speedup)
-
-
-def is_claimable(evaluation: Evaluation | None) -> bool:
-    """True when a speedup may be claimed: correct, timed, interval entirely above 1.0."""
-    if evaluation is None or evaluation.status is not Status.OK or not evaluation.correct:
-        return False
-    if evaluation.speedup is None or not evaluation.significant:
-        return False
-    low = evaluation.speedup_ci[0] if evaluation.speedup_ci else evaluation.speedup
-    return low > 1.0
 
 
 def update_y(y: float, r: float, gamma: float = 1.0) -> float:

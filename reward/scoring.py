@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from records.node import Node
 from reward.dataset import VERSION, Bins, carried_signals, prefix_of
 from reward.errors import ModelError
 
@@ -68,12 +69,12 @@ def signal_words(example: dict[str, Any]) -> list[str]:
     return words
 
 
-def example_for(task_id: str, baseline: str, path: Sequence[dict[str, Any]], candidate: str,
+def example_for(task_id: str, baseline: str, path: Sequence[Node], candidate: str,
                 history: int, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    """An example to score during a search: `path` is root..parent as node dicts, `meta`
-    the proposer's extras of the candidate's reply (the same fields the dataset reads)."""
+    """An example to score during a search: `path` is root..parent, `meta` the proposer's
+    extras of the candidate's reply (the same fields the dataset reads)."""
     return {"task_id": task_id, "baseline": baseline, "prefix": prefix_of(path, history),
-            "candidate": candidate, **carried_signals({"proposer": {"meta": meta or {}}}, path)}
+            "candidate": candidate, **carried_signals(meta or {}, path)}
 
 
 def expected(probabilities: Sequence[float], bins: Bins) -> float:

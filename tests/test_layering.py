@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FLOOR = {"sandbox": 1, "benchmarks": 2, "critique": 3, "reward": 3, "maxcode": 4}
+FLOOR = {"records": 0, "sandbox": 1, "benchmarks": 2, "critique": 3, "reward": 3, "maxcode": 4}
 # critique and reward share floor 3 but must not import each other's caller (maxcode).
+# records/ holds what crosses layers (Node, Evaluation, Usage, errors, the JSON codec and the
+# run and sweep files' one reader and writer), so it imports no other package.
+RUN_FILES = {"trajectory.jsonl", "results.jsonl"}
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
@@ -109,3 +112,30 @@ def test_no_import_circles():
         if v not in index:
             visit(v)
     assert not circles, "\n".join(" <-> ".join(c) for c in circles)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    ids = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                ids.add(id(first.value))
+    return ids
+
+
+def test_only_the_records_package_names_the_run_files():
+    """A run's or sweep's line files are parsed in one place (records/lines.py, with one
+    policy for a cut line): any other module naming them is a second reader or writer."""
+    found = []
+    for package in sorted(FLOOR):
+        if package == "records":
+            continue
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            prose = _docstrings(tree)
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose
+                        and any(node.value == f or node.value.endswith("/" + f) for f in RUN_FILES)):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} names {node.value!r}")
+    assert not found, "\n".join(found)

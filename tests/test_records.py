@@ -1,8 +1,8 @@
 import pytest
 
 from benchmarks.task import Task, Tolerance
-from sandbox.evaluation import Evaluation, Mismatch, Status
-from sandbox.testcases import TestCase
+from records.evaluation import Evaluation, Mismatch, Status
+from records.testcases import TestCase
 
 
 def test_evaluation_round_trips_through_json():

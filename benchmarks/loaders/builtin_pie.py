@@ -32,7 +32,7 @@ from benchmarks.loaders.index_checks import check_fields, check_variant_specs
 from benchmarks.loaders.single_file import load_tests
 from benchmarks.suite import Suite, did_you_mean
 from benchmarks.task import Task
-from sandbox.errors import TaskError
+from records.errors import TaskError
 
 log = logging.getLogger(__name__)
 

@@ -67,7 +67,7 @@ import yaml
 from benchmarks.expectations import SPEEDS
 from benchmarks.loaders.index_checks import check_fields, check_variant_specs
 from benchmarks.task import Task, Tolerance
-from sandbox.errors import TaskError
+from records.errors import TaskError
 
 log = logging.getLogger(__name__)
 

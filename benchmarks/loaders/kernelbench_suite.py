@@ -20,7 +20,7 @@ from benchmarks.loaders.kernelbench_dir import (
     resolve_root,
 )
 from benchmarks.suite import Suite
-from sandbox.errors import ConfigError
+from records.errors import ConfigError
 
 BUILTIN_ROOT = Path(__file__).resolve().parent.parent / "suites" / "kernelbench_cpu"
 

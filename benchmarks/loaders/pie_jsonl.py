@@ -26,8 +26,8 @@ from pathlib import Path
 from benchmarks.hashing import cpp_content_hash
 from benchmarks.suite import Suite, did_you_mean
 from benchmarks.task import Task
-from sandbox.errors import ConfigError, TaskError
-from sandbox.testcases import TestCase
+from records.errors import ConfigError, TaskError
+from records.testcases import TestCase
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import re
 from pathlib import Path
 
 from benchmarks.task import Task
-from sandbox.errors import TaskError
+from records.errors import TaskError
+from records.testcases import TestCase
 from sandbox.judges.cpp.source import check_source
-from sandbox.testcases import TestCase
 
 CPP_SUFFIXES = (".cpp", ".cc", ".cxx", ".c++")
 KERNEL_NAMES = ("Model", "get_inputs", "get_init_inputs")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.task import Task
-from critique.base import Finding
+from records.diagnosis import Finding
 from sandbox.backends.base import Backend, Limits, RunSpec, Step
 
 log = logging.getLogger(__name__)

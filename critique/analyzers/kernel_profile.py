@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from critique.base import Finding
+from records.diagnosis import Finding
 from sandbox.backends.base import Backend, GiB, Limits, RunSpec, Step
 
 log = logging.getLogger(__name__)

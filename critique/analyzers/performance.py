@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from critique.base import CritiqueContext, Finding
-from sandbox.evaluation import Evaluation
+from critique.base import CritiqueContext
+from records.diagnosis import Finding
+from records.evaluation import Evaluation
 
 
 def _ci(ci: tuple[float, float] | None) -> str:

@@ -10,8 +10,8 @@ import re
 import signal as _signal
 from dataclasses import dataclass
 
-from critique.base import Finding
-from sandbox.evaluation import Evaluation
+from records.diagnosis import Finding
+from records.evaluation import Evaluation
 
 # What each fatal signal usually means in a competitive-programming style C++ program.
 SIGNAL_HINTS = {

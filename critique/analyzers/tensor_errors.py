@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from critique.base import Finding
-from sandbox.evaluation import Evaluation
+from records.diagnosis import Finding
+from records.evaluation import Evaluation
 
 # Relative error of a round-trip through each reduced precision (unit roundoff).
 FP16_EPS = 2.0**-11

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from benchmarks.task import Task
 from critique.analyzers.sanitizer import find_test_input
-from critique.base import Finding
-from sandbox.evaluation import Evaluation
+from records.diagnosis import Finding
+from records.evaluation import Evaluation
 
 # Simple operations a compiled program does per second, order of magnitude.
 OPS_PER_SECOND = 3e8

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
-from critique.base import Finding
-from sandbox.evaluation import Evaluation
+from records.diagnosis import Finding
+from records.evaluation import Evaluation
 from sandbox.judges.compare import END_OF_OUTPUT
 
 MAX_SHOWN_CHARS = 120

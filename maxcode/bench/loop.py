@@ -27,9 +27,9 @@ from maxcode.loop import LoopConfig, Search
 from maxcode.observation import Observation, ObservationBuilder, ObservationConfig
 from maxcode.proposers.base import Reply
 from maxcode.search.best_of_n import BestOfN
-from maxcode.store import RunStore
+from records.evaluation import Evaluation, Status
+from records.run import RunWriter
 from reward.rewards import SpeedupReward
-from sandbox.evaluation import Evaluation, Status
 
 REPO = Path(__file__).resolve().parents[2]
 PIE_SUITE = REPO / "benchmarks" / "suites" / "pie_mini"
@@ -55,7 +55,7 @@ def overhead(nodes: int, workers: int, durable: bool = True) -> dict:
     task = Task(id="bench/fake", family="cpp", language="cpp",
                 baseline_source="#include <cstdio>\nint main() { return 0; }\n" * 20)
     with tempfile.TemporaryDirectory() as tmp:
-        store = RunStore(tmp, durable=durable)
+        store = RunWriter(tmp, durable=durable)
         store.open("bench: loop\n")
         meter = BudgetMeter(Budget(max_llm_calls=None, max_evaluations=None, max_wall_s=None))
         search = Search(task, BestOfN(n=nodes, batch=8), InstantFakeProposer(), instant_fake_judge,

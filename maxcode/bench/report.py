@@ -21,14 +21,14 @@ from omegaconf import DictConfig
 from rich.console import Console
 from rich.table import Table
 
-from critique.base import Diagnosis
 from maxcode.budget import Budget
-from maxcode.node import Node, NodeStatus, ProposerInfo, source_hash
 from maxcode.report import summarize, write_report
-from maxcode.runner import usage_from_nodes
-from maxcode.store import RunStore
 from maxcode.tree import SearchTree
-from sandbox.evaluation import Evaluation, Mismatch, Status
+from records.diagnosis import Diagnosis
+from records.evaluation import Evaluation, Mismatch, Status
+from records.node import Node, NodeStatus, ProposerInfo, source_hash, total_spent
+from records.run import SUMMARY, RunWriter
+from records.sweep import SweepResults
 
 GOAL_S = 10.0
 FAILURES = [Status.COMPILE_ERROR, Status.RUNTIME_ERROR, Status.WRONG_ANSWER, Status.TIMEOUT, Status.REJECTED]
@@ -85,14 +85,14 @@ def synthetic_nodes(rng: random.Random, count: int) -> list[Node]:
 
 
 def write_run(directory: Path, nodes: list[Node], task_id: str, strategy: str) -> dict:
-    store = RunStore(directory, durable=False)
+    store = RunWriter(directory, durable=False)
     store.open(f"synthetic run: {task_id} {strategy}\n")
     for node in nodes:
         store.append(node)
     store.close()
-    summary = summarize(SearchTree(nodes), store, task_id, strategy, usage_from_nodes(nodes), Budget(),
+    summary = summarize(SearchTree(nodes), store, task_id, strategy, total_spent(nodes), Budget(),
                         "budget: max_evaluations", "cpp")
-    store.write_json("summary.json", summary)
+    store.write_json(SUMMARY, summary)
     return summary
 
 
@@ -121,7 +121,9 @@ def sweep_figure(tmp: Path, tasks: int, methods: int, seeds: int, nodes_per_run:
                              "error": "synthetic failure" if failed else "",
                              "best_speedup": summary["best_speedup"], "best_speedup_ci": summary["best_speedup_ci"],
                              "budget_used": summary["budget_used"], "run_dir": f"runs/{run_dir.name}"})
-    (directory / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    results = SweepResults(directory)
+    for row in rows:
+        results.append(row)
     (directory / "sweep.yaml").write_text("grid: synthetic\n")
     started, cpu = time.perf_counter(), time.process_time()
     write_report(directory)

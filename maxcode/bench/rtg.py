@@ -37,6 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 from maxcode.errors import ConfigError
+from records.run import RunReader
 from reward import dataset, evaluate, train
 from reward.features import FeaturesScorer
 from reward.lm import LMConfig, LMScorer
@@ -53,7 +54,7 @@ def record_runs(root: Path, quick: bool) -> list[str]:
     problems = sorted(p.parent for p in PIE_SUITE.glob("*/slow.cpp"))[: 6 if quick else None]
     for problem in problems:
         run_dir = root / problem.name
-        if (run_dir / "summary.json").is_file():
+        if RunReader(run_dir).summary() is not None:
             continue
         print(f"recording {problem.name} ...", flush=True)
         subprocess.run([sys.executable, "-m", "maxcode.cli.main", "optimize", str(problem / "slow.cpp"),

@@ -29,6 +29,8 @@ from omegaconf import DictConfig
 from rich.console import Console
 from rich.table import Table
 
+from records.run import RunReader
+
 REPO = Path(__file__).resolve().parents[2]
 PIE = REPO / "benchmarks" / "suites" / "pie_mini"
 TASKS = ["pm01_range_sum", "pm04_reverse_words"]
@@ -41,7 +43,7 @@ def _settings(cfg: DictConfig) -> list[str]:
 
 
 def _work_s(run_dirs: list[Path]) -> float:
-    return sum(json.loads((d / "summary.json").read_text())["budget_used"]["wall_s"] for d in run_dirs)
+    return sum(RunReader(d).summary()["budget_used"]["wall_s"] for d in run_dirs)
 
 
 def _maxcode(*args: str) -> float:

@@ -38,9 +38,9 @@ from omegaconf import DictConfig
 from rich.console import Console
 from rich.table import Table
 
-from sandbox.evaluation import Status
+from records.evaluation import Status
+from records.testcases import TestCase
 from sandbox.judges.cpp import CppJudge
-from sandbox.testcases import TestCase
 from sandbox.timing.instructions import InstructionTimer
 from sandbox.timing.wall import WallTimer
 

@@ -25,7 +25,7 @@ from benchmarks.task import Task
 from maxcode.cli import conf_help
 from maxcode.config import load_config
 from maxcode.errors import TaskError, UserError
-from sandbox.evaluation import Evaluation
+from records.evaluation import Evaluation
 from sandbox.judges.cpp.source import check_source
 
 

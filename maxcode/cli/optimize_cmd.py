@@ -20,6 +20,7 @@ from rich.console import Console
 
 from maxcode.cli import conf_help
 from maxcode.config import load_config
+from records.run import RunReader
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
             tracker.stop(status)
         if result is not None:
             console.print(summary_table(result.summary))
-        elif (run_dir / "summary.json").exists():
+        elif RunReader(run_dir).summary() is not None:
             console.print("[yellow]search stopped early; results so far are saved[/yellow]")
         out = sys.stdout if result is not None else sys.stderr
         print(f"run dir: {run_dir}", file=out)

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from maxcode.errors import ConfigError, UserError
+from records.run import is_run_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +25,7 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
     from maxcode.tracking.state import DirState
 
     directory = Path(args.dir)
-    if not (directory / "trajectory.jsonl").is_file() and not (directory / "sweep.yaml").is_file():
+    if not is_run_dir(directory) and not (directory / "sweep.yaml").is_file():
         raise ConfigError(f"{directory} is neither a run directory nor a sweep directory",
                           "give the directory `maxcode optimize` or `maxcode sweep` printed")
     tokens = list(overrides)

@@ -9,13 +9,14 @@ strategies on one fixed set of replies).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 
 from maxcode.errors import ConfigError, ProposerUnavailable
 from maxcode.observation import Observation
 from maxcode.proposers.base import Reply
+from records.node import Node, NodeStatus
+from records.run import RunReader, is_run_dir
 
 
 class ReplayProposer:
@@ -29,21 +30,15 @@ class ReplayProposer:
                               "pass proposer.run_dir=DIR (a run directory with trajectory.jsonl)")
         if match not in ("prompt", "order"):
             raise ConfigError(f"proposer.match must be prompt or order, got {match!r}", "")
-        path = Path(run_dir) / "trajectory.jsonl"
-        if not path.is_file():
-            raise ConfigError(f"no trajectory to replay at {path}", "pass the run directory itself")
+        if not is_run_dir(Path(run_dir)):
+            raise ConfigError(f"no trajectory to replay in {run_dir}", "pass the run directory itself")
         self.match = match
-        self.by_prompt: dict[str, dict[int, dict]] = defaultdict(dict)
-        self.in_order: list[dict] = []
-        for line in path.read_text().splitlines():
-            try:
-                node = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # the last line of a killed run may be cut
-            info = node.get("proposer") or {}
-            if node.get("status") == "baseline" or not info.get("prompt_hash"):
+        self.by_prompt: dict[str, dict[int, Node]] = defaultdict(dict)
+        self.in_order: list[Node] = []
+        for node in RunReader(run_dir).nodes():
+            if node.status is NodeStatus.BASELINE or not node.proposer.prompt_hash:
                 continue
-            self.by_prompt[info["prompt_hash"]][info.get("draw", 0)] = node
+            self.by_prompt[node.proposer.prompt_hash][node.proposer.draw] = node
             self.in_order.append(node)
 
     def propose(self, observation: Observation, k: int) -> list[Reply]:
@@ -61,8 +56,7 @@ class ReplayProposer:
                     "the replayed run has no more replies for this search "
                     f"(prompt {observation.prompt_hash}, draw {observation.draw})",
                     "replay with the same config and seed as the recorded run, or proposer.match=order")
-            info = node["proposer"]
-            replies.append(Reply(text=node.get("reply", ""), model=info.get("model", "replay"),
+            replies.append(Reply(text=node.reply, model=node.proposer.model or "replay",
                                  calls=1 if i == 0 else 0,
-                                 meta={"replayed_node": node["id"], "proposer": "replay"}))
+                                 meta={"replayed_node": node.id, "proposer": "replay"}))
         return replies

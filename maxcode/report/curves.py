@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from maxcode.node import Node
 from maxcode.tree import SearchTree
-from reward.rewards import is_claimable
+from records.evaluation import is_claimable
+from records.node import Node, best_so_far
 
 AXES = {
     "evaluations": "judge evaluations",
@@ -33,19 +33,12 @@ class Curve:
 
 
 def run_curve(tree: SearchTree) -> Curve:
-    order = sorted((n for n in tree.nodes if n.parent_id is not None), key=lambda n: (n.elapsed_s, n.id))
-    spent = {k: 0.0 for k in AXES}
     xs: dict[str, list[float]] = {k: [0.0] for k in AXES}
-    ys, best = [1.0], 1.0
-    for n in order:
-        spent["evaluations"] += int(n.evaluated)
-        spent["llm_calls"] += n.proposer.calls + int(n.critic_usage.get("calls", 0))
-        spent["dollars"] += n.proposer.cost_usd + float(n.critic_usage.get("cost_usd", 0.0))
-        spent["wall_s"] = max(spent["wall_s"], n.elapsed_s)
-        if n.duplicate_of is None and is_claimable(n.evaluation):
-            best = max(best, n.speedup or 1.0)
-        for k in AXES:
-            xs[k].append(spent[k])
+    ys = [1.0]
+    for _, spent, best in best_so_far(tree.nodes):
+        for k, value in (("evaluations", spent.evaluations), ("llm_calls", spent.llm_calls),
+                         ("dollars", spent.cost_usd), ("wall_s", spent.wall_s)):
+            xs[k].append(float(value))
         ys.append(best)
     return Curve(x=xs, y=ys)
 

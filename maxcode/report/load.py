@@ -1,33 +1,26 @@
 """Reading run and sweep directories for a report: read-only and tolerant.
 
-Unlike `RunStore.load` (which truncates a cut line so a resume can append), a report never
-changes what it reads: a line cut by a crash, a summary that was never written or a run
-that failed are counted and shown, never fatal.
+Through `records.run.RunReader`, which never changes what it reads (a resuming `RunWriter`
+cuts a cut line off so it can append): a line cut by a crash, a summary that was never
+written or a run that failed are counted and shown, never fatal.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-import json
 import logging
 import re
-import types
-import typing
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from maxcode.errors import UserError
-from maxcode.node import Node, NodeStatus, ProposerInfo
 from maxcode.tree import SearchTree
-from sandbox.evaluation import Evaluation, Status
+from records.node import Node
+from records.run import SUMMARY, TRAJECTORY, RunReader
+from records.sweep import RESULTS, SweepResults
 
 log = logging.getLogger(__name__)
 
-RUN_MARKER = "trajectory.jsonl"
-SWEEP_MARKER = "results.jsonl"
 
 
 @dataclass
@@ -69,144 +62,46 @@ def kind(directory: Path) -> str:
     if not directory.is_dir():
         raise UserError(f"{directory} is not a directory",
                         "give a run directory (with trajectory.jsonl) or a sweep directory (with results.jsonl)")
-    if (directory / SWEEP_MARKER).is_file() or (directory / "sweep.yaml").is_file():
+    if (directory / RESULTS).is_file() or (directory / "sweep.yaml").is_file():
         return "sweep"
-    if (directory / RUN_MARKER).is_file() or (directory / "summary.json").is_file():
+    if (directory / TRAJECTORY).is_file() or (directory / SUMMARY).is_file():
         return "run"
-    raise UserError(f"{directory} is neither a run directory (no {RUN_MARKER}) nor a sweep directory "
-                    f"(no {SWEEP_MARKER} or sweep.yaml)",
+    raise UserError(f"{directory} is neither a run directory (no {TRAJECTORY}) nor a sweep directory "
+                    f"(no {RESULTS} or sweep.yaml)",
                     "give the directory `maxcode optimize` or `maxcode sweep` printed")
 
 
-def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
-    """The whole JSON object lines of `path` and how many lines could not be read."""
-    rows, bad = [], 0
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return [], 0
-    for line in raw.split(b"\n"):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except (ValueError, UnicodeDecodeError):
-            bad += 1
-            continue
-        if isinstance(value, dict):
-            rows.append(value)
-        else:
-            bad += 1
-    return rows, bad
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        value = json.loads(path.read_text())
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def load_run(directory: Path, light: bool = False) -> RunData:
-    """`light`: nodes without programs, replies, logs or diagnoses (what a sweep's page
-    needs from each of its runs: the curves and the statuses), read ~10x faster."""
-    problems: list[str] = []
-    rows, bad = read_jsonl(directory / RUN_MARKER)
-    if bad:
-        problems.append(f"{bad} unreadable line(s) in {RUN_MARKER} were skipped (cut off by a crash or a kill?)")
-    nodes: dict[int, Node] = {}
-    undecodable = 0
-    for row in rows:
-        try:
-            node = sketch(row) if light else decode(Node, row)
-        except Exception:  # any malformed record: counted and shown, never fatal
-            undecodable += 1
-            continue
-        nodes.setdefault(node.id, node)
-    if undecodable:
-        problems.append(f"{undecodable} line(s) of {RUN_MARKER} are not nodes of this MaxCode version; skipped")
-    if not (directory / RUN_MARKER).is_file():
-        problems.append(f"no {RUN_MARKER}: no node was recorded")
-    ordered = sorted(nodes.values(), key=lambda n: n.id)
-    orphans = [n for n in ordered if n.parent_id is not None and n.parent_id not in nodes]
+    """`light`: nodes without programs, replies, logs or diagnoses (see `RunReader.nodes`)."""
+    reader = RunReader(directory)
+    ordered = reader.nodes(light=light)
+    problems = list(reader.problems)
+    by_id = {n.id for n in ordered}
+    orphans = [n for n in ordered if n.parent_id is not None and n.parent_id not in by_id]
     if orphans:
         problems.append(f"{len(orphans)} node(s) whose parent is missing from the trajectory are drawn under the root")
         for n in orphans:
             n.parent_id = ordered[0].id if ordered and ordered[0].id != n.id else None
-    summary = read_json(directory / "summary.json")
+    summary = reader.summary()
     if summary is None:
-        problems.append("no readable summary.json (the run may still be going, or crashed before its first step)")
+        problems.append(f"no readable {SUMMARY} (the run may still be going, or crashed before its first step)")
     return RunData(dir=directory, tree=SearchTree(ordered), summary=summary or {},
                    ext=_extension(directory, summary or {}, ordered), problems=problems)
 
 
-def sketch(row: dict[str, Any]) -> Node:
-    """A node with only its place in the tree, its verdict's numbers and its spending."""
-    ev, proposer = row.get("evaluation"), row.get("proposer") or {}
-    ci = ev.get("speedup_ci") if ev else None
-    evaluation = None if ev is None else Evaluation(
-        status=Status(ev["status"]), correct=bool(ev["correct"]), speedup=ev.get("speedup"),
-        speedup_ci=(float(ci[0]), float(ci[1])) if ci else None, significant=bool(ev.get("significant")))
-    return Node(id=int(row["id"]), parent_id=row.get("parent_id"), step=int(row.get("step", 0)),
-                index=int(row.get("index", 0)), status=NodeStatus(row["status"]),
-                proposer=ProposerInfo(calls=int(proposer.get("calls", 0)), cost_usd=float(proposer.get("cost_usd", 0.0))),
-                evaluation=evaluation, critic_usage=dict(row.get("critic_usage") or {}),
-                duplicate_of=row.get("duplicate_of"), evaluated=bool(row.get("evaluated")),
-                elapsed_s=float(row.get("elapsed_s", 0.0)))
-
-
-@cache
-def _hints(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
-    return typing.get_type_hints(cls), frozenset(f.name for f in dataclasses.fields(cls))
-
-
-def decode(tp: Any, value: Any) -> Any:
-    """`sandbox.jsonable.from_dict` with each record type's hints resolved once.
-
-    Rationale: from_dict resolves the type hints of every record it builds (~0.6 ms each,
-    four per node): 2.4 of the 3 s a 1,000-node page took to read, and most of a 100-run
-    sweep's. Same rules (unknown fields are an error); drop this once jsonable memoizes.
-    """
-    if value is None:
-        return None
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return decode(args[0], value) if len(args) == 1 else value
-    if origin in (list, tuple):
-        args = typing.get_args(tp)
-        item = args[0] if args else Any
-        items = value if item in (Any, float, int, str) else [decode(item, v) for v in value]
-        return tuple(items) if origin is tuple else list(items)
-    if origin is dict:
-        _, vt = typing.get_args(tp) or (Any, Any)
-        return dict(value) if vt in (Any, float, int, str) else {k: decode(vt, v) for k, v in value.items()}
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(value)
-    if dataclasses.is_dataclass(tp):
-        hints, names = _hints(tp)
-        unknown = set(value) - names
-        if unknown:
-            raise ValueError(f"{tp.__name__}: unknown field(s) {sorted(unknown)}")
-        return tp(**{k: decode(hints[k], v) for k, v in value.items()})
-    return value
-
-
 def load_sweep(directory: Path) -> SweepData:
     problems: list[str] = []
-    rows, bad = read_jsonl(directory / SWEEP_MARKER)
-    if bad:
-        problems.append(f"{bad} unreadable line(s) in {SWEEP_MARKER} were skipped")
+    results = SweepResults(directory)
+    rows = results.rows()
+    if results.lines.cut:
+        problems.append(f"the last line of {RESULTS} was cut (by a kill?) and not read")
     if not rows:
         rows = _rows_from_run_dirs(directory)
         if rows:
-            problems.append(f"no readable {SWEEP_MARKER}: runs were read from {directory / 'runs'} instead")
+            problems.append(f"no readable {RESULTS}: runs were read from {directory / 'runs'} instead")
     # The last row of a (task, method, seed) wins: a resumed sweep appends a run's new result.
-    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for row in rows:
-        key = (str(row.get("task_id", "?")), str(row.get("name", "?")), str(row.get("seed", "?")))
-        latest[key] = row
+    latest = {(str(row.get("task_id", "?")), str(row.get("name", "?")), str(row.get("seed", "?"))): row
+              for row in rows}
     try:
         sweep_yaml = (directory / "sweep.yaml").read_text()
     except (OSError, UnicodeDecodeError):
@@ -229,7 +124,7 @@ def run_dir_of(sweep: Path, row: dict[str, Any]) -> Path | None:
 def _rows_from_run_dirs(directory: Path) -> list[dict[str, Any]]:
     rows = []
     for run in sorted((directory / "runs").glob("*")) if (directory / "runs").is_dir() else []:
-        summary = read_json(run / "summary.json")
+        summary = RunReader(run).summary()
         if summary is None:
             continue
         rows.append({"task_id": summary.get("task_id"), "name": summary.get("strategy") or _dir_part(run, 1),

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from maxcode.node import Node, NodeStatus
 from maxcode.report import code, figures
 from maxcode.report.curves import best_curve, run_curve
 from maxcode.report.html import Table, esc, fmt_ci, fmt_x, page, section
 from maxcode.report.load import RunData
 from maxcode.report.tree_picture import MISSING_DOT, legend_html, tree_svg
-from maxcode.store import atomic_write
+from records.node import Node, NodeStatus, total_spent
+from records.run import atomic_write
 
 DIAGNOSIS_CHARS = 160
 """Characters of a diagnosis shown in the node table (the full text is in the node's section)."""
@@ -53,12 +53,7 @@ class Verdict:
 
 def spent(run: RunData) -> dict[str, float]:
     """Budget used, from the nodes (for a run whose summary.json was never written)."""
-    curve = run_curve(run.tree)
-    tokens = sum(n.proposer.prompt_tokens + n.proposer.completion_tokens
-                 + int(n.critic_usage.get("prompt_tokens", 0)) + int(n.critic_usage.get("completion_tokens", 0))
-                 for n in run.tree.nodes)
-    return {"evaluations": curve.x["evaluations"][-1], "llm_calls": curve.x["llm_calls"][-1], "tokens": tokens,
-            "cost_usd": curve.x["dollars"][-1], "wall_s": curve.x["wall_s"][-1]}
+    return total_spent(run.tree.nodes).to_dict()
 
 
 def verdict(run: RunData) -> Verdict:

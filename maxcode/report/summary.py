@@ -8,18 +8,19 @@ import logging
 import time
 from typing import Any
 
-from maxcode.budget import Budget, Usage
-from maxcode.node import Node
+from maxcode.budget import Budget
 from maxcode.report.curves import best_curve
 from maxcode.report.load import RunData
 from maxcode.report.run_page import write_run_report
-from maxcode.store import RunStore
 from maxcode.tree import SearchTree
+from records.node import Node
+from records.run import FINAL_TIMING, SUMMARY, RunWriter
+from records.usage import Usage
 
 log = logging.getLogger(__name__)
 
 
-def summarize(tree: SearchTree, store: RunStore, task_id: str, strategy: str, usage: Usage,
+def summarize(tree: SearchTree, store: RunWriter, task_id: str, strategy: str, usage: Usage,
               budget: Budget, stop_reason: str, ext: str, error: str = "") -> dict[str, Any]:
     best = tree.best()
     fastest = tree.fastest_correct()
@@ -55,9 +56,9 @@ def summarize(tree: SearchTree, store: RunStore, task_id: str, strategy: str, us
     }
 
 
-def _final_timing(store: RunStore, best: Node | None) -> dict[str, Any] | None:
+def _final_timing(store: RunWriter, best: Node | None) -> dict[str, Any] | None:
     """The full-budget re-timing of the best node, with the search's figure beside it."""
-    record = store.read_json("final_timing.json") if best is not None else None
+    record = store.read_json(FINAL_TIMING) if best is not None else None
     if not record or record.get("node") != best.id:
         return None
     ev = record.get("evaluation") or {}
@@ -76,13 +77,13 @@ def _final_timing(store: RunStore, best: Node | None) -> dict[str, Any] | None:
     }
 
 
-def write_artifacts(tree: SearchTree, store: RunStore, summary: dict[str, Any], ext: str) -> None:
+def write_artifacts(tree: SearchTree, store: RunWriter, summary: dict[str, Any], ext: str) -> None:
     """summary.json and best.<ext> first (what a resume and a sweep read), then the report."""
 
     best: Node | None = tree.best()
     source = best.source if best else tree.root.source
     store.write_text(f"best.{ext}", source or "")
-    store.write_json("summary.json", summary)
+    store.write_json(SUMMARY, summary)
     try:
         write_run_report(RunData(dir=store.dir, tree=tree, summary=summary, ext=ext))
     except Exception:  # a report must never cost the run its summary

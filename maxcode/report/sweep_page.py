@@ -21,7 +21,7 @@ from maxcode.report import figures
 from maxcode.report.curves import AXES, Band, Curve, band, run_curve, value_at
 from maxcode.report.html import Table, esc, fmt_ci, fmt_x, page, section
 from maxcode.report.load import RunData, SweepData, load_run, run_dir_of
-from maxcode.store import atomic_write
+from records.run import atomic_write
 
 RESAMPLES = 300
 """Bootstrap resamples of the metric intervals (tasks, and a seed per task, drawn again)."""

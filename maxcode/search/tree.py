@@ -19,8 +19,8 @@ import math
 from dataclasses import dataclass
 
 from maxcode.loop import Step
-from maxcode.node import Node, NodeStatus
 from maxcode.tree import SearchTree
+from records.node import Node, NodeStatus
 
 
 @dataclass

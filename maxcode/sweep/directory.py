@@ -10,14 +10,14 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from maxcode.errors import ConfigError
-from maxcode.store import atomic_write
+from records.run import atomic_write
+from records.sweep import SweepResults
 
 
 class SweepDir:
@@ -25,7 +25,7 @@ class SweepDir:
         self.path = Path(path)
         self.runs = self.path / "runs"
         self.spec = self.path / "sweep.yaml"
-        self.results = self.path / "results.jsonl"
+        self.results = SweepResults(self.path)
 
     def run_dir(self, key: str) -> Path:
         return self.runs / key
@@ -54,20 +54,8 @@ class SweepDir:
             atomic_write(self.spec, yaml.safe_dump(data, sort_keys=False, width=100))
 
     def rows(self) -> dict[str, dict[str, Any]]:
-        """The last row of every run recorded so far (a line cut by a kill is ignored)."""
-        rows: dict[str, dict[str, Any]] = {}
-        if not self.results.is_file():
-            return rows
-        for line in self.results.read_text().splitlines():
-            try:
-                row = json.loads(line)
-            except ValueError:
-                continue
-            rows[row["run_key"]] = row
-        return rows
+        """The last row of every run recorded so far."""
+        return {key[0]: row for key, row in self.results.latest().items()}
 
     def append(self, row: dict[str, Any]) -> None:
-        with open(self.results, "a") as f:
-            f.write(json.dumps(row) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        self.results.append(row)

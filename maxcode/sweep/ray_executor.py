@@ -14,7 +14,6 @@ Resources: each run asks for `num_cpus`; a CUDA kernel run (device=cuda) also fo
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import socket
@@ -24,16 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from maxcode.errors import ConfigError, UserError
-from maxcode.node import Node
-from maxcode.store import RunStore
 from maxcode.sweep.directory import SweepDir
 from maxcode.sweep.events import Events
 from maxcode.sweep.plan import RunJob
+from records.node import Node
+from records.run import SUMMARY, TRAJECTORY, RunReader, RunWriter
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 5.0
-RESUME_FILES = ("config.yaml", "trajectory.jsonl")
+RESUME_FILES = ("config.yaml", TRAJECTORY)
 
 
 class Collector:
@@ -59,14 +58,9 @@ class Collector:
 
     def append(self, key: str, line: str) -> None:
         """One trajectory line, durable before the call returns."""
-        import os
-
-        folder = self.runs / key
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "trajectory.jsonl", "a") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        writer = RunWriter(self.runs / key)
+        writer.append_line(line)
+        writer.close()
 
     def write(self, key: str, name: str, data: bytes) -> None:
         path = self.runs / key / name
@@ -82,7 +76,7 @@ class Collector:
         return self.progress
 
 
-class MirrorStore(RunStore):
+class MirrorStore(RunWriter):
     """A run store in a scratch directory that forwards every record to the collector."""
 
     def __init__(self, scratch: Path, key: str, collector: Any, record_dir: Path) -> None:
@@ -121,7 +115,7 @@ class MirrorStore(RunStore):
             self._send(f"candidates/{node.id:05d}{suffix}")
 
     def write_json(self, name: str, data: dict[str, Any]) -> None:
-        if name == "summary.json":  # paths as the user sees them, on the driver
+        if name == SUMMARY:  # paths as the user sees them, on the driver
             data = {**data, "run_dir": str(self.record_dir),
                     "best_source": str(self.record_dir / Path(str(data.get("best_source", ""))).name)}
         super().write_json(name, data)
@@ -136,7 +130,7 @@ class MirrorStore(RunStore):
         """Everything else the run wrote (plots, reports), once it has ended."""
         for path in sorted(self.dir.rglob("*")):
             rel = path.relative_to(self.dir).as_posix()
-            if path.is_file() and rel != "trajectory.jsonl" and not rel.endswith(".tmp"):
+            if path.is_file() and rel != TRAJECTORY and not rel.endswith(".tmp"):
                 self._send(rel)
 
 
@@ -274,10 +268,7 @@ class RayExecutor:
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads((run_dir / "summary.json").read_text())
-    except (OSError, ValueError):
-        return None
+    return RunReader(run_dir).summary()
 
 
 def _host_port(address: str) -> tuple[str, int]:

@@ -36,7 +36,8 @@ from benchmarks.metrics import (
     median_best_speedup,
     pie_metrics,
 )
-from maxcode.store import atomic_write
+from records.node import best_so_far
+from records.run import RunReader, atomic_write
 
 RESAMPLES = 1000
 RNG_SEED = 0
@@ -118,30 +119,10 @@ def metrics_with_ci(table: Table, family: str, resamples: int = RESAMPLES) -> di
 
 
 # --- equal budget ----------------------------------------------------------------------------
-def run_curve(run_dir: Path) -> list[tuple[float, float, float, float]]:
+def spend_curve(run_dir: Path) -> list[tuple[float, float, float, float]]:
     """(evaluations, llm calls, dollars, best claimed speedup) after each recorded node."""
-    from maxcode.node import Node
-    from reward.rewards import is_claimable
-
-    path = run_dir / "trajectory.jsonl"
-    if not path.is_file():
-        return []
-    evals = calls = dollars = 0.0
-    best, curve = 1.0, []
-    for line in path.read_text().splitlines():
-        try:
-            n = Node.from_json(line)
-        except ValueError:
-            break
-        if n.parent_id is None:
-            continue
-        evals += int(n.evaluated)
-        calls += n.proposer.calls + int(n.critic_usage.get("calls", 0))
-        dollars += n.proposer.cost_usd + float(n.critic_usage.get("cost_usd", 0.0))
-        if n.duplicate_of is None and is_claimable(n.evaluation):
-            best = max(best, n.speedup or 1.0)
-        curve.append((evals, calls, dollars, best))
-    return curve
+    nodes = RunReader(run_dir).nodes(light=True)
+    return [(float(s.evaluations), float(s.llm_calls), s.cost_usd, best) for _, s, best in best_so_far(nodes)]
 
 
 def best_at(curve: list[tuple[float, float, float, float]], resource: int, level: float) -> float:
@@ -180,7 +161,7 @@ def build(sweep_path: Path, rows: dict[str, dict[str, Any]], jobs: list[Any], ta
     for j in jobs:
         row = rows.get(j.key)
         if row is not None and row.get("status") == "finished":
-            curves[j.name].append(run_curve(sweep_path / "runs" / j.key))
+            curves[j.name].append(spend_curve(sweep_path / "runs" / j.key))
     per_task: dict[str, dict[str, Any]] = {}
     for j in jobs:
         cell = per_task.setdefault(j.task.id, {}).setdefault(

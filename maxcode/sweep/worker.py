@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from maxcode.errors import UserError
-from maxcode.store import RunStore
 from maxcode.sweep.plan import RunJob
+from records.run import RunReader, RunWriter
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def quoted_override(key: str, value: str) -> str:
     return f"{key}='{escaped}'"
 
 
-def execute(job: RunJob, run_dir: Path, record_dir: Path, store: RunStore | None = None,
+def execute(job: RunJob, run_dir: Path, record_dir: Path, store: RunWriter | None = None,
             progress: Progress | None = None) -> dict[str, Any]:
     """Run `job` in `run_dir`; `record_dir` is where the run lives for the user (the driver's
     path, written into its config); returns the result row."""
@@ -91,13 +91,7 @@ def result_row(job: RunJob, summary: dict[str, Any] | None, error: str, record_d
 
 
 def _read_summary(run_dir: Path) -> dict[str, Any] | None:
-    import json
-
-    path = run_dir / "summary.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
+    return RunReader(run_dir).summary()
 
 
 def _throttled(progress: Progress | None) -> Callable[[Any], None] | None:

@@ -15,10 +15,11 @@ from typing import Any
 
 import yaml
 
-from maxcode.node import Node
-from reward.rewards import is_claimable
+from records.lines import read_lines
+from records.node import Node
+from records.run import SUMMARY, RunReader
 
-ARTIFACTS = ("report.html", "summary.json", "summary.md")
+ARTIFACTS = ("report.html", SUMMARY, "summary.md")
 """Files of a run or sweep directory logged as artifacts, beside the best program `best.<ext>`."""
 
 
@@ -44,20 +45,9 @@ class PointReader:
     spent: Counter = field(default_factory=Counter)
 
     def read(self) -> list[MetricPoint]:
-        try:
-            with open(self.path, "rb") as f:
-                f.seek(self.offset)
-                data = f.read()
-        except FileNotFoundError:
-            return []
-        end = data.rfind(b"\n") + 1
-        points = []
-        for line in data[:end].splitlines():
-            if line.strip():
-                point = self._feed(Node.from_json(line.decode()))
-                if point is not None:
-                    points.append(point)
-        self.offset += end
+        lines = read_lines(self.path, start=self.offset)
+        points = [p for p in (self._feed(Node.from_dict(row)) for row in lines.rows) if p is not None]
+        self.offset = lines.end
         return points
 
     def _feed(self, n: Node) -> MetricPoint | None:
@@ -65,13 +55,12 @@ class PointReader:
             return None
         self.nodes += 1
         self.counts[n.status.value] += 1
-        critic = n.critic_usage
-        self.spent["tokens"] += (n.proposer.prompt_tokens + n.proposer.completion_tokens
-                                 + critic.get("prompt_tokens", 0) + critic.get("completion_tokens", 0))
-        self.spent["dollars"] += n.proposer.cost_usd + critic.get("cost_usd", 0.0)
-        self.spent["llm_calls"] += n.proposer.calls + critic.get("calls", 0)
-        if n.duplicate_of is None and is_claimable(n.evaluation) and (n.speedup or 0.0) > self.best:
-            self.best, self.best_ci = n.speedup or 1.0, n.evaluation.speedup_ci
+        used = n.spent()
+        self.spent["tokens"] += used.tokens
+        self.spent["dollars"] += used.cost_usd
+        self.spent["llm_calls"] += used.llm_calls
+        if n.claim is not None and n.claim > self.best:
+            self.best, self.best_ci = n.claim, n.evaluation.speedup_ci
         if not n.evaluated:
             return None
         ev = n.evaluation
@@ -116,10 +105,7 @@ def params(run_dir: Path, config_file: str = "config.yaml") -> dict[str, str]:
 
 
 def summary(run_dir: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads((run_dir / "summary.json").read_text())
-    except (OSError, ValueError):
-        return None
+    return RunReader(run_dir).summary()
 
 
 def numbers(data: dict[str, Any], prefix: str = "") -> dict[str, float]:

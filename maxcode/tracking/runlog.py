@@ -12,6 +12,7 @@ from maxcode.tracking import record
 from maxcode.tracking.base import RunSpec, TrackedRun, Tracker
 from maxcode.tracking.record import MetricPoint, PointReader
 from maxcode.tracking.state import DirState, TrackedState
+from records.run import TRAJECTORY, is_run_dir
 
 
 class RunLog:
@@ -27,7 +28,7 @@ class RunLog:
             self.state.tags = dict(tags)
         if reopen:
             self.tracked.finished = False
-        self.reader = PointReader(directory / "trajectory.jsonl")
+        self.reader = PointReader(directory / TRAJECTORY)
         self.pending: list[MetricPoint] = []
         self.run: TrackedRun | None = None
 
@@ -114,7 +115,7 @@ class SweepLog:
         rows = self.sweep.rows()
         for key, tags in self.runs.items():
             run_dir = self.sweep.run_dir(key)
-            if not (run_dir / "trajectory.jsonl").is_file():
+            if not is_run_dir(run_dir):
                 continue
             child = self.children.get(key)
             if child is None:

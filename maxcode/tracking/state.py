@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from maxcode.store import atomic_write
+from records.run import atomic_write
 
 STATE_FILE = "tracking.json"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from records.errors import ConfigError
 from sandbox.backends.base import Backend
-from sandbox.errors import ConfigError
 
 KINDS = ("auto", "docker", "local")
 

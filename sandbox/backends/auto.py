@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from records.errors import BackendUnavailable
 from sandbox.backends.base import Backend
-from sandbox.errors import BackendUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -43,10 +43,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from records.errors import BackendUnavailable
 from sandbox.backends import images
 from sandbox.backends.base import GiB, MiB, RunResult, RunSpec
 from sandbox.backends.workspace import tar_files, untar_results
-from sandbox.errors import BackendUnavailable
 from sandbox.runner.protocol import CANDIDATE_UID, parse_results, write_plan
 from sandbox.timing.lease import shared_cpu
 

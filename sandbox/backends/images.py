@@ -16,7 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from sandbox.errors import BackendUnavailable
+from records.errors import BackendUnavailable
 
 log = logging.getLogger(__name__)
 

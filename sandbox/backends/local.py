@@ -97,7 +97,7 @@ class LocalBackend:
         self.grace_s = grace_s
         bwrap = shutil.which("bwrap")
         if use_bwrap == "always" and not (bwrap and self.root):
-            from sandbox.errors import BackendUnavailable
+            from records.errors import BackendUnavailable
 
             raise BackendUnavailable(
                 "sandbox=local with use_bwrap=always needs bubblewrap and root",

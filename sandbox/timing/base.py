@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from records.testcases import TestCase
 from sandbox.backends.base import Backend, Limits, StepResult
-from sandbox.testcases import TestCase
 from sandbox.timing.stats import SpeedupEstimate
 
 BASELINE = "baseline"

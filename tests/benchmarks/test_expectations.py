@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.expectations import BASELINE, Expectation, verdict
-from sandbox.evaluation import Evaluation, Status
+from records.evaluation import Evaluation, Status
 
 FASTER = Expectation("faster", True, "faster")
 SLOWER = Expectation("slower", True, "slower")

@@ -18,7 +18,7 @@ from benchmarks.loaders.kernelbench_dir import (
     resolve_root,
 )
 from benchmarks.task import Task, Tolerance
-from sandbox.errors import TaskError
+from records.errors import TaskError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = FIXTURES / "kernelbench_repo"

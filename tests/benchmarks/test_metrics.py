@@ -16,7 +16,7 @@ from benchmarks.metrics import (
     median_best_speedup,
     pie_metrics,
 )
-from sandbox.evaluation import Evaluation, Status
+from records.evaluation import Evaluation, Status
 
 TASKS = ["a", "b", "c", "d"]
 

@@ -9,7 +9,7 @@ import pytest
 from benchmarks.suite import SUITES, Suite
 from maxcode.config import CONF_DIR
 from maxcode.suites import build_suite, compose
-from sandbox.errors import ConfigError
+from records.errors import ConfigError
 
 FIXTURES = Path(__file__).parent / "pie_fixtures"
 KERNELBENCH_REPO = Path(__file__).parent / "fixtures" / "kernelbench_repo"

@@ -7,7 +7,7 @@ import pytest
 from benchmarks.suite import SUITES, Suite, SuiteRegistry, SuiteSpec, get_suite_spec
 from benchmarks.task import Task
 from maxcode.config import CONF_DIR
-from sandbox.errors import InternalError, UserError
+from records.errors import InternalError, UserError
 
 
 def test_the_four_suites_are_registered_with_their_config_files() -> None:

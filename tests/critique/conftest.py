@@ -10,7 +10,7 @@ import pytest
 from critique_support import pie_task
 
 from benchmarks.task import Task
-from sandbox.evaluation import Status
+from records.evaluation import Status
 from sandbox.judges.cpp import CppJudge
 from sandbox.timing.wall import WallTimer
 

@@ -9,7 +9,7 @@ import pytest
 from critique_support import line_of
 
 from critique.analyzers.compile_errors import MAX_ERRORS, analyze_compile_log, parse_compile_log
-from sandbox.evaluation import Status
+from records.evaluation import Status
 
 
 def compile_log(judge, task, source: str) -> str:

@@ -14,7 +14,7 @@ from critique.analyzers.kernel_profile import (
     roofline,
 )
 from critique.analyzers.tensor_errors import analyze_kernel_mismatch
-from sandbox.evaluation import Evaluation
+from records.evaluation import Evaluation
 
 SUITE = Path(__file__).resolve().parents[2] / "benchmarks" / "suites" / "kernelbench_cpu" / "level1"
 

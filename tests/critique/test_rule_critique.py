@@ -6,9 +6,10 @@ import pytest
 from critique_support import PIE_MINI, line_of, pie_task
 
 from benchmarks.task import Task
-from critique.base import CritiqueContext, Diagnosis
+from critique.base import CritiqueContext
 from critique.rules import RuleCritique
-from sandbox.evaluation import Status
+from records.diagnosis import Diagnosis
+from records.evaluation import Status
 from sandbox.judges.kernel.judge import KernelJudge
 
 

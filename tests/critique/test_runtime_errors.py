@@ -13,7 +13,7 @@ from critique.analyzers.sanitizer import (
     find_test_input,
     rerun_with_sanitizers,
 )
-from sandbox.evaluation import Evaluation, Status
+from records.evaluation import Evaluation, Status
 
 
 def _out_of_bounds(task_source: str) -> str:

@@ -9,7 +9,7 @@ from critique_support import PIE_MINI, line_of, pie_task
 from critique.analyzers.callgrind import analyze_profile, largest_test_input, profile_with_callgrind
 from critique.analyzers.timeout import analyze_timeout, loop_nesting
 from critique.rules import bottleneck
-from sandbox.evaluation import Status
+from records.evaluation import Status
 
 # The baseline's pair scan recounted for every prefix: O(n^3), the last count is the answer.
 _PREFIX_RECOUNT = """    long long inversions = 0;

@@ -12,7 +12,7 @@ from critique.analyzers.tensor_errors import (
     tensor_error_profile,
 )
 from critique.analyzers.wrong_answer import analyze_cpp_mismatch
-from sandbox.evaluation import Status
+from records.evaluation import Status
 
 
 def _judged(judge, task, source: str):

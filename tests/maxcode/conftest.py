@@ -8,8 +8,8 @@ from loop_fakes import TASK, FakeJudge
 from maxcode.budget import Budget, BudgetMeter
 from maxcode.loop import LoopConfig, Search
 from maxcode.observation import ObservationBuilder, ObservationConfig
-from maxcode.store import RunStore
 from maxcode.tree import SearchTree
+from records.run import RunWriter
 from reward.rewards import SpeedupReward
 
 
@@ -28,12 +28,12 @@ def make_search(tmp_path: Path):
 
     def make(strategy, proposer, budget: Budget | None = None, judge=None, run_dir=None,
              observation: ObservationConfig | None = None, workers: int = 2, **loop):
-        store = RunStore(run_dir or tmp_path / "run")
+        store = RunWriter(run_dir or tmp_path / "run")
         store.open("seed: 0\n")
-        nodes = store.load()
-        from maxcode.runner import usage_from_nodes
+        nodes = store.resume()
+        from records.node import total_spent
 
-        meter = BudgetMeter(budget or Budget(max_wall_s=None), usage_from_nodes(nodes))
+        meter = BudgetMeter(budget or Budget(max_wall_s=None), total_spent(nodes))
         return Search(TASK, strategy, proposer, judge or FakeJudge(), store, meter,
                       ObservationBuilder(observation or ObservationConfig()), SpeedupReward(),
                       config=LoopConfig(workers=workers, **loop), tree=SearchTree(nodes))

@@ -11,7 +11,7 @@ import threading
 from benchmarks.task import Task
 from maxcode.observation import Observation
 from maxcode.proposers.base import Reply
-from sandbox.evaluation import Evaluation, Status
+from records.evaluation import Evaluation, Status
 
 TASK = Task(id="fake/sum", family="cpp", language="cpp",
             baseline_source="int main() { /* slow */ return 0; }\n")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from tiny_lm import build_tiny_lm
 
-from maxcode.node import NodeStatus
 from maxcode.proposers.hf import HFProposer
 from maxcode.search.best_of_n import BestOfN
+from records.node import NodeStatus
 
 
 @pytest.fixture(scope="session")
@@ -36,9 +36,9 @@ def test_missing_model_is_a_clear_error(tmp_path):
     from loop_fakes import TASK
 
     from maxcode.errors import ProposerUnavailable
-    from maxcode.node import Node
     from maxcode.observation import ObservationBuilder
     from maxcode.tree import SearchTree
+    from records.node import Node
 
     root = Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE, source=TASK.baseline_source)
     obs = ObservationBuilder().build(TASK, SearchTree([root]), root, draw_counts={}, serial=0, seed=0)
@@ -77,9 +77,9 @@ def test_no_room_for_a_prompt_is_one_clear_error(short_context_model, tmp_path):
     from loop_fakes import TASK
 
     from maxcode.errors import ProposerUnavailable
-    from maxcode.node import Node
     from maxcode.observation import ObservationBuilder
     from maxcode.tree import SearchTree
+    from records.node import Node
 
     root = Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE, source=TASK.baseline_source)
     obs = ObservationBuilder().build(TASK, SearchTree([root]), root, draw_counts={}, serial=0, seed=0)

@@ -9,10 +9,10 @@ import pytest
 from loop_fakes import FakeJudge, ScriptedProposer, program, reply_for
 
 from maxcode.budget import Budget, Price
-from maxcode.node import NodeStatus
 from maxcode.search.best_of_n import BestOfN
 from maxcode.search.refine import Refine
-from maxcode.store import RunStore
+from records.node import NodeStatus
+from records.run import RunWriter
 
 REPLIES = [reply_for("SPEED=1.5"), reply_for("WRONG"), reply_for("SPEED=3.0"), "no code, sorry"]
 
@@ -126,7 +126,7 @@ def test_resume_after_a_cut_redoes_nothing_and_loses_nothing(make_search, tmp_pa
     second = make_search(BestOfN(n=8, batch=4), ScriptedProposer(programs), judge=judge2, run_dir=run_dir)
     assert second.meter.usage().evaluations == 6
     second.run()
-    ids = [n.id for n in RunStore(run_dir).load()]
+    ids = [n.id for n in RunWriter(run_dir).resume()]
     raw_ids = [json.loads(line)["id"] for line in (run_dir / "trajectory.jsonl").read_text().splitlines()]
     assert sorted(raw_ids) == list(range(9)) == ids
     assert len(judge2.calls) == 2  # only the two lost candidates were judged again

@@ -12,13 +12,13 @@ from omegaconf import OmegaConf
 from benchmarks.task import Task
 from maxcode import components
 from maxcode.errors import ConfigError, ProposerUnavailable
-from maxcode.node import Node, NodeStatus, ProposerInfo, source_hash
 from maxcode.observation import ObservationBuilder
 from maxcode.proposers.base import Reply
 from maxcode.proposers.library import LibraryProposer
 from maxcode.proposers.mix import MixProposer
 from maxcode.proposers.rewrites import RewritesProposer
 from maxcode.tree import SearchTree
+from records.node import Node, NodeStatus, ProposerInfo, source_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 KB = ROOT / "benchmarks" / "suites" / "kernelbench_cpu"

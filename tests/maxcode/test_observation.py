@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from benchmarks.task import Task
-from maxcode.node import Node, NodeStatus
 from maxcode.observation import ObservationBuilder, ObservationConfig
 from maxcode.tree import SearchTree
-from sandbox.evaluation import Evaluation, Status
+from records.evaluation import Evaluation, Status
+from records.node import Node, NodeStatus
 
 KERNEL = Task(id="kb/relu", family="kernel", language="python",
               baseline_source="class Model(nn.Module):\n    def forward(self, x):\n        return torch.relu(x)\n")

@@ -9,10 +9,10 @@ from chat_server import FAIL_ALL, FIXTURE_NOTE, ChatServer
 from loop_fakes import TASK, program
 
 from maxcode.errors import ProposerUnavailable
-from maxcode.node import Node, NodeStatus
 from maxcode.observation import ObservationBuilder
 from maxcode.proposers.openai_compat import OpenAIProposer
 from maxcode.tree import SearchTree
+from records.node import Node, NodeStatus
 
 
 def observation(draw=0):

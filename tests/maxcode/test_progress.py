@@ -6,11 +6,11 @@ import io
 
 from rich.console import Console
 
-from maxcode.budget import Usage
 from maxcode.cli.progress import render, summary_table
 from maxcode.loop import Snapshot
-from maxcode.node import Node, NodeStatus
-from sandbox.evaluation import Evaluation, Status
+from records.evaluation import Evaluation, Status
+from records.node import Node, NodeStatus
+from records.usage import Usage
 
 
 def text(renderable) -> str:

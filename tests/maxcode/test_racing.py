@@ -10,9 +10,9 @@ from __future__ import annotations
 from loop_fakes import FakeJudge, ScriptedProposer, reply_for
 
 from maxcode.budget import Budget
-from maxcode.loop import FINAL_TIMING
 from maxcode.report.summary import summarize
 from maxcode.search.refine import Refine
+from records.run import FINAL_TIMING
 
 
 class DecidingJudge(FakeJudge):

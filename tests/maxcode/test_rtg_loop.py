@@ -12,10 +12,10 @@ from maxcode import components
 from maxcode.budget import Budget
 from maxcode.config import load_config
 from maxcode.errors import ConfigError
-from maxcode.node import NodeStatus
 from maxcode.ranking import RewardToGoRanker
 from maxcode.search.best_of_n import BestOfN
-from maxcode.store import RunStore
+from records.node import NodeStatus
+from records.run import RunWriter
 from reward import dataset, train
 
 
@@ -51,7 +51,7 @@ def test_reranking_judges_the_best_m_and_records_the_skipped_with_scores(make_se
     assert min(n.rank_score for n in judged) >= max(n.rank_score for n in skipped)
     assert all("ranked below rank_keep (score" in n.message for n in skipped)
     # The record on disk holds the scores too (what an audit reads).
-    on_disk = {n.index: n for n in RunStore(tmp_path / "run").load() if n.step == 1}
+    on_disk = {n.index: n for n in RunWriter(tmp_path / "run").resume() if n.step == 1}
     assert on_disk[2].rank_score == nodes[2].rank_score
     assert {i for i, n in on_disk.items() if n.status is NodeStatus.SKIPPED} == {n.index for n in skipped}
 
@@ -77,7 +77,7 @@ def test_a_resumed_reranked_step_records_no_node_twice(make_search, features_mod
                              budget=Budget(max_evaluations=1, max_wall_s=None), run_dir=tmp_path / "run")
         search.ranker = RewardToGoRanker(str(features_model), kind="features")
         search.run()
-    nodes = RunStore(tmp_path / "run").load()
+    nodes = RunWriter(tmp_path / "run").resume()
     assert [n.status for n in nodes[1:]].count(NodeStatus.SKIPPED) == 2
     assert len((tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()) == 4
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from reward.rewards import SpeedupReward, is_claimable, max_reward_returns, update_y
-from sandbox.evaluation import Evaluation, Status
+from records.evaluation import Evaluation, Status, is_claimable
+from reward.rewards import SpeedupReward, max_reward_returns, update_y
 
 
 def ok(speedup, ci, significant=True):

@@ -9,15 +9,19 @@ from pathlib import Path
 import pytest
 from rtg_synth import write_runs
 
+from records.diagnosis import Diagnosis
+from records.evaluation import Evaluation, Status
+from records.node import Node, NodeStatus, ProposerInfo
+from records.run import RunWriter
 from reward import dataset
 from reward.dataset import Bins, DatasetConfig
 from reward.errors import DatasetError
 
 
 def test_return_is_the_max_over_the_subtree_discounted():
-    nodes = [{"id": 0, "parent_id": None, "reward": None}, {"id": 1, "parent_id": 0, "reward": 1.2},
-             {"id": 2, "parent_id": 1, "reward": 0.0}, {"id": 3, "parent_id": 2, "reward": 3.0},
-             {"id": 4, "parent_id": 0, "reward": 2.0}]
+    shape = [(0, None, None), (1, 0, 1.2), (2, 1, 0.0), (3, 2, 3.0), (4, 0, 2.0)]
+    nodes = [Node(id=i, parent_id=p, step=0 if p is None else 1, index=0, reward=r,
+                  status=NodeStatus.BASELINE if p is None else NodeStatus.OK) for i, p, r in shape]
     g = dataset.returns(nodes, gamma=0.5)
     assert g[3] == 3.0 and g[2] == 1.5 and g[1] == 1.2 and g[4] == 2.0
     assert dataset.returns(nodes, gamma=1.0)[1] == 3.0
@@ -117,22 +121,26 @@ def test_a_run_cut_before_its_summary_joins_its_task(tmp_path):
 
 
 def test_examples_carry_rewrites_tags_parent_speedup_and_depth_but_no_file_names(tmp_path):
-    def node(node_id, parent, step, index, status, source, reward):
-        return {"id": node_id, "parent_id": parent, "step": step, "index": index, "status": status,
-                "source": source, "reward": reward}
+    def node(node_id, parent, step, index, source, reward, **fields):
+        status = NodeStatus.BASELINE if parent is None else NodeStatus.OK
+        return Node(id=node_id, parent_id=parent, step=step, index=index, status=status, source=source,
+                    reward=reward, **fields)
 
-    root = {**node(0, None, 0, 0, "baseline", "int main(){}", None), "diagnosis": {"text": "memory-bound",
-            "tags": {"bottleneck": "memory_bound", "fault_line": 3, "critic_model": "x"}}}
-    first = {**node(1, 0, 1, 0, "ok", "int main(){/*a*/}", 2.0),
-             "proposer": {"model": "rewrites", "meta": {"rewrites": ["fast_io"], "rewrites_path": ["fast_io"]}},
-             "evaluation": {"speedup": 2.0}, "diagnosis": {"text": "", "tags": {"bottleneck": "compute_bound"}}}
-    second = {**node(2, 1, 2, 0, "ok", "int main(){/*b*/}", 3.0),
-              "proposer": {"model": "rewrites", "meta": {"rewrites": ["reserve"], "rewrites_path": ["fast_io", "reserve"]}}}
-    library = {**node(3, 0, 1, 1, "ok", "int main(){/*c*/}", 1.5),
-               "proposer": {"model": "library", "meta": {"variant": "benchmarks/x/faster.cpp"}}}
+    root = node(0, None, 0, 0, "int main(){}", None, diagnosis=Diagnosis(
+        text="memory-bound", tags={"bottleneck": "memory_bound", "fault_line": 3, "critic_model": "x"}))
+    first = node(1, 0, 1, 0, "int main(){/*a*/}", 2.0,
+                 proposer=ProposerInfo(model="rewrites", meta={"rewrites": ["fast_io"], "rewrites_path": ["fast_io"]}),
+                 evaluation=Evaluation(status=Status.OK, correct=True, speedup=2.0),
+                 diagnosis=Diagnosis(text="", tags={"bottleneck": "compute_bound"}))
+    second = node(2, 1, 2, 0, "int main(){/*b*/}", 3.0, proposer=ProposerInfo(
+        model="rewrites", meta={"rewrites": ["reserve"], "rewrites_path": ["fast_io", "reserve"]}))
+    library = node(3, 0, 1, 1, "int main(){/*c*/}", 1.5, proposer=ProposerInfo(
+        model="library", meta={"variant": "benchmarks/x/faster.cpp"}))
     run = tmp_path / "run"
-    run.mkdir()
-    (run / "trajectory.jsonl").write_text("".join(json.dumps(n) + "\n" for n in (root, first, second, library)))
+    writer = RunWriter(run, durable=False)
+    for n in (root, first, second, library):
+        writer.append(n)
+    writer.close()
     got = {e["node_id"]: e for e in dataset.examples_of_run(run, 1, 1.0, Bins())}
     assert got[1]["rewrites"] == ["fast_io"] and got[1]["tags"] == {"bottleneck": "memory_bound"}
     assert got[1]["parent_speedup"] == 1.0 and got[1]["depth"] == 1

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from cpp_fixtures.support import BACKENDS, candidate, make_backend, make_judge, sum_task, template
 
-from sandbox.evaluation import Status
+from records.evaluation import Status
 from sandbox.timing.wall import WallTimer
 
 

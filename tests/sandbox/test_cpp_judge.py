@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from cpp_fixtures.support import BACKENDS, SpyBackend, candidate, make_backend, make_judge, sum_task
 
-from sandbox.errors import TaskError
-from sandbox.evaluation import Evaluation, Status
+from records.errors import TaskError
+from records.evaluation import Evaluation, Status
 from sandbox.timing.instructions import InstructionTimer
 from sandbox.timing.wall import WallTimer
 

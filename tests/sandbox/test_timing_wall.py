@@ -72,8 +72,8 @@ class _ClockedBackend:
 
 def test_slow_program_gets_an_interval_past_max_seconds(monkeypatch, tmp_path) -> None:
     import sandbox.timing.wall as wall
+    from records.testcases import TestCase
     from sandbox.backends.base import Limits
-    from sandbox.testcases import TestCase
     from sandbox.timing.base import TimingJob
 
     backend = _ClockedBackend()
@@ -94,8 +94,8 @@ def test_slow_program_gets_an_interval_past_max_seconds(monkeypatch, tmp_path) -
 
 
 def _job(tmp_path, **fields):
+    from records.testcases import TestCase
     from sandbox.backends.base import Limits
-    from sandbox.testcases import TestCase
     from sandbox.timing.base import TimingJob
 
     (tmp_path / "in.txt").write_text("1\n")

@@ -4,7 +4,7 @@ Each task is a made-up C++ program; its candidates are filler statements drawn a
 plus, in some, a planted marker line (three times) that alone decides the recorded verdict:
 `#pragma fast_path` -> correct, 4.5-6x; no marker -> correct, 0.95-1.05x;
 `#pragma slow_path` -> correct, 0.5-0.8x; `// broken` -> wrong answer. The records are
-written through maxcode's own RunStore and Node (the trajectory format of a real run), so
+written through maxcode's own RunWriter and Node (the trajectory format of a real run), so
 the dataset code reads them exactly as it reads recorded runs.
 """
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from maxcode.node import Node, NodeStatus, ProposerInfo, source_hash
-from maxcode.store import RunStore
-from sandbox.evaluation import Evaluation, Status
+from records.evaluation import Evaluation, Status
+from records.node import Node, NodeStatus, ProposerInfo, source_hash
+from records.run import RunWriter
 
 FILLER = ["int a = {n};", "long b = a * {n};", "a += {n};", "b ^= a;", "if (a > {n}) a -= {n};",
           "for (int i = 0; i < {n}; ++i) b += i;", "a = (a * 31) % 1009;", "b = b / 2 + {n};"]
@@ -52,7 +52,7 @@ def write_runs(root: Path, tasks: int = 10, per_task: int = 6, seed: int = 0,
     dirs = []
     for t in range(tasks):
         run_dir = root / f"synth{t:02d}"
-        store = RunStore(run_dir, durable=False)
+        store = RunWriter(run_dir, durable=False)
         store.open("synthetic: true\n")
         base = program(rng, "")
         nodes = [Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE, source=base,

@@ -13,9 +13,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from records.evaluation import truncate
 from sandbox.backends.base import Backend, Limits, RunSpec, Step
 from sandbox.build_cache import BuildCache, cache_key
-from sandbox.evaluation import truncate
 
 log = logging.getLogger(__name__)
 

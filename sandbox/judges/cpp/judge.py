@@ -26,15 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from records.errors import TaskError, UserError
+from records.evaluation import Evaluation, Status, truncate
+from records.testcases import TestCase
 from sandbox.backends.base import Backend, GiB, Limits, MiB
 from sandbox.build_cache import BuildCache, cache_key
-from sandbox.errors import TaskError, UserError
-from sandbox.evaluation import Evaluation, Status, truncate
 from sandbox.hardware import fingerprint
 from sandbox.judges.cpp.build import Builder, BuildResult
 from sandbox.judges.cpp.run import Failure, first_failure, run_tests, step_failure
 from sandbox.judges.cpp.source import MAX_SOURCE_BYTES, check_source
-from sandbox.testcases import TestCase
 from sandbox.timing import lease
 from sandbox.timing.base import CANDIDATE, Measurement, Timer, TimingJob
 

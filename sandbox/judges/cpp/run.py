@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from records.evaluation import Mismatch, Status, truncate
+from records.testcases import TestCase
 from sandbox.backends.base import Backend, Limits, RunResult, RunSpec, Step, StepResult
-from sandbox.evaluation import Mismatch, Status, truncate
 from sandbox.judges.compare import compare_outputs
-from sandbox.testcases import TestCase
 from sandbox.timing.base import input_files
 
 PROGRAM = "prog"

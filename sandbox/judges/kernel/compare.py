@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from sandbox.evaluation import Mismatch, Status
+from records.evaluation import Mismatch, Status
 
 FLOAT_RANK = {torch.float64: 3, torch.float32: 2, torch.float16: 1, torch.bfloat16: 1}
 

@@ -69,8 +69,9 @@ from typing import Any
 
 import torch
 
+from records.evaluation import Evaluation, Status, truncate
+from records.tolerance import Tolerance
 from sandbox.backends.base import Backend, GiB, Limits, MiB, RunResult, RunSpec, Step, StepResult
-from sandbox.evaluation import Evaluation, Status, truncate
 from sandbox.judges.kernel import static_checks
 from sandbox.judges.kernel.build_cache import BuildCache, cache_key
 from sandbox.judges.kernel.compare import (
@@ -83,7 +84,6 @@ from sandbox.judges.kernel.compare import (
 from sandbox.judges.kernel.problem import Problem, candidate_load_error, parse_problem
 from sandbox.timing import lease
 from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, paired_speedup, process_speedup
-from sandbox.tolerance import Tolerance
 
 log = logging.getLogger(__name__)
 
@@ -494,7 +494,7 @@ class KernelJudge:
         for ref in refs:
             failure = _side_failure(ref, "reference")
             if failure is not None:
-                from sandbox.errors import TaskError
+                from records.errors import TaskError
 
                 raise TaskError(
                     f"the reference (problem's Model) failed, so no candidate can be judged: {failure.message}",

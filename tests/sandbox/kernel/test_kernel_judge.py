@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import source
 
-from sandbox.errors import TaskError
-from sandbox.evaluation import Evaluation, Status
+from records.errors import TaskError
+from records.evaluation import Evaluation, Status
 
 RELU = source("relu_problem.py")
 SUITE = Path(__file__).resolve().parents[3] / "benchmarks" / "suites" / "kernelbench_cpu"

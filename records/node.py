@@ -1,6 +1,6 @@
 """The `Node` record: one proposed program, its verdict and its place in the search tree.
 
-One line of `trajectory.jsonl` per node; JSON round-trip through `sandbox.jsonable`.
+One line of `trajectory.jsonl` per node; JSON round-trip through `records.jsonable`.
 The root (id 0, status `baseline`) is the task's own program; every other node is one
 proposer reply, whatever became of it.
 """
@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from critique.base import Diagnosis
-from sandbox.evaluation import Evaluation, Status
-from sandbox.jsonable import from_dict, to_dict
+from records.diagnosis import Diagnosis
+from records.evaluation import Evaluation, Status, is_claimable
+from records.jsonable import from_dict, to_dict
+from records.usage import CriticUsage, Usage
 
 
 class NodeStatus(str, Enum):
@@ -98,8 +100,8 @@ class Node:
     """The critique's reading of the verdict, if a critique ran."""
     y: float = 0.0
     """Best-discounted reward on the path root..node: `update_y(parent.y, reward or 0)`."""
-    critic_usage: dict[str, float] = field(default_factory=dict)
-    """LLM critic spending billed to this node: calls, prompt_tokens, completion_tokens, cost_usd."""
+    critic_usage: CriticUsage = field(default_factory=CriticUsage)
+    """LLM critic spending billed to this node."""
     duplicate_of: int | None = None
     """Id of an earlier node with the same source, whose verdict this one reuses."""
     evaluated: bool = False
@@ -120,6 +122,22 @@ class Node:
     def speedup(self) -> float | None:
         return self.evaluation.speedup if self.evaluation is not None else None
 
+    @property
+    def claim(self) -> float | None:
+        """The speedup this node lets a run claim: a judged original (not a duplicate) whose
+        interval lies above 1.0; None otherwise."""
+        if self.duplicate_of is None and is_claimable(self.evaluation):
+            return self.speedup
+        return None
+
+    def spent(self) -> Usage:
+        """What this node cost: its proposer sample, its critic requests, its evaluation
+        (wall time is the run's, not a node's: see `elapsed_s`)."""
+        p, c = self.proposer, self.critic_usage
+        return Usage(llm_calls=p.calls + c.calls, prompt_tokens=p.prompt_tokens + c.prompt_tokens,
+                     completion_tokens=p.completion_tokens + c.completion_tokens,
+                     cost_usd=p.cost_usd + c.cost_usd, evaluations=int(self.evaluated))
+
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
 
@@ -139,3 +157,25 @@ def source_hash(source: str) -> str:
     """Hash ignoring trailing spaces and blank lines (never indentation: Python needs it)."""
     lines = [line.rstrip() for line in source.splitlines() if line.strip()]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+def total_spent(nodes: list[Node]) -> Usage:
+    """What a run's recorded nodes cost together (wall time: the last node's run time)."""
+    usage = Usage()
+    for n in nodes:
+        usage = usage + n.spent()
+        usage.wall_s = max(usage.wall_s, n.elapsed_s)
+    return usage
+
+
+def best_so_far(nodes: Iterable[Node]) -> Iterator[tuple[Node, Usage, float]]:
+    """The best-so-far curve of a run: after each candidate, in the order they were recorded,
+    the spending so far and the best claimed speedup (1.0 until a claim: the user keeps the
+    original)."""
+    spent, best = Usage(), 1.0
+    for n in sorted((n for n in nodes if n.parent_id is not None), key=lambda n: (n.elapsed_s, n.id)):
+        spent = spent + n.spent()
+        spent.wall_s = max(spent.wall_s, n.elapsed_s)
+        if n.claim is not None:
+            best = max(best, n.claim)
+        yield n, spent, best

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from sandbox.jsonable import from_dict, to_dict
+from records.jsonable import from_dict, to_dict
 
 
 class Status(str, Enum):
@@ -129,3 +129,13 @@ class Evaluation:
         if status is Status.OK:
             raise ValueError("failure() needs a failing status")
         return cls(status=status, correct=False, message=message, **fields)
+
+
+def is_claimable(evaluation: Evaluation | None) -> bool:
+    """True when a speedup may be claimed: correct, timed, interval entirely above 1.0."""
+    if evaluation is None or evaluation.status is not Status.OK or not evaluation.correct:
+        return False
+    if evaluation.speedup is None or not evaluation.significant:
+        return False
+    low = evaluation.speedup_ci[0] if evaluation.speedup_ci else evaluation.speedup
+    return low > 1.0
