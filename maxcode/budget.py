@@ -51,6 +51,11 @@ class Budget:
     def price(self, model: str) -> Price | None:
         return self.prices.get(model) or self.prices.get("default")
 
+    def caps(self) -> dict[str, float | None]:
+        """The hard caps by name (`max_...`), as the summary and the progress display show them."""
+        return {k: getattr(self, k) for k in
+                ("max_llm_calls", "max_tokens", "max_dollars", "max_evaluations", "max_wall_s")}
+
     def check_model(self, model: str) -> None:
         """A dollar cap is meaningless for a model without a price: refuse to start."""
         if self.max_dollars is not None and model and self.price(model) is None:

@@ -15,10 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hydra.errors import InstantiationException
-from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from maxcode import config
 from maxcode.budget import Budget
 from maxcode.errors import ConfigError, ProposerUnavailable, UserError
 from maxcode.loop import CriticLedger, LoopConfig
@@ -62,14 +61,7 @@ def build(cfg: DictConfig, sandbox_backend: Any = None) -> Components:
 
 
 def make(node: DictConfig, what: str) -> Any:
-    log.info("%s: %s", what, node.get("_target_"))
-    try:
-        return instantiate(node, _convert_="all")
-    except InstantiationException as exc:
-        # Hydra wraps what a constructor raised; a UserError must reach the CLI as itself.
-        if isinstance(exc.__cause__, UserError):
-            raise exc.__cause__ from None
-        raise
+    return config.make(node, what, convert="all")
 
 
 def _device(cfg: DictConfig) -> str:

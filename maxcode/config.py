@@ -1,15 +1,24 @@
 """Composing the Hydra configuration from `conf/` without taking over the process.
 
 The CLI uses Hydra's compose API rather than `@hydra.main`, so subcommands keep their own
-flags, the working directory is not changed, and logging stays ours.
+flags, the working directory is not changed, and logging stays ours. `make` is the one
+way a config node becomes an object.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
 
 from hydra import compose, initialize_config_dir
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
 from omegaconf import DictConfig
+
+from maxcode.errors import ConfigError, UserError
+
+log = logging.getLogger(__name__)
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
@@ -18,3 +27,18 @@ def load_config(overrides: list[str] | None = None, config_name: str = "config")
     """The root config with command-line overrides (`key=value`, `group=option`) applied."""
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
         return compose(config_name=config_name, overrides=list(overrides or []))
+
+
+def make(node: Any, what: str, convert: str = "none") -> Any:
+    """`_target_` of one config node, instantiated. Hydra wraps whatever a constructor raised
+    in an InstantiationException; a UserError (the user's to fix) comes out as itself, so
+    the CLI prints its cause and fix instead of a traceback."""
+    if node is None or not isinstance(node, DictConfig) or "_target_" not in node:
+        raise ConfigError(f"no `_target_` configured for {what}", f"set {what} in conf/")
+    log.info("%s: %s", what, node["_target_"])
+    try:
+        return instantiate(node, _convert_=convert)
+    except InstantiationException as exc:
+        if isinstance(exc.__cause__, UserError):
+            raise exc.__cause__ from None
+        raise

@@ -16,10 +16,10 @@ import logging
 import threading
 from typing import Any
 
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from benchmarks.task import Task
+from maxcode.config import make
 from maxcode.errors import ConfigError
 from records.evaluation import Evaluation
 from sandbox.backends.base import Backend
@@ -28,10 +28,8 @@ log = logging.getLogger(__name__)
 
 
 def _instantiate(node: Any, what: str, **completion: Any) -> Any:
-    if node is None or not isinstance(node, DictConfig) or "_target_" not in node:
-        raise ConfigError(f"no `_target_` configured for {what}", f"set {what} in conf/ (see conf/judge/default.yaml)")
-    log.info("%s: %s", what, node["_target_"])
-    built = instantiate(node)
+    """`make`, then a factory config (`_partial_: true`) completed with `completion`."""
+    built = make(node, what)
     if isinstance(built, functools.partial):
         built = built(**completion)
     return built

@@ -3,13 +3,12 @@ suite it instantiates. Used by `maxcode suite`, sweeps and tests alike."""
 
 from __future__ import annotations
 
-from hydra.errors import ConfigCompositionException, InstantiationException
-from hydra.utils import instantiate
+from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig
 
 from benchmarks.suite import Suite, SuiteSpec
-from maxcode.config import load_config
-from maxcode.errors import InternalError, UserError
+from maxcode.config import load_config, make
+from maxcode.errors import InternalError
 
 
 def compose(spec: SuiteSpec, overrides: list[str]) -> DictConfig:
@@ -23,12 +22,7 @@ def compose(spec: SuiteSpec, overrides: list[str]) -> DictConfig:
 
 def build_suite(cfg: DictConfig) -> Suite:
     """Instantiate `cfg.suite`; a loader's UserError comes out as itself, not wrapped by Hydra."""
-    try:
-        suite = instantiate(cfg.suite)
-    except InstantiationException as exc:
-        if isinstance(exc.__cause__, UserError):
-            raise exc.__cause__ from None
-        raise
+    suite = make(cfg.suite, "suite")
     if not isinstance(suite, Suite):
         raise InternalError(
             f"suite loader {cfg.suite._target_} returned {type(suite).__name__}, not a Suite"

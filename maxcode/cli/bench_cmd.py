@@ -1,6 +1,6 @@
 """`maxcode bench NAME [overrides]`: measurements of MaxCode's own performance.
 
-Each benchmark is a module `maxcode.bench.<name>` with a one-line docstring and
+Each benchmark is a module `maxcode.selfbench.<name>` with a one-line docstring and
 `run(cfg, args) -> int`; it prints its figures as a table and, with `--json FILE`,
 writes them for the record.
 """
@@ -11,7 +11,7 @@ import argparse
 import importlib
 import pkgutil
 
-import maxcode.bench
+import maxcode.selfbench
 from maxcode.config import load_config
 from maxcode.errors import UserError
 
@@ -19,8 +19,8 @@ from maxcode.errors import UserError
 def available() -> dict[str, str]:
     """Benchmark name -> first docstring line."""
     names = {}
-    for info in pkgutil.iter_modules(maxcode.bench.__path__):
-        module = importlib.import_module(f"maxcode.bench.{info.name}")
+    for info in pkgutil.iter_modules(maxcode.selfbench.__path__):
+        module = importlib.import_module(f"maxcode.selfbench.{info.name}")
         names[info.name] = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
     return names
 
@@ -50,5 +50,5 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
             f"unknown benchmark {args.name!r}",
             f"choose one of: {', '.join(sorted(benches))}",
         )
-    module = importlib.import_module(f"maxcode.bench.{args.name}")
+    module = importlib.import_module(f"maxcode.selfbench.{args.name}")
     return int(module.run(load_config(overrides), args) or 0)

@@ -35,9 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, overrides: list[str]) -> int:
-    from maxcode import components, judging_adapter, runner
     from maxcode.cli.progress import LiveProgress, summary_table
     from maxcode.tracking import session as tracking
+    from maxcode.wiring import Wiring, load_task
 
     if args.multirun:
         from maxcode.sweep.driver import run_sweep
@@ -47,29 +47,25 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
         return conf_help.print_job(overrides)
     cfg = load_config(overrides)
     tracking_cfg = tracking.configure(cfg)  # a tracker that cannot work is said before anything runs
-    task = judging_adapter.load_task(Path(args.path), cfg.get("tests"))
-    judging = judging_adapter.make_judge(cfg)
-    parts = components.build(cfg, sandbox_backend=judging.backend)
-    run_dir = Path(cfg.run_dir) if cfg.get("run_dir") else runner.default_run_dir(
-        cfg.paths.runs_dir, task, parts.name, int(cfg.seed))
+    task = load_task(Path(args.path), cfg.get("tests"))
+    wired = Wiring(cfg)
+    run_dir = wired.run_dir(task)
     console = Console(stderr=True, quiet=args.quiet)
-    caps = {k: getattr(parts.budget, k) for k in
-            ("max_llm_calls", "max_tokens", "max_dollars", "max_evaluations", "max_wall_s")}
+    caps = wired.parts.budget.caps()
     result = None
     # The tracker follows the run directory from a thread of its own; it never steers the search.
     tracker = tracking.follow_run(tracking_cfg, run_dir, overrides)
     status = "failed"
     try:
         with LiveProgress(console, caps) as live:
-            result = runner.optimize(task, judging.judge_task, parts, run_dir, components.resolved_yaml(cfg),
-                                     seed=int(cfg.seed), on_progress=None if args.quiet else live)
+            result = wired.optimize(task, run_dir, on_progress=None if args.quiet else live)
         status = "finished"
     except KeyboardInterrupt:
         status = "killed"
         raise
     finally:
         # The one failure wrapper: whatever happened, release the sandbox and say where the run is.
-        judging.close()
+        wired.close()
         if tracker is not None:
             tracker.stop(status)
         if result is not None:

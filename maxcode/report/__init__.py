@@ -2,7 +2,7 @@
 proposer).
 
     write_report(directory) -> Path    report.html + report.md for a run or a sweep directory
-    summarize / write_artifacts        the end of `runner.optimize`: summary.json, best.<ext>,
+    summarize / write_artifacts        (artifacts.py) the end of `runner.optimize`: summary.json, best.<ext>,
                                        then the run's report
 
 A run's page: verdict, best-so-far curves against evaluations / LLM calls / dollars / wall
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from maxcode.report.artifacts import summarize, write_artifacts
 from maxcode.report.curves import best_curve
-from maxcode.report.summary import summarize, write_artifacts
 
 
 def write_report(directory: str | Path) -> Path:

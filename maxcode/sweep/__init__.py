@@ -3,10 +3,10 @@
     grid.py       the command line (Hydra's sweep syntax, `sweep=PRESET`) -> SweepDefinition
     plan.py       the definition -> one RunJob per (task, grid point), every config checked
     directory.py  the sweep directory: sweep.yaml, results.jsonl, runs/<key>/
-    worker.py     one run = the same `runner.optimize` as `maxcode optimize`; result rows
+    worker.py     one run, wired as `maxcode optimize` wires it (maxcode/wiring.py); result rows
     local.py      executor `local`: one process per run, as many at once as cores allow
     ray_executor.py  executor `ray`: one Ray task per run, records streamed to the driver
-    summary.py    summary.json / summary.md: the papers' metrics with bootstrap intervals
+    metrics.py    summary.json / summary.md: the papers' metrics with bootstrap intervals
     live.py       the live table
     driver.py     the whole command: plan, check, run what is left, summarize
 """

@@ -23,7 +23,7 @@ from benchmarks.suite import did_you_mean
 from maxcode import components
 from maxcode.config import CONF_DIR, load_config
 from maxcode.errors import ConfigError
-from maxcode.sweep import grid, plan, summary
+from maxcode.sweep import grid, metrics, plan
 from maxcode.sweep.directory import SweepDir
 from maxcode.sweep.live import SweepState
 from maxcode.tracking import session
@@ -106,10 +106,10 @@ def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = N
         executor.close()
     rows = sweep.rows()
     title = f"sweep {definition.preset or definition.suite or Path(definition.task_path or '').name}"
-    data = summary.build(path, rows, the_plan.jobs, [t.id for t in the_plan.tasks], the_plan.family, title)
+    data = metrics.build(path, rows, the_plan.jobs, [t.id for t in the_plan.tasks], the_plan.family, title)
     data["sweep_dir"] = str(path)
     data["wall_s"] = round(time.monotonic() - started, 3)
-    summary.write(path, data)
+    metrics.write(path, data)
     _write_report(path)
     if tracker is not None:
         tracker.stop("killed" if interrupted else "finished")
@@ -119,7 +119,7 @@ def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = N
               f"resume with: {command}", file=sys.stderr)
         return EXIT_INTERRUPTED
     if console:
-        print(summary.render(data))
+        print(metrics.render(data))
     print(f"sweep dir: {path}")
     print(f"summary: {path / 'summary.md'}")
     if failed:

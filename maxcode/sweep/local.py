@@ -28,7 +28,7 @@ from maxcode.sweep.worker import result_row
 log = logging.getLogger(__name__)
 
 PRELOAD = ["maxcode.sweep.worker", "maxcode.runner", "maxcode.components", "maxcode.judging",
-           "maxcode.judging_adapter", "maxcode.config"]
+           "maxcode.wiring", "maxcode.config"]
 INTERRUPT_GRACE_S = 60.0
 """How long interrupted workers get to write their summaries before they are killed."""
 

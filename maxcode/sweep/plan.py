@@ -51,10 +51,10 @@ class Plan:
 
 def load_tasks(d: SweepDefinition) -> list[Task]:
     if d.task_path is not None:
-        from maxcode import judging_adapter
+        from maxcode.wiring import load_task
 
         tests = next((t.split("=", 1)[1] for t in d.base if t.split("=", 1)[0] == "tests"), None)
-        return [judging_adapter.load_task(Path(d.task_path), tests)]
+        return [load_task(Path(d.task_path), tests)]
     if not d.suite:
         raise ConfigError("a sweep needs a suite", "add suite=NAME (see `maxcode suite list`), or sweep=PRESET")
     from maxcode.suites import build_suite, compose

@@ -36,29 +36,21 @@ def execute(job: RunJob, run_dir: Path, record_dir: Path, store: RunWriter | Non
             progress: Progress | None = None) -> dict[str, Any]:
     """Run `job` in `run_dir`; `record_dir` is where the run lives for the user (the driver's
     path, written into its config); returns the result row."""
-    from maxcode import components, judging_adapter, runner
     from maxcode.config import load_config
+    from maxcode.wiring import Wiring
 
     started = time.time()
     summary: dict[str, Any] | None = None
     error = ""
-    judging = None
     try:
         cfg = load_config([*job.overrides, quoted_override("run_dir", str(record_dir))])
-        judging = judging_adapter.make_judge(cfg)
-        parts = components.build(cfg, sandbox_backend=judging.backend)
-        result = runner.optimize(job.task, judging.judge_task, parts, run_dir,
-                                 components.resolved_yaml(cfg), seed=int(cfg.seed),
-                                 on_progress=_throttled(progress), store=store)
-        summary = result.summary
+        with Wiring(cfg) as wired:
+            summary = wired.optimize(job.task, run_dir, on_progress=_throttled(progress), store=store).summary
     except UserError as exc:
         error = exc.cause + (f" (fix: {exc.fix})" if exc.fix else "")
     except Exception as exc:  # a bug in one run must not end the sweep: it is recorded
         log.exception("run %s failed", job.key)
         error = f"{type(exc).__module__}.{type(exc).__name__}: {exc}"
-    finally:
-        if judging is not None:
-            judging.close()
     if summary is None:
         summary = _read_summary(run_dir)
     return result_row(job, summary, error, record_dir, time.time() - started)

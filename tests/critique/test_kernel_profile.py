@@ -106,7 +106,7 @@ def test_kernel_mismatch_summary_locates_worst_element():
     expected = torch.relu(x) + 1.0
     got = expected.clone()
     got[-1, -1] = 0.0  # the very last element missed, as by a remainder loop that never runs
-    verdict = compare.compare([expected], [got], compare.Tolerances(), "trial 0")
+    verdict = compare.compare([expected], [got], compare.ComparisonLimits(), "trial 0")
     evaluation = Evaluation.failure(
         verdict.status, verdict.message, failing_test="trial 0", mismatch=verdict.mismatch
     )

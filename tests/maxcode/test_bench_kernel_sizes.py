@@ -84,7 +84,7 @@ def test_a_json_file_that_is_not_a_kernel_sizes_result_is_never_overwritten(tmp_
 
 
 def test_a_folder_without_problem_files_is_a_user_error(tmp_path):
-    from maxcode.bench.kernel_sizes import problem_files
+    from maxcode.selfbench.kernel_sizes import problem_files
 
     with pytest.raises(UserError, match="no level1/level2/level3 problem files"):
         problem_files(str(tmp_path), quick=False)
@@ -93,7 +93,7 @@ def test_a_folder_without_problem_files_is_a_user_error(tmp_path):
 
 
 def test_every_nth_file_of_each_level_in_problem_number_order(tmp_path):
-    from maxcode.bench.kernel_sizes import problem_files
+    from maxcode.selfbench.kernel_sizes import problem_files
 
     for level, count in (("level1", 12), ("level2", 3)):
         (tmp_path / level).mkdir()

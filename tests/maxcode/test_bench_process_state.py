@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from maxcode.bench.process_state import variance_components
+from maxcode.selfbench.process_state import variance_components
 
 
 def _rows(between_sd: float, within_sd: float, parents: int = 400, children: int = 6) -> list[list[float]]:

@@ -35,7 +35,7 @@ def test_llm_critic_diagnosis_is_stored_shown_and_billed(make_search, tmp_path):
         search.run()
     first = search.tree.by_id[1]
     assert first.diagnosis.text.endswith("diagnosis #1") and first.diagnosis.tags == {"step": 1}
-    assert first.critic_usage["calls"] == 1 and first.critic_usage["prompt_tokens"] == 50
+    assert first.critic_usage.calls == 1 and first.critic_usage.prompt_tokens == 50
     usage = search.meter.usage()
     assert usage.llm_calls == 2 + 2  # two proposals (scripted) + two critic requests
     # Step 2 builds on the baseline (the wrong candidate is not kept), so its prompt carries

@@ -10,7 +10,7 @@ from __future__ import annotations
 from loop_fakes import FakeJudge, ScriptedProposer, reply_for
 
 from maxcode.budget import Budget
-from maxcode.report.summary import summarize
+from maxcode.report.artifacts import summarize
 from maxcode.search.refine import Refine
 from records.run import FINAL_TIMING
 

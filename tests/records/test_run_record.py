@@ -15,7 +15,7 @@ import pytest
 
 from maxcode.proposers.replay import ReplayProposer
 from maxcode.report.load import load_run
-from maxcode.sweep.summary import spend_curve
+from maxcode.sweep.metrics import spend_curve
 from maxcode.tracking.record import PointReader
 from records.lines import read_lines
 from records.node import Node, NodeStatus, best_so_far, total_spent

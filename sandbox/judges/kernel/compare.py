@@ -27,7 +27,7 @@ class Verdict:
 
 
 @dataclass(frozen=True)
-class Tolerances:
+class ComparisonLimits:
     """allclose tolerances by output dtype, and the precision bound of fp32/fp64 outputs."""
 
     atol: float = 1e-2
@@ -54,7 +54,7 @@ def _summary(t: torch.Tensor) -> str:
 
 
 def compare(
-    expected: list[torch.Tensor], got: list[torch.Tensor], tol: Tolerances, trial: str
+    expected: list[torch.Tensor], got: list[torch.Tensor], tol: ComparisonLimits, trial: str
 ) -> Verdict | None:
     if len(expected) != len(got):
         return Verdict(
@@ -68,7 +68,7 @@ def compare(
     return None
 
 
-def _compare_one(ref: torch.Tensor, cand: torch.Tensor, tol: Tolerances, where: str) -> Verdict | None:
+def _compare_one(ref: torch.Tensor, cand: torch.Tensor, tol: ComparisonLimits, where: str) -> Verdict | None:
     if cand.is_meta or cand.layout != torch.strided:
         return Verdict(Status.REJECTED, f"{where}: output is a {cand.layout}/{cand.device} tensor without real data")
     if tuple(cand.shape) != tuple(ref.shape):
@@ -136,7 +136,7 @@ def _fake_broadcast(ref: torch.Tensor, cand: torch.Tensor) -> bool:
 PROBE_SIGMAS = 6.0
 
 
-def check_fingerprint(expected: list[dict], got: list[dict], tol: Tolerances, trial: str) -> Verdict | None:
+def check_fingerprint(expected: list[dict], got: list[dict], tol: ComparisonLimits, trial: str) -> Verdict | None:
     """Compare a timed call's fingerprints with the reference's for the same inputs.
 
     If every element meets |c - r| <= atol + rtol |r| = t, each projection differs by at

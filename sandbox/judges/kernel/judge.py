@@ -73,14 +73,14 @@ from records.evaluation import Evaluation, Status, truncate
 from records.tolerance import Tolerance
 from sandbox.backends.base import Backend, GiB, Limits, MiB, RunResult, RunSpec, Step, StepResult
 from sandbox.judges.kernel import static_checks
-from sandbox.judges.kernel.build_cache import BuildCache, cache_key
 from sandbox.judges.kernel.compare import (
-    Tolerances,
+    ComparisonLimits,
     Verdict,
     check_fingerprint,
     compare,
     load_outputs,
 )
+from sandbox.judges.kernel.extension_cache import ExtensionCache, cache_key
 from sandbox.judges.kernel.problem import Problem, candidate_load_error, parse_problem
 from sandbox.timing import lease
 from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, paired_speedup, process_speedup
@@ -164,7 +164,7 @@ def default_threads(device: str) -> int | None:
     return max(1, len(os.sched_getaffinity(0)) - 1)
 
 
-def _compare_saved(want_blob: bytes, cand: _Side, index: int, tol: Tolerances, name: str, what: str,
+def _compare_saved(want_blob: bytes, cand: _Side, index: int, tol: ComparisonLimits, name: str, what: str,
                    label: str) -> None:
     """Compare saved reference tensors with the candidate's blob `index`; raise its verdict."""
     try:
@@ -228,7 +228,7 @@ class KernelJudge:
         self.backend = backend
         self.device = device
         self.correctness_trials = correctness_trials
-        self.tolerances = Tolerances(atol=atol, rtol=rtol, max_rel_error_fp32=max_rel_error_fp32)
+        self.tolerances = ComparisonLimits(atol=atol, rtol=rtol, max_rel_error_fp32=max_rel_error_fp32)
         self.static_preset = static_checks
         self.require_custom_kernel = require_custom_kernel
         # KernelBench's GPU protocol: 3 warm-ups, 100 trials. CPU: adaptive within bounds.
@@ -256,7 +256,7 @@ class KernelJudge:
         self.threads = threads if threads is not None else default_threads(device)
         self.python = python or (sys.executable if backend.name == "local" else "python3")
         self.image = "kernel-cuda" if gpu else "kernel-cpu"
-        self.cache = BuildCache(Path(cache_dir) / "kernel_builds" if cache_dir else None)
+        self.cache = ExtensionCache(Path(cache_dir) / "kernel_builds" if cache_dir else None)
         self._recent_builds: dict[str, bytes] = {}
         self.seed = seed
 
@@ -278,7 +278,7 @@ class KernelJudge:
         master = self.seed if self.seed is not None else secrets.randbits(62)
         tol = self.tolerances
         if tolerance is not None:
-            tol = Tolerances(tolerance.atol, tolerance.rtol, tol.max_rel_error_fp32, tol.max_rel_error_fp64)
+            tol = ComparisonLimits(tolerance.atol, tolerance.rtol, tol.max_rel_error_fp32, tol.max_rel_error_fp64)
         problem = parse_problem(reference_source)
         context: dict[str, Any] = {"seed": master, "details": {"device": self.device, "incumbent": incumbent}}
         try:
@@ -293,7 +293,7 @@ class KernelJudge:
         return evaluation
 
     def _pipeline(
-        self, problem: Problem, source: str, tol: Tolerances, master: int, context: dict
+        self, problem: Problem, source: str, tol: ComparisonLimits, master: int, context: dict
     ) -> Evaluation:
         details = context["details"]
         # Stage 1: load.
@@ -576,7 +576,7 @@ class KernelJudge:
 
     # ------------------------------------------------------------------ checks
 
-    def _check_trials(self, ref: _Side, cand: _Side, tol: Tolerances) -> None:
+    def _check_trials(self, ref: _Side, cand: _Side, tol: ComparisonLimits) -> None:
         expected = {t["seed"]: t for t in ref.record["trials"]}
         ref_blobs = {t["seed"]: ref.blob(t["output"]) for t in ref.record["trials"] if t.get("output") is not None}
         samples = {t["seed"]: ref.blob(t["sample"]) for t in ref.record["trials"] if t.get("sample") is not None}
@@ -591,7 +591,7 @@ class KernelJudge:
             ))
 
     def _check_calls(
-        self, expected: dict, ref_blobs: dict, cand: _Side, tol: Tolerances, ref_samples: dict | None = None
+        self, expected: dict, ref_blobs: dict, cand: _Side, tol: ComparisonLimits, ref_samples: dict | None = None
     ) -> None:
         for n, trial in enumerate(cand.record["trials"]):
             seed = trial["seed"]
@@ -632,7 +632,7 @@ class KernelJudge:
     # ------------------------------------------------------------------ re-verification
 
     def _reverify(
-        self, problem: Problem, source: str, tol: Tolerances, rng: _Seeds,
+        self, problem: Problem, source: str, tol: ComparisonLimits, rng: _Seeds,
         summary: SpeedupSummary, details: dict,
     ) -> Verdict | None:
         """Runner-clock timing of both sides (1 vs 1+n calls) with every output re-checked."""

@@ -26,7 +26,7 @@ def cache_key(*parts: str) -> str:
     return h.hexdigest()
 
 
-class BuildCache:
+class ExtensionCache:
     def __init__(self, root: str | Path | None) -> None:
         self.root = Path(root) if root else None
 

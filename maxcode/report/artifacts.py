@@ -47,8 +47,7 @@ def summarize(tree: SearchTree, store: RunWriter, task_id: str, strategy: str, u
         "steps": tree.last_step(),
         "counts": tree.status_counts(),
         "budget_used": usage.to_dict(),
-        "budget_caps": {k: getattr(budget, k) for k in
-                        ("max_llm_calls", "max_tokens", "max_dollars", "max_evaluations", "max_wall_s")},
+        "budget_caps": budget.caps(),
         "stop_reason": stop_reason,
         "error": error,
         "best_speedup_by_step": best_curve(tree),

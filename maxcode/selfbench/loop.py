@@ -71,22 +71,17 @@ def overhead(nodes: int, workers: int, durable: bool = True) -> dict:
 
 def throughput(cfg: DictConfig, problems: list[Path]) -> dict:
     """Judge every library variant of each problem (4 per problem), workers from the config."""
-    from maxcode import components, judging_adapter, runner
+    from maxcode.wiring import Wiring, load_task
 
-    judging = judging_adapter.make_judge(cfg)
     evaluations, elapsed = 0, 0.0
-    try:
+    with Wiring(cfg) as wired:
         for problem in problems:
-            task = judging_adapter.load_task(problem / "slow.cpp", str(problem / "tests"))
-            parts = components.build(cfg, sandbox_backend=judging.backend)
+            task = load_task(problem / "slow.cpp", str(problem / "tests"))
             with tempfile.TemporaryDirectory() as tmp:
                 started = time.perf_counter()
-                result = runner.optimize(task, judging.judge_task, parts, Path(tmp) / "run",
-                                         components.resolved_yaml(cfg), seed=int(cfg.seed))
+                result = wired.optimize(task, Path(tmp) / "run", fresh_parts=True)
                 elapsed += time.perf_counter() - started
             evaluations += result.summary["budget_used"]["evaluations"]
-    finally:
-        judging.close()
     return {"problems": len(problems), "workers": int(cfg.loop.workers), "evaluations": evaluations,
             "seconds": elapsed, "evaluations_per_minute": 60.0 * evaluations / elapsed,
             "cpus": os.cpu_count()}

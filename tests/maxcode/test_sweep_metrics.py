@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from maxcode.sweep import summary
+from maxcode.sweep import metrics
 
 TASKS = ["pie-mini/t1", "pie-mini/t2"]
 
@@ -33,7 +33,7 @@ FIXTURE = {
 def built(tmp_path):
     jobs = [job(t, m, s) for (t, m, s) in FIXTURE]
     rows = {j.key: FIXTURE[(j.task.id, j.name, j.seed)] for j in jobs}
-    return summary.build(tmp_path, rows, jobs, TASKS, "cpp", "sweep fixture", resamples=200)
+    return metrics.build(tmp_path, rows, jobs, TASKS, "cpp", "sweep fixture", resamples=200)
 
 
 # Hand computation (per seed over the two tasks, then the mean over the two seeds):
@@ -74,14 +74,14 @@ def test_per_task_table(built):
     assert t1["A"]["median_speedup"] == pytest.approx(2.5) and t1["A"]["correct"] == 2
     assert t2["B"]["failed"] == 1 and t2["B"]["median_speedup"] == pytest.approx(1.2)
     assert t2["A"]["correct"] == 1 and t2["A"]["median_speedup"] == pytest.approx(1.0)
-    text = summary.render(built)
+    text = metrics.render(built)
     assert "| pie-mini/t2 | 1x (1/2) | 1.2x (1/2), 1 failed |" in text
 
 
 def test_kernel_suites_get_kernelbench_metrics(tmp_path):
     jobs = [job(t, m, s) for (t, m, s) in FIXTURE]
     rows = {j.key: FIXTURE[(j.task.id, j.name, j.seed)] for j in jobs}
-    built = summary.build(tmp_path, rows, jobs, TASKS, "kernel", "k", resamples=50)
+    built = metrics.build(tmp_path, rows, jobs, TASKS, "kernel", "k", resamples=50)
     a = built["metrics"]["A"]
     # fast_1 (> 1.0): seed 0 t1 only = 0.5; seed 1 t1 only = 0.5. fast_2 (> 2.0): 0 and 0.5.
     assert a["fast_0"]["value"] == pytest.approx(0.75)
@@ -95,7 +95,7 @@ def test_equal_budget_levels_and_best_so_far():
     # (evaluations, llm calls, dollars, best claimed speedup so far) after each node.
     curves = {"A": [[(1, 1, 0.0, 1.0), (2, 1, 0.0, 2.0)], [(1, 1, 0.0, 3.0)]],
               "B": [[(1, 1, 0.0, 1.0), (2, 2, 0.0, 1.5), (3, 2, 0.0, 1.6)]]}
-    eb = summary.equal_budget(curves)
+    eb = metrics.equal_budget(curves)
     # Evaluations: A reached 2 at most, B 3 -> level 2. A's runs: 2.0 and 3.0; B: 1.5.
     assert eb["levels"] == {"evaluations": 2, "llm_calls": 1, "dollars": None}
     assert eb["methods"]["A"]["evaluations"]["median"] == pytest.approx(2.5)
