@@ -27,6 +27,7 @@ from typing import Any
 from records.evaluation import Evaluation, Status
 from records.lines import Lines, read_lines, truncate_at_cut
 from records.node import Node, NodeStatus, ProposerInfo
+from records.summary import RunSummary
 from records.usage import CriticUsage
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,16 @@ class RunReader:
         return sorted(seen.values(), key=lambda n: n.id)
 
     def summary(self) -> dict[str, Any] | None:
+        """summary.json as written (a run still going, or killed before its end, has none)."""
         return read_json(self.dir / SUMMARY)
+
+    def run_summary(self) -> RunSummary | None:
+        """summary.json as its typed record; None when absent or not a summary."""
+        data = self.summary()
+        try:
+            return RunSummary.from_dict(data) if data is not None else None
+        except (ValueError, TypeError):
+            return None
 
     def read_json(self, name: str) -> dict[str, Any] | None:
         return read_json(self.dir / name)

@@ -15,6 +15,7 @@ from maxcode.report.run_page import write_run_report
 from maxcode.tree import SearchTree
 from records.node import Node
 from records.run import FINAL_TIMING, SUMMARY, RunWriter
+from records.summary import Retiming, RunSummary
 from records.usage import Usage
 
 log = logging.getLogger(__name__)
@@ -31,28 +32,17 @@ def summarize(tree: SearchTree, store: RunWriter, task_id: str, strategy: str, u
         # The search stopped timing the best as soon as it was decided; the figure to report
         # is its re-timing with the full budget (maxcode/loop.py: Search.retime_best).
         speedup, ci = retimed["speedup"], retimed["speedup_ci"]
-    return {
-        "task_id": task_id,
-        "strategy": strategy,
-        "run_dir": str(store.dir),
-        "best_node": best.id if best else None,
-        "best_speedup": speedup,
-        "best_speedup_ci": ci,
-        "best_retimed": retimed,
-        "best_source": str(store.dir / f"best.{ext}"),
-        "best_is_baseline": best is None,
-        "fastest_correct_node": fastest.id if fastest else None,
-        "fastest_correct_speedup": fastest.speedup if fastest else None,
-        "nodes": len(tree) - 1,
-        "steps": tree.last_step(),
-        "counts": tree.status_counts(),
-        "budget_used": usage.to_dict(),
-        "budget_caps": budget.caps(),
-        "stop_reason": stop_reason,
-        "error": error,
-        "best_speedup_by_step": best_curve(tree),
-        "written_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-    }
+    return RunSummary(
+        task_id=task_id, strategy=strategy, run_dir=str(store.dir),
+        best_node=best.id if best else None, best_speedup=speedup, best_speedup_ci=ci,
+        best_retimed=Retiming.from_dict(retimed) if retimed else None,
+        best_source=str(store.dir / f"best.{ext}"), best_is_baseline=best is None,
+        fastest_correct_node=fastest.id if fastest else None,
+        fastest_correct_speedup=fastest.speedup if fastest else None,
+        nodes=len(tree) - 1, steps=tree.last_step(), counts=tree.status_counts(),
+        budget_used=usage.to_dict(), budget_caps=budget.caps(), stop_reason=stop_reason, error=error,
+        best_speedup_by_step=best_curve(tree), written_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+    ).to_dict()
 
 
 def _final_timing(store: RunWriter, best: Node | None) -> dict[str, Any] | None:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from maxcode.tree import SearchTree
-from records.evaluation import is_claimable
 from records.node import Node, best_so_far
 
 AXES = {
@@ -83,8 +82,8 @@ def best_curve(tree: SearchTree) -> list[tuple[int, float]]:
     """(step, best claimable speedup after that step); 1.0 until a claim can be made."""
     best_by_step: dict[int, float] = {}
     for n in tree.nodes:
-        if n.duplicate_of is None and is_claimable(n.evaluation):
-            best_by_step[n.step] = max(best_by_step.get(n.step, 1.0), n.speedup or 1.0)
+        if n.claim is not None:
+            best_by_step[n.step] = max(best_by_step.get(n.step, 1.0), n.claim)
     best, curve = 1.0, []
     for step in range(1, tree.last_step() + 1):
         best = max(best, best_by_step.get(step, 1.0))
