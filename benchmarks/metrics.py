@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
 
 from records.evaluation import Evaluation
 
@@ -38,6 +37,8 @@ class Outcome:
     """A correct program was found."""
     speedup: float | None = None
     """Best speedup among correct programs (None when none was timed or none is correct)."""
+    speedup_ci: tuple[float, float] | None = None
+    """Its 95% interval, when known: two outcomes whose intervals overlap rank as a tie."""
 
     def __post_init__(self) -> None:
         if self.speedup is not None and not self.correct:
@@ -147,6 +148,11 @@ def average_rank(
 
     A method's score on a task is its best speedup; incorrect or missing results rank below
     every correct one (and tie among themselves), since any correct program beats none.
+    Two speedups whose intervals overlap are a tie (the same program judged twice comes out
+    12.64x and 12.81x: no method won that task). On a task, a method's rank is 1 + the
+    methods that beat it + half the others it ties with: the usual mean rank of a tie group
+    when ties are exact, and defined as well when they are not transitive (a ties b, b
+    ties c, a beats c).
     """
     methods = sorted(scores)
     if not methods:
@@ -154,12 +160,23 @@ def average_rank(
     tables = {m: _outcomes_for(scores[m], task_ids) for m in methods}
     total = np.zeros(len(methods))
     for i in range(len(task_ids)):
-        # Higher is better; negate so rankdata's rank 1 goes to the best. Incorrect = +inf.
-        keys = [
-            -tables[m][i].speedup
-            if tables[m][i].correct and tables[m][i].speedup is not None
-            else (0.0 if tables[m][i].correct else math.inf)
-            for m in methods
-        ]
-        total += rankdata(keys, method="average")
+        row = [tables[m][i] for m in methods]
+        for j, mine in enumerate(row):
+            others = [o for k, o in enumerate(row) if k != j]
+            beaten_by = sum(_beats(o, mine) for o in others)
+            ties = sum(not _beats(o, mine) and not _beats(mine, o) for o in others)
+            total[j] += 1 + beaten_by + 0.5 * ties
     return {m: float(total[j] / len(task_ids)) for j, m in enumerate(methods)}
+
+
+def _beats(a: Outcome, b: Outcome) -> bool:
+    """`a` is better than `b` on one task: correct where `b` is not, or faster with intervals
+    that do not overlap (exact values where an interval is unknown)."""
+    if a.correct != b.correct:
+        return a.correct
+    if not a.correct:
+        return False
+    sa, sb = a.speedup if a.speedup is not None else 0.0, b.speedup if b.speedup is not None else 0.0
+    low_a = a.speedup_ci[0] if a.speedup_ci else sa
+    high_b = b.speedup_ci[1] if b.speedup_ci else sb
+    return sa > sb and low_a > high_b

@@ -61,7 +61,9 @@ KERNELBENCH: dict[str, Metric] = {
 def outcome(row: dict[str, Any] | None) -> Outcome:
     if row is None or row.get("status") != "finished" or not row.get("correct"):
         return INCORRECT
-    return Outcome(correct=True, speedup=float(row.get("best_speedup") or 1.0))
+    ci = row.get("best_speedup_ci")
+    return Outcome(correct=True, speedup=float(row.get("best_speedup") or 1.0),
+                   speedup_ci=(float(ci[0]), float(ci[1])) if ci else None)
 
 
 def metric_set(family: str) -> dict[str, Metric]:

@@ -110,6 +110,25 @@ def test_average_rank_averages_ties_and_ranks_incorrect_last() -> None:
     assert sum(ranks.values()) == pytest.approx(6.0)
 
 
+def test_average_rank_ties_speedups_whose_intervals_overlap() -> None:
+    # The same library program judged in two runs: 12.64x and 12.81x, intervals overlapping.
+    scores = {
+        "beam": {"t": Outcome(True, 12.64, (11.9, 13.3))},
+        "tree": {"t": Outcome(True, 12.81, (12.1, 13.6))},
+        "refine": {"t": Outcome(True, 2.0, (1.8, 2.2))},
+    }
+    ranks = average_rank(scores, ["t"])
+    assert ranks == {"beam": 1.5, "tree": 1.5, "refine": 3.0}
+    # Not transitive: a ties b, b ties c, a beats c. Ranks stay defined and sum to n(n+1)/2.
+    chain = {"a": {"t": Outcome(True, 3.0, (2.6, 3.4))}, "b": {"t": Outcome(True, 2.5, (2.1, 2.9))},
+             "c": {"t": Outcome(True, 2.0, (1.7, 2.3))}}
+    ranks = average_rank(chain, ["t"])
+    assert ranks == {"a": 1.5, "b": 2.0, "c": 2.5} and sum(ranks.values()) == 6.0
+    # Without intervals, exact values decide as before.
+    assert average_rank({"x": {"t": Outcome(True, 1.004)}, "y": {"t": Outcome(True, 1.006)}}, ["t"]) == {
+        "x": 2.0, "y": 1.0}
+
+
 def test_metrics_reject_outcomes_for_unknown_tasks_and_bad_speedups() -> None:
     with pytest.raises(ValueError, match="outside the suite"):
         pie_metrics({"zzz": Outcome(True, 2.0)}, TASKS)
