@@ -163,13 +163,13 @@ def average_rank(
         row = [tables[m][i] for m in methods]
         for j, mine in enumerate(row):
             others = [o for k, o in enumerate(row) if k != j]
-            beaten_by = sum(_beats(o, mine) for o in others)
-            ties = sum(not _beats(o, mine) and not _beats(mine, o) for o in others)
+            beaten_by = sum(beats(o, mine) for o in others)
+            ties = sum(not beats(o, mine) and not beats(mine, o) for o in others)
             total[j] += 1 + beaten_by + 0.5 * ties
     return {m: float(total[j] / len(task_ids)) for j, m in enumerate(methods)}
 
 
-def _beats(a: Outcome, b: Outcome) -> bool:
+def beats(a: Outcome, b: Outcome) -> bool:
     """`a` is better than `b` on one task: correct where `b` is not, or faster with intervals
     that do not overlap (exact values where an interval is unknown)."""
     if a.correct != b.correct:

@@ -145,6 +145,13 @@ SUITES.register(
         description="built-in: KernelBench-format problems at CPU sizes with cpu/cuda/wrong/slow variants",
     )
 )
+SUITES.register(
+    SuiteSpec(
+        name="builtin",
+        option="builtin",
+        description="built-in: pie-mini and kernelbench-cpu together (both task families)",
+    )
+)
 
 
 def get_suite_spec(name: str) -> SuiteSpec:

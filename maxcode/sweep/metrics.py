@@ -31,6 +31,7 @@ from benchmarks.metrics import (
     INCORRECT,
     Outcome,
     average_rank,
+    beats,
     fast_p,
     geomean_speedup,
     median_best_speedup,
@@ -155,15 +156,83 @@ def equal_budget(curves: dict[str, list[list[tuple[float, float, float, float]]]
     return {"levels": levels, "methods": out}
 
 
+def evaluations_to(curve: list[tuple[float, float, float, float]], share: float = 0.95) -> float | None:
+    """Evaluations a run spent before its best claim reached `share` of its final best; None
+    for a run that claimed nothing (its answer is the baseline from the start)."""
+    if not curve or curve[-1][3] <= 1.0:
+        return None
+    final = curve[-1][3]
+    return next(point[0] for point in curve if point[3] >= share * final)
+
+
+def _bootstrap(cells: dict[tuple[int, int], float], n_tasks: int, seeds: list[int], resamples: int,
+               statistic: Callable[[list[float]], float]) -> dict[str, Any]:
+    """`statistic` of the values of (task index, seed) cells, with a percentile interval over
+    tasks and seeds resampled with replacement (cells missing from a resample drop out)."""
+    values = list(cells.values())
+    if not values:
+        return {"value": None, "ci": None, "n": 0}
+    rng = np.random.default_rng(RNG_SEED)
+    boot = []
+    for _ in range(resamples):
+        tasks = rng.integers(0, n_tasks, n_tasks)
+        picked = rng.choice(seeds, len(seeds))
+        sample = [cells[(t, s)] for t in tasks for s in picked if (t, s) in cells]
+        if sample:
+            boot.append(statistic(sample))
+    ci = [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))] if boot else None
+    return {"value": float(statistic(values)), "ci": ci, "n": len(values)}
+
+
+def search_efficiency(table: Table, jobs: list[Any], rows: dict[str, dict[str, Any]],
+                      curves: dict[str, list[tuple[float, float, float, float]]], resamples: int = RESAMPLES) -> dict[str, Any]:
+    """Per method: the median evaluations to 95% of a run's final best; and, against the
+    sweep's first method (its reference, e.g. best_of_n), the paired difference of best
+    speedup on each (task, seed), its mean with a bootstrap interval, and the tasks won,
+    tied (intervals overlap) and lost."""
+    position = {t: i for i, t in enumerate(table.tasks)}
+    reference = jobs[0].name if jobs else None
+    evals: dict[str, dict[tuple[int, int], float]] = {m: {} for m in table.methods}
+    for j in jobs:
+        value = evaluations_to(curves.get(j.key) or [])
+        if value is not None:
+            evals[j.name][(position[j.task.id], j.seed)] = value
+    out: dict[str, Any] = {"reference": reference, "evaluations_to_95": {}, "paired_vs_reference": {}}
+    for m in table.methods:
+        out["evaluations_to_95"][m] = _bootstrap(evals[m], len(table.tasks), table.seeds, resamples, statistics.median)
+    if reference is None:
+        return out
+    for m in table.methods:
+        if m == reference:
+            continue
+        diffs: dict[tuple[int, int], float] = {}
+        record = {"won": 0, "tied": 0, "lost": 0}
+        for s in table.seeds:
+            for t in range(len(table.tasks)):
+                mine, ref = table.cells[m][s][t], table.cells[reference][s][t]
+                diffs[(t, s)] = _score(mine) - _score(ref)
+                record["won" if beats(mine, ref) else "lost" if beats(ref, mine) else "tied"] += 1
+        out["paired_vs_reference"][m] = {**_bootstrap(diffs, len(table.tasks), table.seeds, resamples,
+                                                      lambda v: sum(v) / len(v)), **record}
+    return out
+
+
+def _score(o: Outcome) -> float:
+    """A run's best speedup for a paired difference: 0 when it found nothing correct."""
+    return (o.speedup if o.speedup is not None else 1.0) if o.correct else 0.0
+
+
 # --- the files ------------------------------------------------------------------------------
 def build(sweep_path: Path, rows: dict[str, dict[str, Any]], jobs: list[Any], tasks: list[str],
           family: str, title: str, resamples: int = RESAMPLES) -> dict[str, Any]:
     table = Table(rows, jobs, tasks)
     curves: dict[str, list[Any]] = {m: [] for m in table.methods}
+    by_job: dict[str, Any] = {}
     for j in jobs:
         row = rows.get(j.key)
         if row is not None and row.get("status") == "finished":
-            curves[j.name].append(spend_curve(sweep_path / "runs" / j.key))
+            by_job[j.key] = spend_curve(sweep_path / "runs" / j.key)
+            curves[j.name].append(by_job[j.key])
     per_task: dict[str, dict[str, Any]] = {}
     for j in jobs:
         cell = per_task.setdefault(j.task.id, {}).setdefault(
@@ -193,6 +262,7 @@ def build(sweep_path: Path, rows: dict[str, dict[str, Any]], jobs: list[Any], ta
         "bootstrap": {"resamples": resamples, "rng_seed": RNG_SEED, "over": "tasks and seeds", "level": 0.95},
         "metrics": metrics_with_ci(table, family, resamples),
         "equal_budget": equal_budget(curves),
+        "efficiency": search_efficiency(table, jobs, rows, by_job, resamples),
         "per_task": per_task,
         "failed_runs": [{"run_key": j.key, "error": rows[j.key].get("error", "")} for j in jobs
                         if rows.get(j.key, {}).get("status") == "failed"],
@@ -232,6 +302,26 @@ def render(summary: dict[str, Any]) -> str:
     for m, d in eb["methods"].items():
         lines.append(f"| {m} | " + " | ".join("-" if d[r] is None else f"{d[r]['median']:.3f} / {d[r]['mean']:.3f}"
                                                for r in RESOURCES) + " |")
+    eff = summary.get("efficiency")
+    if eff and eff.get("reference"):
+        ref = eff["reference"]
+
+        def interval(d: dict[str, Any]) -> str:
+            if d["value"] is None:
+                return "-"
+            return _num(d["value"]) + (f" [{_num(d['ci'][0])}, {_num(d['ci'][1])}]" if d["ci"] else "")
+
+        lines += ["", "## Search efficiency", "",
+                  "Evaluations to 95% of a run's final best (median over runs that claimed a speedup), and "
+                  f"the paired difference of best speedup against `{ref}` on each task and seed (mean; "
+                  "won / tied / lost: tied when the intervals overlap), each with its 95% bootstrap "
+                  "interval over tasks and seeds.", "",
+                  f"| method | evaluations to 95% | best speedup - {ref} | won / tied / lost |", "|---|---:|---:|---:|"]
+        for m in summary["methods"]:
+            p = eff["paired_vs_reference"].get(m)
+            versus = interval(p) if p else "(reference)"
+            record = f"{p['won']} / {p['tied']} / {p['lost']}" if p else ""
+            lines.append(f"| {m} | {interval(eff['evaluations_to_95'][m])} | {versus} | {record} |")
     methods = summary["methods"]
     lines += ["", "## Per task", "", "Median best speedup over seeds (correct runs / runs).", "",
               "| task | " + " | ".join(methods) + " |", "|---|" + "---:|" * len(methods)]

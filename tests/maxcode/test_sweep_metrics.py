@@ -104,3 +104,23 @@ def test_equal_budget_levels_and_best_so_far():
     assert eb["methods"]["A"]["llm_calls"]["median"] == pytest.approx(2.5)
     assert eb["methods"]["B"]["llm_calls"]["median"] == pytest.approx(1.0)
     assert eb["methods"]["A"]["dollars"] is None
+
+
+def test_paired_differences_against_the_first_method(built):
+    eff = built["efficiency"]
+    assert eff["reference"] == "A"
+    # B - A per (task, seed): t1/0 1.5-2.0, t2/0 failed(0)-1.0, t1/1 1.5-3.0, t2/1 1.2-incorrect(0)
+    paired = eff["paired_vs_reference"]["B"]
+    assert paired["value"] == pytest.approx((-0.5 - 1.0 - 1.5 + 1.2) / 4)
+    assert (paired["won"], paired["tied"], paired["lost"]) == (1, 0, 3) and paired["n"] == 4
+    assert paired["ci"][0] <= paired["value"] <= paired["ci"][1]
+    assert "A" not in eff["paired_vs_reference"]
+
+
+def test_evaluations_to_95_percent_of_the_final_best():
+    # (evaluations, llm calls, dollars, best so far) after each node
+    curve = [(1, 1, 0, 1.0), (2, 2, 0, 1.9), (3, 3, 0, 1.9), (4, 4, 0, 2.0)]
+    assert metrics.evaluations_to(curve) == 2  # 1.9 >= 0.95 * 2.0
+    assert metrics.evaluations_to(curve, share=1.0) == 4
+    assert metrics.evaluations_to([(1, 1, 0, 1.0), (2, 2, 0, 1.0)]) is None  # never claimed
+    assert metrics.evaluations_to([]) is None
