@@ -8,7 +8,8 @@ run sees) and never imports `maxcode`. Every judged node becomes one example:
                 (verdict, speedup, judge message) and the critique's diagnosis
     candidate   the node's program
     target      its max-reward return over its subtree, G = max(r, gamma * max_child G),
-                discretised into speedup bins (see `Bins`)
+                discretised into speedup bins (see `Bins`), with `return_ci`, the interval
+                of the speedup it came from (evaluation counts returns that overlap as ties)
 
 and the signals that carry across tasks, all known before the candidate is judged:
 `rewrites` (the named rewrites on the path to it, from the rewrites proposer), `tags` (the
@@ -151,22 +152,32 @@ def is_judged(node: Node) -> bool:
 
 def returns(nodes: Sequence[Node], gamma: float) -> dict[int, float]:
     """Max-reward return of every node with a reward: G = max(r, gamma * max child G)."""
+    return {i: g for i, (g, _, _) in returns_with_intervals(nodes, gamma).items()}
+
+
+def returns_with_intervals(nodes: Sequence[Node], gamma: float) -> dict[int, tuple[float, float, float]]:
+    """(G, low, high) of every node with a reward: the return and the 95% interval of the
+    speedup it came from (discounted as G is; exact for a failure's 0 or an untimed reward)."""
     children: dict[int, list[int]] = defaultdict(list)
     by_id = {n.id: n for n in nodes}
     for n in nodes:
         if n.parent_id is not None:
             children[n.parent_id].append(n.id)
-    out: dict[int, float] = {}
+    out: dict[int, tuple[float, float, float]] = {}
     # Children have larger ids than their parent: one pass from the last id suffices.
     for node_id in sorted(by_id, reverse=True):
-        best_child = max((out[c] for c in children[node_id] if c in out), default=None)
-        r = by_id[node_id].reward
-        if r is None and best_child is None:
-            continue
-        candidates = [float(r)] if r is not None else []
-        if best_child is not None:
-            candidates.append(gamma * best_child)
-        out[node_id] = max(candidates)
+        options = [(gamma * g, gamma * lo, gamma * hi)
+                   for g, lo, hi in (out[c] for c in children[node_id] if c in out)]
+        node = by_id[node_id]
+        if node.reward is not None:
+            r = float(node.reward)
+            ci = node.evaluation.speedup_ci if node.correct and node.evaluation.speedup_ci else None
+            # The interval is the speedup's: it applies when the reward is that speedup.
+            exact = not ci or not ci[0] <= r <= ci[1]
+            # First: on a tie with a child's discounted return, the node's own measurement.
+            options.insert(0, (r, r, r) if exact else (r, float(ci[0]), float(ci[1])))
+        if options:
+            out[node_id] = max(options, key=lambda o: o[0])
     return out
 
 
@@ -206,7 +217,7 @@ def examples_of_run(run_dir: Path, history: int, gamma: float, bins: Bins) -> li
     by_id = {n.id: n for n in nodes}
     root = nodes[0]
     task_id = task_of(nodes, run_dir)
-    g = returns(nodes, gamma)
+    g = returns_with_intervals(nodes, gamma)
     out = []
     for node in nodes:
         if not is_judged(node) or node.duplicate_of is not None:
@@ -216,7 +227,7 @@ def examples_of_run(run_dir: Path, history: int, gamma: float, bins: Bins) -> li
             path.append(parent)
             parent = by_id.get(parent.parent_id) if parent.parent_id is not None else None
         path.reverse()
-        ret = g[node.id]
+        ret, low, high = g[node.id]
         out.append({
             "id": f"{run_dir.name}:{node.id}", "run": str(run_dir), "task_id": task_id,
             "task_hash": root.source_hash or _hash(root.source or ""),
@@ -225,6 +236,7 @@ def examples_of_run(run_dir: Path, history: int, gamma: float, bins: Bins) -> li
             "prefix": prefix_of(path, history), "candidate": node.source or "",
             "candidate_hash": node.source_hash or _hash(node.source or ""),
             "status": node.status.value, "reward": float(node.reward), "return": ret,
+            "return_ci": [low, high],
             "bin": bins.index(ret), "rank_score": node.rank_score,
             **carried_signals(node.proposer.meta, path),
         })

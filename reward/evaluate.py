@@ -3,7 +3,8 @@
 - Spearman between score and realised return over the held-out examples;
 - top-1 accuracy per sibling pool (the candidates proposed from one parent in one run):
   the share of pools whose highest-scored candidate has the pool's best return (pools
-  whose returns are all equal are not counted);
+  whose returns are all tied are not counted; returns tie when their intervals overlap,
+  `best_of_pool`);
 - evaluations-to-best: how many candidates of a pool are judged before (and including) the
   first one with the pool's best return, judging in the scorer's order, in proposer order,
   and in random order (expected: (n + 1) / (b + 1) for n candidates of which b are best);
@@ -43,9 +44,22 @@ def pools(examples: Sequence[dict[str, Any]]) -> list[list[int]]:
     return [g for g in ordered if len(g) >= 2]
 
 
-def evals_to_best(order: Sequence[int], returns: Sequence[float]) -> int:
-    best = max(returns[i] for i in order)
-    return next(k for k, i in enumerate(order, 1) if returns[i] >= best)
+def best_of_pool(pool: Sequence[int], examples: Sequence[dict[str, Any]]) -> set[int]:
+    """The pool's best candidates: the highest return, and every other whose return's
+    interval overlaps its interval (1.004x against 1.006x of the same program judged twice
+    is a tie, not a ranking). Without recorded intervals (older datasets), exact values."""
+    def interval(i: int) -> tuple[float, float]:
+        ci = examples[i].get("return_ci")
+        g = float(examples[i]["return"])
+        return (float(ci[0]), float(ci[1])) if ci else (g, g)
+
+    top = max(pool, key=lambda i: float(examples[i]["return"]))
+    low = interval(top)[0]
+    return {i for i in pool if interval(i)[1] >= low}
+
+
+def evals_to_best(order: Sequence[int], best: set[int]) -> int:
+    return next(k for k, i in enumerate(order, 1) if i in best)
 
 
 def spearman(scores: Sequence[float], returns: Sequence[float]) -> float | None:
@@ -84,13 +98,13 @@ def metrics(examples: Sequence[dict[str, Any]], scores: Sequence[float],
     at_budget: dict[str, dict[int, list[float]]] = {"model": defaultdict(list), "proposer": defaultdict(list)}
     for pool in found:
         model_order = sorted(pool, key=lambda i: -scores[i])  # stable: ties keep proposer order
-        best = max(returns[i] for i in pool)
-        n_best = sum(returns[i] >= best for i in pool)
+        best = best_of_pool(pool, examples)
+        n_best = len(best)
         if n_best < len(pool):
             top1_pools += 1
-            top1_hits += returns[model_order[0]] >= best
-        model_etb.append(evals_to_best(model_order, returns))
-        proposer_etb.append(evals_to_best(pool, returns))
+            top1_hits += model_order[0] in best
+        model_etb.append(evals_to_best(model_order, best))
+        proposer_etb.append(evals_to_best(pool, best))
         random_etb.append((len(pool) + 1) / (n_best + 1))
         task = examples[pool[0]].get("task_id", "")
         vs_proposer[task].append(model_etb[-1] - proposer_etb[-1])

@@ -147,3 +147,16 @@ def test_examples_carry_rewrites_tags_parent_speedup_and_depth_but_no_file_names
     assert got[2]["rewrites"] == ["fast_io", "reserve"] and got[2]["tags"] == {"bottleneck": "compute_bound"}
     assert got[2]["parent_speedup"] == 2.0 and got[2]["depth"] == 2
     assert got[3]["rewrites"] == [] and "faster.cpp" not in json.dumps(got[3])
+
+
+def test_a_return_carries_the_interval_of_the_speedup_it_came_from():
+    def node(i, parent, reward, ci=None):
+        ev = None if parent is None else Evaluation(status=Status.OK, correct=reward > 0, speedup=reward or None,
+                                                    speedup_ci=ci)
+        return Node(id=i, parent_id=parent, step=0 if parent is None else 1, index=0, reward=reward, evaluation=ev,
+                    status=NodeStatus.BASELINE if parent is None else NodeStatus.OK)
+    nodes = [node(0, None, None), node(1, 0, 1.5, (1.4, 1.6)), node(2, 1, 3.0, (2.5, 3.5)), node(3, 0, 0.0)]
+    got = dataset.returns_with_intervals(nodes, gamma=0.5)
+    assert got[2] == (3.0, 2.5, 3.5)
+    assert got[1] == (1.5, 1.4, 1.6)  # its own 1.5 ties the child's discounted 1.5: its own kept
+    assert got[3] == (0.0, 0.0, 0.0) and got[0] == (0.75, 0.7, 0.8)

@@ -31,3 +31,18 @@ def test_the_interval_is_over_tasks_not_pools():
     got = over_tasks({"a": [-2.0] * 50, "b": [2.0]})
     assert got["mean"] == 0.0 and got["ci"][0] < -1.0 < 1.0 < got["ci"][1] and got["tasks"] == 2
     assert over_tasks({"a": [1.0, 2.0]}) == {"mean": 1.5, "ci": None, "tasks": 1}
+
+
+def test_returns_whose_intervals_overlap_tie_for_best():
+    # 1.004x and 1.006x of one program judged twice: either is the pool's best; a third
+    # candidate's 0.5x is not. The model that scores the 1.004x first has found the best at once.
+    pool = _pool("t", "r", [0.5, 1.006, 1.004])
+    pool[1]["return_ci"], pool[2]["return_ci"] = [0.97, 1.04], [0.96, 1.05]
+    pool[0]["return_ci"] = [0.45, 0.55]
+    result = metrics(pool, [0.1, 0.2, 0.9])
+    assert result["evaluations_to_best"]["model"] == 1.0
+    assert result["evaluations_to_best"]["proposer"] == 2.0
+    # Without intervals the raw values decide, as in datasets written before return_ci.
+    for e in pool:
+        del e["return_ci"]
+    assert metrics(pool, [0.1, 0.2, 0.9])["evaluations_to_best"]["model"] == 2.0
