@@ -34,6 +34,15 @@ class Task:
     metadata: dict[str, Any] = field(default_factory=dict)
     """Suite, level, problem name, human-best time if known, ... (JSON-safe)."""
 
+    @property
+    def problem(self) -> str:
+        """The problem this task is one instance of: a PIE pair is one submission of a CodeNet
+        problem (`pie/p02577`), and held-out splits must keep a problem's tasks together.
+        Tasks without a `problem_id` are their own problem."""
+        problem_id = self.metadata.get("problem_id")
+        suite = self.metadata.get("suite")
+        return f"{suite}/{problem_id}" if problem_id and suite else self.id
+
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise ValueError(f"Task {self.id!r}: family must be one of {FAMILIES}, got {self.family!r}")

@@ -21,7 +21,7 @@ from maxcode.loop import Judge, Search, Snapshot
 from maxcode.report import summarize, write_artifacts
 from maxcode.tree import SearchTree
 from records.node import total_spent
-from records.run import RunWriter
+from records.run import RunReader, RunWriter
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +76,11 @@ def optimize(task: Task, judge: Judge, parts: Components, run_dir: Path, config_
         # Ctrl-C can land between a node's write (synced to disk: milliseconds) and its
         # addition to the tree; the summary and report follow the trajectory, which resumes.
         known = {node.id for node in search.tree}
-        for node in store.resume():
+        for node in RunReader(store.dir).nodes():
             if node.id not in known:
                 search.tree.add(node)
         summary = summarize(search.tree, store, task.id, parts.name, meter.usage(), parts.budget,
-                            search.stop_reason, search.ext, error)
+                            search.stop_reason, search.ext, error, problem=task.problem)
         write_artifacts(search.tree, store, summary, search.ext)
         store.close()
     return RunResult(run_dir=run_dir, summary=summary, tree=search.tree)

@@ -59,6 +59,9 @@ class RunSummary:
     """Why the run failed ("" when it did not)."""
     best_speedup_by_step: list[tuple[int, float]] = field(default_factory=list)
     written_at: str = ""
+    problem: str = ""
+    """The problem the task is an instance of (`Task.problem`; several PIE tasks are
+    submissions of one problem); "" in summaries written before it was recorded."""
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

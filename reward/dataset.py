@@ -16,8 +16,9 @@ and the signals that carry across tasks, all known before the candidate is judge
 parent's diagnosis tags, e.g. its bottleneck), `parent_speedup` and `depth`. Nothing that
 names a file (the library proposer's variant is `faster.cpp` or `wrong.cpp`: the label).
 
-Splits are by task (every example of a task is on one side); a candidate hash seen before
-(in any run) is kept once. The file is JSON lines: a header line (format, version, bins, L,
+Splits are by problem (every example of a problem is on one side: a PIE task is one
+submission of a CodeNet problem, whose siblings must not test what it trained on); a
+candidate hash seen before (in any run) is kept once. The file is JSON lines: a header line (format, version, bins, L,
 gamma), then one example per line. A data card (`<file>.card.md` and `.card.json`) beside
 it counts examples per bin, per task, per split and per source run.
 """
@@ -204,9 +205,11 @@ def prefix_of(path: Sequence[Node], history: int) -> list[dict[str, str]]:
     return steps
 
 
-def task_of(nodes: Sequence[Node], run_dir: Path) -> str:
-    task_id = (RunReader(run_dir).summary() or {}).get("task_id")
-    return str(task_id) if task_id else f"task-{nodes[0].source_hash or ''}"
+def task_of(nodes: Sequence[Node], run_dir: Path) -> tuple[str, str]:
+    """(task id, problem) of a run: from its summary, else named by its program's hash."""
+    summary = RunReader(run_dir).summary() or {}
+    task_id = str(summary.get("task_id") or f"task-{nodes[0].source_hash or ''}")
+    return task_id, str(summary.get("problem") or task_id)
 
 
 def examples_of_run(run_dir: Path, history: int, gamma: float, bins: Bins) -> list[dict[str, Any]]:
@@ -216,7 +219,7 @@ def examples_of_run(run_dir: Path, history: int, gamma: float, bins: Bins) -> li
         return []
     by_id = {n.id: n for n in nodes}
     root = nodes[0]
-    task_id = task_of(nodes, run_dir)
+    task_id, problem = task_of(nodes, run_dir)
     g = returns_with_intervals(nodes, gamma)
     out = []
     for node in nodes:
@@ -229,7 +232,7 @@ def examples_of_run(run_dir: Path, history: int, gamma: float, bins: Bins) -> li
         path.reverse()
         ret, low, high = g[node.id]
         out.append({
-            "id": f"{run_dir.name}:{node.id}", "run": str(run_dir), "task_id": task_id,
+            "id": f"{run_dir.name}:{node.id}", "run": str(run_dir), "task_id": task_id, "problem": problem,
             "task_hash": root.source_hash or _hash(root.source or ""),
             "baseline": root.source or "", "node_id": node.id,
             "parent_id": node.parent_id, "step": node.step, "index": node.index,
@@ -309,13 +312,17 @@ def build(config: DatasetConfig) -> tuple[dict[str, Any], list[dict[str, Any]], 
         log.warning("%s has no judged nodes; it adds no example", run_dir)
     # A run cut before its summary is named by its program's hash; give it the name other
     # runs of the same program have, so a split never puts one task on both sides.
-    names = {e["task_hash"]: e["task_id"] for e in examples if not e["task_id"].startswith("task-")}
+    names = {e["task_hash"]: (e["task_id"], e["problem"]) for e in examples if not e["task_id"].startswith("task-")}
     for e in examples:
-        e["task_id"] = names.get(e["task_hash"], e["task_id"])
-    test = split_tasks((e["task_id"] for e in examples), config.test_fraction, config.seed,
-                       config.test_tasks)
+        e["task_id"], e["problem"] = names.get(e["task_hash"], (e["task_id"], e["problem"]))
+    # Split by problem: the PIE submissions of one problem are one unit, on one side.
+    by_task = {e["task_id"]: e["problem"] for e in examples}
+    chosen = None
+    if config.test_tasks is not None:
+        chosen = sorted({by_task.get(t, t) for t in config.test_tasks})
+    test = split_tasks(by_task.values(), config.test_fraction, config.seed, chosen)
     for e in examples:
-        e["split"] = "test" if e["task_id"] in test else "train"
+        e["split"] = "test" if e["problem"] in test else "train"
     header = {"format": FORMAT, "version": VERSION, "history": config.history,
               "gamma": config.gamma, "bins": config.bins.to_dict(),
               "labels": config.bins.labels(), "examples": len(examples)}

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def summarize(tree: SearchTree, store: RunWriter, task_id: str, strategy: str, usage: Usage,
-              budget: Budget, stop_reason: str, ext: str, error: str = "") -> dict[str, Any]:
+              budget: Budget, stop_reason: str, ext: str, error: str = "", problem: str = "") -> dict[str, Any]:
     best = tree.best()
     fastest = tree.fastest_correct()
     speedup = best.speedup if best else 1.0
@@ -33,7 +33,7 @@ def summarize(tree: SearchTree, store: RunWriter, task_id: str, strategy: str, u
         # is its re-timing with the full budget (maxcode/loop.py: Search.retime_best).
         speedup, ci = retimed["speedup"], retimed["speedup_ci"]
     return RunSummary(
-        task_id=task_id, strategy=strategy, run_dir=str(store.dir),
+        task_id=task_id, problem=problem or task_id, strategy=strategy, run_dir=str(store.dir),
         best_node=best.id if best else None, best_speedup=speedup, best_speedup_ci=ci,
         best_retimed=Retiming.from_dict(retimed) if retimed else None,
         best_source=str(store.dir / f"best.{ext}"), best_is_baseline=best is None,

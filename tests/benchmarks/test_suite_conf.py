@@ -22,7 +22,10 @@ OPTIONS = {
         f"suite.tests_root={FIXTURES / 'tests_root'}",
     ],
     "kernelbench": [f"suite.root={KERNELBENCH_REPO}", "suite.level=1"],
+    "builtin": [],
 }
+# A suite made of others keeps its tasks' own ids (results stay comparable across sweeps).
+PARTS = {"builtin": ("pie-mini/", "kernelbench-cpu/")}
 
 
 def test_every_suite_file_has_a_registry_name() -> None:
@@ -36,7 +39,9 @@ def test_suite_option_instantiates(name: str) -> None:
     suite = build_suite(compose(SUITES.get(name), OPTIONS[name]))
     assert isinstance(suite, Suite)
     assert suite.name == name
-    assert suite.tasks and all(t.id.startswith(f"{name}/") for t in suite.tasks)
+    prefixes = PARTS.get(name, (f"{name}/",))
+    assert suite.tasks and all(t.id.startswith(prefixes) for t in suite.tasks)
+    assert {p for p in prefixes if any(t.id.startswith(p) for t in suite.tasks)} == set(prefixes)
 
 
 def test_a_loader_error_surfaces_as_itself_not_wrapped_by_hydra() -> None:

@@ -10,8 +10,8 @@ from maxcode.config import CONF_DIR
 from records.errors import InternalError, UserError
 
 
-def test_the_four_suites_are_registered_with_their_config_files() -> None:
-    assert SUITES.names() == ["kernelbench", "kernelbench-cpu", "pie", "pie-mini"]
+def test_the_suites_are_registered_with_their_config_files() -> None:
+    assert SUITES.names() == ["builtin", "kernelbench", "kernelbench-cpu", "pie", "pie-mini"]
     for spec in SUITES.specs():
         assert (CONF_DIR / "suite" / f"{spec.option}.yaml").is_file(), spec
 
@@ -26,7 +26,7 @@ def test_unknown_name_suggests_close_matches_and_lists_all() -> None:
     with pytest.raises(UserError) as info:
         get_suite_spec("pie-mnii")
     assert "did you mean 'pie-mini'" in info.value.cause
-    assert info.value.fix == "available suites: kernelbench, kernelbench-cpu, pie, pie-mini"
+    assert info.value.fix == "available suites: builtin, kernelbench, kernelbench-cpu, pie, pie-mini"
     with pytest.raises(UserError) as info:
         get_suite_spec("zzzzzz")
     assert "did you mean" not in info.value.cause

@@ -160,3 +160,28 @@ def test_a_return_carries_the_interval_of_the_speedup_it_came_from():
     assert got[2] == (3.0, 2.5, 3.5)
     assert got[1] == (1.5, 1.4, 1.6)  # its own 1.5 ties the child's discounted 1.5: its own kept
     assert got[3] == (0.0, 0.0, 0.0) and got[0] == (0.75, 0.7, 0.8)
+
+
+def test_submissions_of_one_problem_stay_on_one_side_of_the_split(tmp_path):
+    def run(name: str, task_id: str, problem: str, speedup: float) -> None:
+        writer = RunWriter(tmp_path / name, durable=False)
+        writer.append(Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE,
+                           source=f"int main(){{/*{name}*/}}", source_hash=name))
+        writer.append(Node(id=1, parent_id=0, step=1, index=0, status=NodeStatus.OK, reward=speedup,
+                           source=f"int main(){{/*{name}+*/}}", evaluation=Evaluation(
+                               status=Status.OK, correct=True, speedup=speedup)))
+        writer.write_json("summary.json", {"task_id": task_id, "problem": problem})
+        writer.close()
+
+    for p in range(4):
+        for s in range(3):
+            run(f"p{p}s{s}", f"pie/p{p}/s{s}", f"pie/p{p}", 1.0 + p + s / 10)
+    for seed in range(8):
+        _, examples, _ = dataset.build(DatasetConfig(runs=[str(tmp_path)], out="x", seed=seed, test_fraction=0.25))
+        sides: dict[str, set[str]] = {}
+        for e in examples:
+            sides.setdefault(e["problem"], set()).add(e["split"])
+        assert all(len(s) == 1 for s in sides.values()) and {"test"} in sides.values()
+    # Naming one submission holds out its whole problem.
+    _, examples, _ = dataset.build(DatasetConfig(runs=[str(tmp_path)], out="x", test_tasks=["pie/p2/s0"]))
+    assert {e["task_id"] for e in examples if e["split"] == "test"} == {"pie/p2/s0", "pie/p2/s1", "pie/p2/s2"}
