@@ -169,7 +169,9 @@ class Step:
         self.new_programs = 0
 
     # --- propose ---------------------------------------------------------------------
-    def propose(self, parent: Node, k: int) -> list[Candidate]:
+    def propose(self, parent: Node, k: int, inspirations: list[Node] | None = None) -> list[Candidate]:
+        """Up to k candidates from `parent`; `inspirations`: other programs the strategy
+        shows the proposer beside the parent (strategy=evolve's elites)."""
         s = self.search
         if self.evaluations_left is not None:
             pending = sum(c.source is not None for c in self.candidates)
@@ -185,7 +187,8 @@ class Step:
         for c in self.candidates:
             draws[c.observation.prompt_hash] = draws.get(c.observation.prompt_hash, 0) + 1
         serial = len(self.tree) - 1 + len(self.candidates)
-        obs = s.builder.build(s.task, self.tree, parent, draw_counts=draws, serial=serial, seed=s.seed)
+        obs = s.builder.build(s.task, self.tree, parent, draw_counts=draws, serial=serial, seed=s.seed,
+                              inspirations=inspirations or [])
         indices = range(len(self.candidates), len(self.candidates) + k)
         if all(i in self.recorded for i in indices):
             replies = [Reply(text=self.recorded[i].reply, model=self.recorded[i].proposer.model)
@@ -208,6 +211,14 @@ class Step:
         if not self.candidates:
             raise StopSearch(reason)
         return []
+
+    # --- reject before judging ----------------------------------------------------------
+    def reject(self, candidates: list[Candidate], why: list[str]) -> list[Node]:
+        """Record candidates as `not_novel` without judging them (no evaluation spent);
+        `why[i]` says what candidate i was too close to. A resumed run returns what it holds."""
+        return [c.recorded if c.recorded is not None
+                else self._record(self._node(c, NodeStatus.NOT_NOVEL, message=reason))
+                for c, reason in zip(candidates, why, strict=True)]
 
     # --- rank ------------------------------------------------------------------------
     def rank(self, candidates: list[Candidate]) -> list[Candidate]:

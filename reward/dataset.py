@@ -44,7 +44,7 @@ VERSION = 2
 2: rewrites, tags, parent_speedup, depth."""
 
 # Node statuses that carry a verdict (the loop's NodeStatus values, read as plain strings).
-UNJUDGED = {"baseline", "no_code", "skipped"}
+UNJUDGED = {"baseline", "no_code", "skipped", "not_novel"}
 
 
 @dataclass
