@@ -1,7 +1,8 @@
 """The search loop: the mechanics every strategy shares, written once.
 
 A strategy (maxcode/search/) only chooses: each step it calls, top to bottom,
-`step.propose(parent, k)` -> `step.rank(candidates)` -> `step.evaluate(candidates)`.
+`step.propose(parent, k)` -> `step.rank(candidates)` -> `step.evaluate(candidates)`, and may
+`step.reject(candidates, why)` some before judging (recorded as `not_novel`, no evaluation).
 This module does the rest: budget checks before spending, the LLM cache (inside the
 proposers), code extraction, de-duplication of identical programs, parallel judging on a
 thread pool, reward and `y`, the critique, and appending each node to the run store the
