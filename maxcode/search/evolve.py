@@ -177,32 +177,33 @@ class Evolve:
         if self.novelty is None:
             return candidates, [], []
         known = [(f"node {n.id}", self.features(n, language)[0]) for n in island.members]
-        # Jaccard(A, B) <= min(|A|, |B|) / max(|A|, |B|): sets of too different sizes are skipped.
-        floor = self.novelty
         novel, similar, why = [], [], []
         verdicts: dict[str, str | None] = {}  # source hash -> why rejected (None: novel)
         for c in candidates:
             h = source_hash(c.source) if c.source is not None else None
-            if h is None or h in step.tree.by_hash or (h in verdicts and verdicts[h] is None):
-                novel.append(c)
-                continue
-            if h not in verdicts:
+            if h is not None and h not in step.tree.by_hash and h not in verdicts:
                 mine = self.features(c.source, language)[0]
-                name, score = "", 0.0
-                for other_name, other in known:
-                    small, large = sorted((len(mine), len(other)))
-                    if small >= floor * large:
-                        similarity = jaccard(mine, other)
-                        if similarity > score:
-                            name, score = other_name, similarity
-                close = score >= self.novelty
-                verdicts[h] = f"too similar to {name} (token-shingle Jaccard {score:.3f} >= {self.novelty})" if close else None
-                if not close:
+                name, score = self.closest(mine, known)
+                verdicts[h] = (f"too similar to {name} (token-shingle Jaccard {score:.3f} >= "
+                               f"{self.novelty})") if score >= self.novelty else None
+                if verdicts[h] is None:
                     known.append((f"node {step.first_id + c.index} (this step)", mine))
-            (similar if verdicts[h] else novel).append(c)
-            if verdicts[h]:
+            if h is not None and verdicts.get(h):
+                similar.append(c)
                 why.append(verdicts[h])
+            else:
+                novel.append(c)
         return novel, similar, why
+
+    def closest(self, mine: frozenset, known: list[tuple[str, frozenset]]) -> tuple[str, float]:
+        name, score = "", 0.0
+        for other_name, other in known:
+            # Jaccard(A, B) <= min(|A|, |B|) / max(|A|, |B|): skip sets too different in size.
+            if min(len(mine), len(other)) >= self.novelty * max(len(mine), len(other)):
+                similarity = jaccard(mine, other)
+                if similarity > score:
+                    name, score = other_name, similarity
+        return name, score
 
     # --- one step -------------------------------------------------------------------------
     def step(self, step: Step) -> None:
