@@ -23,6 +23,7 @@ program's source hash.
 from __future__ import annotations
 
 import bisect
+import math
 import random
 import re
 from dataclasses import dataclass, field
@@ -87,10 +88,12 @@ class Evolve:
 
     def __post_init__(self) -> None:
         self.speedup_bins, self.size_bins = list(self.speedup_bins), list(self.size_bins)
-        # Pure caches (a resume rebuilds them): shingles and sizes by source hash, cells by node.
+        # Pure caches (a resume rebuilds them): shingles and sizes by source hash, cells by
+        # node, and the database as the last step left it (see `database`).
         self._shingles: dict[str, frozenset[tuple[str, ...]]] = {}
         self._sizes: dict[str, int] = {}
         self._cells: dict[tuple[int, str | None, str | None], Cell] = {}
+        self._last: tuple[list[Island], float, int, Node, int] | None = None
 
     def done(self, tree: SearchTree) -> bool:
         return self.generations is not None and tree.last_step() >= self.generations
@@ -100,11 +103,18 @@ class Evolve:
         """The islands as step `step` begins: nodes in id (hence step) order, each correct
         one joining the island its step worked on, migrations at the starts of steps
         migrate_every + 1, 2 * migrate_every + 1..."""
-        islands = [Island() for _ in range(self.islands)]
-        for island in islands:
-            self.join(island, tree.root, tree.root, language)
-        boundary = self.migrate_every + 1 if self.migrate_every > 0 else step + 1
-        for node in tree.nodes[1:]:
+        # Recorded nodes never change and a step adds nodes of later steps only: the last
+        # step's database is extended when this tree begins with the very nodes it was built
+        # from (the same objects), else rebuilt (a resume, another tree).
+        last = self._last
+        if last is not None and step >= last[4] and len(tree) >= last[2] and tree.nodes[last[2] - 1] is last[3]:
+            islands, boundary, done = last[0], last[1], last[2]
+        else:
+            islands, done = [Island() for _ in range(self.islands)], 1
+            for island in islands:
+                self.join(island, tree.root, tree.root, language)
+            boundary = self.migrate_every + 1 if self.migrate_every > 0 else math.inf
+        for node in tree.nodes[done:]:
             while node.step >= boundary:
                 self.migrate(islands, tree.root, language)
                 boundary += self.migrate_every
@@ -113,7 +123,8 @@ class Evolve:
         while step >= boundary:
             self.migrate(islands, tree.root, language)
             boundary += self.migrate_every
-        return islands
+        self._last = islands, boundary, len(tree), tree.nodes[-1], step
+        return [Island(list(i.members), set(i.ids), dict(i.grid)) for i in islands]
 
     def join(self, island: Island, node: Node, root: Node, language: str) -> None:
         island.members.append(node)
@@ -196,6 +207,10 @@ class Evolve:
         return novel, similar, why
 
     def closest(self, mine: frozenset, known: list[tuple[str, frozenset]]) -> tuple[str, float]:
+        """The most similar known program that can reach the threshold, and its similarity."""
+        if self.novelty is not None and self.novelty >= 1.0:  # equal sets only: a hash lookup
+            equal = {other: other_name for other_name, other in reversed(known)}.get(mine)
+            return (equal, 1.0) if equal is not None else ("", 0.0)
         name, score = "", 0.0
         for other_name, other in known:
             # Jaccard(A, B) <= min(|A|, |B|) / max(|A|, |B|): skip sets too different in size.

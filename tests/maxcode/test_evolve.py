@@ -85,6 +85,19 @@ def test_islands_take_their_steps_programs_and_migrate_the_best_in_a_ring():
     assert [ids(i) for i in alone] == [[0, 1, 5], [0, 2, 6]]
 
 
+def test_the_database_extended_step_by_step_equals_one_rebuilt_from_scratch(make_search):
+    search = make_search(Evolve(islands=2, migrate_every=2, samples=2, generations=8), ScriptedProposer(SCRIPT))
+    search.run()
+    extended = Evolve(islands=2, migrate_every=2)
+    for step in range(1, search.tree.last_step() + 2):
+        tree = search.tree.before(step)
+        rebuilt = Evolve(islands=2, migrate_every=2).database(SearchTree(tree.nodes), step, "cpp")
+        got = extended.database(tree, step, "cpp")
+        assert [(ids(i), {c: n.id for c, n in i.grid.items()}) for i in got] == \
+               [(ids(i), {c: n.id for c, n in i.grid.items()}) for i in rebuilt]
+    assert any(len(i.members) > 3 for i in got)
+
+
 def test_grid_keeps_the_fastest_program_per_speedup_size_and_bottleneck_cell():
     strategy = Evolve(islands=1, speedup_bins=[1.05, 1.5, 2.0, 4.0], size_bins=[0.8, 1.25, 1.6])
     base = TASK.baseline_source
@@ -145,6 +158,21 @@ def test_near_copies_are_recorded_not_novel_without_a_judge_call(make_search):
     # The store holds them too (what summary.json, the report and the progress count).
     on_disk = Counter(n["status"] for n in trajectory(search.store.dir) if n["status"] != "baseline")
     assert on_disk["not_novel"] == 2 and on_disk == Counter(search.tree.status_counts())
+
+
+def test_a_lower_novelty_threshold_also_rejects_small_edits(make_search):
+    loop = "int main() { long s = 0; for (int i = 0; i < 100; ++i) { s += i * i; } return s > 0 ? 0 : 1; }"
+    programs = [f"// SPEED=2.0\n{loop}\n", "// SPEED=1.5\n#include <cstdio>\nint main() { puts(\"hi\"); return 0; }\n",
+                f"// SPEED=9.0\n{loop.replace('i * i;', 'i * i + 0;')}\n",  # the first, one small edit
+                "// SPEED=3.0\nint main() { int v[8] = {}; return v[3]; }\n"]
+    judge = FakeJudge()
+    search = make_search(Evolve(islands=1, samples=2, generations=2, novelty=0.8, shingle=2),
+                         ScriptedProposer([f"```cpp\n{p}```\n" for p in programs]), judge=judge)
+    search.run()
+    rejected = [n for n in search.tree.candidates() if n.status is NodeStatus.NOT_NOVEL]
+    assert [n.source for n in rejected] == [programs[2]]
+    assert "too similar to node 1" in rejected[0].message and "Jaccard 1.000" not in rejected[0].message
+    assert programs[2] not in judge.calls and len(judge.calls) == 3
 
 
 def test_novelty_off_judges_near_copies(make_search):
