@@ -46,6 +46,8 @@ class Island:
     members: list[Node] = field(default_factory=list)
     ids: set[int] = field(default_factory=set)
     grid: dict[Cell, Node] = field(default_factory=dict)
+    shingles: dict[frozenset, str] = field(default_factory=dict)
+    """Each member's token shingles -> the first member with them ("node N")."""
 
     def best(self) -> Node:
         return min(self.grid.values(), key=rank_key)
@@ -124,11 +126,12 @@ class Evolve:
             self.migrate(islands, tree.root, language)
             boundary += self.migrate_every
         self._last = islands, boundary, len(tree), tree.nodes[-1], step
-        return [Island(list(i.members), set(i.ids), dict(i.grid)) for i in islands]
+        return [Island(list(i.members), set(i.ids), dict(i.grid), dict(i.shingles)) for i in islands]
 
     def join(self, island: Island, node: Node, root: Node, language: str) -> None:
         island.members.append(node)
         island.ids.add(node.id)
+        island.shingles.setdefault(self.features(node, language)[0], f"node {node.id}")
         cell = self.cell(node, root, language)
         if cell not in island.grid or rank_key(node) < rank_key(island.grid[cell]):
             island.grid[cell] = node
@@ -187,7 +190,7 @@ class Evolve:
         loop (it records duplicates and no-code replies itself)."""
         if self.novelty is None:
             return candidates, [], []
-        known = [(f"node {n.id}", self.features(n, language)[0]) for n in island.members]
+        known = dict(island.shingles)
         novel, similar, why = [], [], []
         verdicts: dict[str, str | None] = {}  # source hash -> why rejected (None: novel)
         for c in candidates:
@@ -198,7 +201,7 @@ class Evolve:
                 verdicts[h] = (f"too similar to {name} (token-shingle Jaccard {score:.3f} >= "
                                f"{self.novelty})") if score >= self.novelty else None
                 if verdicts[h] is None:
-                    known.append((f"node {step.first_id + c.index} (this step)", mine))
+                    known.setdefault(mine, f"node {step.first_id + c.index} (this step)")
             if h is not None and verdicts.get(h):
                 similar.append(c)
                 why.append(verdicts[h])
@@ -206,13 +209,14 @@ class Evolve:
                 novel.append(c)
         return novel, similar, why
 
-    def closest(self, mine: frozenset, known: list[tuple[str, frozenset]]) -> tuple[str, float]:
+    def closest(self, mine: frozenset, known: dict[frozenset, str]) -> tuple[str, float]:
         """The most similar known program that can reach the threshold, and its similarity."""
-        if self.novelty is not None and self.novelty >= 1.0:  # equal sets only: a hash lookup
-            equal = {other: other_name for other_name, other in reversed(known)}.get(mine)
-            return (equal, 1.0) if equal is not None else ("", 0.0)
+        if mine in known:
+            return known[mine], 1.0
         name, score = "", 0.0
-        for other_name, other in known:
+        if self.novelty is None or self.novelty >= 1.0:  # only equal sets reach it
+            return name, score
+        for other, other_name in known.items():
             # Jaccard(A, B) <= min(|A|, |B|) / max(|A|, |B|): skip sets too different in size.
             if min(len(mine), len(other)) >= self.novelty * max(len(mine), len(other)):
                 similarity = jaccard(mine, other)
