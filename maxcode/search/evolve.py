@@ -15,9 +15,9 @@ each island joins the next one (a ring). Step t works on island (t - 1) mod `isl
            similarity of token shingles, comments and layout ignored, >= `novelty`) are
            recorded as `not_novel` and never judged -> rank -> evaluate.
 
-The database is rebuilt from the tree each step and the draws are seeded by (run seed,
-step), so a resumed run makes the same choices. Token shingles are a pure cache keyed by the
-program's source hash.
+The database is a function of the tree (extended from the last step's when the tree is
+the one it was built from, else rebuilt) and the draws are seeded by (run seed, step), so a
+resumed run makes the same choices. Token shingles are a pure cache keyed by source hash.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ class Evolve:
     def done(self, tree: SearchTree) -> bool:
         return self.generations is not None and tree.last_step() >= self.generations
 
-    # --- the database, rebuilt from the tree ----------------------------------------------
+    # --- the database: a function of the tree --------------------------------------------
     def database(self, tree: SearchTree, step: int, language: str) -> list[Island]:
         """The islands as step `step` begins: nodes in id (hence step) order, each correct
         one joining the island its step worked on, migrations at the starts of steps
