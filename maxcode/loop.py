@@ -1,7 +1,8 @@
 """The search loop: the mechanics every strategy shares, written once.
 
 A strategy (maxcode/search/) only chooses: each step it calls, top to bottom,
-`step.propose(parent, k)` -> `step.rank(candidates)` -> `step.evaluate(candidates)`.
+`step.propose(parent, k)` -> `step.rank(candidates)` -> `step.evaluate(candidates)`, and may
+`step.reject(candidates, why)` some before judging (recorded as `not_novel`, no evaluation).
 This module does the rest: budget checks before spending, the LLM cache (inside the
 proposers), code extraction, de-duplication of identical programs, parallel judging on a
 thread pool, reward and `y`, the critique, and appending each node to the run store the
@@ -170,7 +171,9 @@ class Step:
         self.new_programs = 0
 
     # --- propose ---------------------------------------------------------------------
-    def propose(self, parent: Node, k: int) -> list[Candidate]:
+    def propose(self, parent: Node, k: int, inspirations: list[Node] | None = None) -> list[Candidate]:
+        """Up to k candidates from `parent`; `inspirations`: other programs the strategy
+        shows the proposer beside the parent (strategy=evolve's elites)."""
         s = self.search
         if self.evaluations_left is not None:
             pending = sum(c.source is not None for c in self.candidates)
@@ -186,7 +189,8 @@ class Step:
         for c in self.candidates:
             draws[c.observation.prompt_hash] = draws.get(c.observation.prompt_hash, 0) + 1
         serial = len(self.tree) - 1 + len(self.candidates)
-        obs = s.builder.build(s.task, self.tree, parent, draw_counts=draws, serial=serial, seed=s.seed)
+        obs = s.builder.build(s.task, self.tree, parent, draw_counts=draws, serial=serial, seed=s.seed,
+                              inspirations=inspirations or [])
         indices = range(len(self.candidates), len(self.candidates) + k)
         if all(i in self.recorded for i in indices):
             replies = [Reply(text=self.recorded[i].reply, model=self.recorded[i].proposer.model)
@@ -209,6 +213,14 @@ class Step:
         if not self.candidates:
             raise StopSearch(reason)
         return []
+
+    # --- reject before judging ----------------------------------------------------------
+    def reject(self, candidates: list[Candidate], why: list[str]) -> list[Node]:
+        """Record candidates as `not_novel` without judging them (no evaluation spent);
+        `why[i]` says what candidate i was too close to. A resumed run returns what it holds."""
+        return [c.recorded if c.recorded is not None
+                else self._record(self._node(c, NodeStatus.NOT_NOVEL, message=reason))
+                for c, reason in zip(candidates, why, strict=True)]
 
     # --- rank ------------------------------------------------------------------------
     def rank(self, candidates: list[Candidate]) -> list[Candidate]:

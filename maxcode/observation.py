@@ -49,6 +49,11 @@ class ObservationConfig:
     """The best-discounted reward y on the parent's trajectory, as a sentence."""
     max_log_chars: int = 2000
     """Logs in feedback are cut to this many characters."""
+    inspirations: bool = True
+    """Programs a strategy offers beside the parent (strategy=evolve: elites of other cells
+    and islands), each with its verdict and code; only strategies that pass some show any."""
+    max_inspiration_chars: int = 4000
+    """Each inspiration's code is cut to this many characters (head and tail kept)."""
 
 
 @dataclass
@@ -71,6 +76,9 @@ class Observation:
     """Run seed."""
     meta: dict[str, str] = field(default_factory=dict)
     """Free-form extras for proposers (device...)."""
+    inspirations: list[Node] = field(default_factory=list)
+    """Other programs the strategy offered with the parent (rendered when the config shows
+    them; offline proposers read their records, e.g. the rewrites on their paths)."""
 
     @property
     def text(self) -> str:
@@ -106,7 +114,7 @@ class ObservationBuilder:
         self.sections = _sections()
 
     def build(self, task: Task, tree: SearchTree, parent: Node, *, draw_counts: dict[str, int],
-              serial: int, seed: int) -> Observation:
+              serial: int, seed: int, inspirations: list[Node] | None = None) -> Observation:
         family = task.family
         system = _prompt(f"{family}.system.md").strip()
         parts = []
@@ -116,12 +124,15 @@ class ObservationBuilder:
                 baseline=task.baseline_source.rstrip("\n"), device=device,
                 device_hint=DEVICE_HINTS[device]).strip())
         parts.extend(self._parent_parts(task, tree, parent))
+        if self.config.inspirations and inspirations:
+            parts.append(self.sections["inspirations"].format(
+                inspirations=self._inspirations(inspirations, FENCE.get(task.language, ""))))
         messages = [{"role": "system", "content": system},
                     {"role": "user", "content": "\n\n".join(parts)}]
         prompt_hash = hashlib.sha256(json.dumps(messages).encode()).hexdigest()[:16]
         return Observation(task=task, parent=parent, messages=messages, prompt_hash=prompt_hash,
                            draw=draw_counts.get(prompt_hash, 0), serial=serial, seed=seed,
-                           meta={"device": self.device})
+                           meta={"device": self.device}, inspirations=list(inspirations or []))
 
     def _parent_parts(self, task: Task, tree: SearchTree, parent: Node) -> list[str]:
         cfg, s, out = self.config, self.sections, []
@@ -174,3 +185,10 @@ class ObservationBuilder:
             lines.append(f"- node {n.id} (from node {n.parent_id}): {verdict(n)}{code}\n"
                          f"  feedback: {self.feedback(n)}")
         return "\n".join(lines)
+
+    def _inspirations(self, nodes: list[Node], fence: str) -> str:
+        """Each program with its verdict, in the order the strategy gave (deterministic, so
+        the prompt hash is too)."""
+        limit = self.config.max_inspiration_chars
+        return "\n".join(f"- node {n.id}: {verdict(n)}\n```{fence}\n{truncate((n.source or '').rstrip(), limit)}\n```"
+                         for n in nodes)

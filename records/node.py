@@ -38,6 +38,9 @@ class NodeStatus(str, Enum):
     """Proposed but not judged: ranked below the cut, or the evaluation budget ran out."""
     JUDGE_ERROR = "judge_error"
     """The judge itself failed on this candidate (a MaxCode bug, logged); reward 0."""
+    NOT_NOVEL = "not_novel"
+    """Proposed but not judged: too similar to a program the strategy already holds
+    (strategy=evolve's novelty rejection); `message` names the program and the similarity."""
 
     @classmethod
     def from_evaluation(cls, evaluation: Evaluation) -> NodeStatus:
@@ -95,7 +98,7 @@ class Node:
     evaluation: Evaluation | None = None
     """The judge's verdict (copied from the original for a duplicate)."""
     reward: float | None = None
-    """speedup if correct else 0; None when not judged (baseline, no_code, skipped)."""
+    """speedup if correct else 0; None when not judged (baseline, no_code, skipped, not_novel)."""
     diagnosis: Diagnosis | None = None
     """The critique's reading of the verdict, if a critique ran."""
     y: float = 0.0

@@ -48,7 +48,7 @@ VERSION = 2
 2: rewrites, tags, parent_speedup, depth."""
 
 # Statuses without a verdict of the node's own.
-UNJUDGED = {NodeStatus.BASELINE, NodeStatus.NO_CODE, NodeStatus.SKIPPED}
+UNJUDGED = {NodeStatus.BASELINE, NodeStatus.NO_CODE, NodeStatus.SKIPPED, NodeStatus.NOT_NOVEL}
 
 
 @dataclass

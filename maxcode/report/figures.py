@@ -21,6 +21,7 @@ STATUS_COLORS = {
     "rejected": "#8b0000",
     "no_code": "#afb8c1",
     "skipped": "#eaeef2",
+    "not_novel": "#d0d7de",
     "judge_error": "#24292f",
     "failed": "#57606a",
 }

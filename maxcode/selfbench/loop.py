@@ -2,7 +2,8 @@
 
 Part 1 (`overhead`) runs the real loop, run store (fsync included), observation builder and
 code extraction with an INSTANT FAKE proposer and an INSTANT FAKE judge, so what is timed
-is MaxCode's bookkeeping alone (goal: < 5 ms per node). Part 2 (`throughput`) runs the real
+is MaxCode's bookkeeping alone (goal: < 5 ms per node), under best_of_n and under evolve
+(whose program database is rebuilt from the tree every step: its cost grows with the run). Part 2 (`throughput`) runs the real
 C++ judge on a pie-mini problem with the library proposer and loop.workers (default 2):
 judged candidates per minute of wall time on this machine.
 """
@@ -27,6 +28,7 @@ from maxcode.loop import LoopConfig, Search
 from maxcode.observation import Observation, ObservationBuilder, ObservationConfig
 from maxcode.proposers.base import Reply
 from maxcode.search.best_of_n import BestOfN
+from maxcode.search.evolve import Evolve
 from records.evaluation import Evaluation, Status
 from records.run import RunWriter
 from reward.rewards import SpeedupReward
@@ -41,32 +43,36 @@ class InstantFakeProposer:
     model = "instant-fake"
 
     def propose(self, observation: Observation, k: int) -> list[Reply]:
-        return [Reply(text=f"```cpp\n// variant {observation.serial + i}\nint main() {{ return 0; }}\n```",
+        # The variants differ in code, not only in a comment: evolve's novelty check ignores comments.
+        return [Reply(text=f"```cpp\nint main() {{ return {observation.serial + i}; }}\n```",
                       model=self.model, calls=int(i == 0)) for i in range(k)]
 
 
-def instant_fake_judge(task: Task, source: str) -> Evaluation:
+def instant_fake_judge(task: Task, source: str, incumbent: float | None = None,
+                       full_budget: bool = False) -> Evaluation:
     """Benchmark fake: a fixed correct verdict, no compilation, no timing."""
     return Evaluation(status=Status.OK, correct=True, message="fake", speedup=1.2,
                       speedup_ci=(1.1, 1.3), significant=True)
 
 
-def overhead(nodes: int, workers: int, durable: bool = True) -> dict:
+def overhead(nodes: int, workers: int, durable: bool = True, strategy: str = "best_of_n") -> dict:
     task = Task(id="bench/fake", family="cpp", language="cpp",
                 baseline_source="#include <cstdio>\nint main() { return 0; }\n" * 20)
     with tempfile.TemporaryDirectory() as tmp:
         store = RunWriter(tmp, durable=durable)
         store.open("bench: loop\n")
-        meter = BudgetMeter(Budget(max_llm_calls=None, max_evaluations=None, max_wall_s=None))
-        search = Search(task, BestOfN(n=nodes, batch=8), InstantFakeProposer(), instant_fake_judge,
+        meter = BudgetMeter(Budget(max_llm_calls=None, max_evaluations=nodes, max_wall_s=None))
+        chosen = BestOfN(n=nodes, batch=8) if strategy == "best_of_n" else Evolve(samples=8, generations=None)
+        search = Search(task, chosen, InstantFakeProposer(), instant_fake_judge,
                         store, meter, ObservationBuilder(ObservationConfig(history=True, y=True)),
                         SpeedupReward(), config=LoopConfig(workers=workers, idle_steps=10**9))
         started = time.perf_counter()
         search.run()
         elapsed = time.perf_counter() - started
         store.close()
-    return {"nodes": nodes, "workers": workers, "fdatasync": durable, "seconds": elapsed,
-            "ms_per_node": 1000 * elapsed / nodes}
+        recorded = len(search.tree) - 1
+    return {"strategy": strategy, "nodes": recorded, "workers": workers, "fdatasync": durable,
+            "seconds": elapsed, "ms_per_node": 1000 * elapsed / recorded}
 
 
 def throughput(cfg: DictConfig, problems: list[Path]) -> dict:
@@ -93,6 +99,10 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
         "overhead per node, durable (instant FAKE proposer + FAKE judge)": overhead(nodes, 2, durable=True),
         # The same without the per-node fdatasync: the loop's own work, apart from the disk's latency.
         "overhead per node, no fdatasync (instant FAKE proposer + FAKE judge)": overhead(nodes, 2, durable=False),
+        "evolve: overhead per node, durable (instant FAKE proposer + FAKE judge)":
+            overhead(nodes, 2, durable=True, strategy="evolve"),
+        "evolve: overhead per node, no fdatasync (instant FAKE proposer + FAKE judge)":
+            overhead(nodes, 2, durable=False, strategy="evolve"),
     }
     # The real part: library proposer over pie-mini, the configured judge and loop.workers.
     # The user's overrides (sandbox, timing, loop.workers...) stay; proposer and strategy are fixed.

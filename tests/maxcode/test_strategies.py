@@ -8,6 +8,7 @@ from loop_fakes import ScriptedProposer, reply_for
 from maxcode.budget import Budget
 from maxcode.search.beam import Beam
 from maxcode.search.best_of_n import BestOfN
+from maxcode.search.evolve import Evolve
 from maxcode.search.refine import Refine
 from maxcode.search.tree import TreeSearch
 
@@ -17,8 +18,12 @@ PROGRAMS = [reply_for(tag) for tag in
 
 
 @pytest.mark.parametrize("strategy", [BestOfN(n=100, batch=3), Refine(steps=None), Beam(width=2, samples=3, rounds=None),
-                                      TreeSearch(samples=2, expansions=None)],
-                         ids=["best_of_n", "refine", "beam", "tree"])
+                                      TreeSearch(samples=2, expansions=None),
+                                      # These programs differ only in comments (the fake judge's
+                                      # markers): evolve's novelty check rightly calls them one
+                                      # program, so it is off here (test_evolve.py has it on).
+                                      Evolve(samples=3, generations=None, novelty=None)],
+                         ids=["best_of_n", "refine", "beam", "tree", "evolve"])
 def test_every_strategy_respects_an_equal_evaluation_budget(make_search, strategy):
     budget = Budget(max_evaluations=8, max_llm_calls=None, max_wall_s=None)
     search = make_search(strategy, ScriptedProposer(PROGRAMS), budget=budget)

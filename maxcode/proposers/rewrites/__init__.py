@@ -12,6 +12,10 @@ by each rewrite's prior odds; sample j for a
 parent is the j-th of that order, so a run and its resume propose the same rewrites. A
 parent where nothing (more) applies gets fewer candidates, possibly none.
 
+Crossover: when the observation carries inspirations (strategy=evolve's elites of other
+cells and islands), the rewrites on their paths that apply to the parent come first, before
+the bottleneck's; such a reply's meta names the inspiration in `crossover_from`.
+
 Replies name the rewrites and are recorded with model `rewrites`; the node's
 `proposer.meta` holds `rewrites` (this step's) and `rewrites_path` (all on the path).
 """
@@ -112,19 +116,24 @@ class RewritesProposer:
                 out.append((rewrite, new))
         return out
 
-    def order(self, node: Node, language: str, seed: int) -> list[tuple[Rewrite, str]]:
-        """The applicable rewrites, those targeting the diagnosed bottleneck first."""
+    def order(self, node: Node, language: str, seed: int,
+              borrowed: dict[str, int] | None = None) -> list[tuple[Rewrite, str]]:
+        """The applicable rewrites: those in `borrowed` (rewrite -> the inspiration it is
+        on) first, then those targeting the diagnosed bottleneck."""
         found = self.applicable(node, language)
         # A weighted draw without replacement (exponential race): heavier rewrites tend first.
         rng = random.Random(f"{seed}:{node.source_hash}")
         keys = {pair[0].name: -math.log(1.0 - rng.random()) / pair[0].weight for pair in found}
         found.sort(key=lambda pair: keys[pair[0].name])
         wanted = bottlenecks(node) if self.steer else []
-        return sorted(found, key=lambda pair: not any(t in wanted for t in pair[0].targets))
+        borrowed = borrowed or {}
+        return sorted(found, key=lambda pair: (pair[0].name not in borrowed,
+                                               not any(t in wanted for t in pair[0].targets)))
 
     def propose(self, observation: Observation, k: int) -> list[Reply]:
         parent = observation.parent
-        order = self.order(parent, observation.task.language, observation.seed)
+        borrowed = {name: n.id for n in reversed(observation.inspirations) for name in path_of(n)}
+        order = self.order(parent, observation.task.language, observation.seed, borrowed)
         # In-process, the rewrites already proposed from this parent are skipped; a fresh
         # process (a resumed run) skips the parent's earlier samples by the observation's draw
         # (less the samples other members of a mix drew in this request).
@@ -143,6 +152,8 @@ class RewritesProposer:
                     f"```{fence}\n{source.rstrip()}\n```\n")
             meta: dict[str, Any] = {"rewrites": [rewrite.name], "rewrites_path": [*path, rewrite.name],
                                     "steered_by": bottlenecks(parent) if self.steer else []}
+            if rewrite.name in borrowed:
+                meta["crossover_from"] = borrowed[rewrite.name]
             replies.append(Reply(text=text, model=self.model, meta=meta))
         if len(picked) < k:
             log.info("rewrites: %d of %d candidates for node %d (%d applicable rewrites left)",
