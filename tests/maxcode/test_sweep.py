@@ -286,7 +286,9 @@ def test_every_preset_plans_and_starts_with_its_run_line():
     for path in presets:
         assert path.read_text().startswith(f"# run with: maxcode sweep sweep={path.stem}"), path
         built = plan.build(grid.parse([f"sweep={path.stem}", "proposer=library"]))
-        methods = 2 if path.stem.startswith(("ablation_rtg", "rollouts")) else 4
-        seeds = {0, 1} if path.stem.startswith("rollouts") else {0, 1, 2}
+        methods = 2 if path.stem.startswith(("ablation_rtg", "rollouts")) else 5 if path.stem == "league" else 4
+        seeds = {0, 1} if path.stem.startswith(("rollouts", "league")) else {0, 1, 2}
         assert len({j.name for j in built.jobs}) == methods and {j.seed for j in built.jobs} == seeds
         assert len({j.key for j in built.jobs}) == len(built.jobs)
+        if path.stem == "league":  # 5 strategies x 30 built-in tasks (both families) x 2 seeds
+            assert len(built.jobs) == 300 and built.family == "mixed" and built.jobs[0].name == "best_of_n"
