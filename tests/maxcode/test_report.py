@@ -146,7 +146,8 @@ def test_damaged_runs_get_a_report_of_what_is_there(recorded, tmp_path):
     (cut / "trajectory.jsonl").write_bytes(b"".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2])
     (cut / "summary.json").unlink()
     html = write_report(cut).read_text()
-    assert "1 unreadable line(s) in trajectory.jsonl were skipped" in html
+    cut_bytes = len(lines[-1]) // 2
+    assert f"the {cut_bytes} byte(s) after the last whole line were not read" in html
     assert "no readable summary.json" in html
     assert f"id='node-{last_id}'" not in html
     assert all(f"id='node-{json.loads(line)['id']}'" in html for line in lines[:-1])
@@ -194,7 +195,7 @@ def test_sweep_report_of_real_runs_renders_in_chromium(recorded, tmp_path):
     page = write_report(sweep)
     html = page.read_text()
     assert_self_contained(html)
-    assert "1 unreadable line(s) in results.jsonl were skipped" in html
+    assert "the last line of results.jsonl was cut (by a kill?) and not read" in html
     assert "BackendUnavailable: no sandbox backend" in html and "3 run(s)" in html
     for row in rows[:2]:  # each finished run links to its own report
         assert f"href='{row['run_dir']}/report.html'" in html
