@@ -27,6 +27,10 @@ class Retiming:
     """The speedup the search measured (its timing may have stopped as soon as it decided)."""
     search_speedup_ci: list[float] | None = None
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Retiming:
+        return from_dict(cls, data)
+
 
 @dataclass
 class RunSummary:
