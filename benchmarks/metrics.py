@@ -39,6 +39,8 @@ class Outcome:
     """Best speedup among correct programs (None when none was timed or none is correct)."""
     speedup_ci: tuple[float, float] | None = None
     """Its 95% interval, when known: two outcomes whose intervals overlap rank as a tie."""
+    speedup_vs_compile: float | None = None
+    """Kernel tasks: the same program against torch.compile of the reference, when timed."""
 
     def __post_init__(self) -> None:
         if self.speedup is not None and not self.correct:
@@ -111,6 +113,17 @@ def fast_p(outcomes: Mapping[str, Outcome], task_ids: Sequence[str], p: float) -
     if p == 0:
         return sum(o.correct for o in rows) / len(rows)
     return sum(o.correct and o.speedup is not None and o.speedup > p for o in rows) / len(rows)
+
+
+def fast_p_vs_compile(outcomes: Mapping[str, Outcome], task_ids: Sequence[str], p: float) -> float | None:
+    """fast_p against torch.compile of the reference: the fraction of ALL tasks correct with
+    a speedup over the compiled reference above p (a task whose program was not timed
+    against it does not count); None when no task was."""
+    rows = _outcomes_for(outcomes, task_ids)
+    if not any(o.speedup_vs_compile is not None for o in rows):
+        return None
+    return sum(o.correct and o.speedup_vs_compile is not None and o.speedup_vs_compile > p
+               for o in rows) / len(rows)
 
 
 def geomean_speedup(outcomes: Mapping[str, Outcome], task_ids: Sequence[str]) -> float | None:

@@ -68,10 +68,11 @@ class Judging:
             return self._judges[family]
 
     def judge_task(self, task: Task, candidate_source: str, incumbent: float | None = None,
-                   full_budget: bool = False) -> Evaluation:
+                   full_budget: bool = False, versus_compile: bool = False) -> Evaluation:
         """Judge one candidate of `task` with its family's judge. `incumbent` (a search's best
         so far, its interval's lower bound) lets timing stop once the candidate falls below
-        it; `full_budget` times without early decisions (the final best of a search)."""
+        it; `full_budget` times without early decisions (the final best of a search);
+        `versus_compile` also times a kernel task's reference through torch.compile."""
         judge = self.judge_for(task.family)
         if task.family == "cpp":
             return judge.evaluate(task.baseline_source, candidate_source, task.tests,
@@ -83,7 +84,8 @@ class Judging:
         if verdict is not None:
             return verdict
         return judge.evaluate(task.baseline_source, candidate_source, tolerance=task.tolerance,
-                              incumbent=incumbent, full_budget=full_budget)
+                              incumbent=incumbent, full_budget=full_budget,
+                              compile_baseline=True if versus_compile else None)
 
     __call__ = judge_task
 

@@ -33,7 +33,7 @@ from maxcode.tree import SearchTree
 from records.diagnosis import Diagnosis
 from records.evaluation import Evaluation
 from records.node import Node, NodeStatus, ProposerInfo, source_hash
-from records.run import FINAL_TIMING, RunWriter
+from records.run import COMPILE_TIMING, FINAL_TIMING, RunWriter
 from records.usage import CriticUsage, Usage
 from reward.rewards import update_y
 
@@ -43,10 +43,12 @@ class Judge(Protocol):
     """Judges one candidate; must be thread-safe (see maxcode/judging.py)."""
 
     def __call__(self, task: Task, source: str, incumbent: float | None = None,
-                 full_budget: bool = False) -> Evaluation:
+                 full_budget: bool = False, versus_compile: bool = False) -> Evaluation:
         """`incumbent`: the lower bound of the best speedup so far (None before there is
         one); a judge may stop timing a candidate once it is known to fall below it.
-        `full_budget`: decide nothing early (the final best's re-timing)."""
+        `full_budget`: decide nothing early (the final best's re-timing). `versus_compile`:
+        a kernel task's reference is timed through torch.compile too (only asked of a
+        judge when `loop.versus_compile` is on)."""
         ...
 
 
@@ -122,6 +124,10 @@ class LoopConfig:
     race: bool = True
     """Pass the best so far to the judge, so that a candidate clearly below it stops being
     timed early (F-race style). Its node keeps the wider interval it stopped with."""
+    versus_compile: bool = False
+    """Kernel tasks: when the search ends, time its answer once more against the reference
+    through torch.compile too (`COMPILE_TIMING`; the summary's `best_speedup_vs_compile`).
+    Off by default: it compiles the reference (about a minute on a 2-core CPU)."""
 
 
 @dataclass
@@ -439,6 +445,7 @@ class Search:
             self.notify(self.tree.last_step())
         log.info("search stopped: %s", self.stop_reason)
         self.retime_best()
+        self.compare_with_compile()
         return self.stop_reason
 
     def retime_best(self) -> None:
@@ -464,6 +471,25 @@ class Search:
             log.exception("re-timing the best node %d failed", best.id)
             return
         self.store.write_json(FINAL_TIMING, {"node": best.id, "evaluation": evaluation.to_dict()})
+
+    def compare_with_compile(self) -> None:
+        """Kernel tasks with `versus_compile`: the answer against the reference through
+        torch.compile as well as eager (`COMPILE_TIMING`), once per answer (a resume keeps
+        it). A failure leaves the run's own figures standing."""
+        best = self.tree.best()
+        if not self.config.versus_compile or self.task.family != "kernel" or best is None:
+            return
+        done = self.store.read_json(COMPILE_TIMING)
+        if done and done.get("node") == best.id:
+            return
+        try:
+            evaluation = self.judge(self.task, best.source, full_budget=True, versus_compile=True)
+        except UserError:
+            raise
+        except Exception:
+            log.exception("timing the best node %d against torch.compile failed", best.id)
+            return
+        self.store.write_json(COMPILE_TIMING, {"node": best.id, "evaluation": evaluation.to_dict()})
 
     def incumbent(self) -> float | None:
         """What a candidate must be able to beat to matter: the lower bound of the best

@@ -95,6 +95,12 @@ class Evaluation:
     """95% confidence interval of the speedup (degenerate in instructions mode)."""
     significant: bool = False
     """True when the speedup interval excludes 1.0."""
+    speedup_vs_compile: float | None = None
+    """Kernel tasks, when the judge also timed the reference through `torch.compile`:
+    compiled reference / candidate ("beats eager but not torch.compile" is what a kernel
+    engineer needs to know); None otherwise."""
+    speedup_vs_compile_ci: tuple[float, float] | None = None
+    """Its 95% interval (over processes, like `speedup_ci`)."""
 
     peak_memory_bytes: int | None = None
     """Largest resident set of a candidate run."""

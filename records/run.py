@@ -7,6 +7,7 @@
     candidates/<id>.reply.md, <id>.<ext>, <id>.evaluation.json: the audit trail per node
     summary.json       written atomically after every step and at the end
     final_timing.json  the answer re-timed with the full budget (when racing cut it short)
+    compile_timing.json  a kernel answer also against torch.compile (loop.versus_compile)
     best.<ext>         the answer (the baseline when no claim can be made)
     report.md, report.html, figures
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 TRAJECTORY = "trajectory.jsonl"
 SUMMARY = "summary.json"
 FINAL_TIMING = "final_timing.json"
+COMPILE_TIMING = "compile_timing.json"
 
 
 def atomic_write(path: Path, text: str) -> None:

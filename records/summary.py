@@ -63,6 +63,10 @@ class RunSummary:
     """Why the run failed ("" when it did not)."""
     best_speedup_by_step: list[tuple[int, float]] = field(default_factory=list)
     written_at: str = ""
+    best_speedup_vs_compile: float | None = None
+    """Kernel tasks with `loop.versus_compile`: the answer against torch.compile of the
+    reference (timed in the same processes as the eager reference)."""
+    best_speedup_vs_compile_ci: list[float] | None = None
     problem: str = ""
     """The problem the task is an instance of (`Task.problem`; several PIE tasks are
     submissions of one problem); "" in summaries written before it was recorded."""

@@ -9,6 +9,11 @@ task's language is a user error: exit 2, one line on stderr, no traceback, and w
 still one JSON object on stdout (`status: "error"`, the cause and the fix), so a script that
 judges many generations reads exactly one object per call.
 
+A kernel candidate is timed against the reference both as written (eager) and through
+`torch.compile` (`speedup_vs_compile` and its interval in the JSON): KernelBench and
+KernelAgent report both. `--no-compile-baseline` skips the second, which costs a compile of
+the reference (tens of seconds on a CPU, mostly once per problem).
+
 Overrides go to Hydra, e.g. `sandbox=local timing=instructions judge.cpp.run_limits.wall_time_s=2`.
 """
 
@@ -36,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", required=True, metavar="FILE", help="the rewrite to judge")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     conf_help.add_cfg_argument(parser)
+    parser.add_argument("--no-compile-baseline", action="store_true",
+                        help="kernel tasks: time against the eager reference only, not also against torch.compile")
     parser.add_argument("--critique", action="store_true",
                         help="also diagnose the verdict (critique=rules unless critique=llm is given; "
                         "the LLM critic uses critique.model, else the proposer's model)")
@@ -80,6 +87,9 @@ def print_summary(task: Task, ev: Evaluation, diagnosis: dict[str, Any] | None) 
         lo, hi = ev.speedup_ci
         verdict = "significant" if ev.significant else "not significant"
         table.add_row("speedup", f"{ev.speedup:.3f}x  (95% CI {lo:.3f} - {hi:.3f}, {verdict})")
+    if ev.speedup_vs_compile is not None and ev.speedup_vs_compile_ci is not None:
+        lo, hi = ev.speedup_vs_compile_ci
+        table.add_row("vs torch.compile", f"{ev.speedup_vs_compile:.3f}x  (95% CI {lo:.3f} - {hi:.3f})")
     if ev.timing_mode == "wall":
         table.add_row("baseline", f"{_fmt_time(ev.baseline_time_s)} (median of {len(ev.baseline_times_s)} rounds)")
         table.add_row("candidate", _fmt_time(ev.candidate_time_s))
@@ -128,6 +138,9 @@ def _run(args: argparse.Namespace, overrides: list[str]) -> int:
     cfg = load_config(overrides)
     tests = args.tests or cfg.get("tests")
     task = load_task(Path(args.task), tests=Path(tests) if tests else None)
+    if task.family == "kernel" and not args.no_compile_baseline and not any(
+            o.lstrip("+~").startswith("judge.kernel.compile_baseline") for o in overrides):
+        cfg = load_config([*overrides, "judge.kernel.compile_baseline=true"])
     source = read_candidate(Path(args.candidate), task)
     # Invalid Python is a verdict, reported against the user's own file (no sandbox needed).
     early = None

@@ -14,7 +14,7 @@ from maxcode.report.load import RunData
 from maxcode.report.run_page import write_run_report
 from maxcode.tree import SearchTree
 from records.node import Node
-from records.run import FINAL_TIMING, SUMMARY, RunWriter
+from records.run import COMPILE_TIMING, FINAL_TIMING, SUMMARY, RunWriter
 from records.summary import Retiming, RunSummary
 from records.usage import Usage
 
@@ -42,7 +42,20 @@ def summarize(tree: SearchTree, store: RunWriter, task_id: str, strategy: str, u
         nodes=len(tree) - 1, steps=tree.last_step(), counts=tree.status_counts(),
         budget_used=usage.to_dict(), budget_caps=budget.caps(), stop_reason=stop_reason, error=error,
         best_speedup_by_step=best_curve(tree), written_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        **_versus_compile(store, best),
     ).to_dict()
+
+
+def _versus_compile(store: RunWriter, best: Node | None) -> dict[str, Any]:
+    """The answer against torch.compile of the reference, when the search timed it."""
+    record = store.read_json(COMPILE_TIMING) if best is not None else None
+    if not record or record.get("node") != best.id:
+        return {}
+    ev = record.get("evaluation") or {}
+    if ev.get("speedup_vs_compile") is None:
+        return {}
+    return {"best_speedup_vs_compile": ev["speedup_vs_compile"],
+            "best_speedup_vs_compile_ci": list(ev.get("speedup_vs_compile_ci") or []) or None}
 
 
 def _final_timing(store: RunWriter, best: Node | None) -> dict[str, Any] | None:

@@ -33,6 +33,7 @@ from benchmarks.metrics import (
     average_rank,
     beats,
     fast_p,
+    fast_p_vs_compile,
     geomean_speedup,
     median_best_speedup,
     pie_metrics,
@@ -56,6 +57,7 @@ KERNELBENCH: dict[str, Metric] = {
     "fast_1": lambda o, ids: fast_p(o, ids, 1.0),
     "fast_2": lambda o, ids: fast_p(o, ids, 2.0),
     "geomean_speedup": geomean_speedup,
+    "fast_1_vs_compile": lambda o, ids: fast_p_vs_compile(o, ids, 1.0),
 }
 
 
@@ -63,8 +65,10 @@ def outcome(row: dict[str, Any] | None) -> Outcome:
     if row is None or row.get("status") != "finished" or not row.get("correct"):
         return INCORRECT
     ci = row.get("best_speedup_ci")
+    versus = row.get("best_speedup_vs_compile")
     return Outcome(correct=True, speedup=float(row.get("best_speedup") or 1.0),
-                   speedup_ci=(float(ci[0]), float(ci[1])) if ci else None)
+                   speedup_ci=(float(ci[0]), float(ci[1])) if ci else None,
+                   speedup_vs_compile=float(versus) if versus is not None else None)
 
 
 def metric_set(family: str) -> dict[str, Metric]:
@@ -271,7 +275,8 @@ def build(sweep_path: Path, rows: dict[str, dict[str, Any]], jobs: list[Any], ta
 
 LABELS = {"median_speedup": "median max-speedup", "average_rank": "avg rank",
           "mean_clipped_speedup": "PIE mean speedup", "percent_opt": "%Opt", "percent_correct": "%Correct",
-          "fast_0": "fast_0", "fast_1": "fast_1", "fast_2": "fast_2", "geomean_speedup": "geomean"}
+          "fast_0": "fast_0", "fast_1": "fast_1", "fast_2": "fast_2", "geomean_speedup": "geomean",
+          "fast_1_vs_compile": "fast_1 vs torch.compile"}
 
 
 def _num(v: float | None) -> str:

@@ -70,6 +70,8 @@ def result_row(job: RunJob, summary: dict[str, Any] | None, error: str, record_d
         "error": error,
         "best_speedup": s.get("best_speedup"),
         "best_speedup_ci": s.get("best_speedup_ci"),
+        "best_speedup_vs_compile": s.get("best_speedup_vs_compile"),
+        "best_speedup_vs_compile_ci": s.get("best_speedup_vs_compile_ci"),
         "correct": s.get("fastest_correct_node") is not None,
         "fastest_correct_speedup": s.get("fastest_correct_speedup"),
         "budget_used": s.get("budget_used"),

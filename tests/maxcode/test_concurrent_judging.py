@@ -89,7 +89,8 @@ def test_two_maxcode_processes_never_time_at_the_same_moment(lease_files, tmp_pa
     cpp = _maxcode("eval", "--task", str(PIE / "slow.cpp"), "--candidate", str(PIE / "variants" / "faster.cpp"),
                    "--json", "sandbox=docker", cwd=tmp_path)
     kernel = _maxcode("eval", "--task", str(KB_TASK), "--candidate", str(KB_VARIANTS / "slow.py"), "--json",
-                      "sandbox=docker", *KERNEL, "judge.kernel.require_custom_kernel=false", cwd=tmp_path)
+                      "--no-compile-baseline", "sandbox=docker", *KERNEL, "judge.kernel.require_custom_kernel=false",
+                      cwd=tmp_path)
     a, b = _eval_json(cpp), _eval_json(kernel)
     assert a["status"] == "ok" and b["status"] == "ok"
     spans = _spans(lease_files)
@@ -136,8 +137,8 @@ def test_kernel_judged_in_a_two_worker_search_agrees_with_judged_alone(lease_fil
     _assert_no_timing_overlaps(spans)
     inside = _node_for(run_dir, (KB_VARIANTS / "slow.py").read_text())["evaluation"]
     alone = _eval_json(_maxcode("eval", "--task", str(KB_TASK), "--candidate", str(KB_VARIANTS / "slow.py"),
-                                "--json", "sandbox=local", *KERNEL, "judge.kernel.require_custom_kernel=false",
-                                cwd=tmp_path))
+                                "--json", "--no-compile-baseline", "sandbox=local", *KERNEL,
+                                "judge.kernel.require_custom_kernel=false", cwd=tmp_path))
     assert inside["status"] == alone["status"] == "ok"
     assert _agree(inside["speedup_ci"], alone["speedup_ci"], KERNEL_DRIFT), (inside["speedup_ci"], alone["speedup_ci"])
     # slow.py is several times slower (0.11x-0.15x alone on a quiet machine).

@@ -200,3 +200,18 @@ def test_loop_and_critique_see_a_syntax_error_at_its_line() -> None:
     assert ev.status.value == "compile_error" and ev.message == "candidate.py:2: syntax error: invalid syntax"
     diagnosis = RuleCritique().diagnose(task, SYNTAX_ERROR, ev)
     assert "candidate.py:2" in diagnosis.text and "class ModelNew(:" in diagnosis.text
+
+
+@pytest.mark.slow  # compiles the reference
+def test_kernel_eval_reports_the_speedup_against_eager_and_against_torch_compile(capsys) -> None:
+    fast = ["sandbox=local", "device=cpu", "judge.kernel.require_custom_kernel=false", "judge.kernel.threads=1",
+            "judge.kernel.min_trials=5", "judge.kernel.max_trials=10", "judge.kernel.time_target_s=0.2",
+            "judge.kernel.timing_processes=2"]
+    args = ["eval", "--task", str(KERNEL / "relu_problem.py"), "--candidate", str(KERNEL / "relu_torch.py"), *fast]
+    assert main([*args, "--json"]) == 0
+    out = _json_line(capsys)
+    assert out["status"] == "ok" and out["speedup"] is not None
+    lo, hi = out["speedup_vs_compile_ci"]
+    assert lo <= out["speedup_vs_compile"] <= hi
+    assert main([*args, "--no-compile-baseline", "--json"]) == 0
+    assert _json_line(capsys)["speedup_vs_compile"] is None

@@ -67,3 +67,42 @@ def test_no_racing_when_switched_off(make_search):
                          workers=1, race=False, budget=Budget(max_wall_s=None, max_evaluations=2))
     search.run()
     assert judge.incumbents == [None, None] and judge.full_budget_calls == []
+
+
+class CompilingJudge(FakeJudge):
+    """A FakeJudge that also times a kernel reference through torch.compile when asked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.versus_compile_calls: list[str] = []
+
+    def __call__(self, task, source, incumbent=None, full_budget=False, versus_compile=False):
+        ev = super().__call__(task, source)
+        if versus_compile:
+            self.versus_compile_calls.append(source)
+            ev.speedup_vs_compile, ev.speedup_vs_compile_ci = ev.speedup / 2, (ev.speedup / 2.2, ev.speedup / 1.8)
+        return ev
+
+
+def test_a_kernel_answer_is_timed_against_torch_compile_once(make_search):
+    import dataclasses
+
+    judge = CompilingJudge()
+    replies = [reply_for("SPEED=2.0"), reply_for("SPEED=3.0")]
+    search = make_search(Refine(steps=2), ScriptedProposer(replies), judge=judge, workers=1, versus_compile=True,
+                         budget=Budget(max_wall_s=None, max_evaluations=2))
+    search.task = dataclasses.replace(search.task, family="kernel")
+    search.run()
+    best = search.tree.best()
+    assert judge.versus_compile_calls == [best.source]  # the answer only, not every candidate
+    summary = summarize(search.tree, search.store, "t", "refine", search.meter.usage(), Budget(), "done", "cpp")
+    assert summary["best_speedup_vs_compile"] == 1.5 and summary["best_speedup_vs_compile_ci"] == [3.0 / 2.2, 3.0 / 1.8]
+    search.compare_with_compile()  # a resume finds it done
+    assert len(judge.versus_compile_calls) == 1
+    # Off (the default), or a C++ task: nothing is compiled.
+    off = make_search(Refine(steps=1), ScriptedProposer([reply_for("SPEED=2.0")]), judge=CompilingJudge(),
+                      workers=1, run_dir=search.store.dir.parent / "off", budget=Budget(max_wall_s=None, max_evaluations=1))
+    off.run()
+    assert off.judge.versus_compile_calls == []
+    assert summarize(off.tree, off.store, "t", "refine", off.meter.usage(), Budget(), "done",
+                     "cpp")["best_speedup_vs_compile"] is None

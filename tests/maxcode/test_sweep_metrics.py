@@ -89,6 +89,20 @@ def test_kernel_suites_get_kernelbench_metrics(tmp_path):
     # geometric mean over correct tasks: seed 0 sqrt(2 * 1) ; seed 1 3.0
     assert a["geomean_speedup"]["value"] == pytest.approx((2 ** 0.5 + 3.0) / 2)
     assert "percent_opt" not in a
+    # Nothing was timed against torch.compile: no figure, not a zero.
+    assert a["fast_1_vs_compile"]["value"] is None
+
+
+def test_fast_1_against_torch_compile_when_runs_timed_it(tmp_path):
+    # A beats eager on t1 in both seeds but torch.compile only in seed 1.
+    fixture = {key: dict(value) for key, value in FIXTURE.items()}
+    fixture[("pie-mini/t1", "A", 0)]["best_speedup_vs_compile"] = 0.8
+    fixture[("pie-mini/t1", "A", 1)]["best_speedup_vs_compile"] = 1.3
+    jobs = [job(t, m, s) for (t, m, s) in fixture]
+    rows = {j.key: fixture[(j.task.id, j.name, j.seed)] for j in jobs}
+    built = metrics.build(tmp_path, rows, jobs, TASKS, "kernel", "k", resamples=50)
+    assert built["metrics"]["A"]["fast_1_vs_compile"]["value"] == pytest.approx((0.0 + 0.5) / 2)
+    assert built["metrics"]["B"]["fast_1_vs_compile"]["value"] is None
 
 
 def test_equal_budget_levels_and_best_so_far():

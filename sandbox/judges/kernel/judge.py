@@ -83,7 +83,7 @@ from sandbox.judges.kernel.compare import (
 from sandbox.judges.kernel.extension_cache import ExtensionCache, cache_key
 from sandbox.judges.kernel.problem import Problem, candidate_load_error, parse_problem
 from sandbox.timing import lease
-from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, paired_speedup, process_speedup
+from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, process_speedup
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +258,8 @@ class KernelJudge:
         self.image = "kernel-cuda" if gpu else "kernel-cpu"
         self.cache = ExtensionCache(Path(cache_dir) / "kernel_builds" if cache_dir else None)
         self._recent_builds: dict[str, bytes] = {}
+        self._compile_caches: dict[str, bytes] = {}
+        """torch.compile's cache per problem (`compile_baseline`), from a reference process."""
         self.seed = seed
 
     # ------------------------------------------------------------------ pipeline
@@ -269,11 +271,14 @@ class KernelJudge:
         tolerance: Tolerance | None = None,
         incumbent: float | None = None,
         full_budget: bool = False,
+        compile_baseline: bool | None = None,
     ) -> Evaluation:
         """Judge one candidate. Raises TaskError only when the *problem* is unusable.
 
         `incumbent` and `full_budget` are the search's racing hints (see `CppJudge`); this
-        judge times a fixed number of processes either way, so it only records them."""
+        judge times a fixed number of processes either way, so it only records them.
+        `compile_baseline`: also time the reference through torch.compile (None: the
+        judge's setting)."""
         started = time.perf_counter()
         master = self.seed if self.seed is not None else secrets.randbits(62)
         tol = self.tolerances
@@ -281,8 +286,9 @@ class KernelJudge:
             tol = ComparisonLimits(tolerance.atol, tolerance.rtol, tol.max_rel_error_fp32, tol.max_rel_error_fp64)
         problem = parse_problem(reference_source)
         context: dict[str, Any] = {"seed": master, "details": {"device": self.device, "incumbent": incumbent}}
+        versus_compile = self.compile_baseline if compile_baseline is None else compile_baseline
         try:
-            evaluation = self._pipeline(problem, candidate_source, tol, master, context)
+            evaluation = self._pipeline(problem, candidate_source, tol, master, context, versus_compile)
         except _Fail as failed:
             evaluation = failed.evaluation
         evaluation.seed = master
@@ -293,7 +299,8 @@ class KernelJudge:
         return evaluation
 
     def _pipeline(
-        self, problem: Problem, source: str, tol: ComparisonLimits, master: int, context: dict
+        self, problem: Problem, source: str, tol: ComparisonLimits, master: int, context: dict,
+        compile_baseline: bool,
     ) -> Evaluation:
         details = context["details"]
         # Stage 1: load.
@@ -341,7 +348,7 @@ class KernelJudge:
             if ref_check.record["trials"] else 0.0
         trials = self._trials_per_process(per_call)
         plans = [{**init, "correctness_seeds": [], "warmup_seeds": rng.take(self.warmup_trials),
-                  "timing_seeds": rng.take(trials), "compile_baseline": self.compile_baseline and k == 0}
+                  "timing_seeds": rng.take(trials), "compile_baseline": compile_baseline}
                  for k in range(self.timing_processes)]
         with lease.exclusive(*lease.timing_devices(self.device)) as waited_s:
             details["lease_wait_s"] = round(waited_s, 3)
@@ -372,14 +379,15 @@ class KernelJudge:
         }
         details["reference_process_s"] = [r.record.get("process_s") for r in refs]
         details["candidate_process_s"] = [c.record.get("process_s") for c in cands]
-        compile_times = refs[0].record.get("compile_times_s")
-        if compile_times:
-            # One process each: an interval over calls only, indicative (see stats.py).
-            n = min(len(compile_times), len(mine_by_process[0]))
-            compiled = paired_speedup(compile_times[:n], mine_by_process[0][:n], seed=master % 2**32)
-            details["compile_baseline_times_s"] = compile_times
-            details["speedup_vs_compile"] = compiled.speedup
-            details["speedup_vs_compile_ci"] = [compiled.ci_low, compiled.ci_high]
+        versus_compile = None
+        compiled_by_process = [r.record.get("compile_times_s") for r in refs]
+        if compile_baseline and all(compiled_by_process):
+            # The compiled reference ran in the same processes as the eager one, so the same
+            # interval over processes applies.
+            versus_compile = process_speedup(compiled_by_process, mine_by_process, CONFIDENCE,
+                                             self.min_relative_change)
+            details["compile_baseline_time_s"] = statistics.median(t for ts in compiled_by_process for t in ts)
+            details["compile_s"] = [r.record.get("compile_s") for r in refs]
         if verdict is not None:
             return Evaluation.failure(
                 verdict.status,
@@ -408,6 +416,8 @@ class KernelJudge:
             speedup=est.speedup,
             speedup_ci=(est.ci_low, est.ci_high),
             significant=est.significant,
+            speedup_vs_compile=versus_compile.speedup if versus_compile else None,
+            speedup_vs_compile_ci=(versus_compile.ci_low, versus_compile.ci_high) if versus_compile else None,
             peak_memory_bytes=peak or None,
             backend=run.backend,
             isolation=run.isolation,
@@ -487,10 +497,27 @@ class KernelJudge:
         return sides, run
 
     def _run_reference(self, problem: Problem, plans: list[dict]) -> list[_Side]:
+        files = {"problem.py": problem.source.encode()}
+        wall = self.run_timeout_s
+        key = None
+        if any(plan.get("compile_baseline") for plan in plans):
+            # The compiler's cache of this problem, made by the first reference process that
+            # compiled it (never by a candidate's), spares the others most of the compile.
+            key = cache_key("inductor", problem.source, self.backend.toolchain_id(self.image), self.device,
+                            WORKER_VERSION)
+            if key in self._compile_caches:
+                files["inductor.tar"] = self._compile_caches[key]
+            else:
+                plans = [{**plans[0], "pack_compile_cache": True}, *plans[1:]]
+                wall += self.build_timeout_s
         specs = [self._spec("reference", "check", **plan) for plan in plans]
-        refs, _ = self._run_sides(
-            "reference", {"problem.py": problem.source.encode()}, specs, self.run_timeout_s
-        )
+        refs, run = self._run_sides("reference", files, specs, wall,
+                                    extra_collect=[f"out{i}/inductor.tar" for i in range(len(specs))])
+        packed = run.files.get("out0/inductor.tar")
+        if key is not None and packed and _side_failure(refs[0], "reference") is None:
+            self._compile_caches[key] = packed
+            while len(self._compile_caches) > 4:
+                self._compile_caches.pop(next(iter(self._compile_caches)))
         for ref in refs:
             failure = _side_failure(ref, "reference")
             if failure is not None:
