@@ -453,24 +453,13 @@ class Search:
 
         With racing, a node's timing stops as soon as it is decided, so the best's interval
         is as wide as the decision allowed; the figure a user reads deserves the whole
-        budget. Not counted as an evaluation: the program is judged already. Skipped when
-        the best was timed in full, or was re-timed before (a resume)."""
+        budget. Skipped when the best was timed in full, or was re-timed before (a resume)."""
         best = self.tree.best() if self.config.race else None
         if best is None or best.evaluation is None:
             return
         if best.evaluation.details.get("stop_reason") not in EARLY_STOPS:
             return
-        done = self.store.read_json(FINAL_TIMING)
-        if done and done.get("node") == best.id:
-            return
-        try:
-            evaluation = self.judge(self.task, best.source, full_budget=True)
-        except UserError:
-            raise
-        except Exception:  # the search's own figure stands; the run must not fail here
-            log.exception("re-timing the best node %d failed", best.id)
-            return
-        self.store.write_json(FINAL_TIMING, {"node": best.id, "evaluation": evaluation.to_dict()})
+        self._judge_answer_again(best, FINAL_TIMING, "re-timing")
 
     def compare_with_compile(self) -> None:
         """Kernel tasks with `versus_compile`: the answer against the reference through
@@ -479,17 +468,23 @@ class Search:
         best = self.tree.best()
         if not self.config.versus_compile or self.task.family != "kernel" or best is None:
             return
-        done = self.store.read_json(COMPILE_TIMING)
+        self._judge_answer_again(best, COMPILE_TIMING, "timing against torch.compile", versus_compile=True)
+
+    def _judge_answer_again(self, best: Node, record: str, what: str, **how: Any) -> None:
+        """Judge the answer once more with the full budget into `record`, once per answer
+        (a resume finds it done). Not an evaluation of the budget: the program is judged
+        already. A failure is logged and the search's own figure stands."""
+        done = self.store.read_json(record)
         if done and done.get("node") == best.id:
             return
         try:
-            evaluation = self.judge(self.task, best.source, full_budget=True, versus_compile=True)
+            evaluation = self.judge(self.task, best.source, full_budget=True, **how)
         except UserError:
             raise
-        except Exception:
-            log.exception("timing the best node %d against torch.compile failed", best.id)
+        except Exception:  # the run must not fail here
+            log.exception("%s the best node %d failed", what, best.id)
             return
-        self.store.write_json(COMPILE_TIMING, {"node": best.id, "evaluation": evaluation.to_dict()})
+        self.store.write_json(record, {"node": best.id, "evaluation": evaluation.to_dict()})
 
     def incumbent(self) -> float | None:
         """What a candidate must be able to beat to matter: the lower bound of the best

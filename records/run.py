@@ -144,8 +144,8 @@ class RunWriter:
         is cut off the file, so that this writer's appends stay readable."""
         reader = RunReader(self.dir)
         nodes = reader.nodes()
-        for problem in reader.problems:
-            if not reader.lines.missing:
+        if not reader.lines.missing:  # a new run has nothing to report
+            for problem in reader.problems:
                 log.warning("%s: %s", self.dir, problem)
         with self._lock:
             truncate_at_cut(self.trajectory, reader.lines)
