@@ -59,24 +59,21 @@ def _log_speedup(example: dict[str, Any]) -> float:
     return math.log(speedup) if isinstance(speedup, int | float) and speedup > 0 else 0.0
 
 
-class FeaturesScorer:
-    """Ridge regression on hashed tokens and diff features."""
+class FeatureMatrix:
+    """Examples as rows of one sparse matrix: the candidate's code tokens, the tokens of the
+    lines it adds and removes, the signal words, and the diff sizes with the parent's log
+    speedup (the features ranker's inputs; `reward.lambdarank` reads the same ones)."""
 
-    kind = "features"
-
-    def __init__(self, bins: Bins, history: int, config: FeaturesConfig | None = None) -> None:
+    def __init__(self, n_features: int) -> None:
         from sklearn.feature_extraction.text import HashingVectorizer
 
-        self.bins, self.history = bins, history
-        self.config = config or FeaturesConfig()
-        make = lambda: HashingVectorizer(n_features=self.config.n_features, token_pattern=TOKEN_PATTERN,  # noqa: E731
+        make = lambda: HashingVectorizer(n_features=n_features, token_pattern=TOKEN_PATTERN,  # noqa: E731
                                          ngram_range=(1, 2), alternate_sign=False, lowercase=False)
         self.code, self.added, self.removed = make(), make(), make()
-        self.signals = HashingVectorizer(n_features=self.config.n_features, analyzer=lambda words: words,
+        self.signals = HashingVectorizer(n_features=n_features, analyzer=lambda words: words,
                                          alternate_sign=False)
-        self.model: Any = None
 
-    def _matrix(self, examples: Sequence[dict[str, Any]]) -> Any:
+    def __call__(self, examples: Sequence[dict[str, Any]]) -> Any:
         from scipy.sparse import csr_matrix, hstack
 
         diffs = [_diff(e) for e in examples]
@@ -86,18 +83,30 @@ class FeaturesScorer:
                        self.signals.transform([signal_words(e) for e in examples]),
                        csr_matrix([[*d[2], _log_speedup(e)] for d, e in zip(diffs, examples, strict=True)])]).tocsr()
 
+
+class FeaturesScorer:
+    """Ridge regression on hashed tokens and diff features."""
+
+    kind = "features"
+
+    def __init__(self, bins: Bins, history: int, config: FeaturesConfig | None = None) -> None:
+        self.bins, self.history = bins, history
+        self.config = config or FeaturesConfig()
+        self.features = FeatureMatrix(self.config.n_features)
+        self.model: Any = None
+
     def fit(self, examples: Sequence[dict[str, Any]]) -> FeaturesScorer:
         from sklearn.linear_model import Ridge
 
         values = self.bins.levels
-        self.model = Ridge(alpha=self.config.alpha).fit(self._matrix(examples),
+        self.model = Ridge(alpha=self.config.alpha).fit(self.features(examples),
                                                         [values[e["bin"]] for e in examples])
         return self
 
     def score(self, examples: Sequence[dict[str, Any]]) -> list[float]:
         if not examples:
             return []
-        return [float(v) for v in self.model.predict(self._matrix(examples))]
+        return [float(v) for v in self.model.predict(self.features(examples))]
 
     def save(self, directory: Path, extra: dict[str, Any]) -> None:
         with open(directory / "features.pkl", "wb") as f:
