@@ -20,7 +20,7 @@ from reward.scoring import Scorer, example_for, read_config
 
 log = logging.getLogger(__name__)
 
-OPTION = {"lm": "rtg", "features": "features", "rewrite_mean": "rewrite_mean"}
+OPTION = {"lm": "rtg", "features": "features", "rewrite_mean": "rewrite_mean", "lambdarank": "lambdarank"}
 """Model kind -> the `ranker=` option that loads it."""
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reward.features import FeaturesScorer
+from reward.lambdarank import LambdaRankScorer
 from reward.lm import LMScorer
 from reward.rewrite_mean import RewriteMeanScorer
 from reward.scoring import Scorer, read_config
@@ -19,4 +20,6 @@ def load_scorer(path: str | Path, device: str | None = None) -> Scorer:
         return FeaturesScorer.load(path)
     if data["kind"] == "rewrite_mean":
         return RewriteMeanScorer.load(path)
+    if data["kind"] == "lambdarank":
+        return LambdaRankScorer.load(path)
     return LMScorer.load(path, device=device)

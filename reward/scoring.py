@@ -1,7 +1,8 @@
 """What every reward-to-go scorer shares: the prompt, the model directory, loading.
 
 A scorer maps examples (dicts in the dataset's layout: task, prefix, candidate) to scores,
-the expected speedup of each candidate's return; higher is more promising. A model
+the expected speedup of each candidate's return (lambdarank's: a relevance whose order alone
+means something); higher is more promising. A model
 directory holds `rtg_config.json` (kind, bins, history, dataset version, training config)
 beside the kind's own files; `reward.scorers.load_scorer` reads any kind.
 """
@@ -18,7 +19,7 @@ from reward.dataset import VERSION, Bins, carried_signals, prefix_of
 from reward.errors import ModelError
 
 CONFIG_FILE = "rtg_config.json"
-KINDS = ("lm", "features", "rewrite_mean")
+KINDS = ("lm", "features", "rewrite_mean", "lambdarank")
 
 
 class Scorer(Protocol):

@@ -19,6 +19,7 @@ from typing import Any
 from reward import dataset
 from reward.errors import DatasetError, ModelError
 from reward.features import FeaturesConfig, FeaturesScorer
+from reward.lambdarank import LambdaRankConfig, LambdaRankScorer
 from reward.lm import LMConfig
 from reward.rewrite_mean import RewriteMeanScorer
 from reward.scoring import KINDS
@@ -35,8 +36,8 @@ class TrainConfig:
     out: str = ""
     """Model directory to write."""
     kind: str = "lm"
-    """`lm` (causal LM + LoRA), `features` (the non-neural baseline) or `rewrite_mean` (the
-    bar: mean return per rewrite)."""
+    """`lm` (causal LM + LoRA), `features` (the non-neural baseline), `rewrite_mean` (the
+    bar: mean return per rewrite) or `lambdarank` (LightGBM LambdaRank within sibling pools)."""
     base_model: str = ""
     """Local directory of the Hugging Face causal LM to adapt (kind=lm)."""
     overwrite: bool = False
@@ -45,6 +46,8 @@ class TrainConfig:
     """LM settings."""
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     """Features-ranker settings."""
+    lambdarank: LambdaRankConfig = field(default_factory=LambdaRankConfig)
+    """Lambdarank-ranker settings."""
 
 
 def run(config: TrainConfig) -> Path:
@@ -81,6 +84,8 @@ def run(config: TrainConfig) -> Path:
         FeaturesScorer(bins, history, config.features).fit(train_examples).save(staging, extra)
     elif config.kind == "rewrite_mean":
         RewriteMeanScorer(bins, history).fit(train_examples).save(staging, extra)
+    elif config.kind == "lambdarank":
+        LambdaRankScorer(bins, history, config.lambdarank).fit(train_examples).save(staging, extra)
     else:
         if not config.base_model:
             raise ModelError("kind=lm needs a base model", "add base_model=PATH (a local HF causal LM)")
