@@ -68,6 +68,7 @@ def _timed(judge, problem: str, candidate: str) -> dict:
         "overhead_s": wall - work - build, "candidate_time_s": ev.candidate_time_s,
         "speedup": ev.speedup, "speedup_ci": list(ev.speedup_ci), "significant": ev.significant,
         "lease_wait_s": ev.details.get("lease_wait_s", 0.0),
+        "processes": ev.details.get("timing_processes"), "stop_reason": ev.details.get("stop_reason"),
     }
 
 
@@ -117,7 +118,8 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     problem = (FIXTURES / "relu_problem.py").read_text()
     backend = make_backend(cfg)
     figures: dict = {"backend": backend.name, "isolation": getattr(backend, "isolation", ""),
-                     "timing_processes": cfg.judge.kernel.timing_processes}
+                     "timing_processes": cfg.judge.kernel.timing_processes,
+                     "sequential": cfg.judge.kernel.get("sequential", False)}
     words = getattr(args, "cases", None)
     cases = [case for case in aa_cases(getattr(args, "data", None)) if _selected(case[0], words)]
     repeat = getattr(args, "repeat", None)
@@ -179,6 +181,9 @@ def _summary(rows: list[dict]) -> dict:
         "speedup_max": max(speedups),
         "ci_rel_width_median": statistics.median((r["speedup_ci"][1] - r["speedup_ci"][0]) / r["speedup"] for r in rows),
         "judge_s_median": statistics.median(r["judge_s"] for r in rows),
+        "processes_mean": statistics.mean(r["processes"] or 0 for r in rows),
+        "stop_reasons": {reason: sum(r["stop_reason"] == reason for r in rows)
+                         for reason in sorted({str(r["stop_reason"]) for r in rows})},
         "rows": rows,
     }
 
@@ -196,14 +201,17 @@ def _print(console: Console, figures: dict) -> None:
         table.add_row(case, f"{f['judge_s']:.2f}", f"{f['timed_calls_s']:.3f}", f"{f['build_s']:.1f}",
                       f"{f['overhead_s']:.2f}")
     console.print(table)
-    table = Table(title=f"A/A and power ({figures['timing_processes']} timing processes a side)")
-    for col in ("case", "judgements", "significant", "speedups", "median CI width", "median judge s"):
+    stopping = "sequential looks" if figures.get("sequential") else "fixed"
+    table = Table(title=f"A/A and power (up to {figures['timing_processes']} timing processes a side, {stopping})")
+    for col in ("case", "judgements", "significant", "speedups", "median CI width", "median judge s",
+                "processes (mean)"):
         table.add_column(col)
     rows = list(figures["aa"].items()) + [(POWER_LABELS[key], figures[key]) for key in POWER_CASES if key in figures]
     for name, s in rows:
         table.add_row(name, str(s["judgements"]), str(s["significant"]),
                       f"{s['speedup_min']:.3f}-{s['speedup_max']:.3f} (median {s['speedup_median']:.3f})",
-                      f"{100 * s['ci_rel_width_median']:.1f}%", f"{s['judge_s_median']:.1f}")
+                      f"{100 * s['ci_rel_width_median']:.1f}%", f"{s['judge_s_median']:.1f}",
+                      f"{s['processes_mean']:.1f}")
     console.print(table)
     total = sum(s["judgements"] for s in figures["aa"].values())
     false = sum(s["significant"] for s in figures["aa"].values())

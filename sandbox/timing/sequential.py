@@ -27,6 +27,13 @@ Decisions, with the no-change band [1/(1+m), 1+m] of `sandbox.timing.stats`:
 faster / slower when the interval clears the band, `no_change` when it lies inside it, and
 `below_incumbent` when a search says the best so far is known to be at least `incumbent`
 and the whole interval lies below that (the candidate cannot become the answer).
+
+`ProcessLooks` is the same idea for the kernel judge, whose unit is a process, not a round:
+a handful of looks (after every second process a side, so each side has gone first equally
+often), each at confidence 1 - alpha/K for K planned looks. By the union bound all K intervals
+cover the truth at once with probability >= 1 - alpha, so the interval at whichever look a
+rule stops on is still a 95% interval (Bonferroni alpha spending: conservative, and exact
+for any dependence between looks, which Welch intervals on overlapping data have).
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sandbox.timing.stats import CONFIDENCE
+from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, process_speedup
 
 # Why a sequential timing stopped (also recorded by the timers as details["stop_reason"]).
 FASTER = "faster"
@@ -107,17 +114,55 @@ class SequentialMedian:
         return self.decision()
 
     def decision(self) -> str | None:
-        band = 1.0 + self.min_relative_change
-        if self.low > band:
-            return FASTER
-        if self.high < 1.0 / band:
-            return SLOWER
-        if self.incumbent is not None and self.high < self.incumbent:
-            return BELOW_INCUMBENT
-        if self.min_relative_change > 0 and self.low >= 1.0 / band and self.high <= band:
-            return NO_CHANGE
-        return None
+        return decide(self.low, self.high, self.min_relative_change, self.incumbent)
 
     @property
     def bounded(self) -> bool:
         return math.isfinite(self.low) and math.isfinite(self.high)
+
+
+def decide(low: float, high: float, min_relative_change: float, incumbent: float | None) -> str | None:
+    """What an interval [low, high] of the speedup decides, or None when it decides nothing."""
+    band = 1.0 + min_relative_change
+    if low > band:
+        return FASTER
+    if high < 1.0 / band:
+        return SLOWER
+    if incumbent is not None and high < incumbent:
+        return BELOW_INCUMBENT
+    if min_relative_change > 0 and low >= 1.0 / band and high <= band:
+        return NO_CHANGE
+    return None
+
+
+@dataclass
+class ProcessLooks:
+    """Looks at the kernel judge's interval over processes, alpha spent over the looks."""
+
+    max_processes: int
+    """Processes a side at most: close calls run to here."""
+    confidence: float = CONFIDENCE
+    min_relative_change: float = 0.0
+    every: int = 2
+    """Look after every this many processes a side (2: each side has gone first as often)."""
+    incumbent: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_processes < 1 or self.every < 1:
+            raise ValueError("max_processes and every must be >= 1")
+        self.at = [k for k in range(self.every, self.max_processes + 1, self.every)]
+        if not self.at or self.at[-1] != self.max_processes:
+            self.at.append(self.max_processes)
+        self.look_confidence = 1.0 - (1.0 - self.confidence) / len(self.at)
+        self.estimate: SpeedupEstimate | None = None
+
+    def due(self, processes: int) -> bool:
+        """Whether a look is planned after this many processes a side."""
+        return processes in self.at
+
+    def look(self, baseline: list[list[float]], candidate: list[list[float]]) -> str | None:
+        """The interval at this look's confidence; the decision, or None to go on."""
+        self.estimate = process_speedup(baseline, candidate, self.look_confidence, self.min_relative_change)
+        if not self.estimate.has_interval:
+            return None
+        return decide(self.estimate.ci_low, self.estimate.ci_high, self.min_relative_change, self.incumbent)

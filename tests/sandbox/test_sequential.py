@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from sandbox.timing import sequential
-from sandbox.timing.sequential import SequentialMedian, boundary, median_sequence_ci
-from sandbox.timing.stats import paired_speedup
+from sandbox.timing.sequential import ProcessLooks, SequentialMedian, boundary, median_sequence_ci
+from sandbox.timing.stats import paired_speedup, process_speedup
 
 BATCH = 4
 MAX_ROUNDS = 200
@@ -125,3 +125,62 @@ def test_first_bounded_round_grows_with_confidence(confidence) -> None:
     first = next(t for t in range(1, 200)
                  if all(map(math.isfinite, median_sequence_ci(np.arange(t) + 1.0, confidence))))
     assert 5 <= first <= 20
+
+
+# ---------------------------------------------------------------- the kernel judge's looks
+
+
+def _process_sides(rng, k: int, sd_base: float, sd_cand: float, speedup: float = 1.0):
+    """Per-process timings of both sides (one call each: the judge takes process medians)."""
+    base = [[float(np.exp(rng.normal(0.0, sd_base)))] for _ in range(k)]
+    cand = [[float(np.exp(rng.normal(-math.log(speedup), sd_cand)))] for _ in range(k)]
+    return base, cand
+
+
+def _first_decision(rule: ProcessLooks, base, cand) -> tuple[str | None, int]:
+    for k in range(1, len(base) + 1):
+        if rule.due(k):
+            decision = rule.look(base[:k], cand[:k])
+            if decision is not None:
+                return decision, k
+    return None, len(base)
+
+
+def test_process_looks_keep_the_false_positive_rate_where_naive_peeking_does_not() -> None:
+    """A/A over processes, sides as unequal in spread as a memory-bound reference against a
+    compute-bound candidate: a fixed-n 95% interval looked at after every process claims a
+    change far more often than 5%; the looks, alpha spent over them, do not."""
+    rng = np.random.default_rng(2)
+    runs, cap = 2000, 8
+    naive = spent = 0
+    for _ in range(runs):
+        base, cand = _process_sides(rng, cap, 0.10, 0.03)
+        naive += any(process_speedup(base[:k], cand[:k]).significant for k in range(2, cap + 1))
+        decision, _ = _first_decision(ProcessLooks(cap), base, cand)
+        spent += decision in (sequential.FASTER, sequential.SLOWER)
+    assert naive / runs > 0.10
+    assert spent / runs <= 0.05
+
+
+def test_process_looks_stop_clear_cases_early_and_run_close_calls_to_the_cap() -> None:
+    rng = np.random.default_rng(3)
+    stops = {2.0: [], 1.0: []}
+    for speedup in stops:
+        for _ in range(300):
+            base, cand = _process_sides(rng, 6, 0.05, 0.05, speedup)
+            decision, k = _first_decision(ProcessLooks(6, min_relative_change=0.01), base, cand)
+            stops[speedup].append((decision, k))
+    assert all(d == sequential.FASTER for d, _ in stops[2.0])
+    assert np.mean([k for _, k in stops[2.0]]) < 4  # most at the first or second look, of 6
+    assert np.mean([k == 6 for _, k in stops[1.0]]) > 0.9
+
+
+def test_process_looks_plan_and_incumbent() -> None:
+    assert ProcessLooks(6).at == [2, 4, 6] and ProcessLooks(5).at == [2, 4, 5] and ProcessLooks(1).at == [1]
+    # Three looks: each at 1 - 0.05/3, so all three intervals hold at once with >= 95%.
+    assert ProcessLooks(6).look_confidence == pytest.approx(1 - 0.05 / 3)
+    rule = ProcessLooks(6, incumbent=3.0)
+    base, cand = [[1.0], [1.01]], [[1.0], [0.99]]
+    assert rule.look(base, cand) == sequential.BELOW_INCUMBENT and rule.estimate.ci_high < 3.0
+    with pytest.raises(ValueError):
+        ProcessLooks(0)

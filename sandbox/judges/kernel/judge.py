@@ -82,7 +82,7 @@ from sandbox.judges.kernel.compare import (
 )
 from sandbox.judges.kernel.extension_cache import ExtensionCache, cache_key
 from sandbox.judges.kernel.problem import Problem, candidate_load_error, parse_problem
-from sandbox.timing import lease
+from sandbox.timing import lease, sequential
 from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, process_speedup
 
 log = logging.getLogger(__name__)
@@ -199,8 +199,9 @@ class KernelJudge:
         warmup_trials: int | None = None,
         min_trials: int | None = None,
         max_trials: int | None = None,
-        time_target_s: float = 1.0,
-        timing_processes: int = 4,
+        time_target_s: float = 1.5,
+        timing_processes: int = 6,
+        sequential: bool = True,
         min_relative_change: float = 0.01,
         max_saved_output_bytes: int = 256 * MiB,
         compile_baseline: bool = False,
@@ -238,6 +239,7 @@ class KernelJudge:
         if timing_processes < 1:
             raise ValueError("timing_processes must be >= 1")
         self.timing_processes = timing_processes
+        self.sequential = bool(sequential)
         self.min_relative_change = min_relative_change
         self.max_saved_output_bytes = max_saved_output_bytes
         self.time_target_s = time_target_s if not gpu else 0.0
@@ -275,8 +277,9 @@ class KernelJudge:
     ) -> Evaluation:
         """Judge one candidate. Raises TaskError only when the *problem* is unusable.
 
-        `incumbent` and `full_budget` are the search's racing hints (see `CppJudge`); this
-        judge times a fixed number of processes either way, so it only records them.
+        `incumbent`: in a search, a lower bound of the best speedup so far; timing stops once
+        the candidate is known to fall below it. `full_budget`: time every process and take
+        one fixed-n interval (no early decisions: the final best of a search).
         `compile_baseline`: also time the reference through torch.compile (None: the
         judge's setting)."""
         started = time.perf_counter()
@@ -285,10 +288,15 @@ class KernelJudge:
         if tolerance is not None:
             tol = ComparisonLimits(tolerance.atol, tolerance.rtol, tol.max_rel_error_fp32, tol.max_rel_error_fp64)
         problem = parse_problem(reference_source)
-        context: dict[str, Any] = {"seed": master, "details": {"device": self.device, "incumbent": incumbent}}
+        context: dict[str, Any] = {"seed": master, "details": {
+            "device": self.device, "incumbent": incumbent, "full_budget": full_budget}}
         versus_compile = self.compile_baseline if compile_baseline is None else compile_baseline
+        looks = None
+        if self.sequential and not full_budget:
+            looks = sequential.ProcessLooks(self.timing_processes, CONFIDENCE, self.min_relative_change,
+                                            incumbent=incumbent)
         try:
-            evaluation = self._pipeline(problem, candidate_source, tol, master, context, versus_compile)
+            evaluation = self._pipeline(problem, candidate_source, tol, master, context, versus_compile, looks)
         except _Fail as failed:
             evaluation = failed.evaluation
         evaluation.seed = master
@@ -300,7 +308,7 @@ class KernelJudge:
 
     def _pipeline(
         self, problem: Problem, source: str, tol: ComparisonLimits, master: int, context: dict,
-        compile_baseline: bool,
+        compile_baseline: bool, looks: sequential.ProcessLooks | None,
     ) -> Evaluation:
         details = context["details"]
         # Stage 1: load.
@@ -343,7 +351,9 @@ class KernelJudge:
         details["build"] = cand_check.record.get("build")
         self._check_trials(ref_check, cand_check, tol)
         # Stage 4: timing, with the device to ourselves (exclusive lease, machine-wide), in
-        # alternating processes: the interval is over processes (sandbox.timing.stats).
+        # alternating processes: the interval is over processes (sandbox.timing.stats),
+        # looked at after every second process a side when `looks` (sequential stopping).
+        # Stage 5, inside it: every timed call's outputs checked against the reference's.
         per_call = statistics.median(t["time_s"] for t in ref_check.record["trials"]) \
             if ref_check.record["trials"] else 0.0
         trials = self._trials_per_process(per_call)
@@ -352,14 +362,13 @@ class KernelJudge:
                  for k in range(self.timing_processes)]
         with lease.exclusive(*lease.timing_devices(self.device)) as waited_s:
             details["lease_wait_s"] = round(waited_s, 3)
-            refs, cands = self._timing_rounds(problem, source, plans)
+            refs, cands, stop_reason = self._timing_rounds(problem, source, plans, tol, looks)
             peak = max([s.step.peak_memory_bytes for s in [cand_check, *cands]], default=0)
-            # Stage 5: every timed call's outputs checked against the reference's (fingerprints).
-            for ref, cand in zip(refs, cands, strict=True):
-                self._check_trials(ref, cand, tol)
             base_by_process = [_timing_times(r) for r in refs]
             mine_by_process = [_timing_times(c) for c in cands]
-            est = process_speedup(base_by_process, mine_by_process, CONFIDENCE, self.min_relative_change)
+            confidence = looks.look_confidence if looks else CONFIDENCE
+            est = looks.estimate if looks else process_speedup(
+                base_by_process, mine_by_process, confidence, self.min_relative_change)
             summary = SpeedupSummary(
                 statistics.median(t for times in base_by_process for t in times),
                 statistics.median(t for times in mine_by_process for t in times),
@@ -370,7 +379,11 @@ class KernelJudge:
                        if est.speedup > self.reverify_threshold else None)
         base = [t for times in base_by_process for t in times]
         mine = [t for times in mine_by_process for t in times]
-        details["timing_processes"] = self.timing_processes
+        details["timing_processes"] = len(refs)
+        details["stop_reason"] = stop_reason
+        if looks:
+            details["looks_at"] = looks.at
+            details["look_confidence"] = looks.look_confidence
         details["threads"] = self.threads
         details["trials_per_process"] = trials
         details["process_median_s"] = {
@@ -384,7 +397,7 @@ class KernelJudge:
         if compile_baseline and all(compiled_by_process):
             # The compiled reference ran in the same processes as the eager one, so the same
             # interval over processes applies.
-            versus_compile = process_speedup(compiled_by_process, mine_by_process, CONFIDENCE,
+            versus_compile = process_speedup(compiled_by_process, mine_by_process, confidence,
                                              self.min_relative_change)
             details["compile_baseline_time_s"] = statistics.median(t for ts in compiled_by_process for t in ts)
             details["compile_s"] = [r.record.get("compile_s") for r in refs]
@@ -407,7 +420,7 @@ class KernelJudge:
             status=Status.OK,
             correct=True,
             message=f"correct, {verdict_text}95% CI {est.ci_low:.3g}-{est.ci_high:.3g} "
-            f"over {est.n} processes a side)",
+            f"over {est.n} processes a side{_early_note(details)})",
             timing_mode="wall",
             baseline_times_s=base,
             candidate_times_s=mine,
@@ -584,13 +597,18 @@ class KernelJudge:
         wanted = int(self.time_target_s / self.timing_processes / per_call_s)
         return max(self.min_trials, min(self.max_trials, wanted))
 
-    def _timing_rounds(self, problem: Problem, source: str, plans: list[dict]) -> tuple[list[_Side], list[_Side]]:
+    def _timing_rounds(
+        self, problem: Problem, source: str, plans: list[dict], tol: ComparisonLimits,
+        looks: sequential.ProcessLooks | None,
+    ) -> tuple[list[_Side], list[_Side], str]:
         """One reference and one candidate process per plan in the order R C, C R, C R, R C, …
         (ABBA), so that each side goes first equally often and linear drift cancels. Measured
         with R C, C R, R C (3 rounds, the reference first twice): identical code on the
         candidate's side came out 0.80x-0.87x on the convolutions, every time; the process that
         follows another one runs slower (the sandbox's own clean-up of the previous run overlaps
-        it)."""
+        it). Looks fall after every second round, so a stop never leaves that order unbalanced.
+        Returns both sides' processes and why timing stopped (a decision of `looks`, or
+        "max_processes")."""
         refs: list[_Side] = []
         cands: list[_Side] = []
         for k, plan in enumerate(plans):
@@ -599,7 +617,12 @@ class KernelJudge:
                     refs += self._run_reference(problem, [plan])
                 else:
                     cands += self._run_candidate(problem, source, [plan])[0]
-        return refs, cands
+            self._check_trials(refs[-1], cands[-1], tol)
+            if looks and looks.due(k + 1):
+                decision = looks.look([_timing_times(r) for r in refs], [_timing_times(c) for c in cands])
+                if decision:
+                    return refs, cands, decision
+        return refs, cands, "max_processes"
 
     # ------------------------------------------------------------------ checks
 
@@ -788,6 +811,13 @@ MIN_SAMPLE_S = 1e-9
 
 def _timing_times(side: _Side) -> list[float]:
     return [max(MIN_SAMPLE_S, float(t["time_s"])) for t in side.record["trials"] if t["phase"] == "timing"]
+
+
+def _early_note(details: dict) -> str:
+    reason = details.get("stop_reason")
+    if reason == sequential.BELOW_INCUMBENT:
+        return f"; stopped early: below the search's best (>= {details['incumbent']:.3g}x)"
+    return "; decided early" if reason in sequential.DECISIONS else ""
 
 
 def static_checks_presets() -> list[str]:

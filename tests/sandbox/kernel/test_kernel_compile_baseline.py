@@ -20,7 +20,7 @@ def test_the_answer_against_eager_and_against_torch_compile(local_backend, make_
     assert ev.status is Status.OK and ev.correct, ev.message
     lo, hi = ev.speedup_vs_compile_ci
     assert lo <= ev.speedup_vs_compile <= hi and lo > 0
-    assert len(ev.details["compile_s"]) == judge.timing_processes
+    assert len(ev.details["compile_s"]) == ev.details["timing_processes"]
     # The first timing process compiled and packed the cache; the others started from it.
     first, *rest = ev.details["compile_s"]
     assert all(later < first for later in rest), ev.details["compile_s"]
