@@ -51,6 +51,8 @@ fi
 need=()
 command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v dot >/dev/null || need+=(graphviz)
+# LightGBM's wheel (the lambdarank ranker) links the system's OpenMP runtime.
+ldconfig -p 2>/dev/null | grep -q libgomp.so.1 || need+=(libgomp1)
 [ "$main_only" = 1 ] || command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
     echo "[install] apt: ${need[*]}"

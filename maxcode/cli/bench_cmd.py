@@ -30,13 +30,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
     parser.add_argument("--data", metavar="DIR",
-                        help="real benchmark files some benches also use (kernel_judge: a KernelBench checkout)")
+                        help="real benchmark files some benches also use (kernel_judge: a KernelBench checkout; "
+                        "gpu: a CUDA-L1 checkout)")
     parser.add_argument("--every", metavar="N", type=int, default=1,
                         help="kernel_sizes: judge every N-th file of each level (a spread sample of a large suite)")
     parser.add_argument("--cases", metavar="WORDS",
                         help="kernel_judge: only the cases whose name holds one of these comma-separated words")
     parser.add_argument("--repeat", metavar="N", type=int,
-                        help="kernel_judge: judgements per case (default: 10 per A/A case, 20 per known speedup)")
+                        help="kernel_judge: judgements per case (default: 10 per A/A case, 20 per known speedup); "
+                        "gpu: per A/A case and known speedup (default 5)")
+    parser.add_argument("--sample", metavar="N", type=int, help="gpu: CUDA-L1 kernels to judge (default 6)")
+    parser.add_argument("--budget-s", metavar="S", type=float, help="gpu: time budget of the whole run (default 450)")
 
 
 def run(args: argparse.Namespace, overrides: list[str]) -> int:

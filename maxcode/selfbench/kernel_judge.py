@@ -50,8 +50,9 @@ KERNELBENCH_ATEN = {"level1/23_Softmax.py": "softmax", "level1/24_LogSoftmax.py"
                     "level1/22_Tanh.py": "tanh", "level1/26_GELU_.py": "gelu", "level1/21_Sigmoid.py": "sigmoid"}
 
 
-def _judge(cfg: DictConfig, backend, cache_dir: str, **overrides):
-    node = OmegaConf.merge(cfg.judge.kernel, {"cache_dir": cache_dir, "device": "cpu", **overrides})
+def make_judge(cfg: DictConfig, backend, cache_dir: str, device: str = "cpu", **overrides):
+    """The configured kernel judge, as users run it, with these settings changed."""
+    node = OmegaConf.merge(cfg.judge.kernel, {"cache_dir": cache_dir, "device": device, **overrides})
     return instantiate(node)(backend=backend)
 
 
@@ -72,7 +73,7 @@ def _timed(judge, problem: str, candidate: str) -> dict:
     }
 
 
-def _same(problem: str) -> str:
+def same_work(problem: str) -> str:
     """The problem's own Model as the candidate (KernelBench files call super(Model, self))."""
     return f"{problem}\n\nclass ModelNew(Model):\n    pass\n"
 
@@ -82,15 +83,15 @@ def aa_cases(data: str | None) -> list[tuple[str, str, str]]:
     relu = (FIXTURES / "relu_problem.py").read_text()
     conv = CONV.read_text()
     cases = [
-        ("relu 64x4096: Model as ModelNew", relu, _same(relu)),
+        ("relu 64x4096: Model as ModelNew", relu, same_work(relu)),
         ("relu 64x4096: C++ at::relu", relu, (KERNELS / "relu_aten_kernel.py").read_text()),
-        ("conv2d+bias+tanh: Model as ModelNew", conv, _same(conv)),
+        ("conv2d+bias+tanh: Model as ModelNew", conv, same_work(conv)),
         ("conv2d+bias+tanh: C++ at::conv2d/tanh", conv, (KERNELS / "conv_bias_tanh_aten_kernel.py").read_text()),
     ]
     if data:
         for rel in KERNELBENCH_FILES:
             source = _kernelbench_file(data, rel)
-            cases.append((f"KernelBench {rel}: Model as ModelNew", source, _same(source)))
+            cases.append((f"KernelBench {rel}: Model as ModelNew", source, same_work(source)))
         for rel, stem in KERNELBENCH_ATEN.items():
             source = _kernelbench_file(data, rel)
             cases.append((f"held out: KernelBench {rel}: C++ ATen", source,
@@ -98,7 +99,7 @@ def aa_cases(data: str | None) -> list[tuple[str, str, str]]:
             # The same problem with no extension at all: on a quiet machine the softmax's pure
             # torch candidate also came out 0.65x and 0.83x (significant), so a bias here is the
             # candidate's side, not the extension; both rows tell which.
-            cases.append((f"held out: KernelBench {rel}: Model as ModelNew", source, _same(source)))
+            cases.append((f"held out: KernelBench {rel}: Model as ModelNew", source, same_work(source)))
     return cases
 
 
@@ -127,8 +128,8 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     detections = repeat or (4 if args.quick else 20)
     try:
         with tempfile.TemporaryDirectory() as cache:
-            lenient = _judge(cfg, backend, cache, require_custom_kernel=False, static_checks="off")
-            strict = _judge(cfg, backend, cache)
+            lenient = make_judge(cfg, backend, cache, require_custom_kernel=False, static_checks="off")
+            strict = make_judge(cfg, backend, cache)
             kernel = (FIXTURES / "relu_kernel.py").read_text()
             figures["plain_torch"] = _timed(lenient, problem, (FIXTURES / "relu_torch.py").read_text())
             figures["kernel_build_included"] = _timed(strict, problem, kernel)
