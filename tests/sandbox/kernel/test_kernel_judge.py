@@ -135,7 +135,7 @@ def test_cpu_timing_leaves_a_core_and_fixes_the_allocator_of_both_sides(local_ba
 
     judge = KernelJudge(backend=local_backend, device="cpu")
     assert judge.threads == max(1, len(os.sched_getaffinity(0)) - 1)
-    env = judge._env()
+    env = judge.sides.env()
     assert env["OMP_NUM_THREADS"] == str(judge.threads)
     tunables = dict(item.split("=") for item in env["GLIBC_TUNABLES"].split(":"))
     assert int(tunables["glibc.malloc.mmap_threshold"]) == 32 * 2**20  # glibc's ceiling

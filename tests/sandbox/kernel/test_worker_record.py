@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.judges.kernel.judge import _malformed_record
+from sandbox.judges.kernel.sides import malformed_record
 
 
 def _record(**changes):
@@ -20,10 +20,10 @@ def _record(**changes):
 
 
 def test_what_the_harness_writes_is_well_formed():
-    assert _malformed_record(_record()) is None
+    assert malformed_record(_record()) is None
     count_trial = {"phase": "count", "seed": 1, "output": None, "fingerprint": [1.0]}
-    assert _malformed_record(_record(trials=[count_trial])) is None
-    assert _malformed_record(_record(error={"kind": "build", "message": "x", "log": ""})) is None
+    assert malformed_record(_record(trials=[count_trial])) is None
+    assert malformed_record(_record(error={"kind": "build", "message": "x", "log": ""})) is None
 
 
 @pytest.mark.parametrize("changes, words", [
@@ -39,10 +39,10 @@ def test_what_the_harness_writes_is_well_formed():
     ({"trial_time_s": "fast"}, "time is not a number"),
 ])
 def test_tampered_records_are_named(changes, words):
-    assert words in (_malformed_record(_record(**changes)) or ""), changes
+    assert words in (malformed_record(_record(**changes)) or ""), changes
 
 
 def test_a_trial_without_its_output_entry_is_named():
     record = _record()
     del record["trials"][0]["output"]
-    assert "no output entry" in _malformed_record(record)
+    assert "no output entry" in malformed_record(record)

@@ -1,0 +1,368 @@
+"""The two sides of a kernel judgement as sandbox runs: what a worker is told, what it
+reports, and which of its reports the host believes.
+
+`WorkerSpec` is the one shape of what `worker.py` reads (it imports nothing of MaxCode, so it
+reads the JSON). `Sides` runs reference and candidate steps, each a `Backend.run` of the
+worker in a fresh sandbox, and keeps the content-addressed caches of candidate builds and of
+torch.compile's output for a problem. `side_failure` / `malformed_record` are the trust rule
+for a worker's record: written inside the candidate's process, it is read only in the shape
+the harness writes, and a failure it reports is taken at its word (it can only hurt the side).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from records.errors import TaskError
+from records.evaluation import Evaluation, Status, truncate
+from sandbox.backends.base import Backend, GiB, Limits, RunResult, RunSpec, Step, StepResult
+from sandbox.judges.kernel.extension_cache import ExtensionCache, cache_key
+from sandbox.judges.kernel.problem import Problem
+
+WORKER = Path(__file__).with_name("worker.py")
+WORKER_VERSION = "4"
+# The allocator, the same for both sides' processes. glibc's malloc moves its mmap threshold
+# (and trims the heap) as a process frees large blocks, so whether a call's outputs landed on
+# fresh pages - a page fault per 4 KiB - depended on the process's history: the same
+# convolution ran 9.8 ms in one process and 17 ms in the next (A/A judged 0.79x or 1.5x).
+# Fixed thresholds: blocks up to 32 MiB (glibc's ceiling) are reused from a heap that is
+# never trimmed, larger ones always mapped fresh. And transparent huge pages for the heap
+# (`hugetlb=1`, madvise): with 4 KiB pages, 13 ReLU passes over 4 MB took 2.3-2.9 ms
+# depending on the process (where its pages landed), with huge pages 1.5-1.7 ms.
+MALLOC_TUNABLES = ("glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296"
+                   ":glibc.malloc.hugetlb=1")
+# Worker failure kind -> status. Anything not listed is a runtime error.
+KIND_STATUS = {
+    "build": Status.COMPILE_ERROR,
+    "missing_class": Status.COMPILE_ERROR,
+    "fake_output": Status.REJECTED,
+}
+# What a process says when it hits its address-space limit (RLIMIT_AS), torch's loader included.
+MEMORY_WORDS = ("can't allocate memory", "Cannot allocate memory", "MemoryError", "out of memory",
+                "failed to map segment")
+# A sample of 0 s (a forged or coarse clock) would make a ratio infinite; floor it so the
+# claim is huge and goes to re-verification instead of crashing the statistics.
+MIN_SAMPLE_S = 1e-9
+
+
+class JudgeFailure(Exception):
+    """Carries the Evaluation of a failed stage up to `KernelJudge.evaluate`."""
+
+    def __init__(self, evaluation: Evaluation) -> None:
+        self.evaluation = evaluation
+
+
+@dataclass
+class WorkerSpec:
+    """What one worker step does (`worker.py` reads it as JSON; see its docstring for modes)."""
+
+    role: str
+    """reference | candidate"""
+    mode: str
+    """check (correctness, warm-up, timed calls) | count (calls for the runner's clock)"""
+    device: str
+    threads: int | None
+    init_seed: int
+    probe_seed: int
+    correctness_seeds: list[int] = field(default_factory=list)
+    warmup_seeds: list[int] = field(default_factory=list)
+    timing_seeds: list[int] = field(default_factory=list)
+    full_output_seeds: list[int] | None = None
+    """Candidate: the correctness calls whose outputs are kept whole (the reference decided)."""
+    max_saved_output_bytes: int | None = None
+    """Reference: correctness outputs kept whole up to this size, the rest fingerprinted."""
+    compile_baseline: bool = False
+    pack_compile_cache: bool = False
+    count_seeds: list[int] = field(default_factory=list)
+    calls: int = 0
+    out_dir: str = "out"
+    inputs_module: str = ""
+    module: str = ""
+    class_name: str = ""
+
+    def __post_init__(self) -> None:
+        reference = self.role == "reference"
+        self.inputs_module = self.inputs_module or ("problem.py" if reference else "inputs.py")
+        self.module = self.module or ("problem.py" if reference else "candidate.py")
+        self.class_name = self.class_name or ("Model" if reference else "ModelNew")
+
+    def to_json(self) -> bytes:
+        # Unset options are left out: the worker tells "not given" from a value.
+        return json.dumps({k: v for k, v in asdict(self).items() if v is not None}).encode()
+
+
+@dataclass
+class Side:
+    """What one worker step produced, read back on the host."""
+
+    step: StepResult
+    record: dict[str, Any] | None
+    outputs: bytes
+    phase: str
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def blob(self, index: int) -> bytes:
+        start, size = self.record["offsets"][index]  # type: ignore[index]
+        return self.outputs[start : start + size]
+
+    def timing_times(self) -> list[float]:
+        return [max(MIN_SAMPLE_S, float(t["time_s"])) for t in self.record["trials"] if t["phase"] == "timing"]
+
+
+class Seeds:
+    """Seeds for one evaluation, derived from its master seed (recorded in the Evaluation)."""
+
+    def __init__(self, master: int) -> None:
+        self._rng = random.Random(master)
+        self.init = self.next()
+        self.probe = self.next()
+
+    def next(self) -> int:
+        return self._rng.randrange(1, 2**62)
+
+    def take(self, n: int) -> list[int]:
+        return [self.next() for _ in range(n)]
+
+
+@dataclass
+class Sides:
+    """Runs worker steps of either side in the sandbox, and keeps builds for the next runs."""
+
+    backend: Backend
+    device: str
+    threads: int | None
+    python: str
+    image: str
+    memory_bytes: int
+    run_timeout_s: float
+    build_timeout_s: float
+    cache: ExtensionCache
+    recent_builds: dict[str, bytes] = field(default_factory=dict)
+    compile_caches: dict[str, bytes] = field(default_factory=dict)
+    """torch.compile's cache per problem (`compile_baseline`), from a reference process."""
+
+    def spec(self, role: str, mode: str, seeds: Seeds, **fields: Any) -> WorkerSpec:
+        return WorkerSpec(role, mode, self.device, self.threads, seeds.init, seeds.probe, **fields)
+
+    def env(self) -> dict[str, str]:
+        env = {"PYTHONDONTWRITEBYTECODE": "1", "MAX_JOBS": "2", "GLIBC_TUNABLES": MALLOC_TUNABLES}
+        if self.threads:
+            env["OMP_NUM_THREADS"] = str(self.threads)
+        return env
+
+    def _step(self, index: int, wall_s: float, label: str) -> Step:
+        return Step(
+            argv=[self.python, "-I", "-B", f"worker_{index}.py", f"spec_{index}.json"],
+            limits=Limits(
+                wall_time_s=wall_s,
+                memory_bytes=self.memory_bytes,
+                max_processes=256,
+                output_bytes=4 * GiB,
+            ),
+            label=label,
+            stop_on_failure=False,
+        )
+
+    def run(
+        self, role: str, files: dict[str, bytes], specs: list[WorkerSpec], wall_s: float,
+        extra_collect: list[str] = (),
+    ) -> tuple[list[Side], RunResult]:
+        """One sandbox run of `specs` in order; each step's record and outputs read back."""
+        files = dict(files)
+        worker = WORKER.read_bytes()
+        inputs = files.pop("inputs.py", None)
+        collect: list[str] = list(extra_collect)
+        steps = []
+        for i, spec in enumerate(specs):
+            spec = WorkerSpec(**{**asdict(spec), "out_dir": f"out{i}"})
+            # Every step gets its own harness (and input module) copy, which it deletes
+            # before candidate code runs.
+            files[f"worker_{i}.py"] = worker
+            if inputs is not None:
+                files[f"inputs_{i}.py"] = inputs
+                spec.inputs_module = f"inputs_{i}.py"
+            files[f"spec_{i}.json"] = spec.to_json()
+            collect += [f"out{i}/result.json", f"out{i}/outputs.bin", f"out{i}/phase", f"out{i}/ext.tar"]
+            steps.append(self._step(i, wall_s, f"{role}/{spec.mode}/{i}"))
+        run = self.backend.run(
+            RunSpec(steps=steps, files=files, collect=collect, image=self.image, env=self.env())
+        )
+        sides = []
+        for i, step in enumerate(run.steps):
+            raw = run.files.get(f"out{i}/result.json")
+            try:
+                record = json.loads(raw) if raw else None
+            except ValueError:
+                record = None
+            sides.append(
+                Side(
+                    step=step,
+                    record=record if isinstance(record, dict) else None,
+                    outputs=run.files.get(f"out{i}/outputs.bin", b""),
+                    phase=run.files.get(f"out{i}/phase", b"").decode(errors="replace"),
+                    files=run.files,
+                )
+            )
+        return sides, run
+
+    def reference(self, problem: Problem, specs: list[WorkerSpec]) -> list[Side]:
+        """The problem's own Model in these steps; a failure is the task's (TaskError)."""
+        files = {"problem.py": problem.source.encode()}
+        wall = self.run_timeout_s
+        key = None
+        if any(spec.compile_baseline for spec in specs):
+            # The compiler's cache of this problem, made by the first reference process that
+            # compiled it (never by a candidate's), spares the others most of the compile.
+            key = cache_key("inductor", problem.source, self.backend.toolchain_id(self.image), self.device,
+                            WORKER_VERSION)
+            if key in self.compile_caches:
+                files["inductor.tar"] = self.compile_caches[key]
+            else:
+                specs = [WorkerSpec(**{**asdict(specs[0]), "pack_compile_cache": True}), *specs[1:]]
+                wall += self.build_timeout_s
+        refs, run = self.run("reference", files, specs, wall,
+                             extra_collect=[f"out{i}/inductor.tar" for i in range(len(specs))])
+        packed = run.files.get("out0/inductor.tar")
+        if key is not None and packed and side_failure(refs[0], "reference") is None:
+            self.compile_caches[key] = packed
+            while len(self.compile_caches) > 4:
+                self.compile_caches.pop(next(iter(self.compile_caches)))
+        for ref in refs:
+            failure = side_failure(ref, "reference")
+            if failure is not None:
+                raise TaskError(
+                    f"the reference (problem's Model) failed, so no candidate can be judged: {failure.message}",
+                    self._reference_fix(ref, failure),
+                )
+        return refs
+
+    def _reference_fix(self, ref: Side, failure: Evaluation) -> str:
+        """A reference that fails hit a limit of the judge, or the problem is broken: say which."""
+        step = ref.step
+        log_text = truncate(failure.runtime_log, 600)
+        if step.timed_out:
+            return f"raise judge.kernel.run_timeout_s (now {self.run_timeout_s:g}s) for a problem this large"
+        text = f"{failure.message} {failure.runtime_log}"
+        if step.memory_exceeded or any(w in text for w in MEMORY_WORDS):
+            return (f"raise judge.kernel.memory_bytes (now {self.memory_bytes / GiB:g} GiB) if the machine "
+                    "has the memory for this problem's size")
+        if step.output_exceeded or "No space left" in log_text:
+            return ("the sandbox workspace is full: raise sandbox.workspace_bytes (docker) or free disk space, "
+                    "or lower judge.kernel.max_saved_output_bytes")
+        return f"make the problem run on {self.device}: {log_text}"
+
+    def candidate_files(self, problem: Problem, source: str) -> tuple[dict[str, bytes], str]:
+        """The candidate's workspace (never the reference's Model) and its build's cache key."""
+        key = cache_key(
+            source, self.backend.toolchain_id(self.image), self.device, WORKER_VERSION
+        )
+        files = {"inputs.py": problem.inputs_source.encode(), "candidate.py": source.encode()}
+        cached = self.recent_builds.get(key) or self.cache.get(key)
+        if cached:
+            files["ext_cache.tar"] = cached
+        return files, key
+
+    def candidate(self, problem: Problem, source: str, specs: list[WorkerSpec]) -> tuple[list[Side], RunResult]:
+        """The candidate's processes in one sandbox; a build is kept for the next runs, and a
+        failed step ends the judgement (JudgeFailure)."""
+        files, key = self.candidate_files(problem, source)
+        builds = "load_inline" in source and "ext_cache.tar" not in files
+        wall = self.run_timeout_s + (self.build_timeout_s if builds else 0.0)
+        cands, run = self.run("candidate", files, specs, wall)
+        tar = run.files.get("out0/ext.tar")
+        if tar:
+            self.cache.put(key, tar)
+            # The timing processes load this build even when no cache_dir is configured.
+            self.recent_builds[key] = tar
+            while len(self.recent_builds) > 8:
+                self.recent_builds.pop(next(iter(self.recent_builds)))
+        for cand in cands:
+            failure = side_failure(cand, "candidate")
+            if failure is not None:
+                failure.backend, failure.isolation = run.backend, run.isolation
+                failure.details = {"build": cand.record.get("build") if cand.record else None}
+                raise JudgeFailure(failure)
+        return cands, run
+
+
+def side_failure(side: Side, role: str) -> Evaluation | None:
+    """The Evaluation of a failed worker step, or None if the step completed."""
+    step, record = side.step, side.record
+    stderr = step.stderr.decode(errors="replace")
+    phase = side.phase or "start"
+    if step.timed_out:
+        return Evaluation.failure(
+            Status.TIMEOUT,
+            f"the {role} ran past {step.wall_time_s:.0f}s (phase: {phase})",
+            runtime_log=truncate(stderr), failing_test=phase,
+        )
+    if step.memory_exceeded:
+        return Evaluation.failure(
+            Status.MEMORY_EXCEEDED, f"the {role} exceeded its memory limit (phase: {phase})",
+            runtime_log=truncate(stderr), failing_test=phase,
+        )
+    if record is None or step.exit_code != 0:
+        how = f"signal {step.signal}" if step.signal else f"exit code {step.exit_code}"
+        return Evaluation.failure(
+            Status.RUNTIME_ERROR,
+            f"the {role} process died ({how}) during {phase}",
+            runtime_log=truncate(stderr), failing_test=phase,
+        )
+    malformed = malformed_record(record)
+    if malformed:
+        # The record is written inside the candidate's process, within its reach: a shape
+        # the harness never writes is the candidate's doing, and nothing in it is read.
+        return Evaluation.failure(
+            Status.REJECTED, f"the {role} process wrote a malformed record of its calls ({malformed})",
+            runtime_log=truncate(stderr), failing_test="record",
+        )
+    error = record.get("error")
+    if not error:
+        return None
+    status = KIND_STATUS.get(error["kind"], Status.RUNTIME_ERROR)
+    log_text = truncate(error.get("log") or "")
+    return Evaluation.failure(
+        status,
+        error["message"],
+        compile_log=log_text if status is Status.COMPILE_ERROR else "",
+        runtime_log=log_text if status is not Status.COMPILE_ERROR else truncate(stderr),
+        failing_test=phase,
+    )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def malformed_record(record: dict) -> str | None:
+    """What in a worker's record the harness would never have written, or None. Checked:
+    every field the host reads, with the types it reads them as."""
+    error = record.get("error")
+    if error is not None and not (isinstance(error, dict) and isinstance(error.get("kind"), str)
+                                  and isinstance(error.get("message"), str)):
+        return "error is not a {kind, message} object"
+    offsets = record.get("offsets")
+    if not isinstance(offsets, list) or not all(
+            isinstance(o, list) and len(o) == 2 and all(_is_int(v) and v >= 0 for v in o) for o in offsets):
+        return "offsets are not [start, size] pairs"
+    trials = record.get("trials")
+    if not isinstance(trials, list):
+        return "trials is not a list"
+    for n, trial in enumerate(trials):
+        if not isinstance(trial, dict) or not _is_int(trial.get("seed")) or not isinstance(trial.get("phase"), str):
+            return f"trial {n} has no seed or phase"
+        if "output" not in trial:
+            return f"trial {n} has no output entry"
+        for key in ("output", "sample"):
+            index = trial.get(key)
+            if index is not None and not (_is_int(index) and 0 <= index < len(offsets)):
+                return f"trial {n}'s {key} points to no saved blob"
+        if "time_s" in trial and not (isinstance(trial["time_s"], (int, float))
+                                      and not isinstance(trial["time_s"], bool) and math.isfinite(trial["time_s"])):
+            return f"trial {n}'s time is not a number"
+    return None
