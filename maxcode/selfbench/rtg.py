@@ -3,16 +3,21 @@
 Data: recorded runs of the pie_mini problems (`+rtg.runs=[DIR,...]`; without it the bench
 records them first under `${paths.runs_dir}/rtg-bench/`, one `maxcode optimize` per problem
 with `proposer=rewrites`, best-of-6, real judge). Folds split the problems (never nodes):
-each fold's problems are held out, the features ranker and the LM ranker are trained on the
-others, and every held-out sibling pool is judged in four orders:
+each fold's problems are held out, the four rankers (`LEARNED`) are trained on the same
+training examples of the others, and every held-out sibling pool is judged in six orders:
 
-    random     expected position of the first best candidate, (n + 1) / (b + 1)
-    proposer   the order the proposer wrote them
-    features   the features ranker's score (hashed tokens + diff, ridge)
-    lm         the LM ranker's score (a causal LM + LoRA writing the bin token)
+    random        expected position of the first best candidate, (n + 1) / (b + 1)
+    proposer      the order the proposer wrote them
+    rewrite_mean  the bar: the mean training return of the candidate's rewrite (no code read)
+    features      the features ranker's score (hashed tokens + diff, ridge)
+    lambdarank    LightGBM LambdaRank within sibling pools, on the features ranker's inputs
+    lm            the LM ranker's score (a causal LM + LoRA writing the bin token)
 
 Reported per order: evaluations-to-best (mean over pools, then mean and 95% t-interval over
-folds), Spearman and top-1 for the rankers; and the effect in the loop at an equal budget of
+folds), Spearman and top-1 for the rankers; for each ranker, the paired difference against
+the proposer's order in evaluations-to-best (per fold, the mean over its pools of ranker
+minus proposer on the same pool; then mean and 95% t-interval over folds; negative is
+better); and the effect in the loop at an equal budget of
 `rtg.keep` evaluations per pool: the best return among the first `keep` judged, with
 reranking (the ranker's top `keep`) and without (the proposer's first `keep`). Those loop
 figures are REPLAYED from the recorded verdicts of the pool, not fresh searches.
@@ -40,13 +45,17 @@ from maxcode.errors import ConfigError
 from records.run import RunReader
 from reward import dataset, evaluate, train
 from reward.features import FeaturesScorer
+from reward.lambdarank import LambdaRankScorer
 from reward.lm import LMConfig, LMScorer
+from reward.rewrite_mean import RewriteMeanScorer
 from reward.scoring import render
 from reward.tiny import TINY_TARGETS, build_tiny_base
 
 REPO = Path(__file__).resolve().parents[2]
 PIE_SUITE = REPO / "benchmarks" / "suites" / "pie_mini"
-ORDERS = ("random", "proposer", "features", "lm")
+LEARNED = ("rewrite_mean", "features", "lambdarank", "lm")
+"""The orders of a ranker trained per fold (the held-out pool judged best score first)."""
+ORDERS = ("random", "proposer", *LEARNED)
 
 
 def record_runs(root: Path, quick: bool) -> list[str]:
@@ -106,8 +115,11 @@ def run_fold(fold: int, held: list[str], config: dataset.DatasetConfig, work: Pa
     dataset.write(data, header, examples, card)
     train_examples = [e for e in examples if e["split"] == "train"]
     test = evaluate.held_out(examples)
+    bins, history = dataset.bins_of(header), int(header["history"])
     scores = {
-        "features": FeaturesScorer(dataset.bins_of(header), int(header["history"])).fit(train_examples).score(test),
+        "rewrite_mean": RewriteMeanScorer(bins, history).fit(train_examples).score(test),
+        "features": FeaturesScorer(bins, history).fit(train_examples).score(test),
+        "lambdarank": LambdaRankScorer(bins, history).fit(train_examples).score(test),
         "lm": lm_scores(fold_dir, data, train_examples, test, base_model, steps),
     }
     result: dict[str, Any] = {"held_out": held, "examples": len(test)}
@@ -147,22 +159,31 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def minus_proposer(figures: dict[str, Any]) -> float | None:
+    """One fold's mean over its held-out pools of (the ranker's evaluations-to-best minus the
+    proposer's on the same pool): both means are over the same pools, so their difference."""
+    etb = figures["evaluations_to_best"]
+    if etb["model"] is None or etb["proposer"] is None:
+        return None
+    return etb["model"] - etb["proposer"]
+
+
 def summarize(per_fold: list[dict[str, Any]], keep: int) -> dict[str, Any]:
     etb = {
         "random": interval([f["features"]["evaluations_to_best"]["random_expected"] for f in per_fold]),
         "proposer": interval([f["features"]["evaluations_to_best"]["proposer"] for f in per_fold]),
-        "features": interval([f["features"]["evaluations_to_best"]["model"] for f in per_fold]),
-        "lm": interval([f["lm"]["evaluations_to_best"]["model"] for f in per_fold]),
+        **{name: interval([f[name]["evaluations_to_best"]["model"] for f in per_fold]) for name in LEARNED},
     }
+    # Negative is better: fewer evaluations to the pool's best than in the proposer's order.
+    paired = {name: interval([minus_proposer(f[name]) for f in per_fold]) for name in LEARNED}
     ranking = {name: {"spearman": interval([f[name]["spearman"] for f in per_fold]),
                       "top1": interval([f[name]["top1_accuracy"] for f in per_fold])}
-               for name in ("features", "lm")}
+               for name in LEARNED}
     m = str(keep)
     loop = {"without_reranking": interval([f["features"]["best_return_at_budget"]["proposer"][m] for f in per_fold]),
-            "features": interval([f["features"]["best_return_at_budget"]["model"][m] for f in per_fold]),
-            "lm": interval([f["lm"]["best_return_at_budget"]["model"][m] for f in per_fold])}
-    return {"evaluations_to_best": etb, "ranking": ranking, "keep": keep,
-            "best_return_at_equal_budget": loop,
+            **{name: interval([f[name]["best_return_at_budget"]["model"][m] for f in per_fold]) for name in LEARNED}}
+    return {"evaluations_to_best": etb, "evaluations_to_best_minus_proposer": paired,
+            "ranking": ranking, "keep": keep, "best_return_at_equal_budget": loop,
             "mean_pool_size": interval([f["features"]["mean_pool_size"] for f in per_fold])}
 
 
@@ -185,11 +206,18 @@ def show(figures: dict[str, Any]) -> None:
         table.add_row(order, _fmt(figures["evaluations_to_best"][order]),
                       _fmt(rank["spearman"]) if rank else "", _fmt(rank["top1"]) if rank else "")
     console.print(table)
+    paired = Table(title="evaluations-to-best, paired on the same pools (per fold the mean over its "
+                         "pools, then mean [95% CI over folds]; negative is better)")
+    paired.add_column("order")
+    paired.add_column("minus proposer")
+    for order in LEARNED:
+        paired.add_row(order, _fmt(figures["evaluations_to_best_minus_proposer"][order]))
+    console.print(paired)
     loop = Table(title=f"best return (speedup, failure 0) among {figures['keep']} judged per pool: "
                        "replayed from recorded verdicts")
     loop.add_column("judging")
     loop.add_column("best return")
-    for name, label in (("without_reranking", "proposer's first"), ("features", "features top"),
-                        ("lm", "LM top")):
-        loop.add_row(f"{label} {figures['keep']}", _fmt(figures["best_return_at_equal_budget"][name]))
+    loop.add_row(f"proposer's first {figures['keep']}", _fmt(figures["best_return_at_equal_budget"]["without_reranking"]))
+    for name in LEARNED:
+        loop.add_row(f"{name} top {figures['keep']}", _fmt(figures["best_return_at_equal_budget"][name]))
     console.print(loop)
