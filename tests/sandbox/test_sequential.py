@@ -156,7 +156,7 @@ def test_process_looks_keep_the_false_positive_rate_where_naive_peeking_does_not
     for _ in range(runs):
         base, cand = _process_sides(rng, cap, 0.10, 0.03)
         naive += any(process_speedup(base[:k], cand[:k]).significant for k in range(2, cap + 1))
-        decision, _ = _first_decision(ProcessLooks(cap), base, cand)
+        decision, _ = _first_decision(ProcessLooks(cap, first=2), base, cand)
         spent += decision in (sequential.FASTER, sequential.SLOWER)
     assert naive / runs > 0.10
     assert spent / runs <= 0.05
@@ -167,19 +167,20 @@ def test_process_looks_stop_clear_cases_early_and_run_close_calls_to_the_cap() -
     stops = {2.0: [], 1.0: []}
     for speedup in stops:
         for _ in range(300):
-            base, cand = _process_sides(rng, 6, 0.05, 0.05, speedup)
-            decision, k = _first_decision(ProcessLooks(6, min_relative_change=0.01), base, cand)
+            base, cand = _process_sides(rng, 8, 0.05, 0.05, speedup)
+            decision, k = _first_decision(ProcessLooks(8, min_relative_change=0.01), base, cand)
             stops[speedup].append((decision, k))
     assert all(d == sequential.FASTER for d, _ in stops[2.0])
-    assert np.mean([k for _, k in stops[2.0]]) < 4  # most at the first or second look, of 6
-    assert np.mean([k == 6 for _, k in stops[1.0]]) > 0.9
+    assert np.mean([k == 4 for _, k in stops[2.0]]) > 0.95  # at the first look, of 8
+    assert np.mean([k == 8 for _, k in stops[1.0]]) > 0.9
 
 
 def test_process_looks_plan_and_incumbent() -> None:
-    assert ProcessLooks(6).at == [2, 4, 6] and ProcessLooks(5).at == [2, 4, 5] and ProcessLooks(1).at == [1]
-    # Three looks: each at 1 - 0.05/3, so all three intervals hold at once with >= 95%.
-    assert ProcessLooks(6).look_confidence == pytest.approx(1 - 0.05 / 3)
-    rule = ProcessLooks(6, incumbent=3.0)
+    assert ProcessLooks(6).at == [4, 6] and ProcessLooks(7).at == [4, 6, 7] and ProcessLooks(2).at == [2]
+    assert ProcessLooks(6, first=2).at == [2, 4, 6]
+    # Two looks: each at 1 - 0.05/2, so both intervals hold at once with >= 95%.
+    assert ProcessLooks(6).look_confidence == pytest.approx(1 - 0.05 / 2)
+    rule = ProcessLooks(6, first=2, incumbent=3.0)
     base, cand = [[1.0], [1.01]], [[1.0], [0.99]]
     assert rule.look(base, cand) == sequential.BELOW_INCUMBENT and rule.estimate.ci_high < 3.0
     with pytest.raises(ValueError):
