@@ -45,7 +45,6 @@ by the sandbox runner's clock (`reverify.py` has its rules and its known limit).
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import platform
 import secrets
@@ -70,7 +69,7 @@ from sandbox.judges.kernel.sides import JudgeFailure, Seeds, Side, Sides
 from sandbox.timing import lease, sequential
 from sandbox.timing.stats import CONFIDENCE, process_speedup
 
-log = logging.getLogger(__name__)
+
 def default_threads(device: str) -> int | None:
     """Intra-op threads both sides time with: on CPU, every usable core but one.
 
@@ -128,7 +127,6 @@ class KernelJudge:
         if static_checks not in static_checks_presets():
             raise ValueError(f"static_checks must be one of {static_checks_presets()}")
         gpu = device == "cuda"
-        self.backend = backend
         self.device = device
         self.correctness_trials = correctness_trials
         self.tolerances = ComparisonLimits(atol=atol, rtol=rtol, max_rel_error_fp32=max_rel_error_fp32)
@@ -196,7 +194,7 @@ class KernelJudge:
         except JudgeFailure as failed:
             evaluation = failed.evaluation
         evaluation.seed = master
-        evaluation.backend = evaluation.backend or self.backend.name
+        evaluation.backend = evaluation.backend or self.sides.backend.name
         evaluation.hardware = evaluation.hardware or hardware_fingerprint(self.device)
         evaluation.details = {**context["details"], **evaluation.details}
         evaluation.details["judge_s"] = time.perf_counter() - started

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +179,7 @@ class Sides:
         collect: list[str] = list(extra_collect)
         steps = []
         for i, spec in enumerate(specs):
-            spec = WorkerSpec(**{**asdict(spec), "out_dir": f"out{i}"})
+            spec = replace(spec, out_dir=f"out{i}")
             # Every step gets its own harness (and input module) copy, which it deletes
             # before candidate code runs.
             files[f"worker_{i}.py"] = worker
@@ -223,7 +223,7 @@ class Sides:
             if key in self.compile_caches:
                 files["inductor.tar"] = self.compile_caches[key]
             else:
-                specs = [WorkerSpec(**{**asdict(specs[0]), "pack_compile_cache": True}), *specs[1:]]
+                specs = [replace(specs[0], pack_compile_cache=True), *specs[1:]]
                 wall += self.build_timeout_s
         refs, run = self.run("reference", files, specs, wall,
                              extra_collect=[f"out{i}/inductor.tar" for i in range(len(specs))])
