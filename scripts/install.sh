@@ -51,8 +51,9 @@ fi
 need=()
 command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v dot >/dev/null || need+=(graphviz)
-# LightGBM's wheel (the lambdarank ranker) links the system's OpenMP runtime.
-ldconfig -p 2>/dev/null | grep -q libgomp.so.1 || need+=(libgomp1)
+# LightGBM's wheel (the lambdarank ranker) links the system's OpenMP runtime. (Not grep -q:
+# it exits at the first match, ldconfig then dies of SIGPIPE and pipefail calls it missing.)
+ldconfig -p 2>/dev/null | grep -F libgomp.so.1 >/dev/null || need+=(libgomp1)
 [ "$main_only" = 1 ] || command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
     echo "[install] apt: ${need[*]}"
