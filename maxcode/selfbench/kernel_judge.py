@@ -43,11 +43,16 @@ POWER_CASES = {"known_1_3x": "relu_passes", "known_1_3x_compute_bound": "matmul_
 POWER_LABELS = {"known_1_3x": "known 1.3x (13 vs 10 ReLU passes, memory-bound)",
                 "known_1_3x_compute_bound": "known 1.3x (13 vs 10 identity products, compute-bound)"}
 KERNELBENCH_FILES = ("level1/19_ReLU.py", "level2/1_Conv2D_ReLU_BiasAdd.py")
-# Held out: KernelBench files the judge was never tuned on, each against a load_inline C++
-# candidate calling the reference's own ATen op (kernels/<stem>_aten_kernel.py). The first
-# is the softmax whose extension side was judged 0.71-0.86x before the judge's fix.
+# KernelBench files against a load_inline C++ candidate calling the reference's own ATen op
+# (kernels/<stem>_aten_kernel.py), with the same problem's Model as ModelNew beside each.
+# Tuned on (the judge's design was changed after looking at them): 23_Softmax (extension side
+# judged 0.71-0.86x once), 21_Sigmoid and 26_GELU_ (per-side offsets, traced to input/output
+# 4K aliasing). Held out, never looked at before the figures quoted for them: 20_LeakyReLU,
+# 27_SELU_, 29_Softplus. 24_LogSoftmax and 22_Tanh were measured before the input placement.
 KERNELBENCH_ATEN = {"level1/23_Softmax.py": "softmax", "level1/24_LogSoftmax.py": "log_softmax",
-                    "level1/22_Tanh.py": "tanh", "level1/26_GELU_.py": "gelu", "level1/21_Sigmoid.py": "sigmoid"}
+                    "level1/22_Tanh.py": "tanh", "level1/26_GELU_.py": "gelu", "level1/21_Sigmoid.py": "sigmoid",
+                    "level1/20_LeakyReLU.py": "leaky_relu", "level1/27_SELU_.py": "selu",
+                    "level1/29_Softplus.py": "softplus"}
 
 
 def make_judge(cfg: DictConfig, backend, cache_dir: str, device: str = "cpu", **overrides):
@@ -94,12 +99,12 @@ def aa_cases(data: str | None) -> list[tuple[str, str, str]]:
             cases.append((f"KernelBench {rel}: Model as ModelNew", source, same_work(source)))
         for rel, stem in KERNELBENCH_ATEN.items():
             source = _kernelbench_file(data, rel)
-            cases.append((f"held out: KernelBench {rel}: C++ ATen", source,
+            cases.append((f"KernelBench {rel}: C++ ATen", source,
                           (KERNELS / f"{stem}_aten_kernel.py").read_text()))
             # The same problem with no extension at all: on a quiet machine the softmax's pure
             # torch candidate also came out 0.65x and 0.83x (significant), so a bias here is the
             # candidate's side, not the extension; both rows tell which.
-            cases.append((f"held out: KernelBench {rel}: Model as ModelNew", source, same_work(source)))
+            cases.append((f"KernelBench {rel}: Model as ModelNew", source, same_work(source)))
     return cases
 
 

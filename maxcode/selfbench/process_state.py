@@ -14,7 +14,12 @@ Figures per arm: the standard deviation of log process medians within an interpr
 between interpreters, and the intra-class correlation (between / total). Children of one
 parent run one after the other, so "between" also holds the machine's drift over seconds.
 
-Third, the judge's own question, drift cancelled: two zygotes fork in turns (A B B A ...)
+A third arm, `fork after import, placed`, puts every call's input on fresh pages at a random
+page offset, as the kernel judge's worker does: with inputs on the heap, where a call's
+output lands relative to its input (4K aliasing, up to 1.8x on these element-wise calls) is
+set by the allocator's history, which a forked child inherits.
+
+Last, the judge's own question, drift cancelled: two zygotes fork in turns (A B B A ...)
 and each round gives the log ratio A/B. If forked children were independent draws, the
 pairs' mean ratios would scatter by the within-pair sd / sqrt(rounds); a larger scatter is
 what each zygote passes on to all of its children. Run on the host, and (with docker and
@@ -38,10 +43,20 @@ from rich.table import Table
 CHILDREN = 6
 # One interpreter: forks CHILDREN children and prints their medians (microseconds).
 _PARENT = r'''
-import os, statistics, sys, time
-early = sys.argv[1] == "fork_after_import"
+import mmap, os, random, statistics, sys, time
+early = sys.argv[1].startswith("fork_after_import")
+placed = sys.argv[1].endswith("placed")
 if early:
     import torch
+
+def place(torch, x):
+    # The kernel judge's input placement (sandbox/judges/kernel/worker.py: _placed): fresh
+    # pages, a random 64-byte-step page offset per call.
+    shift = random.randrange(64) * 64
+    area = mmap.mmap(-1, x.numel() * x.element_size() + shift)
+    moved = torch.frombuffer(area, dtype=x.dtype, count=x.numel(), offset=shift).view(x.shape)
+    moved.copy_(x)
+    return moved
 
 def child():
     import torch
@@ -51,6 +66,8 @@ def child():
         for i in range(220):
             torch.manual_seed(i)
             x = torch.randn(16, 16384)
+            if placed:
+                x = place(torch, x)
             t = time.perf_counter()
             y = torch.softmax(x, dim=1)
             times.append(time.perf_counter() - t)
@@ -75,15 +92,15 @@ if sys.argv[2] == "serve":  # one child per line read, for a driver that alterna
     sys.exit(0)
 print([forked() for _ in range(int(sys.argv[2]))])
 '''
-ARMS = ("fork_after_import", "import_after_fork")
+ARMS = ("fork_after_import", "import_after_fork", "fork_after_import_placed")
 
 
-def _turns(env: dict, containers: tuple[str, str] | None = None) -> list[float]:
+def _turns(env: dict, containers: tuple[str, str] | None = None, arm: str = "fork_after_import") -> list[float]:
     """Two zygotes forking in turns (A B B A ...), as the two sides of a judgement would:
     the log ratio A/B of each round, drift of the machine cancelled. With `containers`, each
     zygote runs in its own sandbox container (docker exec), as the judge's sides do."""
     def start(where: str | None) -> subprocess.Popen:
-        command = ["-I", "-c", _PARENT, "fork_after_import", "serve"]
+        command = ["-I", "-c", _PARENT, arm, "serve"]
         if where is None:
             argv = [sys.executable, *command]
         else:
@@ -153,6 +170,7 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     rows: dict[str, list[list[float]]] = {arm: [] for arm in ARMS}
     pairs: list[list[float]] = []
     sandboxed: list[list[float]] = []
+    sandboxed_placed: list[list[float]] = []
     containers = _sandbox_containers() if shutil.which("docker") else None
     env = {"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
     with console.status("timing") as status:
@@ -167,12 +185,15 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
             if containers:
                 status.update(f"pair {n + 1}/{parents}: two zygotes in turns, in two sandbox containers")
                 sandboxed.append(_turns(env, containers))
+                status.update(f"pair {n + 1}/{parents}: two zygotes in turns, in two sandbox containers, inputs placed")
+                sandboxed_placed.append(_turns(env, containers, "fork_after_import_placed"))
     if containers:
         _remove(containers)
     figures = {arm: {**variance_components(rows[arm]), "medians_us": rows[arm]} for arm in ARMS}
     figures["two_zygotes_in_turns"] = _pairs_summary(pairs)
     if sandboxed:
         figures["two_zygotes_in_turns_docker"] = _pairs_summary(sandboxed)
+        figures["two_zygotes_in_turns_docker_placed"] = _pairs_summary(sandboxed_placed)
     table = Table(title=f"softmax 16x16384 medians: {parents} interpreters x {CHILDREN} forked children")
     for column in ("arm", "within sd", "between sd", "ICC", "interpreter means (us)"):
         table.add_column(column)
@@ -182,7 +203,9 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
         table.add_row(arm.replace("_", " "), f"{f['within_sd']:.3f}", f"{f['between_sd']:.3f}",
                       f"{f['icc']:.2f}", means)
     console.print(table)
-    for key, where in (("two_zygotes_in_turns", "on the host"), ("two_zygotes_in_turns_docker", "in two sandbox containers")):
+    for key, where in (("two_zygotes_in_turns", "on the host"),
+                       ("two_zygotes_in_turns_docker", "in two sandbox containers"),
+                       ("two_zygotes_in_turns_docker_placed", "in two sandbox containers, inputs placed")):
         if key not in figures:
             console.print("(no docker or no maxcode/kernel-cpu image: the sandboxed pairs were not run)")
             continue

@@ -25,7 +25,7 @@ from sandbox.judges.kernel.extension_cache import ExtensionCache, cache_key
 from sandbox.judges.kernel.problem import Problem
 
 WORKER = Path(__file__).with_name("worker.py")
-WORKER_VERSION = "4"
+WORKER_VERSION = "5"
 # The allocator, the same for both sides' processes. glibc's malloc moves its mmap threshold
 # (and trims the heap) as a process frees large blocks, so whether a call's outputs landed on
 # fresh pages - a page fault per 4 KiB - depended on the process's history: the same
