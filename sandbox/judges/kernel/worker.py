@@ -22,6 +22,7 @@ Modes (`spec["mode"]`):
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib.util
 import inspect
@@ -196,7 +197,7 @@ def _placed(torch, value, seed: int, index: int):
     """A contiguous CPU tensor copied to its own anonymous mapping at a page offset drawn from
     (seed, index); anything else as it is."""
     if not isinstance(value, torch.Tensor) or value.layout != torch.strided or not value.is_contiguous() \
-            or value.requires_grad or value.numel() == 0 or value.device.type != "cpu":
+            or value.requires_grad or value.numel() == 0:
         return value
     nbytes = value.numel() * value.element_size()
     shift = _Random(seed * 1_000_003 + index).randrange(4096 // _PLACE_STEP) * _PLACE_STEP
@@ -206,8 +207,6 @@ def _placed(torch, value, seed: int, index: int):
     area = _mmap(-1, nbytes + shift + pad)
     start = shift
     if pad:
-        import ctypes
-
         base = ctypes.addressof(ctypes.c_char.from_buffer(area))
         start += -base % _HUGE
         if hasattr(area, "madvise") and hasattr(mmap, "MADV_HUGEPAGE"):
