@@ -7,6 +7,7 @@
 
 Judges are built on first use, so judging a C++ task never imports torch. `judge_task`
 is safe to call from several threads at once (the search judges candidates in parallel).
+With `judge.memo` set (a file), verdicts are shared through it: see maxcode/verdict_memo.py.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import logging
 import threading
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from benchmarks.task import Task
 from maxcode.config import make
 from maxcode.errors import ConfigError
+from maxcode.verdict_memo import VerdictMemo
 from records.evaluation import Evaluation
 from sandbox.backends.base import Backend
 
@@ -52,6 +54,21 @@ class Judging:
         self.timing = _instantiate(cfg.timing, "timing")
         self._judges: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self.memo = self._memo(cfg)
+
+    @staticmethod
+    def _memo(cfg: DictConfig) -> VerdictMemo | None:
+        path = cfg.judge.get("memo")
+        if not path:
+            return None
+
+        def plain(node: Any) -> Any:
+            return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
+
+        shared = {"sandbox": plain(cfg.get("sandbox")), "device": cfg.get("device")}
+        return VerdictMemo(path, {
+            "cpp": {**shared, "judge": plain(cfg.judge.get("cpp")), "timing": plain(cfg.get("timing"))},
+            "kernel": {**shared, "judge": plain(cfg.judge.get("kernel"))}})
 
     def judge_for(self, family: str) -> Any:
         """The judge of a task family, built on first use."""
@@ -73,6 +90,18 @@ class Judging:
         so far, its interval's lower bound) lets timing stop once the candidate falls below
         it; `full_budget` times without early decisions (the final best of a search);
         `versus_compile` also times a kernel task's reference through torch.compile."""
+        if self.memo is None:
+            return self._judge(task, candidate_source, incumbent, full_budget, versus_compile)
+        key = self.memo.key(task, candidate_source, full_budget=full_budget, versus_compile=versus_compile)
+        with self.memo.claim(key):
+            evaluation = self.memo.get(key)
+            if evaluation is None:
+                evaluation = self._judge(task, candidate_source, incumbent, full_budget, versus_compile)
+                self.memo.put(key, task, evaluation)
+        return evaluation
+
+    def _judge(self, task: Task, candidate_source: str, incumbent: float | None,
+               full_budget: bool, versus_compile: bool) -> Evaluation:
         judge = self.judge_for(task.family)
         if task.family == "cpp":
             return judge.evaluate(task.baseline_source, candidate_source, task.tests,

@@ -44,6 +44,10 @@ def execute(job: RunJob, run_dir: Path, record_dir: Path, store: RunWriter | Non
     error = ""
     try:
         cfg = load_config([*job.overrides, quoted_override("run_dir", str(record_dir))])
+        memo = cfg.judge.get("memo")
+        if memo and not Path(memo).is_absolute():
+            # The runs of a sweep share one verdict memo, kept with them (sweep/runs/<key>).
+            cfg.judge.memo = str(record_dir.parent.parent / memo)
         with Wiring(cfg) as wired:
             summary = wired.optimize(job.task, run_dir, on_progress=_throttled(progress), store=store).summary
     except UserError as exc:

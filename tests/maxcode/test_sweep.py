@@ -232,6 +232,26 @@ def test_a_grid_over_a_config_group_runs_in_dirs_named_after_it(tmp_path):
     assert all("proposer=" in Path(r["run_dir"]).name for r in got)
 
 
+def test_runs_of_a_sweep_share_its_verdict_memo(tmp_path):
+    """`judge.memo=verdicts.jsonl` (relative: under the sweep directory): two runs that propose
+    the same programs, side by side, judge each once; the other run gets that verdict."""
+    out = tmp_path / "sweep"
+    fast = [a for a in FAST if not a.startswith("budget.")]
+    assert sweep("suite=pie-mini", "suite.ids=[pm01_range_sum]", "experiment=best_of_n", "loop.idle_steps=3,4",
+                 "budget.max_evaluations=2", "judge.memo=verdicts.jsonl", *fast, f"sweep_dir={out}") == 0
+    got = sorted(rows(out), key=lambda r: r["finished_at"])
+    assert {r["status"] for r in got} == {"finished"}, [r["error"] for r in got]
+    assert (out / "verdicts.jsonl").is_file()
+    judged = [[json.loads(line)["evaluation"] for line in (Path(r["run_dir"]) / "trajectory.jsonl").read_text().splitlines()
+               if json.loads(line)["evaluated"]] for r in got]
+    assert len(judged[0]) == len(judged[1]) == 2
+    for first, second in zip(*judged, strict=True):  # whichever run reached a program first judged it
+        assert sorted([first["details"].get("memo") or "judged", second["details"].get("memo") or "judged"]) == [
+            "hit", "judged"]
+    assert [e["speedup"] for e in judged[0]] == [e["speedup"] for e in judged[1]]
+    assert got[0]["budget_used"]["evaluations"] == got[1]["budget_used"]["evaluations"] == 2
+
+
 # --- bad input: one line with the fix, exit 2, nothing written -------------------------------
 @pytest.mark.parametrize("args, message", [
     (["suite=pie-mni"], "unknown suite 'pie-mni'; did you mean 'pie-mini'"),
