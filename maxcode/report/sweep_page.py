@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from benchmarks import metrics
 from benchmarks.metrics import INCORRECT, Outcome
@@ -73,6 +74,8 @@ class RunEntry:
 class Sweep:
     data: SweepData
     entries: list[RunEntry]
+    pending: list[str] = field(default_factory=list)
+    """Tasks with runs still to come, left out of the page (a long sweep seen while it runs)."""
     tasks: list[str] = field(init=False)
     methods: list[str] = field(init=False)
 
@@ -95,7 +98,16 @@ def load(data: SweepData) -> Sweep:
         directory = run_dir_of(data.dir, row)
         run = load_run(directory, light=True) if directory is not None else None
         entries.append(RunEntry(row=row, run=run))
-    return Sweep(data=data, entries=entries)
+    # A run not yet run is not a run that found nothing: a task is shown once all its planned
+    # runs (sweep.yaml's run keys, `{task}__...`) have ended, as in the sweep's summary.md.
+    try:
+        planned = (yaml.safe_load(data.sweep_yaml) or {}).get("runs") or []
+    except yaml.YAMLError:
+        planned = []
+    ended = {str(e.row.get("run_key")) for e in entries}
+    waiting = {str(key).split("__", 1)[0] for key in planned if key not in ended}
+    pending = sorted({e.task for e in entries if str(e.row.get("run_key", "")).split("__", 1)[0] in waiting})
+    return Sweep(data=data, entries=[e for e in entries if e.task not in pending], pending=pending)
 
 
 def _by_seed(entries: list[RunEntry]) -> dict[str, dict[str, Outcome]]:
@@ -322,6 +334,9 @@ def render(sweep: Sweep) -> tuple[str, str, dict[str, str]]:
         failed = sum(e.failed for e in sweep.entries)
         head = (f"{len(sweep.entries)} run(s): {len(sweep.tasks)} task(s) x {len(sweep.methods)} method(s); "
                 f"{failed} failed")
+        if sweep.pending:
+            head += (f"; {len(sweep.pending)} task(s) with runs still to come are left out until they end: "
+                     + ", ".join(sweep.pending))
         grid = (f"<details><summary>sweep.yaml</summary><pre>{esc(sweep.data.sweep_yaml)}</pre></details>"
                 if sweep.data.sweep_yaml else "")
         return problems + f"<div class='verdict {'bad' if failed else 'good'}'>{esc(head)}</div>" + grid

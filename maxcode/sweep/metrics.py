@@ -229,10 +229,16 @@ def _score(o: Outcome) -> float:
 # --- the files ------------------------------------------------------------------------------
 def build(sweep_path: Path, rows: dict[str, dict[str, Any]], jobs: list[Any], tasks: list[str],
           family: str, title: str, resamples: int = RESAMPLES) -> dict[str, Any]:
-    table = Table(rows, jobs, tasks)
+    # A long sweep (the league) is summarized while runs are still to come: a run not yet run
+    # is not a run that found nothing, so methods are compared over the tasks whose runs have
+    # all ended (finished or failed); with none ended yet, over every task as planned.
+    pending = sorted({j.task.id for j in jobs if j.key not in rows}, key=tasks.index)
+    compared = [t for t in tasks if t not in pending] or tasks
+    compared_jobs = [j for j in jobs if j.task.id in compared]
+    table = Table(rows, compared_jobs, compared)
     curves: dict[str, list[Any]] = {m: [] for m in table.methods}
     by_job: dict[str, Any] = {}
-    for j in jobs:
+    for j in compared_jobs:
         row = rows.get(j.key)
         if row is not None and row.get("status") == "finished":
             by_job[j.key] = spend_curve(sweep_path / "runs" / j.key)
@@ -259,6 +265,8 @@ def build(sweep_path: Path, rows: dict[str, dict[str, Any]], jobs: list[Any], ta
         "title": title,
         "family": family,
         "tasks": tasks,
+        "compared_tasks": compared,
+        "pending_tasks": pending,
         "methods": table.methods,
         "seeds": table.seeds,
         "runs": {"total": len(jobs), "finished": statuses.count("finished"),
@@ -266,7 +274,7 @@ def build(sweep_path: Path, rows: dict[str, dict[str, Any]], jobs: list[Any], ta
         "bootstrap": {"resamples": resamples, "rng_seed": RNG_SEED, "over": "tasks and seeds", "level": 0.95},
         "metrics": metrics_with_ci(table, family, resamples),
         "equal_budget": equal_budget(curves),
-        "efficiency": search_efficiency(table, jobs, rows, by_job, resamples),
+        "efficiency": search_efficiency(table, compared_jobs, rows, by_job, resamples),
         "per_task": per_task,
         "failed_runs": [{"run_key": j.key, "error": rows[j.key].get("error", "")} for j in jobs
                         if rows.get(j.key, {}).get("status") == "failed"],
@@ -290,6 +298,11 @@ def render(summary: dict[str, Any]) -> str:
              f"{runs['finished']} runs finished, {runs['failed']} failed, {runs['missing']} not run. "
              f"Values are means over seeds; [95% bootstrap interval over tasks and seeds, "
              f"{summary['bootstrap']['resamples']} resamples].", ""]
+    compared, pending = summary.get("compared_tasks", summary["tasks"]), summary.get("pending_tasks", [])
+    if pending and len(compared) < len(summary["tasks"]):
+        lines[-1:-1] = [f"Partial: methods are compared over the {len(compared)} tasks whose runs have all "
+                        f"ended; {len(pending)} tasks still have runs to come (re-run the sweep's command "
+                        f"to resume): {', '.join(pending)}."]
     names = list(next(iter(summary["metrics"].values()), {}))
     lines += ["| method | " + " | ".join(LABELS.get(n, n) for n in names) + " |",
               "|---|" + "---:|" * len(names)]

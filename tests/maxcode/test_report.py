@@ -205,6 +205,31 @@ def test_sweep_report_of_real_runs_renders_in_chromium(recorded, tmp_path):
     assert 'id="curves"' in dom and 'id="heatmap"' in dom and "judge evaluations" in dom
 
 
+def test_a_sweep_page_leaves_out_tasks_with_runs_still_to_come(tmp_path):
+    """While a long sweep runs, a task whose planned runs (sweep.yaml) have not all ended is
+    named, not compared: its missing runs would otherwise count as runs that found nothing."""
+    from maxcode.report.load import load_sweep
+    from maxcode.report.sweep_page import load, metrics_table
+
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    keys = [f"{t}__{m}__0__ab" for t in ("t1", "t2") for m in ("best_of_n", "tree")]
+    (sweep / "sweep.yaml").write_text(json.dumps({"runs": keys}))
+    rows = [{"run_key": k, "task_id": f"pie-mini/{k.split('__')[0]}", "name": k.split("__")[1], "seed": 0,
+             "status": "finished", "error": "", "best_speedup": 2.0, "best_speedup_ci": [1.8, 2.2],
+             "budget_used": {}, "run_dir": f"runs/{k}"} for k in keys[:3]]  # t2's tree run still to come
+    (sweep / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    seen = load(load_sweep(sweep))
+    assert seen.tasks == ["pie-mini/t1"] and seen.pending == ["pie-mini/t2"]
+    assert "1 task(s)" in metrics_table(seen).note
+    html = write_report(sweep).read_text()
+    assert "1 task(s) with runs still to come are left out until they end: pie-mini/t2" in html
+
+    rows.append({**rows[0], "run_key": keys[3], "task_id": "pie-mini/t2", "name": "tree", "run_dir": f"runs/{keys[3]}"})
+    (sweep / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert load(load_sweep(sweep)).tasks == ["pie-mini/t1", "pie-mini/t2"]
+
+
 def test_the_report_reads_directories_without_importing_judges_or_proposers():
     code = ("import sys, maxcode.report.run_page, maxcode.report.sweep_page, maxcode.cli.report_cmd; "
             "print(' '.join(sorted(sys.modules)))")

@@ -138,3 +138,29 @@ def test_evaluations_to_95_percent_of_the_final_best():
     assert metrics.evaluations_to(curve, share=1.0) == 4
     assert metrics.evaluations_to([(1, 1, 0, 1.0), (2, 2, 0, 1.0)]) is None  # never claimed
     assert metrics.evaluations_to([]) is None
+
+
+def test_a_partial_sweep_compares_methods_over_the_tasks_whose_runs_all_ended(tmp_path):
+    """A task with a run still to come is left out of the comparison (not counted as a run that
+    found nothing), shown in the per-task table, and named in the summary."""
+    tasks = [*TASKS, "pie-mini/t3"]
+    later = {("pie-mini/t3", "A", 0): row(True, 9.0), ("pie-mini/t3", "B", 0): row(True, 9.0),
+             ("pie-mini/t3", "A", 1): row(True, 9.0), ("pie-mini/t3", "B", 1): row(True, 9.0)}
+    jobs = [job(t, m, s) for (t, m, s) in {**FIXTURE, **later}]
+    rows = {j.key: FIXTURE[(j.task.id, j.name, j.seed)] for j in jobs if (j.task.id, j.name, j.seed) in FIXTURE}
+    rows["t3__A__0"] = later[("pie-mini/t3", "A", 0)]  # one of its four runs has ended
+    partial = metrics.build(tmp_path, rows, jobs, tasks, "cpp", "partial", resamples=200)
+    assert partial["compared_tasks"] == TASKS and partial["pending_tasks"] == ["pie-mini/t3"]
+    for method, values in EXPECTED.items():  # the two ended tasks alone, as computed by hand
+        for name, value in values.items():
+            assert partial["metrics"][method][name]["value"] == pytest.approx(value), (method, name)
+    assert partial["efficiency"]["paired_vs_reference"]["B"]["n"] == 4
+    assert partial["runs"]["missing"] == 3 and partial["per_task"]["pie-mini/t3"]["B"]["missing"] == 2
+    text = metrics.render(partial)
+    assert "compared over the 2 tasks whose runs have all ended; 1 tasks still have runs to come" in text
+
+    rows.update({f"t3__{m}__{s}": later[("pie-mini/t3", m, s)] for m in "AB" for s in (0, 1)})
+    ended = metrics.build(tmp_path, rows, jobs, tasks, "cpp", "ended", resamples=200)
+    assert ended["compared_tasks"] == tasks and ended["pending_tasks"] == []
+    assert ended["metrics"]["A"]["median_speedup"]["value"] > EXPECTED["A"]["median_speedup"]
+    assert "Partial" not in metrics.render(ended)
