@@ -17,7 +17,10 @@ parent run one after the other, so "between" also holds the machine's drift over
 A third arm, `fork after import, placed`, puts every call's input on fresh pages at a random
 page offset, as the kernel judge's worker does: with inputs on the heap, where a call's
 output lands relative to its input (4K aliasing, up to 1.8x on these element-wise calls) is
-set by the allocator's history, which a forked child inherits.
+set by the allocator's history, which a forked child inherits. A fourth, `..., shifted`, also
+moves where each child's own allocations land (a random-sized mapping, heap block and tensor
+before its first call): a child inherits its parent's address-space layout, which exec
+randomizes and fork does not.
 
 Last, the judge's own question, drift cancelled: two zygotes fork in turns (A B B A ...)
 and each round gives the log ratio A/B. If forked children were independent draws, the
@@ -45,7 +48,8 @@ CHILDREN = 6
 _PARENT = r'''
 import mmap, os, random, statistics, sys, time
 early = sys.argv[1].startswith("fork_after_import")
-placed = sys.argv[1].endswith("placed")
+placed = "placed" in sys.argv[1]
+shifted = sys.argv[1].endswith("shifted")
 if early:
     import torch
 
@@ -61,6 +65,13 @@ def place(torch, x):
 def child():
     import torch
     torch.set_num_threads(1)
+    # A forked child inherits the parent's random state: drawn afresh, each child places its
+    # inputs at its own offsets.
+    random.seed(os.urandom(16))
+    pads = []
+    if shifted:  # move where this child's later allocations land: mmap area, heap, torch
+        pads = [mmap.mmap(-1, random.randrange(1, 513) * 4096), bytearray(random.randrange(1, 1 << 20)),
+                torch.empty(random.randrange(1, 1 << 18))]
     times = []
     with torch.no_grad():
         for i in range(220):
@@ -72,6 +83,7 @@ def child():
             y = torch.softmax(x, dim=1)
             times.append(time.perf_counter() - t)
             del y
+    del pads
     return statistics.median(times[20:])
 
 def forked():
@@ -92,7 +104,7 @@ if sys.argv[2] == "serve":  # one child per line read, for a driver that alterna
     sys.exit(0)
 print([forked() for _ in range(int(sys.argv[2]))])
 '''
-ARMS = ("fork_after_import", "import_after_fork", "fork_after_import_placed")
+ARMS = ("fork_after_import", "import_after_fork", "fork_after_import_placed", "fork_after_import_placed_shifted")
 
 
 def _turns(env: dict, containers: tuple[str, str] | None = None, arm: str = "fork_after_import") -> list[float]:
