@@ -48,7 +48,10 @@ class SweepState:
         self.started_at = time.monotonic()
         self.finished_now = 0
         self.console = console
-        self.live = Live(console=console, refresh_per_second=2, transient=False) if console else None
+        # A terminal gets the live table; a log (nohup, a batch job, CI) a line per ended run
+        # and the table at the end, so hours of sweep are not hours of silence.
+        self.live = Live(console=console, refresh_per_second=2, transient=False) \
+            if console is not None and console.is_terminal else None
         self._last = 0.0
 
     # --- Events --------------------------------------------------------------------------
@@ -75,7 +78,27 @@ class SweepState:
             self.failed_rows.append(row)
         elif row.get("best_speedup") is not None:
             self.best[job.key] = float(row["best_speedup"])
+        if self.console is not None and self.live is None:
+            self.console.print(self.line(job, row), highlight=False, soft_wrap=True)
         self._refresh(force=True)
+
+    def line(self, job: RunJob, row: dict[str, Any]) -> str:
+        """One ended run, for a log: `[17/300] task method seed 0: finished, best 12.28x (183 s); left ~1h02m`."""
+        c = self.counts()
+        ended = c["finished"] + c["failed"]
+        outcome = f"failed: {row.get('error', '')}" if row["status"] == "failed" else (
+            f"finished, best {float(row['best_speedup']):.2f}x" if row.get("best_speedup") is not None
+            else "finished, nothing correct")
+        return (f"[{ended}/{len(self.status)}] {job.task.id} {job.name} seed {job.seed}: {outcome} "
+                f"({float(row.get('wall_s') or 0):.0f} s); left ~{self._eta()}")
+
+    def _eta(self) -> str:
+        c = self.counts()
+        left = c["queued"] + c["running"]
+        if not self.finished_now or not left:
+            return "-"
+        seconds = (time.monotonic() - self.started_at) / self.finished_now * left
+        return f"{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m" if seconds >= 3600 else f"{seconds:.0f}s"
 
     def tick(self) -> None:
         self._refresh()
@@ -91,6 +114,8 @@ class SweepState:
         if self.live is not None:
             self._refresh(force=True)
             self.live.__exit__(*exc)
+        elif self.console is not None:
+            self.console.print(self.render())
 
     def counts(self) -> dict[str, int]:
         out = {"queued": 0, "running": 0, "finished": 0, "failed": 0}
@@ -109,8 +134,7 @@ class SweepState:
     def render(self) -> Table:
         c = self.counts()
         elapsed = time.monotonic() - self.started_at
-        left = c["queued"] + c["running"]
-        eta = f"{elapsed / self.finished_now * left:.0f}s" if self.finished_now and left else "-"
+        eta = self._eta()
         waiters = lease_waiters()
         table = Table(title="maxcode sweep", show_header=True)
         table.add_column("method")
