@@ -94,7 +94,7 @@ class Judging:
             return self._judge(task, candidate_source, incumbent, full_budget, versus_compile)
         key = self.memo.key(task, candidate_source, full_budget=full_budget, versus_compile=versus_compile)
         with self.memo.claim(key):
-            evaluation = self.memo.get(key)
+            evaluation = self.memo.get(key, incumbent)
             if evaluation is None:
                 evaluation = self._judge(task, candidate_source, incumbent, full_budget, versus_compile)
                 self.memo.put(key, task, evaluation)

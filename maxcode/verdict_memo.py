@@ -8,9 +8,10 @@ gives one program different figures in different runs: a sweep once ranked 12.64
 verdict, so the league compares strategies on common measurements. A hit still counts as a
 judged evaluation of the run's budget: the memo saves machine time, not search budget.
 
-Stored: every verdict except those cut short by racing (stopped because the candidate fell
-below one run's best so far, which says little in another run). Judge errors raise and are
-never stored.
+Stored: every verdict. One cut short by racing (timing stopped once the candidate's interval
+lay wholly below a search's best so far, X) is served only to a search whose best is at least
+X: below X is below anything higher, and a search with a lower best judges the program
+afresh. A complete verdict replaces a raced one. Judge errors raise and are never stored.
 
 Key: the task (its program, test files, tolerance), the candidate's exact source, the
 flags of the call (full budget, versus torch.compile), the family's judge configuration,
@@ -84,9 +85,27 @@ def code_hash(family: str) -> str:
     return h.hexdigest()
 
 
-def raced(evaluation: Evaluation) -> bool:
-    """True when timing stopped because the candidate fell below the search's best."""
-    return evaluation.details.get("stop_reason") == "below_incumbent"
+def raced_below(details: dict[str, Any]) -> float | None:
+    """The best so far that racing found the candidate below (its verdict's `details`), or
+    None for a verdict that was not cut short."""
+    if details.get("stop_reason") != "below_incumbent":
+        return None
+    return float(details.get("incumbent") or 0.0)
+
+
+def _serves(stored: dict[str, Any], incumbent: float | None) -> bool:
+    below = raced_below(stored.get("details") or {})
+    return below is None or (incumbent is not None and incumbent >= below)
+
+
+def _replaces(new: dict[str, Any], old: dict[str, Any] | None) -> bool:
+    """Complete beats raced; of two raced verdicts, the one below the lower best serves more."""
+    if old is None:
+        return True
+    new_below, old_below = raced_below(new.get("details") or {}), raced_below(old.get("details") or {})
+    if old_below is None:
+        return False
+    return new_below is None or new_below < old_below
 
 
 class VerdictMemo:
@@ -125,13 +144,14 @@ class VerdictMemo:
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
-    def get(self, key: str) -> Evaluation | None:
-        """The stored verdict (a fresh copy, marked `details["memo"] = "hit"`), or None."""
+    def get(self, key: str, incumbent: float | None = None) -> Evaluation | None:
+        """The stored verdict that serves a search whose best so far is `incumbent` (a fresh
+        copy, marked `details["memo"] = "hit"`), or None."""
         with self._lock:
-            if key not in self._verdicts:
+            if key not in self._verdicts or not _serves(self._verdicts[key], incumbent):
                 self._read_new()
             stored = self._verdicts.get(key)
-            if stored is None:
+            if stored is None or not _serves(stored, incumbent):
                 return None
             self.hits += 1
         evaluation = Evaluation.from_dict(copy.deepcopy(stored))
@@ -139,12 +159,13 @@ class VerdictMemo:
         return evaluation
 
     def put(self, key: str, task: Task, evaluation: Evaluation) -> bool:
-        """Store `evaluation` unless racing cut it; True when stored."""
-        if raced(evaluation):
-            return False
+        """Store `evaluation` unless what is stored serves at least as many searches; True
+        when stored."""
         data = evaluation.to_dict()
         line = json.dumps({"key": key, "task": task.id, "evaluation": data}) + "\n"
         with self._lock:
+            if not _replaces(data, self._verdicts.get(key)):
+                return False
             with open(self.path, "a+b") as f:
                 fcntl.flock(f, fcntl.LOCK_EX)
                 try:
@@ -158,9 +179,13 @@ class VerdictMemo:
                     f.flush()
                 finally:
                     fcntl.flock(f, fcntl.LOCK_UN)
-            self._verdicts[key] = data
+            self._keep(key, data)
             self.stored += 1
         return True
+
+    def _keep(self, key: str, data: dict[str, Any]) -> None:
+        if _replaces(data, self._verdicts.get(key)):
+            self._verdicts[key] = data
 
     def __len__(self) -> int:
         return len(self._verdicts)
@@ -181,8 +206,8 @@ class VerdictMemo:
         for raw in chunk[:end].splitlines():
             try:
                 row = json.loads(raw)
-                self._verdicts[row["key"]] = row["evaluation"]
-            except (ValueError, KeyError, TypeError):
+                self._keep(row["key"], row["evaluation"])
+            except (ValueError, KeyError, TypeError, AttributeError):
                 log.warning("verdict memo %s: skipped an unreadable line", self.path)
         self._offset += end
 

@@ -82,14 +82,34 @@ def test_the_key_follows_what_changes_a_verdict_and_ignores_the_seed(tmp_path: P
     assert VerdictMemo(tmp_path / "m5.jsonl", CONFIGS).key(changed, "a", full_budget=False) != base
 
 
-def test_a_raced_verdict_is_not_shared(tmp_path: Path) -> None:
+def test_a_raced_verdict_serves_only_searches_whose_best_is_as_high(tmp_path: Path) -> None:
+    """Racing stopped timing once the candidate lay below a best of 2.0: that holds for a search
+    whose best is 2.0 or more, not for one at 1.5 (nor one with no best yet)."""
     task = _task(tmp_path)
     memo = VerdictMemo(tmp_path / "memo.jsonl", CONFIGS)
     key = memo.key(task, "a")
-    assert not memo.put(key, task, _ok(0.5, stop_reason="below_incumbent", incumbent=2.0))
-    assert VerdictMemo(tmp_path / "memo.jsonl", CONFIGS).get(key) is None
-    failure = Evaluation.failure(Status.WRONG_ANSWER, "line 1 differs")
-    assert memo.put(key, task, failure)
+    assert memo.put(key, task, _ok(0.5, stop_reason="below_incumbent", incumbent=2.0))
+    other = VerdictMemo(tmp_path / "memo.jsonl", CONFIGS)
+    assert other.get(key, incumbent=2.5).details["stop_reason"] == "below_incumbent"
+    assert other.get(key, incumbent=2.0) is not None
+    assert other.get(key, incumbent=1.5) is None and other.get(key) is None
+
+    # Raced below a lower best serves more searches; one below a higher best adds nothing.
+    assert memo.put(key, task, _ok(0.5, stop_reason="below_incumbent", incumbent=1.2))
+    assert not memo.put(key, task, _ok(0.5, stop_reason="below_incumbent", incumbent=3.0))
+    assert VerdictMemo(tmp_path / "memo.jsonl", CONFIGS).get(key, incumbent=1.5).speedup == 0.5
+    # A complete verdict replaces it, serves every search, and is not replaced by a raced one.
+    assert memo.put(key, task, _ok(0.6, stop_reason="slower"))
+    assert not memo.put(key, task, _ok(0.5, stop_reason="below_incumbent", incumbent=1.0))
+    for reader in (memo, VerdictMemo(tmp_path / "memo.jsonl", CONFIGS)):
+        assert reader.get(key).speedup == 0.6 and reader.get(key, incumbent=9.0).speedup == 0.6
+
+
+def test_a_failing_verdict_is_shared(tmp_path: Path) -> None:
+    task = _task(tmp_path)
+    memo = VerdictMemo(tmp_path / "memo.jsonl", CONFIGS)
+    key = memo.key(task, "a")
+    assert memo.put(key, task, Evaluation.failure(Status.WRONG_ANSWER, "line 1 differs"))
     assert VerdictMemo(tmp_path / "memo.jsonl", CONFIGS).get(key).status is Status.WRONG_ANSWER
 
 
