@@ -235,6 +235,9 @@ def build(sweep_path: Path, rows: dict[str, dict[str, Any]], jobs: list[Any], ta
     pending = sorted({j.task.id for j in jobs if j.key not in rows}, key=tasks.index)
     compared = [t for t in tasks if t not in pending] or tasks
     compared_jobs = [j for j in jobs if j.task.id in compared]
+    families = {getattr(j.task, "family", family) for j in compared_jobs}
+    if pending and len(families) == 1:  # e.g. only the C++ half of the league so far: PIE's metrics
+        family = families.pop()
     table = Table(rows, compared_jobs, compared)
     curves: dict[str, list[Any]] = {m: [] for m in table.methods}
     by_job: dict[str, Any] = {}
@@ -349,6 +352,9 @@ def render(summary: dict[str, Any]) -> str:
             c = by_method.get(m)
             if c is None:
                 cells.append("")
+                continue
+            if c["missing"] == c["runs"]:
+                cells.append("not run")
                 continue
             text = f"{_num(c['median_speedup'])}x ({c['correct']}/{c['runs']})"
             if c["failed"]:

@@ -158,9 +158,25 @@ def test_a_partial_sweep_compares_methods_over_the_tasks_whose_runs_all_ended(tm
     assert partial["runs"]["missing"] == 3 and partial["per_task"]["pie-mini/t3"]["B"]["missing"] == 2
     text = metrics.render(partial)
     assert "compared over the 2 tasks whose runs have all ended; 1 tasks still have runs to come" in text
+    assert "| pie-mini/t3 | 9x (1/2), 1 not run | not run |" in text
 
     rows.update({f"t3__{m}__{s}": later[("pie-mini/t3", m, s)] for m in "AB" for s in (0, 1)})
     ended = metrics.build(tmp_path, rows, jobs, tasks, "cpp", "ended", resamples=200)
     assert ended["compared_tasks"] == tasks and ended["pending_tasks"] == []
     assert ended["metrics"]["A"]["median_speedup"]["value"] > EXPECTED["A"]["median_speedup"]
     assert "Partial" not in metrics.render(ended)
+
+
+def test_a_partial_mixed_sweep_with_only_cpp_tasks_ended_reports_pie_metrics(tmp_path):
+    """The league so far: its C++ half has ended, its kernel half is to come; fast_p over
+    C++ tasks would mean nothing."""
+    tasks = ["pie-mini/t1", "kernelbench-cpu/k1"]
+    jobs = [SimpleNamespace(key=f"{t[-2:]}__{m}", task=SimpleNamespace(id=t, family="cpp" if "pie" in t else "kernel"),
+                            name=m, seed=0) for t in tasks for m in "AB"]
+    rows = {"t1__A": row(True, 2.0), "t1__B": row(True, 1.5)}
+    partial = metrics.build(tmp_path, rows, jobs, tasks, "mixed", "league so far", resamples=100)
+    assert partial["family"] == "cpp" and "fast_1" not in partial["metrics"]["A"]
+    assert partial["metrics"]["A"]["percent_opt"]["value"] == 100.0
+    rows.update({"k1__A": row(True, 1.2), "k1__B": row(False)})
+    ended = metrics.build(tmp_path, rows, jobs, tasks, "mixed", "league", resamples=100)
+    assert ended["family"] == "mixed" and "fast_1" in ended["metrics"]["A"]
