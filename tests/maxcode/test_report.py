@@ -205,6 +205,22 @@ def test_sweep_report_of_real_runs_renders_in_chromium(recorded, tmp_path):
     assert 'id="curves"' in dom and 'id="heatmap"' in dom and "judge evaluations" in dom
 
 
+def test_the_headline_claims_the_re_timed_figure_as_the_cli_does(recorded):
+    """A best whose timing racing cut short is re-timed with the full budget at the end; the
+    page claims that figure (as `maxcode optimize` and summary.json do), naming the search's."""
+    from maxcode.report.load import load_run
+    from maxcode.report.run_page import verdict
+
+    run = load_run(recorded["finished"])
+    best = run.tree.best()
+    assert best is not None
+    run.summary["best_retimed"] = {"node": best.id, "speedup": 7.25, "speedup_ci": [7.0, 7.5], "significant": True}
+    assert verdict(run).headline.startswith("7.250x faster (95% CI 7.000-7.500, significant; re-timed with the full "
+                                            f"budget, the search measured {best.speedup:.3f}x), node #{best.id}")
+    run.summary["best_retimed"]["node"] = best.id + 100  # a re-timing of another node is not this answer's
+    assert verdict(run).headline.startswith(f"{best.speedup:.3f}x faster")
+
+
 def test_a_sweep_page_leaves_out_tasks_with_runs_still_to_come(tmp_path):
     """While a long sweep runs, a task whose planned runs (sweep.yaml) have not all ended is
     named, not compared: its missing runs would otherwise count as runs that found nothing."""
