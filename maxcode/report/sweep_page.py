@@ -1,35 +1,28 @@
-"""A sweep's report: per-method best-so-far bands, the papers' metrics with 95% bootstrap
-intervals over tasks and seeds (benchmarks/metrics.py), average rank, a task x method heat
-map, statuses and cost per method, and a link to every run's report."""
+"""A sweep's report: per-method best-so-far bands, the sweep summary's metrics with their 95%
+bootstrap intervals over tasks and seeds (computed by maxcode/sweep/metrics.py, as the
+sweep's summary.md, so the page and the summary never disagree), search efficiency against
+the reference method, a task x method heat map, statuses and cost per method, and a link to
+every run's report."""
 
 from __future__ import annotations
 
-import functools
-import math
 import os
 import statistics
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
-from benchmarks import metrics
-from benchmarks.metrics import INCORRECT, Outcome
 from maxcode.report import figures
-from maxcode.report.curves import AXES, Band, Curve, band, run_curve, value_at
+from maxcode.report.curves import AXES, Band, Curve, band, run_curve
 from maxcode.report.html import Table, esc, fmt_ci, fmt_x, page, section
 from maxcode.report.load import RunData, SweepData, load_run, run_dir_of
+from maxcode.sweep import metrics
 from records.run import atomic_write
 
-RESAMPLES = 300
-"""Bootstrap resamples of the metric intervals (tasks, and a seed per task, drawn again)."""
-SEED = 0
-"""Seed of the bootstrap, so a report is the same each time it is drawn."""
-
-Metric = Callable[[Mapping[str, Outcome], Sequence[str]], float | None]
+UNITS = {"median_speedup": "x", "mean_clipped_speedup": "x", "geomean_speedup": "x",
+         "percent_opt": "%", "percent_correct": "%"}
 
 
 @dataclass
@@ -55,25 +48,19 @@ class RunEntry:
     def failed(self) -> bool:
         return self.row.get("status") != "finished"
 
-    def outcome(self) -> Outcome:
-        """Correct when a correct program was found; its speedup is the one claimed (1.0
-        when none was significant: the user keeps the original program)."""
-        if self.failed:
-            return INCORRECT
-        # Without its run directory, a run counts as correct only when it claimed a speedup.
-        correct = bool(self.run.tree.correct()) if self.run and self.run.tree.nodes else \
-            bool(self.row.get("best_speedup_ci"))
-        speedup = self.row.get("best_speedup")
-        if not correct:
-            return INCORRECT
-        ok = isinstance(speedup, (int, float)) and speedup > 0 and math.isfinite(speedup)
-        return Outcome(correct=True, speedup=float(speedup) if ok else None)
+    @property
+    def key(self) -> str:
+        """Its run key (rows written by hand may lack one: then its run directory's name)."""
+        return str(self.row.get("run_key") or Path(str(self.row.get("run_dir") or "?")).name)
 
 
 @dataclass
 class Sweep:
     data: SweepData
     entries: list[RunEntry]
+    """Runs of the compared tasks."""
+    summary: dict[str, Any]
+    """The sweep's summary (maxcode/sweep/metrics.py: build) over the runs recorded so far."""
     pending: list[str] = field(default_factory=list)
     """Tasks with runs still to come, left out of the page (a long sweep seen while it runs)."""
     tasks: list[str] = field(init=False)
@@ -86,11 +73,6 @@ class Sweep:
     def of(self, method: str) -> list[RunEntry]:
         return [e for e in self.entries if e.method == method]
 
-    @property
-    def family(self) -> str:
-        exts = {e.run.ext for e in self.entries if e.run is not None}
-        return "kernel" if exts == {"py"} else ("cpp" if "py" not in exts else "mixed")
-
 
 def load(data: SweepData) -> Sweep:
     entries = []
@@ -98,111 +80,82 @@ def load(data: SweepData) -> Sweep:
         directory = run_dir_of(data.dir, row)
         run = load_run(directory, light=True) if directory is not None else None
         entries.append(RunEntry(row=row, run=run))
-    # A run not yet run is not a run that found nothing: a task is shown once all its planned
-    # runs (sweep.yaml's run keys, `{task}__...`) have ended, as in the sweep's summary.md.
     try:
-        planned = (yaml.safe_load(data.sweep_yaml) or {}).get("runs") or []
+        spec = yaml.safe_load(data.sweep_yaml) or {}
     except yaml.YAMLError:
-        planned = []
-    ended = {str(e.row.get("run_key")) for e in entries}
-    waiting = {str(key).split("__", 1)[0] for key in planned if key not in ended}
-    pending = sorted({e.task for e in entries if str(e.row.get("run_key", "")).split("__", 1)[0] in waiting})
-    return Sweep(data=data, entries=[e for e in entries if e.task not in pending], pending=pending)
+        spec = {}
+    planned = metrics.planned_runs(spec["plan"]) if spec.get("plan") else _planned_from_rows(entries, spec)
+    tasks = list(dict.fromkeys(r.task.id for r in planned))
+    families = {r.task.family for r in planned}
+    summary = metrics.build(data.dir, {e.key: e.row for e in entries}, planned, tasks,
+                            families.pop() if len(families) == 1 else "mixed", f"sweep {data.dir.name}")
+    # A run not yet run is not a run that found nothing: a task is shown once all its planned
+    # runs have ended, as in the sweep's summary.md.
+    pending = summary["pending_tasks"]
+    return Sweep(data=data, entries=[e for e in entries if e.task not in pending], summary=summary, pending=pending)
 
 
-def _by_seed(entries: list[RunEntry]) -> dict[str, dict[str, Outcome]]:
-    """seed -> task -> outcome."""
-    table: dict[str, dict[str, Outcome]] = {}
+def _planned_from_rows(entries: list[RunEntry], spec: dict[str, Any]) -> list[metrics.PlannedRun]:
+    """The plan of a sweep.yaml written before the plan was stored: the recorded runs, and the
+    run keys without a row (`{task}__{method}__{seed}__{hash}`) of the tasks they share a key
+    prefix with."""
+    planned: dict[str, metrics.PlannedRun] = {}
+    task_of: dict[str, metrics.PlannedTask] = {}
     for e in entries:
-        table.setdefault(e.seed, {})[e.task] = e.outcome()
-    return table
+        key = e.key
+        task = metrics.PlannedTask(e.task, "kernel" if e.run is not None and e.run.ext == "py" else "cpp")
+        task_of[key.split("__", 1)[0]] = task
+        planned[key] = metrics.PlannedRun(key, task, e.method, int(e.row.get("seed") or 0))
+    for key in map(str, spec.get("runs") or []):
+        parts = key.split("__")
+        if key not in planned and len(parts) >= 3 and parts[0] in task_of and parts[2].lstrip("-").isdigit():
+            planned[key] = metrics.PlannedRun(key, task_of[parts[0]], parts[1], int(parts[2]))
+    return list(planned.values())
 
 
-def _interval(values: list[float]) -> tuple[float, float] | None:
-    return (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))) if values else None
-
-
-def metric_with_interval(sweep: Sweep, method: str, fn: Metric) -> tuple[float | None, tuple[float, float] | None]:
-    """Mean over seeds of `fn` over every task of the sweep (a missing or failed run counts
-    as incorrect), and a 95% bootstrap interval: tasks drawn with replacement, a seed per
-    drawn task."""
-    by_seed = _by_seed(sweep.of(method))
-    seeds = sorted(by_seed)
-    if not seeds:
-        return None, None
-    per_seed = [fn(by_seed[s], sweep.tasks) for s in seeds]
-    point_values = [v for v in per_seed if v is not None]
-    point = statistics.fmean(point_values) if point_values else None
-    rng = np.random.default_rng(SEED)
-    draws = []
-    n = len(sweep.tasks)
-    for _ in range(RESAMPLES):
-        task_idx = rng.integers(0, n, size=n)
-        seed_idx = rng.integers(0, len(seeds), size=n)
-        ids = [str(i) for i in range(n)]
-        outcomes = {str(i): by_seed[seeds[s]].get(sweep.tasks[t], INCORRECT)
-                    for i, (t, s) in enumerate(zip(task_idx, seed_idx, strict=True))}
-        value = fn(outcomes, ids)
-        if value is not None:
-            draws.append(value)
-    return point, _interval(draws)
-
-
-def rank_with_interval(sweep: Sweep) -> dict[str, tuple[float, tuple[float, float] | None]]:
-    """Average rank over (task, seed) pairs; 95% bootstrap interval over those pairs.
-
-    Ranks are per pair, so a resample's average rank is the mean of its pairs' ranks: each
-    pair is ranked once (metrics.average_rank on that pair alone), then resampled."""
-    seeds = sorted({e.seed for e in sweep.entries})
-    pairs = [f"{t}@{s}" for t in sweep.tasks for s in seeds]
-    tables = {m: _by_seed(sweep.of(m)) for m in sweep.methods}
-    scores = {m: {f"{t}@{s}": tables[m].get(s, {}).get(t, INCORRECT) for t in sweep.tasks for s in seeds}
-              for m in sweep.methods}
-    point = metrics.average_rank(scores, pairs)
-    per_pair = np.array([[metrics.average_rank({m: {p: scores[m][p]} for m in sweep.methods}, [p])[m]
-                          for m in sweep.methods] for p in pairs])  # pairs x methods
-    rng = np.random.default_rng(SEED)
-    means = per_pair[rng.integers(0, len(pairs), size=(RESAMPLES, len(pairs)))].mean(axis=1)  # resamples x methods
-    return {m: (point[m], _interval(list(means[:, j]))) for j, m in enumerate(sweep.methods)}
-
-
-def _cell(value: float | None, ci: tuple[float, float] | None, unit: str = "", digits: int = 2) -> str:
+def _cell(value: float | None, ci: list[float] | None, unit: str = "", digits: int = 2) -> str:
     if value is None:
         return "n/a"
     text = f"{value:.{digits}f}{unit}"
     return text + (f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]" if ci else "")
 
 
-def _fast(outcomes: Mapping[str, Outcome], task_ids: Sequence[str], p: float) -> float:
-    return metrics.fast_p(outcomes, task_ids, p)
-
-
 def metrics_table(sweep: Sweep) -> Table:
-    columns: list[tuple[str, Metric, str]] = [("median best speedup", metrics.median_best_speedup, "x")]
-    if sweep.family in ("cpp", "mixed"):
-        columns += [
-            ("mean speedup (PIE, clipped)", lambda o, t: metrics.pie_metrics(o, t).mean_speedup, "x"),
-            ("%Opt", lambda o, t: metrics.pie_metrics(o, t).percent_opt, "%"),
-            ("%Correct", lambda o, t: metrics.pie_metrics(o, t).percent_correct, "%"),
-        ]
-    if sweep.family in ("kernel", "mixed"):
-        columns += [(f"fast_{p}", functools.partial(_fast, p=p), "") for p in (0, 1, 2)]
-        columns += [("geomean speedup (correct)", metrics.geomean_speedup, "x")]
-    ranks = rank_with_interval(sweep) if sweep.methods else {}
+    by_method = sweep.summary["metrics"]
+    names = list(next(iter(by_method.values()), {}))
+    boot = sweep.summary["bootstrap"]
     table = Table(title="metrics per method (95% bootstrap interval over tasks and seeds)",
-                  headers=["method", "runs (failed)", *[c[0] for c in columns], "average rank"],
-                  numeric=set(range(1, len(columns) + 3)),
-                  note=f"{len(sweep.tasks)} task(s); a failed or missing run counts as incorrect; speedups are "
-                       "the claimed ones (1.0 when no significant speedup was found); rank 1 is best.")
-    for m in sweep.methods:
+                  headers=["method", "runs (failed)", *[metrics.LABELS.get(n, n) for n in names]],
+                  numeric=set(range(1, len(names) + 2)),
+                  note=f"{len(sweep.summary['compared_tasks'])} task(s); means over seeds, "
+                       f"{boot['resamples']} resamples; a failed or missing run counts as incorrect; speedups "
+                       "are the claimed ones (1.0 when no significant speedup was found); rank 1 is best, "
+                       "runs whose intervals overlap tie.")
+    for m, values in by_method.items():
         entries = sweep.of(m)
         row = [m, f"{len(entries)} ({sum(e.failed for e in entries)})"]
-        for _, fn, unit in columns:
-            value, ci = metric_with_interval(sweep, m, fn)
-            row.append(_cell(value, ci, unit, digits=1 if unit == "%" else 2))
-        rank, rank_ci = ranks.get(m, (None, None))
-        row.append(_cell(rank, rank_ci))
+        for n in names:
+            unit = UNITS.get(n, "")
+            row.append(_cell(values[n]["value"], values[n]["ci"], unit, digits=1 if unit == "%" else 2))
         table.rows.append(row)
+    return table
+
+
+def efficiency_table(sweep: Sweep) -> Table:
+    eff = sweep.summary["efficiency"]
+    ref = eff.get("reference")
+    table = Table(title=f"search efficiency and paired difference against {ref}",
+                  headers=["method", "evaluations to 95% of final best", f"best speedup - {ref}",
+                           "won / tied / lost"], numeric={1, 2, 3},
+                  note="evaluations: median over runs that claimed a speedup; the difference is paired on "
+                       "each task and seed (a run that found nothing correct scores 0), tied when the "
+                       "intervals overlap; 95% bootstrap intervals over tasks and seeds.")
+    for m in sweep.summary["methods"]:
+        evals = eff["evaluations_to_95"][m]
+        paired = eff["paired_vs_reference"].get(m)
+        table.rows.append([m, _cell(evals["value"], evals["ci"], digits=1),
+                           _cell(paired["value"], paired["ci"], "x") if paired else "(reference)",
+                           f"{paired['won']} / {paired['tied']} / {paired['lost']}" if paired else ""])
     return table
 
 
@@ -299,28 +252,25 @@ def bands(sweep: Sweep) -> dict[str, dict[str, Band | None]]:
 
 
 def equal_budget_table(sweep: Sweep) -> Table:
-    """Median best-so-far of each method at the least spending every method reached."""
-    curves = {m: [run_curve(e.run.tree) for e in sweep.of(m) if e.run is not None and e.run.tree.nodes]
-              for m in sweep.methods}
-    axes = ("evaluations", "llm_calls", "dollars")
-    reach = {a: min((max((c.x[a][-1] for c in cs), default=0.0) for cs in curves.values()), default=0.0)
-             for a in axes}
-    table = Table(title="best so far at equal budget (median over runs)",
-                  headers=["method", *[f"@ {AXES[a]} = {reach[a]:g}" if reach[a] > 0 else f"@ {AXES[a]}"
-                                        for a in axes]], numeric={1, 2, 3},
+    """Each method's best so far at the least spending every method reached (the summary's)."""
+    eb = sweep.summary["equal_budget"]
+    levels = eb["levels"]
+    table = Table(title="best so far at equal budget (median over runs / mean)",
+                  headers=["method", *[f"@ {AXES[a]} = {levels[a]:g}" if levels[a] else f"@ {AXES[a]}"
+                                        for a in metrics.RESOURCES]],
+                  numeric=set(range(1, len(metrics.RESOURCES) + 1)),
                   note="at the least spending that every method reached on that axis")
-    for m in sweep.methods:
-        row = [m]
-        for a in axes:
-            values = [float(value_at(c, a, np.array([reach[a]]))[0]) for c in curves[m]]
-            row.append(f"{statistics.median(values):.3f}x" if values and reach[a] > 0 else "-")
-        table.rows.append(row)
+    for m in sweep.summary["methods"]:
+        at = eb["methods"].get(m, {})
+        table.rows.append([m, *[f"{at[a]['median']:.3f}x / {at[a]['mean']:.3f}x" if at.get(a) else "-"
+                                for a in metrics.RESOURCES]])
     return table
 
 
 def headline_tables(sweep: Sweep) -> list[Table]:
     """What `maxcode report SWEEP --text` prints."""
-    return [metrics_table(sweep), equal_budget_table(sweep), task_method_table(sweep), cost_table(sweep)]
+    return [metrics_table(sweep), efficiency_table(sweep), equal_budget_table(sweep), task_method_table(sweep),
+            cost_table(sweep)]
 
 
 def render(sweep: Sweep) -> tuple[str, str, dict[str, str]]:
@@ -348,7 +298,8 @@ def render(sweep: Sweep) -> tuple[str, str, dict[str, str]]:
 
     def metrics_html() -> str:
         tables["metrics"] = metrics_table(sweep)
-        return tables["metrics"].to_html()
+        tables["efficiency"] = efficiency_table(sweep)
+        return tables["metrics"].to_html() + tables["efficiency"].to_html()
 
     def heatmap() -> str:
         values, labels = task_method_values(sweep)
@@ -391,7 +342,7 @@ def render(sweep: Sweep) -> tuple[str, str, dict[str, str]]:
     for name, title in (("curves.svg", "best so far per method"), ("heatmap.svg", "task x method")):
         if name in pictures:
             md += [f"![{title}]({name})", ""]
-    md += [tables[k].to_markdown() for k in ("metrics", "equal", "tasks", "statuses", "cost", "runs") if k in tables]
+    md += [tables[k].to_markdown() for k in ("metrics", "efficiency", "equal", "tasks", "statuses", "cost", "runs") if k in tables]
     return html, "\n".join(md) + "\n", pictures
 
 

@@ -1,7 +1,8 @@
 """The sweep directory.
 
     sweep.yaml      the definition (identity: what a resume must repeat), the grid, the task
-                    ids, the run keys and the resolved base config
+                    ids, the run keys, the plan (task, method and seed of each run key) and
+                    the resolved base config
     results.jsonl   one row per finished or failed run, appended; the last row of a run wins
     runs/<key>/     one run directory per (task, grid point), as `maxcode optimize` writes it
     summary.json, summary.md   written at the end of every sweep command
@@ -49,9 +50,12 @@ class SweepDir:
         return False
 
     def create(self, data: dict[str, Any]) -> None:
+        """Write sweep.yaml; a resumed sweep's is kept as it was written, except that fields an
+        older version did not write (e.g. `plan`) are added."""
         self.runs.mkdir(parents=True, exist_ok=True)
-        if not self.spec.exists():
-            atomic_write(self.spec, yaml.safe_dump(data, sort_keys=False, width=100))
+        stored = (yaml.safe_load(self.spec.read_text()) or {}) if self.spec.exists() else {}
+        if not stored or set(data) - set(stored):
+            atomic_write(self.spec, yaml.safe_dump({**data, **stored}, sort_keys=False, width=100))
 
     def rows(self) -> dict[str, dict[str, Any]]:
         """The last row of every run recorded so far."""

@@ -82,6 +82,7 @@ def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = N
         "grid": {"axes": definition.axes, "methods": definition.methods, "fixed": definition.base,
                  "preset": definition.preset},
         "runs": [j.key for j in the_plan.jobs],
+        "plan": metrics.plan_entries(the_plan.jobs),
         "base_config": _yaml_data(the_plan.base_config),
     })
     console = None if quiet else Console(stderr=True)

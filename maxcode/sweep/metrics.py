@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,36 @@ KERNELBENCH: dict[str, Metric] = {
     "geomean_speedup": geomean_speedup,
     "fast_1_vs_compile": lambda o, ids: fast_p_vs_compile(o, ids, 1.0),
 }
+
+
+@dataclass(frozen=True)
+class PlannedTask:
+    id: str
+    family: str
+    """`cpp` or `kernel`: which papers' metrics its runs count toward."""
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One planned run of a sweep, as far as its summary needs it: the fields of the driver's
+    RunJob that sweep.yaml's `plan` keeps, so a report drawn from the directory alone
+    compares the same runs as the sweep's own summary."""
+
+    key: str
+    task: PlannedTask
+    name: str
+    seed: int
+
+
+def plan_entries(jobs: Iterable[Any]) -> list[dict[str, Any]]:
+    """sweep.yaml's `plan`: one entry per planned run (RunJob or PlannedRun)."""
+    return [{"key": j.key, "task": j.task.id, "family": j.task.family, "method": j.name, "seed": int(j.seed)}
+            for j in jobs]
+
+
+def planned_runs(entries: Iterable[dict[str, Any]]) -> list[PlannedRun]:
+    return [PlannedRun(key=str(e["key"]), task=PlannedTask(str(e["task"]), str(e["family"])),
+                       name=str(e["method"]), seed=int(e["seed"])) for e in entries]
 
 
 def outcome(row: dict[str, Any] | None) -> Outcome:

@@ -199,7 +199,7 @@ def test_sweep_report_of_real_runs_renders_in_chromium(recorded, tmp_path):
     assert "BackendUnavailable: no sandbox backend" in html and "3 run(s)" in html
     for row in rows[:2]:  # each finished run links to its own report
         assert f"href='{row['run_dir']}/report.html'" in html
-    assert "median best speedup" in html and "%Opt" in html and "average rank" in html
+    assert "median max-speedup" in html and "%Opt" in html and "avg rank" in html
     dom, console = chromium(page, tmp_path / "sweep.png")
     assert console == "", console
     assert 'id="curves"' in dom and 'id="heatmap"' in dom and "judge evaluations" in dom
@@ -244,6 +244,35 @@ def test_a_sweep_page_leaves_out_tasks_with_runs_still_to_come(tmp_path):
     rows.append({**rows[0], "run_key": keys[3], "task_id": "pie-mini/t2", "name": "tree", "run_dir": f"runs/{keys[3]}"})
     (sweep / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert load(load_sweep(sweep)).tasks == ["pie-mini/t1", "pie-mini/t2"]
+
+
+def test_a_sweep_page_ranks_overlapping_intervals_as_ties_as_its_summary_does(tmp_path):
+    """The page's metrics are the sweep summary's: 12.64x and 12.81x with overlapping intervals
+    (the same library program judged twice) tie at rank 1.5; 2x below both ranks last."""
+    from maxcode.report.load import load_sweep
+    from maxcode.report.sweep_page import efficiency_table, load, metrics_table
+    from maxcode.sweep import metrics
+
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    found = {"best_of_n": (12.64, [12.3, 13.0]), "tree": (12.81, [12.5, 13.1]), "refine": (2.0, [1.9, 2.1])}
+    plan = [{"key": f"t1__{m}__0__ab", "task": "pie-mini/t1", "family": "cpp", "method": m, "seed": 0} for m in found]
+    (sweep / "sweep.yaml").write_text(json.dumps({"runs": [p["key"] for p in plan], "plan": plan}))
+    rows = [{"run_key": p["key"], "task_id": "pie-mini/t1", "name": p["method"], "seed": 0, "status": "finished",
+             "error": "", "correct": True, "best_speedup": found[p["method"]][0],
+             "best_speedup_ci": found[p["method"]][1], "budget_used": {}, "run_dir": f"runs/{p['key']}"}
+            for p in plan]
+    (sweep / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    seen = load(load_sweep(sweep))
+    ranks = {m: v["average_rank"]["value"] for m, v in seen.summary["metrics"].items()}
+    assert ranks == {"best_of_n": 1.5, "refine": 3.0, "tree": 1.5}
+    table = metrics_table(seen)
+    rank_column = table.headers.index(metrics.LABELS["average_rank"])
+    assert {r[0]: r[rank_column].split()[0] for r in table.rows} == {"best_of_n": "1.50", "refine": "3.00",
+                                                                     "tree": "1.50"}
+    paired = {r[0]: r[3] for r in efficiency_table(seen).rows}
+    assert paired == {"best_of_n": "", "refine": "0 / 0 / 1", "tree": "0 / 1 / 0"}
+    assert "best speedup - best_of_n" in write_report(sweep).read_text()
 
 
 def test_the_report_reads_directories_without_importing_judges_or_proposers():

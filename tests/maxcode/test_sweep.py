@@ -14,6 +14,7 @@ from pathlib import Path
 
 import interruptible
 import pytest
+import yaml
 
 from maxcode.cli.main import main
 
@@ -59,7 +60,14 @@ def assert_complete(sweep_dir: Path, n_runs: int) -> None:
     assert summary["runs"] == {"total": n_runs, "finished": n_runs, "failed": 0, "missing": 0}
     assert set(summary["methods"]) == {"best_of_n", "fsr"}
     assert (sweep_dir / "summary.md").read_text().startswith("# sweep")
-    assert (sweep_dir / "sweep.yaml").is_file()
+    spec = yaml.safe_load((sweep_dir / "sweep.yaml").read_text())
+    assert [p["key"] for p in spec["plan"]] == spec["runs"] and sorted(spec["runs"]) == sorted(keys)
+    # The report page draws from the directory alone, and shows the summary's own figures.
+    from maxcode.report.load import load_sweep
+    from maxcode.report.sweep_page import load
+
+    page = load(load_sweep(sweep_dir)).summary
+    assert page["metrics"] == summary["metrics"] and page["efficiency"] == summary["efficiency"]
 
 
 # Slow (-m slow): CI's half-hour budget; the Ray sweep below checks the same rerun contract.
@@ -315,3 +323,16 @@ def test_every_preset_plans_and_starts_with_its_run_line():
         assert len({j.key for j in built.jobs}) == len(built.jobs)
         if path.stem == "league":  # 5 strategies x 2 of the tasks (both families) x 2 seeds
             assert len(built.jobs) == 20 and built.family == "mixed" and built.jobs[0].name == "best_of_n"
+
+
+def test_a_sweep_yaml_written_before_the_plan_was_stored_gains_it_on_resume(tmp_path):
+    """Resuming a long sweep (the league) written by an older version: its sweep.yaml keeps
+    what it held and gains the plan the report page reads."""
+    from maxcode.sweep.directory import SweepDir
+
+    old = {"command": "maxcode sweep sweep=league", "identity": {"suite": "builtin"}, "runs": ["a__m__0__x"]}
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(old))
+    plan = [{"key": "a__m__0__x", "task": "pie-mini/a", "family": "cpp", "method": "m", "seed": 0}]
+    SweepDir(tmp_path).create({"command": "maxcode sweep sweep=league sweep_dir=elsewhere",
+                               "identity": {"suite": "builtin"}, "runs": ["a__m__0__x"], "plan": plan})
+    assert yaml.safe_load((tmp_path / "sweep.yaml").read_text()) == {**old, "plan": plan}
