@@ -1,5 +1,6 @@
 """Reward-to-go reranking in the loop: `ranker=rtg ranker.path=DIR` or `ranker=features
-ranker.path=DIR`, with `loop.rank_keep=m` judging only the best m of a step's candidates.
+ranker.path=DIR`, with `loop.rank_keep=m` judging only the best m of a step's candidates;
+`ranker=random`, the floor a learned ranker must clear in the ranker ablation.
 
 The adapter turns the loop's context of each candidate (its task, the path root..parent
 as nodes, its source) into the example layout the scorer was trained on
@@ -10,6 +11,7 @@ sees in a search exactly what it saw in training. The loop records every score o
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from benchmarks.task import Task
@@ -57,3 +59,17 @@ class RewardToGoRanker:
         scores = self.scorer.score(examples)
         log.info("rtg scores: %s", [round(s, 3) for s in scores])
         return scores
+
+
+class RandomRanker:
+    """A random order of each step's candidates: the ranker ablation's floor. The order is a
+    hash of the seed, the observation and each candidate's source, so a resumed step ranks
+    its candidates as it did before the crash (an RNG's state would not survive it)."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+
+    def rank(self, observation: str, candidates: list[str]) -> list[int]:
+        context = hashlib.sha256(f"{self.seed}\0{observation}".encode()).hexdigest()
+        keys = [hashlib.sha256(f"{context}\0{source}".encode()).hexdigest() for source in candidates]
+        return sorted(range(len(candidates)), key=keys.__getitem__)

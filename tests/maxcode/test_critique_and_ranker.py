@@ -112,3 +112,34 @@ def test_a_copy_of_a_program_below_the_cut_is_not_judged_either(make_search):
     search.run()
     judged = [n for n in search.tree.candidates() if n.evaluated]
     assert search.meter.usage().evaluations == 1 and judged[0].speedup == 3.0
+
+
+def test_the_random_ranker_is_a_seeded_permutation_that_a_resume_repeats(make_search):
+    """ranker=random, the floor of the ranker ablation: every order of 4 candidates shows up
+    over seeds, and one seed ranks the same candidates the same way each time (a resumed step
+    must cut where the crashed one did)."""
+    from maxcode.ranking import RandomRanker
+
+    sources = [f"int main() {{ return {i}; }}" for i in range(4)]
+    orders = {tuple(RandomRanker(seed).rank("observation", sources)) for seed in range(200)}
+    assert len(orders) == 24 and all(sorted(o) == [0, 1, 2, 3] for o in orders)
+    assert RandomRanker(7).rank("observation", sources) == RandomRanker(7).rank("observation", sources)
+    assert RandomRanker(7).rank("another step", sources) != RandomRanker(7).rank("observation", sources) or \
+        RandomRanker(8).rank("another step", sources) != RandomRanker(8).rank("observation", sources)
+
+    # In the loop: the two judged are the two the ranker put first; the rest are skipped.
+    class Recording(RandomRanker):
+        def rank(self, observation, candidates):
+            self.order = super().rank(observation, candidates)
+            return self.order
+
+    from maxcode.budget import Budget
+
+    speeds = [f"SPEED={1 + i / 10}" for i in range(4)]
+    search = make_search(BestOfN(n=4, batch=4), ScriptedProposer([reply_for(s) for s in speeds]), rank_keep=2,
+                         budget=Budget(max_evaluations=2, max_wall_s=None))
+    search.ranker = ranker = Recording(3)
+    search.run()
+    judged = {n.speedup for n in search.tree.candidates() if n.evaluated}
+    assert judged == {1 + i / 10 for i in ranker.order[:2]}
+    assert sorted(n.status.value for n in search.tree.candidates()) == ["ok", "ok", "skipped", "skipped"]
