@@ -7,10 +7,19 @@ crashing C++ candidates under ASan/UBSan and profiles correct ones with callgrin
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from pathlib import Path
+from typing import Any
 
 from benchmarks.task import Task
-from critique.analyzers.callgrind import analyze_profile, largest_test_input, profile_with_callgrind
+from critique.analyzers import callgrind, kernel_profile
+from critique.analyzers.callgrind import (
+    CallgrindProfile,
+    analyze_profile,
+    largest_test_input,
+    profile_with_callgrind,
+)
 from critique.analyzers.compile_errors import analyze_compile_log
 from critique.analyzers.kernel_profile import analyze_kernel_profile, measure_peaks, profile_kernel
 from critique.analyzers.performance import analyze_speed, speed_verdict
@@ -24,6 +33,7 @@ from critique.analyzers.tensor_errors import analyze_kernel_mismatch, analyze_te
 from critique.analyzers.timeout import analyze_timeout
 from critique.analyzers.wrong_answer import analyze_cpp_mismatch
 from critique.base import CritiqueContext
+from critique.profile_cache import ProfileCache, profile_key
 from records.diagnosis import SOURCE_RULES, Diagnosis, Finding
 from records.evaluation import Evaluation, Status
 from sandbox.backends.base import Backend
@@ -64,10 +74,13 @@ class RuleCritique:
         kernel_image: str = "kernel-cpu",
         kernel_device: str = "auto",
         peaks_cache_path: str | None = None,
+        profile_cache_dir: str | None = None,
     ) -> None:
         """`image` runs C++ re-runs, `kernel_image` on `kernel_device` runs kernel profiles;
-        `peaks_cache_path` keeps the machine's measured peaks between runs."""
+        `peaks_cache_path` keeps the machine's measured peaks between runs, and
+        `profile_cache_dir` the profiles of programs already profiled (by content)."""
         self.backend = backend
+        self.profiles = ProfileCache(profile_cache_dir)
         self.kernel_image = kernel_image
         self.kernel_device = kernel_device
         self.peaks_cache_path = peaks_cache_path
@@ -148,27 +161,51 @@ class RuleCritique:
         findings = analyze_speed(evaluation, context)
         if task.family == "cpp" and self.backend is not None and self.profile_correct:
             input_path = largest_test_input(task)
-            profile = profile_with_callgrind(
-                self.backend, source, input_path, image=self.image, timeout_s=self.profile_timeout_s
-            )
+            profile = self._callgrind(source, input_path)
             if profile is not None:
                 test = next((c.name for c in task.tests if c.input_path == input_path), "")
                 findings.extend(analyze_profile(profile, source, test))
         if task.family == "kernel" and self.backend is not None and self.profile_correct:
-            profile = profile_kernel(
-                self.backend,
-                task.baseline_source,
-                source,
-                self.kernel_device,
-                self.kernel_image,
-                timeout_s=self.profile_timeout_s,
-            )
+            profile = self._kernel_profile(task.baseline_source, source)
             if profile is not None:
                 peaks = measure_peaks(
                     self.backend, self.kernel_device, self.kernel_image, self.peaks_cache_path
                 )
                 findings.extend(analyze_kernel_profile(profile, peaks))
         return findings
+
+
+    def _callgrind(self, source: str, input_path: str | None) -> CallgrindProfile | None:
+        assert self.backend is not None
+        key = profile_key("callgrind", _digest(callgrind.__file__), self.backend.toolchain_id(self.image),
+                          f"{self.profile_timeout_s:g}", source, Path(input_path).read_bytes() if input_path else b"")
+        cached = self.profiles.get(key)
+        if cached is not None:
+            return CallgrindProfile.from_dict(cached)
+        profile = profile_with_callgrind(self.backend, source, input_path, image=self.image,
+                                         timeout_s=self.profile_timeout_s)
+        if profile is not None and not profile.partial:  # a cut profile depends on the wall clock
+            self.profiles.put(key, profile.to_dict())
+        return profile
+
+    def _kernel_profile(self, problem_source: str, source: str) -> dict[str, Any] | None:
+        assert self.backend is not None
+        script = kernel_profile.SCRIPTS / "profile_kernel.py"
+        key = profile_key("torch.profiler", _digest(kernel_profile.__file__), _digest(script),
+                          self.backend.toolchain_id(self.kernel_image), self.kernel_device, problem_source, source)
+        cached = self.profiles.get(key)
+        if cached is not None:
+            return cached
+        profile = profile_kernel(self.backend, problem_source, source, self.kernel_device, self.kernel_image,
+                                 timeout_s=self.profile_timeout_s)
+        if profile is not None:
+            self.profiles.put(key, profile)
+        return profile
+
+
+def _digest(path: str | Path) -> str:
+    """The analyzer's own code is part of a profile's key: a changed parser re-profiles."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _tags_of(finding: Finding) -> dict[str, object]:

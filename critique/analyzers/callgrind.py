@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from benchmarks.task import Task
 from records.diagnosis import Finding
@@ -68,6 +69,17 @@ class CallgrindProfile:
     """Source file -> self Ir. Shows library code inlined into the candidate (stl_deque.h...)."""
     partial: bool = False
     """True when the run was stopped at the profiling budget: the profile covers its start."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "functions": dict(self.functions),
+                "lines": {str(k): v for k, v in self.lines.items()}, "files": dict(self.files),
+                "partial": self.partial}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CallgrindProfile:
+        return cls(total=int(data["total"]), functions=Counter(data["functions"]),
+                   lines=Counter({int(k): v for k, v in data["lines"].items()}), files=Counter(data["files"]),
+                   partial=bool(data["partial"]))
 
 
 def parse_callgrind(text: str, source_name: str = SOURCE_NAME) -> CallgrindProfile:

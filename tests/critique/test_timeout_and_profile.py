@@ -89,3 +89,47 @@ def test_callgrind_budget_gives_partial_profile(backend):
         line_of(task.baseline_source, "for (int j = i + 1"),
         line_of(task.baseline_source, "if (a[i] > a[j])"),
     )
+
+
+class CountingBackend:
+    """The real backend, counting the sandbox runs asked of it."""
+
+    def __init__(self, backend) -> None:
+        self.backend, self.runs = backend, 0
+
+    def run(self, spec):
+        self.runs += 1
+        return self.backend.run(spec)
+
+    def toolchain_id(self, image: str) -> str:
+        return self.backend.toolchain_id(image)
+
+
+def test_a_program_met_again_is_not_profiled_again(backend, judge, tmp_path):
+    """Another run (another strategy or seed of a sweep, a resume) meeting a program already
+    profiled reads its profile from the cache: the same diagnosis, no callgrind. A changed
+    program, or a damaged entry, is profiled again."""
+    from critique.rules import RuleCritique
+
+    task = pie_task("pm01_range_sum")
+    task.tests = [c for c in task.tests if c.name in ("0", "3")]  # test 3 (70 KB): callgrind in a second
+    source = task.baseline_source
+    evaluation = judge.evaluate(source, source, task.tests)
+    assert evaluation.status is Status.OK
+    counting = CountingBackend(backend)
+    cache = tmp_path / "profiles"
+
+    def diagnose(program: str):
+        return RuleCritique(counting, profile_cache_dir=str(cache), profile_timeout_s=60).diagnose(
+            task, program, evaluation)
+
+    first = diagnose(source)
+    assert counting.runs == 1 and first.tags["bottleneck"]
+    again = diagnose(source)
+    assert counting.runs == 1 and (again.text, again.tags) == (first.text, first.tags)
+    diagnose(source.replace("long long s = 0;", "long long s = 0;  // another program"))
+    assert counting.runs == 2
+    for entry in cache.glob("*.json"):
+        entry.write_text('{"total": 1')  # cut by a crash
+    damaged = diagnose(source)
+    assert counting.runs == 3 and damaged.tags == first.tags
