@@ -116,8 +116,12 @@ def _planned_from_rows(entries: list[RunEntry], spec: dict[str, Any]) -> list[me
 def _cell(value: float | None, ci: list[float] | None, unit: str = "", digits: int = 2) -> str:
     if value is None:
         return "n/a"
-    text = f"{value:.{digits}f}{unit}"
-    return text + (f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]" if ci else "")
+
+    def num(v: float) -> str:
+        text = f"{v:.{digits}f}"
+        return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
+
+    return f"{num(value)}{unit}" + (f" [{num(ci[0])}, {num(ci[1])}]" if ci else "")
 
 
 def metrics_table(sweep: Sweep) -> Table:

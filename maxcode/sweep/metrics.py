@@ -322,7 +322,11 @@ LABELS = {"median_speedup": "median max-speedup", "average_rank": "avg rank",
 
 
 def _num(v: float | None) -> str:
-    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if abs(v) < 1e-9:  # a bootstrap bound of -1e-17 is a 0 (floating-point sums)
+        return "0"
+    return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
 
 
 def render(summary: dict[str, Any]) -> str:
