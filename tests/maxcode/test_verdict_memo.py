@@ -25,8 +25,14 @@ CONFIGS = {"cpp": {"judge": {"flags": ["-O3"], "cache_dir": "/a", "seed": 1}, "t
 def _task(tmp_path: Path, expected: str = "6\n") -> Task:
     (tmp_path / "input.1.txt").write_text("1 2 3\n")
     (tmp_path / "output.1.txt").write_text(expected)
+    return _task_in(tmp_path)
+
+
+def _task_in(tests_dir: Path) -> Task:
+    """The task whose test files `_task` wrote (a writer process must not write them again: a
+    file truncated under another process's hashing gives that process another task key)."""
     return Task(id="t/sum", family="cpp", language="cpp", baseline_source="int main(){}",
-                tests=[TestCase("1", str(tmp_path / "input.1.txt"), str(tmp_path / "output.1.txt"))])
+                tests=[TestCase("1", str(tests_dir / "input.1.txt"), str(tests_dir / "output.1.txt"))])
 
 
 def _ok(speedup: float, **details) -> Evaluation:
@@ -128,7 +134,7 @@ def test_a_line_torn_by_a_killed_writer_costs_only_itself(tmp_path: Path) -> Non
 
 
 def _write_many(path: str, tests_dir: str, prefix: str, n: int) -> None:
-    task = _task(Path(tests_dir))
+    task = _task_in(Path(tests_dir))
     memo = VerdictMemo(path, CONFIGS)
     for i in range(n):
         memo.put(memo.key(task, f"{prefix}{i}"), task, _ok(1.0 + i))
@@ -136,6 +142,7 @@ def _write_many(path: str, tests_dir: str, prefix: str, n: int) -> None:
 
 def test_concurrent_writers_lose_no_verdict(tmp_path: Path) -> None:
     path = tmp_path / "memo.jsonl"
+    task = _task(tmp_path)
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_write_many, args=(str(path), str(tmp_path), p, 150)) for p in "xyz"]
     for p in procs:
@@ -144,7 +151,6 @@ def test_concurrent_writers_lose_no_verdict(tmp_path: Path) -> None:
         p.join(120)
         assert p.exitcode == 0
     memo = VerdictMemo(path, CONFIGS)
-    task = _task(tmp_path)
     assert len(memo) == 450
     assert all(memo.get(memo.key(task, f"{p}{i}")).speedup == 1.0 + i for p in "xyz" for i in range(150))
 
