@@ -174,7 +174,6 @@ class RuleCritique:
                 findings.extend(analyze_kernel_profile(profile, peaks))
         return findings
 
-
     def _callgrind(self, source: str, input_path: str | None) -> CallgrindProfile | None:
         assert self.backend is not None
         key = profile_key("callgrind", _digest(callgrind.__file__), self.backend.toolchain_id(self.image),

@@ -61,14 +61,17 @@ class Sweep:
     """Runs of the compared tasks."""
     summary: dict[str, Any]
     """The sweep's summary (maxcode/sweep/metrics.py: build) over the runs recorded so far."""
-    pending: list[str] = field(default_factory=list)
-    """Tasks with runs still to come, left out of the page (a long sweep seen while it runs)."""
     tasks: list[str] = field(init=False)
     methods: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.tasks = sorted({e.task for e in self.entries})
         self.methods = sorted({e.method for e in self.entries})
+
+    @property
+    def pending(self) -> list[str]:
+        """Tasks with runs still to come, left out of the page (a long sweep seen while it runs)."""
+        return self.summary["pending_tasks"]
 
     def of(self, method: str) -> list[RunEntry]:
         return [e for e in self.entries if e.method == method]
@@ -92,7 +95,7 @@ def load(data: SweepData) -> Sweep:
     # A run not yet run is not a run that found nothing: a task is shown once all its planned
     # runs have ended, as in the sweep's summary.md.
     pending = summary["pending_tasks"]
-    return Sweep(data=data, entries=[e for e in entries if e.task not in pending], summary=summary, pending=pending)
+    return Sweep(data=data, entries=[e for e in entries if e.task not in pending], summary=summary)
 
 
 def _planned_from_rows(entries: list[RunEntry], spec: dict[str, Any]) -> list[metrics.PlannedRun]:
