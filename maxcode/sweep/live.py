@@ -97,8 +97,7 @@ class SweepState:
         left = c["queued"] + c["running"]
         if not self.finished_now or not left:
             return "-"
-        seconds = (time.monotonic() - self.started_at) / self.finished_now * left
-        return f"{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m" if seconds >= 3600 else f"{seconds:.0f}s"
+        return _clock((time.monotonic() - self.started_at) / self.finished_now * left)
 
     def tick(self) -> None:
         self._refresh()
@@ -151,3 +150,11 @@ class SweepState:
                          f"failed {c['failed']}  restarted {self.retries}  |  elapsed {elapsed:.0f}s  "
                          f"left ~{eta}" + ("" if waiters is None else f"  |  waiting for the timing lease {waiters}"))
         return table
+
+
+def _clock(seconds: float) -> str:
+    """A remaining time at the precision a reader plans with: `1h02m`, `58m`, `40s`."""
+    seconds = round(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m" if seconds >= 60 else f"{seconds}s"
