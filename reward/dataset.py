@@ -296,8 +296,11 @@ def build(config: DatasetConfig) -> tuple[dict[str, Any], list[dict[str, Any]], 
     seen: set[str] = set()
     per_run: dict[str, dict[str, int]] = {}
     empty: list[str] = []
+    names: dict[str, tuple[str, str]] = {}
     for run_dir in dirs:
         run_examples = examples_of_run(run_dir, config.history, config.gamma, config.bins)
+        names.update((e["task_hash"], (e["task_id"], e["problem"]))
+                     for e in run_examples if not e["task_id"].startswith("task-"))
         kept = [e for e in run_examples if e["candidate_hash"] not in seen]
         seen.update(e["candidate_hash"] for e in kept)
         per_run[str(run_dir)] = {"judged": len(run_examples), "kept": len(kept)}
@@ -311,8 +314,8 @@ def build(config: DatasetConfig) -> tuple[dict[str, Any], list[dict[str, Any]], 
     for run_dir in empty:
         log.warning("%s has no judged nodes; it adds no example", run_dir)
     # A run cut before its summary is named by its program's hash; give it the name other
-    # runs of the same program have, so a split never puts one task on both sides.
-    names = {e["task_hash"]: (e["task_id"], e["problem"]) for e in examples if not e["task_id"].startswith("task-")}
+    # runs of the same program have (read before dedupe: they may have added no example), so
+    # a split never puts one task on both sides.
     for e in examples:
         e["task_id"], e["problem"] = names.get(e["task_hash"], (e["task_id"], e["problem"]))
     # Split by problem: the PIE submissions of one problem are one unit, on one side.

@@ -120,6 +120,18 @@ def test_a_run_cut_before_its_summary_joins_its_task(tmp_path):
     assert len({e["split"] for e in examples if e["task_id"] == "synth/00"}) == 1
 
 
+def test_a_cut_run_read_first_takes_its_name_from_a_finished_run_that_added_nothing(tmp_path):
+    # Seen in the league: the cut run of a task sorts before the finished ones, whose
+    # candidates it already holds, so no kept example carries the task's name.
+    runs = write_runs(tmp_path / "b", tasks=1, per_task=4, seed=1)
+    cut = tmp_path / "a" / "cut"
+    cut.mkdir(parents=True)
+    (cut / "trajectory.jsonl").write_text((runs[0] / "trajectory.jsonl").read_text())
+    _, examples, card = dataset.build(DatasetConfig(runs=[str(tmp_path)], out="x"))
+    assert card["per_run"][str(runs[0])]["kept"] == 0
+    assert {e["task_id"] for e in examples} == {"synth/00"}
+
+
 def test_examples_carry_rewrites_tags_parent_speedup_and_depth_but_no_file_names(tmp_path):
     def node(node_id, parent, step, index, source, reward, **fields):
         status = NodeStatus.BASELINE if parent is None else NodeStatus.OK
