@@ -38,10 +38,15 @@ class Task:
     def problem(self) -> str:
         """The problem this task is one instance of: a PIE pair is one submission of a CodeNet
         problem (`pie/p02577`), and held-out splits must keep a problem's tasks together.
-        Tasks without a `problem_id` are their own problem."""
+        KernelBench numbers its problems within a level (level1/1 and level2/1 are unrelated):
+        its problems are `kernelbench/level2/1`. Tasks without a `problem_id` are their own
+        problem."""
         problem_id = self.metadata.get("problem_id")
         suite = self.metadata.get("suite")
-        return f"{suite}/{problem_id}" if problem_id and suite else self.id
+        if not (problem_id and suite):
+            return self.id
+        level = self.metadata.get("level")
+        return f"{suite}/level{level}/{problem_id}" if level is not None else f"{suite}/{problem_id}"
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:

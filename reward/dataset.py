@@ -30,6 +30,7 @@ import json
 import logging
 import math
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -209,7 +210,14 @@ def task_of(nodes: Sequence[Node], run_dir: Path) -> tuple[str, str]:
     """(task id, problem) of a run: from its summary, else named by its program's hash."""
     summary = RunReader(run_dir).summary() or {}
     task_id = str(summary.get("task_id") or f"task-{nodes[0].source_hash or ''}")
-    return task_id, str(summary.get("problem") or task_id)
+    problem = str(summary.get("problem") or task_id)
+    # Runs recorded before Task.problem named KernelBench's level say `kernelbench-cpu/1` for
+    # level1/1 and level2/1 alike (it numbers problems within a level): split them apart.
+    level = re.search(r"/level(\d+)/", task_id)
+    suite, _, number = problem.rpartition("/")
+    if level and number.isdigit() and "/level" not in problem:
+        problem = f"{suite}/level{level.group(1)}/{number}"
+    return task_id, problem
 
 
 def examples_of_run(run_dir: Path, history: int, gamma: float, bins: Bins) -> list[dict[str, Any]]:

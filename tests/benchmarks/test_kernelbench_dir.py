@@ -86,6 +86,14 @@ def test_filter_by_ids_keeps_numeric_order() -> None:
     assert [t.metadata["problem_id"] for t in tasks] == [1, 10]
 
 
+def test_a_problem_number_names_one_problem_per_level() -> None:
+    # KernelBench restarts its numbering in each level: level1/1 and level3/1 are unrelated,
+    # and a held-out split grouped by problem must not tie them together.
+    one, three = load_kernelbench_dir(REPO, 1, ids=[1])[0], load_kernelbench_dir(REPO, 3)[0]
+    assert one.metadata["problem_id"] == three.metadata["problem_id"] == 1
+    assert (one.problem, three.problem) == ("kernelbench/level1/1", "kernelbench/level3/1")
+
+
 def test_unknown_ids_are_an_error_listing_what_exists() -> None:
     with pytest.raises(TaskError) as err:
         load_kernelbench_dir(REPO, 1, ids=[1, 3, 99])

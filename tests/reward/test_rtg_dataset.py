@@ -174,20 +174,30 @@ def test_a_return_carries_the_interval_of_the_speedup_it_came_from():
     assert got[3] == (0.0, 0.0, 0.0) and got[0] == (0.75, 0.7, 0.8)
 
 
-def test_submissions_of_one_problem_stay_on_one_side_of_the_split(tmp_path):
-    def run(name: str, task_id: str, problem: str, speedup: float) -> None:
-        writer = RunWriter(tmp_path / name, durable=False)
-        writer.append(Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE,
-                           source=f"int main(){{/*{name}*/}}", source_hash=name))
-        writer.append(Node(id=1, parent_id=0, step=1, index=0, status=NodeStatus.OK, reward=speedup,
-                           source=f"int main(){{/*{name}+*/}}", evaluation=Evaluation(
-                               status=Status.OK, correct=True, speedup=speedup)))
-        writer.write_json("summary.json", {"task_id": task_id, "problem": problem})
-        writer.close()
+def _one_step_run(tmp_path: Path, name: str, task_id: str, problem: str, speedup: float) -> None:
+    writer = RunWriter(tmp_path / name, durable=False)
+    writer.append(Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE,
+                       source=f"int main(){{/*{name}*/}}", source_hash=name))
+    writer.append(Node(id=1, parent_id=0, step=1, index=0, status=NodeStatus.OK, reward=speedup,
+                       source=f"int main(){{/*{name}+*/}}", evaluation=Evaluation(
+                           status=Status.OK, correct=True, speedup=speedup)))
+    writer.write_json("summary.json", {"task_id": task_id, "problem": problem})
+    writer.close()
 
+
+def test_old_records_of_kernelbench_levels_are_not_one_problem(tmp_path):
+    # Recorded before Task.problem named the level: level1/3 and level2/3 both said "kb/3".
+    _one_step_run(tmp_path, "a", "kb/level1/3_Softmax", "kb/3", 1.2)
+    _one_step_run(tmp_path, "b", "kb/level2/3_Conv_Tanh", "kb/3", 0.9)
+    _, examples, _ = dataset.build(DatasetConfig(runs=[str(tmp_path)], out="x", test_tasks=["kb/level1/3_Softmax"]))
+    assert {e["task_id"]: (e["problem"], e["split"]) for e in examples} == {
+        "kb/level1/3_Softmax": ("kb/level1/3", "test"), "kb/level2/3_Conv_Tanh": ("kb/level2/3", "train")}
+
+
+def test_submissions_of_one_problem_stay_on_one_side_of_the_split(tmp_path):
     for p in range(4):
         for s in range(3):
-            run(f"p{p}s{s}", f"pie/p{p}/s{s}", f"pie/p{p}", 1.0 + p + s / 10)
+            _one_step_run(tmp_path, f"p{p}s{s}", f"pie/p{p}/s{s}", f"pie/p{p}", 1.0 + p + s / 10)
     for seed in range(8):
         _, examples, _ = dataset.build(DatasetConfig(runs=[str(tmp_path)], out="x", seed=seed, test_fraction=0.25))
         sides: dict[str, set[str]] = {}
