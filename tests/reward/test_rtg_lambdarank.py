@@ -103,7 +103,7 @@ def test_it_learns_the_rewrite_that_is_best_in_every_pool_and_ranks_an_unseen_ta
     assert main(["rtg", "eval", f"model={out}", f"data={data}", f"out={tmp_path / 'eval.json'}"]) == 0
     result = json.loads((tmp_path / "eval.json").read_text())
     assert result["kind"] == "lambdarank" and result["pools"] == 1
-    assert result["evaluations_to_best"] == {"model": 1.0, "proposer": 4.0, "random_expected": 2.5}
+    assert result["evaluations_to_best"] == {"model": 1.0, "proposer": 4.0, "random_expected": 2.5, "oracle": 1.0}
     saved = json.loads((out / "rtg_config.json").read_text())
     assert UNSEEN not in saved["train_tasks"] and len(saved["train_tasks"]) == 20
 

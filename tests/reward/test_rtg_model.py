@@ -83,7 +83,7 @@ def test_train_and_eval_end_to_end_on_recorded_runs(recorded_runs, tmp_path, cap
     assert "spearman" in table and "evaluations-to-best: model order" in table
     result = json.loads((out / "eval.recorded.jsonl.json").read_text())
     assert result["examples"] == 8 and result["pools"] == 2
-    assert set(result["evaluations_to_best"]) == {"model", "proposer", "random_expected"}
+    assert set(result["evaluations_to_best"]) == {"model", "proposer", "random_expected", "oracle"}
     assert len(result["scores"]) == 8 and all(0.0 <= s["score"] <= 5.0 for s in result["scores"])
 
 
