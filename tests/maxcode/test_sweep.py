@@ -327,6 +327,19 @@ def test_every_preset_plans_and_starts_with_its_run_line():
         if path.stem == "ablation_ranker":  # held-out tasks of both families; the proposer's order first
             assert len(built.tasks) == 6 and built.family == "mixed" and built.jobs[0].name == "proposer"
             assert all("loop.rank_keep=2" in j.overrides for j in built.jobs)  # every arm judges 2 of 4
+            _assert_the_held_out_tasks_are_the_datasets_split({t.id for t in built.tasks})
+
+
+def _assert_the_held_out_tasks_are_the_datasets_split(held_out: set[str]) -> None:
+    """The ranker ablation searches the tasks `rtg dataset` holds out by default (its hashed
+    split of the built-in problems), so a ranker trained with the defaults never saw them."""
+    from benchmarks.loaders.builtin import load_builtin_suite
+    from reward.dataset import DatasetConfig, split_tasks
+
+    tasks = load_builtin_suite().tasks
+    default = DatasetConfig(runs=[], out="x")
+    test = split_tasks({t.problem for t in tasks}, default.test_fraction, default.seed)
+    assert held_out == {t.id for t in tasks if t.problem in test}
 
 
 def test_a_sweep_yaml_written_before_the_plan_was_stored_gains_it_on_resume(tmp_path):
