@@ -135,6 +135,7 @@ class DockerBackend:
         self.grace_s = grace_s
         self._uids = itertools.count()
         self._idle: dict[tuple[str, int], list[_Container]] = {}
+        self._removals: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._image_ids: dict[str, str] = {}
         self._build_lock = threading.Lock()
@@ -168,8 +169,16 @@ class DockerBackend:
     @shared_cpu  # builds and checks may overlap; a timing stage has the CPU to itself
     def run(self, spec: RunSpec) -> RunResult:
         started = time.monotonic()
-        key = (spec.image, self._container_memory(spec))
-        container = self._acquire(key)
+        container = self._acquire((spec.image, self._container_memory(spec)))
+        try:
+            return self._run_in(container, spec, started)
+        except BaseException:
+            # Interrupted mid-run (Ctrl-C stopping a sweep): the container's state is
+            # unknown and nothing would release it, so it goes now, not at the next start.
+            self._remove(container)
+            raise
+
+    def _run_in(self, container: _Container, spec: RunSpec, started: float) -> RunResult:
         env = {"HOME": "/work", "TMPDIR": "/tmp", "LANG": "C.UTF-8", **spec.env}
         plan = write_plan(spec, cleanup=_CLEANUP, oom_counter=True, env=env)
         stream = tar_files(spec, plan, container.uid)
@@ -202,17 +211,23 @@ class DockerBackend:
             s.timed_out or s.memory_exceeded for s in steps)
         if code != 0 and not watchdog_fired.is_set():
             log.warning("sandbox runner failed in container %s", container.handle.short_id)
-        self._release(container, healthy)
         collected = {p: files[f"collect.{k}"] for k, p in enumerate(spec.collect) if f"collect.{k}" in files}
+        self._release(container, healthy)  # last: after it the container may serve another run
         return RunResult(steps=steps, files=collected, backend=self.name, isolation=self.isolation,
                          host_time_s=time.monotonic() - started)
 
     def close(self) -> None:
+        """Removes every container of this backend: the idle ones, and those still being
+        removed off the callers' path (daemon threads die with the process, their
+        containers with them, until the next backend's start found them stale)."""
         with self._lock:
             idle = [c for pool in self._idle.values() for c in pool]
             self._idle.clear()
+            removals, self._removals = self._removals, []
         for container in idle:
             self._remove(container)
+        for thread in removals:
+            thread.join()
 
     def __del__(self) -> None:  # best effort: containers must not outlive the process
         try:
@@ -273,8 +288,11 @@ class DockerBackend:
                 if len(pool) < self.pool_size:
                     pool.append(container)
                     return
-        # Removal takes ~0.1-0.3 s; off the caller's path.
-        threading.Thread(target=self._remove, args=(container,), daemon=True).start()
+        # Removal takes ~0.1-0.3 s; off the caller's path (close() waits for it).
+        thread = threading.Thread(target=self._remove, args=(container,), daemon=True)
+        with self._lock:
+            self._removals = [t for t in self._removals if t.is_alive()] + [thread]
+            thread.start()  # inside the lock: another release must not drop it as finished
 
     def _create(self, key: tuple[str, int]) -> _Container:
         import docker
