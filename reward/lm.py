@@ -187,9 +187,16 @@ def train(examples: Sequence[dict[str, Any]], bins: Bins, history: int, base_mod
     from dataclasses import asdict
 
     write_config(model_dir, {**extra, "kind": "lm", "bins": bins.to_dict(), "history": history,
-                             "base_model": str(Path(base_model).resolve()), "lm": asdict(config),
+                             "base_model": _as_saved(Path(base_model), model_dir), "lm": asdict(config),
                              "label_tokens": list(LABELS[:len(bins)]),
                              "train_loss": [h["loss"] for h in trainer.state.log_history if "loss" in h]})
+
+
+def _as_saved(base_model: Path, model_dir: Path) -> str:
+    """The base as a model's config names it: relative to the model directory when it lies
+    inside it (`base_model=tiny`), so the model still loads after it is moved into place."""
+    base = base_model.resolve()
+    return str(base.relative_to(model_dir.resolve())) if base.is_relative_to(model_dir.resolve()) else str(base)
 
 
 def _bin_trainer() -> Any:
@@ -235,7 +242,7 @@ class LMScorer:
         directory = Path(path)
         data = read_config(directory)
         device = device or default_device()
-        _, base = load_base(base_model or data["base_model"], device)
+        _, base = load_base(base_model or str(directory / data["base_model"]), device)
         tokenizer = AutoTokenizer.from_pretrained(directory)
         model = PeftModel.from_pretrained(base, directory).to(device).eval()
         return cls(model, tokenizer, Bins(**data["bins"]), data["history"], LMConfig(**data["lm"]), device)

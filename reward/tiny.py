@@ -9,10 +9,23 @@ prompt is read as a bag of tokens). Train it with adapters on the token embeddin
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 TINY_TARGETS = "c_attn,c_proj,c_fc,wte"
+TINY_BASE = "tiny"
+"""`rtg train base_model=tiny`: build this base on the training prompts instead of loading one."""
+TINY_RECIPE = {"batch_size": 8, "learning_rate": 2e-3, "vocab_loss_weight": 0.0, "max_grad_norm": 100.0,
+               "threads": 1, "max_length": 1024, "target_modules": TINY_TARGETS}
+"""LM settings (reward.lm.LMConfig) a random base learns with; a setting given explicitly wins."""
+
+
+def with_tiny_recipe(lm: Any) -> Any:
+    """`lm` with TINY_RECIPE in place of every setting still at its default."""
+    default = type(lm)()
+    return dataclasses.replace(lm, **{k: v for k, v in TINY_RECIPE.items() if getattr(lm, k) == getattr(default, k)})
 
 
 def build_tiny_base(directory: Path, corpus: Sequence[str], vocab_size: int = 1000,

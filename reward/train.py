@@ -22,7 +22,8 @@ from reward.features import FeaturesConfig, FeaturesScorer
 from reward.lambdarank import LambdaRankConfig, LambdaRankScorer
 from reward.lm import LMConfig
 from reward.rewrite_mean import RewriteMeanScorer
-from reward.scoring import KINDS
+from reward.scoring import KINDS, render
+from reward.tiny import TINY_BASE, build_tiny_base, with_tiny_recipe
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,9 @@ class TrainConfig:
     """`lm` (causal LM + LoRA), `features` (the non-neural baseline), `rewrite_mean` (the
     bar: mean return per rewrite) or `lambdarank` (LightGBM LambdaRank within sibling pools)."""
     base_model: str = ""
-    """Local directory of the Hugging Face causal LM to adapt (kind=lm)."""
+    """Local directory of the Hugging Face causal LM to adapt (kind=lm); `tiny`: no
+    pretrained model at hand, build reward.tiny's from-scratch base on the training prompts
+    and train it with its recipe (for CPU machines and benches; a real run uses a code LM)."""
     overwrite: bool = False
     """Replace an existing model in `out`."""
     lm: LMConfig = field(default_factory=LMConfig)
@@ -91,7 +94,11 @@ def run(config: TrainConfig) -> Path:
             raise ModelError("kind=lm needs a base model", "add base_model=PATH (a local HF causal LM)")
         from reward import lm
 
-        lm.train(train_examples, bins, history, config.base_model, config.lm, work, staging, extra)
+        base, settings = config.base_model, config.lm
+        if base == TINY_BASE:  # built inside the model directory: it ships with the adapter
+            base = str(build_tiny_base(staging / "base", [render(e) for e in train_examples]))
+            settings = with_tiny_recipe(settings)
+        lm.train(train_examples, bins, history, base, settings, work, staging, extra)
     publish(staging, out)
     shutil.rmtree(work, ignore_errors=True)
     return out

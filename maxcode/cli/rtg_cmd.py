@@ -1,7 +1,7 @@
 """`maxcode rtg dataset|train|eval key=value...`: the reward-to-go model's workflow.
 
     maxcode rtg dataset runs=[DIR,...] out=FILE       examples + data card from run/sweep dirs
-    maxcode rtg train data=FILE base_model=PATH out=DIR  [kind=features|rewrite_mean|lambdarank]
+    maxcode rtg train data=FILE base_model=PATH|tiny out=DIR  [kind=features|rewrite_mean|lambdarank]
     maxcode rtg eval model=DIR data=FILE [out=JSON]   held-out metrics, table + JSON
 
 Settings are the typed dataclasses of `reward.dataset`, `reward.train` and `EvalConfig`

@@ -48,8 +48,7 @@ from reward.features import FeaturesScorer
 from reward.lambdarank import LambdaRankScorer
 from reward.lm import LMConfig, LMScorer
 from reward.rewrite_mean import RewriteMeanScorer
-from reward.scoring import render
-from reward.tiny import TINY_TARGETS, build_tiny_base
+from reward.tiny import TINY_BASE
 
 REPO = Path(__file__).resolve().parents[2]
 PIE_SUITE = REPO / "benchmarks" / "suites" / "pie_mini"
@@ -93,16 +92,10 @@ def interval(values: list[float]) -> dict[str, float | None]:
     return {"mean": mean, "low": mean - half, "high": mean + half, "n": len(xs)}
 
 
-def lm_scores(fold_dir: Path, data: Path, train_examples: list[dict], test: list[dict],
-              base_model: str | None, steps: int) -> list[float]:
-    if base_model:
-        base, lm = base_model, LMConfig(max_steps=steps, save_steps=10_000, batch_size=4)
-    else:
-        base = str(build_tiny_base(fold_dir / "base", [render(e) for e in train_examples]))
-        lm = LMConfig(max_steps=steps, save_steps=10_000, batch_size=8, learning_rate=2e-3,
-                      vocab_loss_weight=0.0, max_grad_norm=100.0, threads=1, max_length=1024,
-                      target_modules=TINY_TARGETS)
-    out = train.run(train.TrainConfig(data=str(data), out=str(fold_dir / "lm"), base_model=base, lm=lm))
+def lm_scores(fold_dir: Path, data: Path, test: list[dict], base_model: str | None, steps: int) -> list[float]:
+    lm = LMConfig(max_steps=steps, save_steps=10_000, batch_size=4)
+    out = train.run(train.TrainConfig(data=str(data), out=str(fold_dir / "lm"),
+                                      base_model=base_model or TINY_BASE, lm=lm))
     return LMScorer.load(out).score(test)
 
 
@@ -120,7 +113,7 @@ def run_fold(fold: int, held: list[str], config: dataset.DatasetConfig, work: Pa
         "rewrite_mean": RewriteMeanScorer(bins, history).fit(train_examples).score(test),
         "features": FeaturesScorer(bins, history).fit(train_examples).score(test),
         "lambdarank": LambdaRankScorer(bins, history).fit(train_examples).score(test),
-        "lm": lm_scores(fold_dir, data, train_examples, test, base_model, steps),
+        "lm": lm_scores(fold_dir, data, test, base_model, steps),
     }
     result: dict[str, Any] = {"held_out": held, "examples": len(test)}
     for name, values in scores.items():

@@ -15,30 +15,6 @@ from reward import dataset, train
 from reward.errors import DatasetError, ModelError
 from reward.lm import LMConfig
 from reward.scorers import load_scorer
-from reward.scoring import render
-
-# A tiny LM learns in ~120 steps on a loaded 2-core CPU (one thread is fastest there) with
-# adapters on the token embeddings too (a random model's embeddings are not yet usable).
-FAST_LM = ["lm.threads=1", "lm.batch_size=8", "lm.learning_rate=2e-3", "lm.vocab_loss_weight=0",
-           "lm.max_grad_norm=100", "lm.logging_steps=40", "lm.target_modules=c_attn,c_proj,c_fc,wte"]
-
-
-def tiny_base(directory: Path, data: Path) -> Path:
-    """tests/support's tiny GPT-2, with its tokenizer trained on the training split's prompts,
-    a narrower initialization, no dropout and zeroed position embeddings (a random model
-    then reads its prompt as a bag of tokens, which it can learn from in a few steps)."""
-    import torch
-    from transformers import GPT2LMHeadModel
-
-    _, examples = dataset.load(data)
-    corpus = [render(e) for e in examples if e["split"] == "train"]
-    build_tiny_lm(directory, corpus=corpus, vocab_size=600, initializer_range=0.3, n_embd=64)
-    model = GPT2LMHeadModel.from_pretrained(directory)
-    model.config.resid_pdrop = model.config.embd_pdrop = model.config.attn_pdrop = 0.0
-    with torch.no_grad():
-        model.transformer.wpe.weight.zero_()
-    model.save_pretrained(directory)
-    return directory
 
 
 def rtg(*args: str) -> int:
@@ -52,9 +28,10 @@ def test_lm_ranks_by_a_planted_textual_feature_on_held_out_tasks(tmp_path, capsy
     write_runs(tmp_path / "runs", tasks=40, per_task=8)
     data = tmp_path / "synth.jsonl"
     assert rtg("dataset", f"runs=[{tmp_path / 'runs'}]", f"out={data}", "test_fraction=0.25") == 0
-    base = tiny_base(tmp_path / "base", data)
-    assert rtg("train", f"data={data}", f"base_model={base}", f"out={tmp_path / 'lm'}",
-               "lm.max_steps=120", "lm.save_steps=1000", *FAST_LM) == 0
+    # base_model=tiny: rtg train builds the from-scratch base and trains it with its recipe.
+    assert rtg("train", f"data={data}", "base_model=tiny", f"out={tmp_path / 'lm'}",
+               "lm.max_steps=120", "lm.save_steps=1000", "lm.logging_steps=40") == 0
+    assert json.loads((tmp_path / "lm" / "rtg_config.json").read_text())["train_config"]["base_model"] == "tiny"
     assert rtg("eval", f"model={tmp_path / 'lm'}", f"data={data}", f"out={tmp_path / 'lm.json'}") == 0
     lm = json.loads((tmp_path / "lm.json").read_text())
     assert rtg("train", f"data={data}", "kind=features", f"out={tmp_path / 'feat'}") == 0
