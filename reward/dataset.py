@@ -302,7 +302,7 @@ def build(config: DatasetConfig) -> tuple[dict[str, Any], list[dict[str, Any]], 
     dirs = run_dirs(config.runs)
     examples: list[dict[str, Any]] = []
     seen: set[str] = set()
-    per_run: dict[str, dict[str, int]] = {}
+    per_run: dict[str, dict[str, Any]] = {}
     empty: list[str] = []
     names: dict[str, tuple[str, str]] = {}
     for run_dir in dirs:
@@ -311,7 +311,8 @@ def build(config: DatasetConfig) -> tuple[dict[str, Any], list[dict[str, Any]], 
                      for e in run_examples if not e["task_id"].startswith("task-"))
         kept = [e for e in run_examples if e["candidate_hash"] not in seen]
         seen.update(e["candidate_hash"] for e in kept)
-        per_run[str(run_dir)] = {"judged": len(run_examples), "kept": len(kept)}
+        per_run[str(run_dir)] = {"task_hash": run_examples[0]["task_hash"] if run_examples else None,
+                                 "judged": len(run_examples), "kept": len(kept)}
         if not run_examples:
             empty.append(str(run_dir))
         examples.extend(kept)
@@ -326,6 +327,9 @@ def build(config: DatasetConfig) -> tuple[dict[str, Any], list[dict[str, Any]], 
     # a split never puts one task on both sides.
     for e in examples:
         e["task_id"], e["problem"] = names.get(e["task_hash"], (e["task_id"], e["problem"]))
+    for row in per_run.values():
+        task_hash = row.pop("task_hash")
+        row["task"] = names.get(task_hash, (f"task-{task_hash}",))[0] if task_hash else None
     # Split by problem: the PIE submissions of one problem are one unit, on one side.
     by_task = {e["task_id"]: e["problem"] for e in examples}
     chosen = None
@@ -352,6 +356,10 @@ def card(header: dict[str, Any], examples: Sequence[dict[str, Any]],
     return {
         "format": header["format"], "version": header["version"], "history": header["history"],
         "gamma": header["gamma"], "bins": header["bins"], "labels": labels,
+        # What was judged (every run's judged nodes, repeats across runs included: the
+        # verdict memo serves a program several runs reach) against the distinct programs kept.
+        "judged_nodes": sum(r["judged"] for r in per_run.values()),
+        "runs": len(per_run), "tasks": len({r["task"] for r in per_run.values() if r["task"]}),
         "examples": len(examples),
         "splits": dict(Counter(e["split"] for e in examples)),
         "per_bin": {label: per_bin.get(label, 0) for label in labels},
@@ -362,13 +370,15 @@ def card(header: dict[str, Any], examples: Sequence[dict[str, Any]],
 
 def card_markdown(data: dict[str, Any]) -> str:
     lines = [f"# Reward-to-go dataset ({data['format']} v{data['version']})", "",
-             f"{data['examples']} examples; history L = {data['history']}; gamma = {data['gamma']}; "
-             f"splits {data['splits']}.", "", "## Per bin", "", "| bin | examples |", "|---|---|"]
+             f"{data['judged_nodes']} judged nodes from {data['runs']} runs over {data['tasks']} tasks; "
+             f"{data['examples']} examples (distinct programs); history L = {data['history']}; "
+             f"gamma = {data['gamma']}; splits {data['splits']}.", "",
+             "## Per bin", "", "| bin | examples |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in data["per_bin"].items()]
     lines += ["", "## Per task", "", "| task | split | examples | bins |", "|---|---|---|---|"]
     lines += [f"| {k} | {v['split']} | {v['examples']} | {v['bins']} |" for k, v in data["per_task"].items()]
-    lines += ["", "## Per source run", "", "| run | judged | kept (after dedupe) |", "|---|---|---|"]
-    lines += [f"| {k} | {v['judged']} | {v['kept']} |" for k, v in data["per_run"].items()]
+    lines += ["", "## Per source run", "", "| run | task | judged | kept (after dedupe) |", "|---|---|---|---|"]
+    lines += [f"| {k} | {v.get('task') or '-'} | {v['judged']} | {v['kept']} |" for k, v in data["per_run"].items()]
     if data["runs_without_judged_nodes"]:
         lines += ["", "Runs without judged nodes (no examples): "
                   + ", ".join(data["runs_without_judged_nodes"])]

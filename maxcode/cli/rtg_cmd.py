@@ -69,7 +69,8 @@ def dataset_cmd(overrides: list[str]) -> int:
         raise ConfigError("rtg dataset needs runs and out", "maxcode rtg dataset runs=[DIR,...] out=FILE")
     header, examples, card = dataset.build(config)
     path = dataset.write(config.out, header, examples, card)
-    print(f"{len(examples)} examples ({card['splits']}) from {len(card['per_run'])} runs -> {path}")
+    print(f"{card['judged_nodes']} judged nodes from {card['runs']} runs over {card['tasks']} tasks: "
+          f"{len(examples)} examples, distinct programs ({card['splits']}) -> {path}")
     print(f"per bin: {card['per_bin']}")
     print(f"data card: {dataset.card_path(path, '.md')}")
     return 0

@@ -49,7 +49,8 @@ def test_recorded_runs_become_examples_split_by_task_with_a_card(recorded_runs, 
     assert len({e["candidate_hash"] for e in examples}) == len(examples)
     written = json.loads(Path(str(out) + ".card.json").read_text())
     assert sum(written["per_bin"].values()) == len(examples) and len(written["per_run"]) == 5
-    assert "| fail |" in Path(str(out) + ".card.md").read_text()
+    text = Path(str(out) + ".card.md").read_text()
+    assert "| fail |" in text and f"{written['judged_nodes']} judged nodes from 5 runs over " in text
     assert dataset.load(out)[1] == examples
 
 
@@ -60,8 +61,10 @@ def test_duplicate_candidates_across_runs_are_kept_once(tmp_path):
     for name in ("trajectory.jsonl", "summary.json"):
         (copy / name).write_text((runs[0] / name).read_text())
     _, examples, card = dataset.build(DatasetConfig(runs=[str(tmp_path)], out="x"))
-    assert card["per_run"][str(copy)] == {"judged": 5, "kept": 0}
+    assert card["per_run"][str(copy)] == {"task": "synth/00", "judged": 5, "kept": 0}
     assert len(examples) == 10
+    # The card counts what was judged (the copy's 5 repeats too) apart from what was kept.
+    assert (card["judged_nodes"], card["runs"], card["tasks"], card["examples"]) == (15, 3, 2, 10)
 
 
 def test_longer_history_keeps_the_last_programs_of_the_path(tmp_path):
