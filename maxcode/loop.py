@@ -175,6 +175,8 @@ class Step:
         self.evaluations_left = None if left is None else left + sum(
             n.evaluated for n in self.recorded.values())
         self.new_programs = 0
+        self.judged: set[int] = set()
+        """Indices of this step's candidates that went through `evaluate`."""
 
     # --- propose ---------------------------------------------------------------------
     def propose(self, parent: Node, k: int, inspirations: list[Node] | None = None) -> list[Candidate]:
@@ -182,7 +184,9 @@ class Step:
         shows the proposer beside the parent (strategy=evolve's elites)."""
         s = self.search
         if self.evaluations_left is not None:
-            pending = sum(c.source is not None for c in self.candidates)
+            # Candidates proposed but not yet judged (strategy=tree proposes again after a
+            # judgement in the same step; what was judged is already off evaluations_left).
+            pending = sum(c.source is not None and c.index not in self.judged for c in self.candidates)
             if s.config.rank_keep is not None:
                 # A cut proposes K and judges at most rank_keep of them: the evaluation
                 # cap limits what is judged (see `evaluate`), not what is proposed.
@@ -269,6 +273,7 @@ class Step:
     def evaluate(self, candidates: list[Candidate]) -> list[Node]:
         """Judge the candidates in parallel; every one becomes a recorded node."""
         s = self.search
+        self.judged.update(c.index for c in candidates)
         done: dict[int, Node] = {}
         to_judge: list[Candidate] = []
         for c in candidates:

@@ -11,12 +11,19 @@ with B the best reward so far (rewards are speedups, not bounded by 1). The sear
 the node with the highest U among the baseline and the correct programs, `samples` at a time,
 each node at most `max_children` times. Max backup rather than mean: the objective is the
 best program found, so a subtree is worth its best leaf, not its average.
+
+A node whose expansion gives no new program is passed over for the next bound within the
+same step: for the rest of the run when the proposer had nothing for it (the known rewrites
+all stacked), for this step when it only repeated programs the tree holds. Otherwise the
+best node, its rewrites spent, was chosen again and again until the loop stopped the run
+for idleness with most of its budget unspent (the rollouts stopped at 9-16 of 100).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 
 from maxcode.loop import Step
 from maxcode.tree import SearchTree
@@ -35,6 +42,8 @@ class TreeSearch:
     """A node is not expanded again once it has this many children."""
     expansions: int | None = 10
     """Steps; None: until the budget stops it."""
+    exhausted: set[int] = field(default_factory=set, init=False, repr=False)
+    """Nodes the proposer had nothing more for (kept in memory: a resumed run asks once more)."""
 
     def done(self, tree: SearchTree) -> bool:
         return self.expansions is not None and tree.last_step() >= self.expansions
@@ -55,7 +64,10 @@ class TreeSearch:
             return 1.0
         return node.reward or 0.0
 
-    def select(self, tree: SearchTree) -> Node:
+    def select(self, tree: SearchTree, passed: AbstractSet[int] = frozenset()) -> Node | None:
+        """The open node with the highest bound, leaving out `passed` and exhausted nodes;
+        the root when no node is open at all (unless passed), None when every open node
+        was left out."""
         best, size = self.subtree_stats(tree)
         total = len(tree) - 1
         scale = max(1.0, max(best.values()))
@@ -63,7 +75,10 @@ class TreeSearch:
                                           (n.correct and n.duplicate_of is None))
                       and len(tree.children.get(n.id, [])) < self.max_children]
         if not open_nodes:
-            return tree.root
+            return None if tree.root.id in passed else tree.root
+        open_nodes = [n for n in open_nodes if n.id not in passed and n.id not in self.exhausted]
+        if not open_nodes:
+            return None
 
         def bound(n: Node) -> tuple[float, int]:
             bonus = self.exploration * scale * math.sqrt(math.log(total + 1) / (size[n.id] + 1))
@@ -72,9 +87,15 @@ class TreeSearch:
         return max(open_nodes, key=bound)
 
     def step(self, step: Step) -> None:
-        # select: the highest upper bound on a subtree's maximum reward.
-        parent = self.select(step.tree)
-        # propose -> rank -> evaluate.
-        candidates = step.propose(parent, self.samples)
-        candidates = step.rank(candidates)
-        step.evaluate(candidates)
+        passed: set[int] = set()
+        # select: the highest upper bound on a subtree's maximum reward ...
+        while (parent := self.select(step.tree, passed)) is not None:
+            # ... propose -> rank -> evaluate.
+            candidates = step.propose(parent, self.samples)
+            step.evaluate(step.rank(candidates))
+            if step.new_programs or step.evaluations_left == 0:
+                return
+            # Nothing new from it: the next bound, in this step.
+            if not candidates:
+                self.exhausted.add(parent.id)
+            passed.add(parent.id)

@@ -6,6 +6,7 @@ import pytest
 from loop_fakes import ScriptedProposer, reply_for
 
 from maxcode.budget import Budget
+from maxcode.proposers.base import Reply
 from maxcode.search.beam import Beam
 from maxcode.search.best_of_n import BestOfN
 from maxcode.search.evolve import Evolve
@@ -50,3 +51,52 @@ def test_tree_search_prefers_the_subtree_with_the_best_maximum(make_search):
     assert [n.parent_id for n in search.tree.candidates() if n.step == 2] == [1, 1]
     best, size = strategy.subtree_stats(search.tree)
     assert best[0] == max(best.values()) and size[0] == len(search.tree) - 1
+
+
+class _RunsDry:
+    """Like the rewrites proposer once its rewrites are stacked: nothing more for the 3.0x
+    program (with `repeat`: only copies of itself, as `mix` fills a shortfall with library
+    programs the tree holds); a new program for any other parent, each time."""
+
+    model = "scripted"
+
+    def __init__(self, repeat: bool = False) -> None:
+        self.repeat, self.made, self.asked = repeat, 0, []
+
+    def propose(self, observation, k):
+        parent = observation.parent.source or ""
+        self.asked.append(observation.parent.id)
+        if "SPEED=3.0" in parent:
+            return [Reply(text=reply_for("SPEED=3.0"), model=self.model, calls=int(i == 0))
+                    for i in range(k if self.repeat else 0)]
+        out = []
+        for i in range(k):
+            self.made += 1
+            tag = "SPEED=3.0" if self.made == 1 else f"SPEED=1.{self.made}"
+            out.append(Reply(text=reply_for(tag), model=self.model, calls=int(i == 0)))
+        return out
+
+
+def test_tree_search_moves_on_from_a_node_the_proposer_has_nothing_more_for(make_search):
+    # The 3.0x program has the highest bound; the proposer has nothing for it. The search
+    # once chose it again and again and stopped idle after 3 steps with 8 of 10 evaluations left.
+    proposer = _RunsDry()
+    search = make_search(TreeSearch(samples=2, exploration=0.1, expansions=None), proposer,
+                         budget=Budget(max_evaluations=10, max_llm_calls=None, max_wall_s=None))
+    reason = search.run()
+    assert "evaluations" in reason and search.meter.usage().evaluations == 10
+    best_id = next(n.id for n in search.tree.candidates() if n.speedup == 3.0)
+    assert proposer.asked.count(best_id) == 1  # asked once: the proposer said it has nothing more
+
+
+def test_tree_search_passes_over_a_node_that_only_repeats_programs_within_the_step(make_search):
+    # The 3.0x program's expansions only repeat programs of the tree (duplicates, no
+    # judgement): each step then goes on to the next bound instead of idling.
+    proposer = _RunsDry(repeat=True)
+    search = make_search(TreeSearch(samples=2, exploration=0.1, expansions=None), proposer,
+                         budget=Budget(max_evaluations=10, max_llm_calls=None, max_wall_s=None))
+    reason = search.run()
+    assert "evaluations" in reason and search.meter.usage().evaluations == 10
+    best_id = next(n.id for n in search.tree.candidates() if n.speedup == 3.0)
+    copies = [n for n in search.tree if n.parent_id == best_id]
+    assert copies and all(n.duplicate_of == best_id for n in copies)
