@@ -27,14 +27,14 @@ def make_search(tmp_path: Path):
     """Build a Search over the fake task with the given strategy/proposer/budget."""
 
     def make(strategy, proposer, budget: Budget | None = None, judge=None, run_dir=None,
-             observation: ObservationConfig | None = None, workers: int = 2, **loop):
+             observation: ObservationConfig | None = None, workers: int = 2, task=TASK, **loop):
         store = RunWriter(run_dir or tmp_path / "run")
         store.open("seed: 0\n")
         nodes = store.resume()
         from records.node import total_spent
 
         meter = BudgetMeter(budget or Budget(max_wall_s=None), total_spent(nodes))
-        return Search(TASK, strategy, proposer, judge or FakeJudge(), store, meter,
+        return Search(task, strategy, proposer, judge or FakeJudge(), store, meter,
                       ObservationBuilder(observation or ObservationConfig()), SpeedupReward(),
                       config=LoopConfig(workers=workers, **loop), tree=SearchTree(nodes))
 

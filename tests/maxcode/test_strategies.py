@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from loop_fakes import ScriptedProposer, reply_for
 
@@ -12,6 +14,7 @@ from maxcode.search.best_of_n import BestOfN
 from maxcode.search.evolve import Evolve
 from maxcode.search.refine import Refine
 from maxcode.search.tree import TreeSearch
+from records.evaluation import Evaluation, Status
 
 PROGRAMS = [reply_for(tag) for tag in
             ("SPEED=1.2", "WRONG", "SPEED=2.0", "SPEED=0.8", "SPEED=3.0", "WRONG v2", "SPEED=1.6", "SPEED=2.5",
@@ -100,3 +103,22 @@ def test_tree_search_passes_over_a_node_that_only_repeats_programs_within_the_st
     best_id = next(n.id for n in search.tree.candidates() if n.speedup == 3.0)
     copies = [n for n in search.tree if n.parent_id == best_id]
     assert copies and all(n.duplicate_of == best_id for n in copies)
+
+
+def test_a_tree_of_stacked_rewrites_spends_its_budget_on_a_real_problem(make_search):
+    # pie-mini's pm01 with the real rewrites proposer (the rollouts' setting); the stand-in
+    # judge calls every program correct at a speedup drawn from its text. The tree once
+    # stopped idle after 12 of 60 evaluations, its best node's rewrites all stacked, while
+    # 79 programs were within reach.
+    from benchmarks.loaders.builtin import load_builtin_suite
+    from maxcode.proposers.rewrites import RewritesProposer
+
+    (task,) = load_builtin_suite(["pie-mini/pm01_range_sum"]).tasks
+
+    def judge(task, source, incumbent=None):
+        draw = int(hashlib.sha256(source.encode()).hexdigest()[:4], 16) / 65536
+        return Evaluation(status=Status.OK, correct=True, speedup=0.5 + 3 * draw, message="stand-in")
+
+    search = make_search(TreeSearch(samples=2, expansions=None), RewritesProposer(), judge=judge,
+                         budget=Budget(max_evaluations=60, max_llm_calls=None, max_wall_s=None), task=task)
+    assert "evaluations" in search.run() and search.meter.usage().evaluations == 60
