@@ -305,14 +305,16 @@ def build(config: DatasetConfig) -> tuple[dict[str, Any], list[dict[str, Any]], 
     per_run: dict[str, dict[str, Any]] = {}
     empty: list[str] = []
     names: dict[str, tuple[str, str]] = {}
+    firsts: dict[str, dict[str, Any]] = {}
     for run_dir in dirs:
         run_examples = examples_of_run(run_dir, config.history, config.gamma, config.bins)
         names.update((e["task_hash"], (e["task_id"], e["problem"]))
                      for e in run_examples if not e["task_id"].startswith("task-"))
         kept = [e for e in run_examples if e["candidate_hash"] not in seen]
         seen.update(e["candidate_hash"] for e in kept)
-        per_run[str(run_dir)] = {"task_hash": run_examples[0]["task_hash"] if run_examples else None,
-                                 "judged": len(run_examples), "kept": len(kept)}
+        per_run[str(run_dir)] = {"judged": len(run_examples), "kept": len(kept)}
+        if run_examples:
+            firsts[str(run_dir)] = run_examples[0]
         if not run_examples:
             empty.append(str(run_dir))
         examples.extend(kept)
@@ -325,11 +327,13 @@ def build(config: DatasetConfig) -> tuple[dict[str, Any], list[dict[str, Any]], 
     # A run cut before its summary is named by its program's hash; give it the name other
     # runs of the same program have (read before dedupe: they may have added no example), so
     # a split never puts one task on both sides.
+    def named(e: dict[str, Any]) -> tuple[str, str]:
+        return names.get(e["task_hash"], (e["task_id"], e["problem"]))
+
     for e in examples:
-        e["task_id"], e["problem"] = names.get(e["task_hash"], (e["task_id"], e["problem"]))
-    for row in per_run.values():
-        task_hash = row.pop("task_hash")
-        row["task"] = names.get(task_hash, (f"task-{task_hash}",))[0] if task_hash else None
+        e["task_id"], e["problem"] = named(e)
+    for run, row in per_run.items():
+        row["task"] = named(firsts[run])[0] if run in firsts else None
     # Split by problem: the PIE submissions of one problem are one unit, on one side.
     by_task = {e["task_id"]: e["problem"] for e in examples}
     chosen = None
