@@ -64,6 +64,8 @@ def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = N
     tracking = session.configure(load_config(definition.tracker))
     the_plan = plan.build(definition)
     identity = {**definition.identity(), "tasks": [t.id for t in the_plan.tasks]}
+    if the_plan.models:  # only when a ranker is read, so sweeps without one resume as before
+        identity["models"] = the_plan.models
     if definition.sweep_dir:
         path = Path(definition.sweep_dir)
     else:

@@ -47,6 +47,10 @@ class Plan:
     """The config of the fixed tokens alone (written resolved into sweep.yaml)."""
     family: str
     """`cpp`, `kernel` or `mixed`: which papers' metrics the summary reports."""
+    models: dict[str, str] = field(default_factory=dict)
+    """Each ranker model the runs read (`ranker.path`) -> a hash of its files: part of the
+    sweep's identity, since the path alone would let a resume keep runs scored by a model
+    since retrained into the same directory, two models in one arm."""
 
 
 def load_tasks(d: SweepDefinition) -> list[Task]:
@@ -118,6 +122,7 @@ def build(d: SweepDefinition) -> Plan:
     runs: list[tuple[list[str], DictConfig]] = []
     for point in d.points():
         runs.append((point, compose_run([*point, *d.base])))
+    models = {path: _model_digest(Path(path)) for path in sorted({_ranker_path(cfg) for _, cfg in runs} - {None})}
     jobs: list[RunJob] = []
     for task in tasks:
         task_part = re.sub(r"[^\w.-]+", "-", task.id.split("/", 1)[-1]).strip("-") or "task"
@@ -132,7 +137,32 @@ def build(d: SweepDefinition) -> Plan:
             jobs.append(RunJob(key=f"{task_part}__{safe}__{int(cfg.seed)}__{digest}", task=task,
                                overrides=overrides, name=name, seed=int(cfg.seed), gpus=gpus, point=point))
     families = {t.family for t in tasks}
-    return Plan(d, tasks, jobs, base_config, families.pop() if len(families) == 1 else "mixed")
+    return Plan(d, tasks, jobs, base_config, families.pop() if len(families) == 1 else "mixed", models)
+
+
+MODEL_BYTES_READ = 64 << 20
+"""Model files up to this size are hashed whole; larger ones (a copied base model) by size and
+modification time, so planning a sweep never reads gigabytes."""
+
+
+def _ranker_path(cfg: DictConfig) -> str | None:
+    ranker = cfg.get("ranker")
+    path = ranker.get("path") if isinstance(ranker, DictConfig) else None
+    return str(path) if path else None
+
+
+def _model_digest(directory: Path) -> str:
+    """A hash of a model directory's files; "" when it does not exist (the run fails with the
+    ranker's own message). The `eval.*.json` files `maxcode rtg eval` writes beside a model
+    are not the model and are left out."""
+    if not directory.is_dir():
+        return ""
+    h = hashlib.sha256()
+    for f in sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith("eval.")):
+        h.update(str(f.relative_to(directory)).encode())
+        stat = f.stat()
+        h.update(f.read_bytes() if stat.st_size <= MODEL_BYTES_READ else f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
 
 
 def _flat_keys(node: Any, prefix: str = "") -> list[str]:

@@ -353,3 +353,44 @@ def test_a_sweep_yaml_written_before_the_plan_was_stored_gains_it_on_resume(tmp_
     SweepDir(tmp_path).create({"command": "maxcode sweep sweep=league sweep_dir=elsewhere",
                                "identity": {"suite": "builtin"}, "runs": ["a__m__0__x"], "plan": plan})
     assert yaml.safe_load((tmp_path / "sweep.yaml").read_text()) == {**old, "plan": plan}
+
+
+
+def test_a_sweep_resumed_after_its_ranker_was_retrained_is_refused(tmp_path, capsys):
+    """The ranker's model files are part of a sweep's identity, not only `ranker.path`: resumed
+    after the model was retrained into the same directory, a sweep would keep runs the old
+    model scored beside runs of the new one, two models in one arm. Files `rtg eval` writes
+    beside the model do not count; a sweep without a ranker keeps the identity it had."""
+    from reward.dataset import VERSION, Bins
+    from reward.rewrite_mean import RewriteMeanScorer
+
+    model = tmp_path / "model"
+    model.mkdir()
+
+    def train(mean: float) -> None:
+        scorer = RewriteMeanScorer(Bins(), history=1)
+        scorer.means, scorer.overall = {"fast_io": mean}, 1.0
+        scorer.save(model, {"dataset_version": VERSION, "train_tasks": ["pie-mini/pm02_distinct_values"]})
+
+    train(2.0)
+    out = tmp_path / "sweep"
+    args = ["suite=pie-mini", "suite.ids=[pm01_range_sum]", "ranker=rewrite_mean", f"ranker.path={model}",
+            "loop.rank_keep=1", *FAST, f"sweep_dir={out}"]
+    assert sweep(*args) == 0
+    assert [r["status"] for r in rows(out)] == ["finished"]
+    assert set(yaml.safe_load((out / "sweep.yaml").read_text())["identity"]["models"]) == {str(model)}
+
+    (model / "eval.data.jsonl.json").write_text("{}")
+    assert sweep(*args) == 0  # resumed: nothing to run
+    assert len(rows(out)) == 1
+
+    train(3.0)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert sweep(*args) == 2
+    err = capsys.readouterr().err
+    assert "holds a different sweep (its models differ)" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+    from maxcode.sweep import grid, plan
+
+    assert plan.build(grid.parse(["suite=pie-mini", "suite.ids=[pm01_range_sum]"])).models == {}
