@@ -355,7 +355,6 @@ def test_a_sweep_yaml_written_before_the_plan_was_stored_gains_it_on_resume(tmp_
     assert yaml.safe_load((tmp_path / "sweep.yaml").read_text()) == {**old, "plan": plan}
 
 
-
 def test_a_sweep_resumed_after_its_ranker_was_retrained_is_refused(tmp_path, capsys):
     """The ranker's model files are part of a sweep's identity, not only `ranker.path`: resumed
     after the model was retrained into the same directory, a sweep would keep runs the old
