@@ -86,3 +86,16 @@ def test_no_room_for_a_prompt_is_one_clear_error(short_context_model, tmp_path):
     proposer = HFProposer(model=str(short_context_model), max_new_tokens=120, cache_path=str(tmp_path / "c.sqlite"))
     with pytest.raises(ProposerUnavailable, match="has a context of 128 tokens; max_new_tokens=120 leaves 8"):
         proposer.propose(obs, 1)
+
+
+def test_a_gpt2_sized_context_of_1024_positions_takes_a_longer_prompt(tmp_path):
+    # GPT-2 and many small code models have 1024 positions: a search's observation with its
+    # history passes that, and generation used to raise IndexError in the position embedding.
+    model = build_tiny_lm(tmp_path / "lm_1024", n_positions=1024)
+    proposer = HFProposer(model=str(model), max_new_tokens=16, batch_size=1, cache_path=str(tmp_path / "c.sqlite"))
+    messages = [{"role": "system", "content": "You optimize programs. " * 200},
+                {"role": "user", "content": "int main() { return 0; }\n" * 200 + "Make it faster."}]
+    proposer._load()
+    assert proposer._tokenizer(proposer._prompt(messages), return_tensors="pt")["input_ids"].shape[1] > 1024
+    (reply,) = proposer.generate(messages, 1, seed=0)
+    assert reply.prompt_tokens == 1024 - 16 and reply.completion_tokens > 0

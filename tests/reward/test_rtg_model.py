@@ -117,16 +117,20 @@ def test_bad_model_inputs_each_say_one_thing(recorded_runs, tmp_path, capsys):
         dataset.load(tmp_path / "nope.jsonl")
 
 
-def test_a_base_model_with_a_short_context_trains_and_scores(recorded_runs, tmp_path):
-    # GPT-2's layout: fewer positions than lm.max_length (2048). Prompts used to be cut to
-    # max_length only, and the position embedding raised IndexError past the model's context.
+@pytest.mark.parametrize("positions", [64, 1024])
+def test_a_base_model_with_a_short_context_trains_and_scores(recorded_runs, tmp_path, positions):
+    # GPT-2's layout: fewer positions than lm.max_length (2048); GPT-2 itself and many small
+    # code models have 1024. Prompts used to be cut to max_length only, and the position
+    # embedding raised IndexError past the model's context.
     data = tmp_path / "d.jsonl"
     header, examples, card = dataset.build(dataset.DatasetConfig(runs=[str(recorded_runs)], out=str(data)))
+    for e in examples:  # programs of a real size: the prompt passes 1024 tokens too
+        e["candidate"] = e["candidate"] + "\n// keep the loop bounds in registers\n" * 60
     dataset.write(data, header, examples, card)
-    base = build_tiny_lm(tmp_path / "base", n_positions=64)
+    base = build_tiny_lm(tmp_path / "base", n_positions=positions)
     from reward.lm import encode
 
-    assert max(len(encode(_tokenizer(base), e, LMConfig())) for e in examples) > 64  # it would overflow
+    assert max(len(encode(_tokenizer(base), e, LMConfig())) for e in examples) > positions  # it would overflow
     out = train.run(train.TrainConfig(data=str(data), out=str(tmp_path / "m"), base_model=str(base),
                                       lm=LMConfig(max_steps=1, save_steps=1, batch_size=2, threads=1)))
     scores = load_scorer(out).score(examples[:3])
