@@ -248,9 +248,13 @@ class KernelJudge:
         # alternating processes: the interval is over processes (sandbox.timing.stats),
         # looked at after every second process a side when `looks` (sequential stopping).
         # Stage 5, inside it: every timed call's outputs checked against the reference's.
-        per_call = statistics.median(t["time_s"] for t in ref_check.record["trials"]) \
+        # Sized by the reference's whole trials, not its calls: generating a call's inputs,
+        # digesting them and fingerprinting its outputs took ~80 ms around a 4 ms GELU call,
+        # so "1.5 s of calls" meant 50 trials and ~4 s a process, where the interval is over
+        # processes and gains little from calls within one.
+        per_trial = statistics.median(t.get("trial_s", t["time_s"]) for t in ref_check.record["trials"]) \
             if ref_check.record["trials"] else 0.0
-        trials = self._trials_per_process(per_call)
+        trials = self._trials_per_process(per_trial)
         plans = [{"warmup_seeds": rng.take(self.warmup_trials), "timing_seeds": rng.take(trials),
                   "compile_baseline": compile_baseline} for _ in range(self.timing_processes)]
         with lease.exclusive(*lease.timing_devices(self.device)) as waited_s:
@@ -329,12 +333,12 @@ class KernelJudge:
             isolation=run.isolation,
         )
 
-    def _trials_per_process(self, per_call_s: float) -> int:
-        """Timed calls in each timing process: `time_target_s` of reference time split over
-        the processes, within [min_trials, max_trials]."""
-        if per_call_s <= 0 or self.time_target_s <= 0:
+    def _trials_per_process(self, per_trial_s: float) -> int:
+        """Timed calls in each timing process: `time_target_s` of the reference's trials
+        (call and harness) split over the processes, within [min_trials, max_trials]."""
+        if per_trial_s <= 0 or self.time_target_s <= 0:
             return self.min_trials
-        wanted = int(self.time_target_s / self.timing_processes / per_call_s)
+        wanted = int(self.time_target_s / self.timing_processes / per_trial_s)
         return max(self.min_trials, min(self.max_trials, wanted))
 
     def _timing_rounds(

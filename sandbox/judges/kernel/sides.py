@@ -25,7 +25,7 @@ from sandbox.judges.kernel.extension_cache import ExtensionCache, cache_key
 from sandbox.judges.kernel.problem import Problem
 
 WORKER = Path(__file__).with_name("worker.py")
-WORKER_VERSION = "5"
+WORKER_VERSION = "6"
 # The allocator, the same for both sides' processes. glibc's malloc moves its mmap threshold
 # (and trims the heap) as a process frees large blocks, so whether a call's outputs landed on
 # fresh pages - a page fault per 4 KiB - depended on the process's history: the same
@@ -362,7 +362,8 @@ def malformed_record(record: dict) -> str | None:
             index = trial.get(key)
             if index is not None and not (_is_int(index) and 0 <= index < len(offsets)):
                 return f"trial {n}'s {key} points to no saved blob"
-        if "time_s" in trial and not (isinstance(trial["time_s"], (int, float))
-                                      and not isinstance(trial["time_s"], bool) and math.isfinite(trial["time_s"])):
-            return f"trial {n}'s time is not a number"
+        for key in ("time_s", "trial_s"):
+            if key in trial and not (isinstance(trial[key], (int, float))
+                                     and not isinstance(trial[key], bool) and math.isfinite(trial[key])):
+                return f"trial {n}'s {key} is not a number"
     return None

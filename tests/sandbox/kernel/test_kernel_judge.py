@@ -128,6 +128,37 @@ def test_aa_the_problems_own_model_is_no_change(local_backend, make_judge):
     assert ev.speedup_ci[0] < 1.05 and ev.speedup_ci[1] > 1 / 1.05, ev.message
 
 
+SUM_OF_BIG_INPUT = """
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def forward(self, x):
+        return x.sum()
+
+
+def get_inputs():
+    return [torch.randn(4 * 1024 * 1024)]
+
+
+def get_init_inputs():
+    return []
+"""
+
+
+def test_timing_processes_are_sized_by_whole_trials_not_calls(local_backend, make_judge):
+    """A 2 ms reduction over 16 MB of fresh inputs: the harness's work around each call
+    (generating, placing and digesting the inputs) is ~30x the call's. Sized by the call,
+    each process ran max_trials (50) of ~60 ms trials; sized by the trial, a few."""
+    judge = make_judge(local_backend, require_custom_kernel=False, static_checks="off",
+                       min_trials=2, max_trials=50, time_target_s=0.4, sequential=False)
+    ev = judge.evaluate(SUM_OF_BIG_INPUT, SUM_OF_BIG_INPUT.replace("class Model(", "class ModelNew("))
+    assert ev.status is Status.OK, ev.message
+    assert 2 <= ev.details["trials_per_process"] < 10, ev.details["trials_per_process"]
+    assert len(ev.baseline_times_s) == 2 * ev.details["trials_per_process"]
+
+
 def test_cpu_timing_leaves_a_core_and_fixes_the_allocator_of_both_sides(local_backend):
     """The two causes of process-to-process swings found by A/A: a thread descheduled by
     the judge's own work, and glibc's malloc whose history decided page faults."""

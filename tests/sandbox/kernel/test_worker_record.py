@@ -35,8 +35,9 @@ def test_what_the_harness_writes_is_well_formed():
     ({"trial_seed": True}, "no seed or phase"),
     ({"trial_output": 5}, "output points to no saved blob"),
     ({"trial_sample": "0"}, "sample points to no saved blob"),
-    ({"trial_time_s": float("nan")}, "time is not a number"),
-    ({"trial_time_s": "fast"}, "time is not a number"),
+    ({"trial_time_s": float("nan")}, "time_s is not a number"),
+    ({"trial_time_s": "fast"}, "time_s is not a number"),
+    ({"trial_trial_s": float("inf")}, "trial_s is not a number"),
 ])
 def test_tampered_records_are_named(changes, words):
     assert words in (malformed_record(_record(**changes)) or ""), changes
