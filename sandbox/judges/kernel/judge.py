@@ -9,6 +9,9 @@ Pipeline (every exit returns an `Evaluation`), one module per stage:
          every timed call checked too -> the interval over processes
       -> re-verification of any speedup above `reverify_threshold` (reverify.py)
 
+What each worker process reports is read once, into typed records (record.py: the trust rule
+for its shape); the stages read attributes of those, never keys of the raw JSON.
+
 Process separation. The reference and the candidate never share an interpreter, and
 neither shares one with this judge. Each side is one `Backend.run` of `worker.py` in its own
 fresh sandbox: the reference's workspace holds the problem; the candidate's holds only the
@@ -238,11 +241,11 @@ class KernelJudge:
                 max_saved_output_bytes=self.max_saved_output_bytes)])
             # Outputs too large to keep whole are checked by fingerprint; the reference
             # decides which, so both sides keep the same calls.
-            full = [t["seed"] for t in ref_check.record["trials"] if t.get("output") is not None]
+            full = [t.seed for t in ref_check.record.trials if t.output is not None]
             details["full_output_trials"] = len(full)
             (cand_check,), run = self.sides.candidate(problem, source, [self.sides.spec(
                 "candidate", "check", rng, correctness_seeds=checked, full_output_seeds=full)])
-        details["build"] = cand_check.record.get("build")
+        details["build"] = cand_check.record.build
         check_trials(ref_check, cand_check, tol)
         # Stage 4: timing, with the device to ourselves (exclusive lease, machine-wide), in
         # alternating processes: the interval is over processes (sandbox.timing.stats),
@@ -252,8 +255,8 @@ class KernelJudge:
         # digesting them and fingerprinting its outputs took ~80 ms around a 4 ms GELU call,
         # so "1.5 s of calls" meant 50 trials and ~4 s a process, where the interval is over
         # processes and gains little from calls within one.
-        per_trial = statistics.median(t["trial_s"] for t in ref_check.record["trials"]) \
-            if ref_check.record["trials"] else 0.0
+        per_trial = statistics.median(t.trial_s or 0.0 for t in ref_check.record.trials) \
+            if ref_check.record.trials else 0.0
         trials = self._trials_per_process(per_trial)
         plans = [{"warmup_seeds": rng.take(self.warmup_trials), "timing_seeds": rng.take(trials),
                   "compile_baseline": compile_baseline} for _ in range(self.timing_processes)]
@@ -287,17 +290,17 @@ class KernelJudge:
             "baseline": [statistics.median(t) for t in base_by_process],
             "candidate": [statistics.median(t) for t in mine_by_process],
         }
-        details["reference_process_s"] = [r.record.get("process_s") for r in refs]
-        details["candidate_process_s"] = [c.record.get("process_s") for c in cands]
+        details["reference_process_s"] = [r.record.process_s for r in refs]
+        details["candidate_process_s"] = [c.record.process_s for c in cands]
         versus_compile = None
-        compiled_by_process = [r.record.get("compile_times_s") for r in refs]
+        compiled_by_process = [r.record.compile_times_s for r in refs]
         if compile_baseline and all(compiled_by_process):
             # The compiled reference ran in the same processes as the eager one, so the same
             # interval over processes applies.
             versus_compile = process_speedup(compiled_by_process, mine_by_process, confidence,
                                              self.min_relative_change)
             details["compile_baseline_time_s"] = statistics.median(t for ts in compiled_by_process for t in ts)
-            details["compile_s"] = [r.record.get("compile_s") for r in refs]
+            details["compile_s"] = [r.record.compile_s for r in refs]
         if verdict is not None:
             return Evaluation.failure(
                 verdict.status,

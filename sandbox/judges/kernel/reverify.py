@@ -119,14 +119,14 @@ class Reverification:
         files, _ = sides.candidate_files(problem, source)
         cand_sides, _ = sides.run("candidate", files, cand_specs, wall)
         truth_side = ref_sides[0]
-        expected = {t["seed"]: t for t in truth_side.record["trials"]}
+        expected = {t.seed: t for t in truth_side.record.trials}
         ref_blobs: dict = {}
         for side, _pool, spec in zip(cand_sides, cand_pools, cand_specs, strict=False):
             failure = side_failure(side, "candidate")
             if failure is not None:
                 return Verdict(failure.status if failure.status is not Status.OK else Status.REJECTED,
                                f"re-verification: {failure.message}")
-            if len(side.record["trials"]) != spec.calls:
+            if len(side.record.trials) != spec.calls:
                 return Verdict(Status.REJECTED, "re-verification: the candidate skipped calls")
             try:
                 check_calls(expected, ref_blobs, side, tol)

@@ -4,15 +4,14 @@ reports, and which of its reports the host believes.
 `WorkerSpec` is the one shape of what `worker.py` reads (it imports nothing of MaxCode, so it
 reads the JSON). `Sides` runs reference and candidate steps, each a `Backend.run` of the
 worker in a fresh sandbox, and keeps the content-addressed caches of candidate builds and of
-torch.compile's output for a problem. `side_failure` / `malformed_record` are the trust rule
-for a worker's record: written inside the candidate's process, it is read only in the shape
-the harness writes, and a failure it reports is taken at its word (it can only hurt the side).
+torch.compile's output for a problem. What a worker reports is read once, by
+`record.parse_record` (the trust rule for its shape); `side_failure` decides whether a step
+failed, and a failure it reports is taken at its word (it can only hurt the side).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import random
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from records.evaluation import Evaluation, Status, truncate
 from sandbox.backends.base import Backend, GiB, Limits, RunResult, RunSpec, Step, StepResult
 from sandbox.judges.kernel.extension_cache import ExtensionCache, cache_key
 from sandbox.judges.kernel.problem import Problem
+from sandbox.judges.kernel.record import MalformedRecord, WorkerRecord, parse_record
 
 WORKER = Path(__file__).with_name("worker.py")
 WORKER_VERSION = "6"
@@ -101,17 +101,20 @@ class Side:
     """What one worker step produced, read back on the host."""
 
     step: StepResult
-    record: dict[str, Any] | None
+    record: WorkerRecord | None
+    """None when the step left no record, or one in a shape the harness never writes."""
     outputs: bytes
     phase: str
     files: dict[str, bytes] = field(default_factory=dict)
+    malformed: str | None = None
+    """What was off in a record the harness would never have written."""
 
     def blob(self, index: int) -> bytes:
-        start, size = self.record["offsets"][index]  # type: ignore[index]
+        start, size = self.record.offsets[index]  # type: ignore[union-attr]
         return self.outputs[start : start + size]
 
     def timing_times(self) -> list[float]:
-        return [max(MIN_SAMPLE_S, float(t["time_s"])) for t in self.record["trials"] if t["phase"] == "timing"]
+        return [max(MIN_SAMPLE_S, t.time_s) for t in self.record.timing_trials()]  # type: ignore[union-attr]
 
 
 class Seeds:
@@ -194,18 +197,15 @@ class Sides:
         )
         sides = []
         for i, step in enumerate(run.steps):
-            raw = run.files.get(f"out{i}/result.json")
-            try:
-                record = json.loads(raw) if raw else None
-            except ValueError:
-                record = None
+            record, malformed = read_record(run.files.get(f"out{i}/result.json"))
             sides.append(
                 Side(
                     step=step,
-                    record=record if isinstance(record, dict) else None,
+                    record=record,
                     outputs=run.files.get(f"out{i}/outputs.bin", b""),
                     phase=run.files.get(f"out{i}/phase", b"").decode(errors="replace"),
                     files=run.files,
+                    malformed=malformed,
                 )
             )
         return sides, run
@@ -285,7 +285,7 @@ class Sides:
             failure = side_failure(cand, "candidate")
             if failure is not None:
                 failure.backend, failure.isolation = run.backend, run.isolation
-                failure.details = {"build": cand.record.get("build") if cand.record else None}
+                failure.details = {"build": cand.record.build if cand.record else None}
                 raise JudgeFailure(failure)
         return cands, run
 
@@ -306,6 +306,13 @@ def side_failure(side: Side, role: str) -> Evaluation | None:
             Status.MEMORY_EXCEEDED, f"the {role} exceeded its memory limit (phase: {phase})",
             runtime_log=truncate(stderr), failing_test=phase,
         )
+    if side.malformed and step.exit_code == 0:
+        # The record is written inside the candidate's process, within its reach: a shape
+        # the harness never writes is the candidate's doing, and nothing in it is read.
+        return Evaluation.failure(
+            Status.REJECTED, f"the {role} process wrote a malformed record of its calls ({side.malformed})",
+            runtime_log=truncate(stderr), failing_test="record",
+        )
     if record is None or step.exit_code != 0:
         how = f"signal {step.signal}" if step.signal else f"exit code {step.exit_code}"
         return Evaluation.failure(
@@ -313,57 +320,30 @@ def side_failure(side: Side, role: str) -> Evaluation | None:
             f"the {role} process died ({how}) during {phase}",
             runtime_log=truncate(stderr), failing_test=phase,
         )
-    malformed = malformed_record(record)
-    if malformed:
-        # The record is written inside the candidate's process, within its reach: a shape
-        # the harness never writes is the candidate's doing, and nothing in it is read.
-        return Evaluation.failure(
-            Status.REJECTED, f"the {role} process wrote a malformed record of its calls ({malformed})",
-            runtime_log=truncate(stderr), failing_test="record",
-        )
-    error = record.get("error")
-    if not error:
+    error = record.error
+    if error is None:
         return None
-    status = KIND_STATUS.get(error["kind"], Status.RUNTIME_ERROR)
-    log_text = truncate(error.get("log") or "")
+    status = KIND_STATUS.get(error.kind, Status.RUNTIME_ERROR)
+    log_text = truncate(error.log)
     return Evaluation.failure(
         status,
-        error["message"],
+        error.message,
         compile_log=log_text if status is Status.COMPILE_ERROR else "",
         runtime_log=log_text if status is not Status.COMPILE_ERROR else truncate(stderr),
         failing_test=phase,
     )
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def malformed_record(record: dict) -> str | None:
-    """What in a worker's record the harness would never have written, or None. Checked:
-    every field the host reads, with the types it reads them as."""
-    error = record.get("error")
-    if error is not None and not (isinstance(error, dict) and isinstance(error.get("kind"), str)
-                                  and isinstance(error.get("message"), str)):
-        return "error is not a {kind, message} object"
-    offsets = record.get("offsets")
-    if not isinstance(offsets, list) or not all(
-            isinstance(o, list) and len(o) == 2 and all(_is_int(v) and v >= 0 for v in o) for o in offsets):
-        return "offsets are not [start, size] pairs"
-    trials = record.get("trials")
-    if not isinstance(trials, list):
-        return "trials is not a list"
-    for n, trial in enumerate(trials):
-        if not isinstance(trial, dict) or not _is_int(trial.get("seed")) or not isinstance(trial.get("phase"), str):
-            return f"trial {n} has no seed or phase"
-        if "output" not in trial:
-            return f"trial {n} has no output entry"
-        for key in ("output", "sample"):
-            index = trial.get(key)
-            if index is not None and not (_is_int(index) and 0 <= index < len(offsets)):
-                return f"trial {n}'s {key} points to no saved blob"
-        for key in ("time_s", "trial_s"):
-            if key in trial and not (isinstance(trial[key], (int, float))
-                                     and not isinstance(trial[key], bool) and math.isfinite(trial[key])):
-                return f"trial {n}'s {key} is not a number"
-    return None
+def read_record(raw: bytes | None) -> tuple[WorkerRecord | None, str | None]:
+    """A step's result file as a typed record, or None and (for a record in a shape the
+    harness never writes) what is off. No file or invalid JSON: no record, nothing said."""
+    if not raw:
+        return None, None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None, None
+    try:
+        return parse_record(data), None
+    except MalformedRecord as malformed:
+        return None, str(malformed)
