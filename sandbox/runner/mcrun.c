@@ -368,7 +368,8 @@ int main(int argc, char **argv) {
     unlink(argv[1]);
     char path[4096];
     snprintf(path, sizeof path, "%s/result", argv[2]);
-    FILE *res = fopen(path, "w");
+    /* Close-on-exec: a step inheriting it could write rows of its own (a forged wall time). */
+    FILE *res = fopen(path, "we");
     if (!res) die("open result");
     int failed = 0;
     for (int i = 0; i < nsteps; i++) {

@@ -38,6 +38,13 @@ def test_cpu_limit_reads_as_timeout_not_memory(backend):
     assert step.signal == signal.SIGXCPU and 0.5 < step.cpu_time_s < 3
 
 
+def test_a_step_cannot_forge_the_runners_result(backend):
+    # The runner's result file was once inherited by every step (descriptor 3, writable):
+    # a row written there replaced the runner's own, wall time included.
+    step = run_program(backend, "forge_result").steps[0]
+    assert step.ok and step.wall_time_s >= 0.3, step
+
+
 def test_fork_bomb_is_contained(backend):
     started = time.monotonic()
     step = run_program(backend, "fork_bomb", limits=Limits(wall_time_s=1.5, max_processes=32)).steps[0]

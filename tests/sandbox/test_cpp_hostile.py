@@ -165,6 +165,14 @@ def test_background_process_is_killed(judge, task) -> None:
     assert ev.status in (Status.OK, Status.RUNTIME_ERROR, Status.TIMEOUT), ev.message
 
 
+def test_a_forged_runner_row_does_not_become_the_timing(judge, task) -> None:
+    # The baseline's work behind rows written into the runner's result file (descriptor 3,
+    # once inherited): the times judged are the runner's, so it is no speedup.
+    ev = _judge(judge, task, candidate("forge_wall_time.cpp"))
+    assert ev.status is Status.OK and ev.correct, ev.message
+    assert ev.speedup is not None and ev.speedup < 1.5, ev.message
+
+
 def test_judge_still_works_afterwards(judge, task) -> None:
     ev = _judge(judge, task, candidate("fast.cpp"))
     assert ev.status is Status.OK and ev.correct and ev.speedup > 1
