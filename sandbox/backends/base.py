@@ -49,6 +49,10 @@ class Step:
     """Free text echoed back in the result (e.g. `A/input.3.txt`)."""
     stop_on_failure: bool = True
     """Skip the remaining steps when this one does not exit 0 cleanly."""
+    warm: str = ""
+    """Comma-separated Python modules. When set, argv is `python [-FLAGS] SCRIPT ARGS`, and a
+    backend that can (docker) forks the step from an interpreter that has imported these
+    already (`sandbox/runner/zygote.py`) instead of starting one; the others run it as is."""
 
 
 @dataclass(frozen=True)

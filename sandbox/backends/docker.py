@@ -13,7 +13,8 @@ and the plan go in as one tar stream, the runner runs every step, the result dir
 comes back as a tar stream, and the runner empties the candidate-writable places
 (`/work`, `/tmp`, `/dev/shm`) and kills every process of the candidate uid before it
 exits. A host-side watchdog kills the container if a run outlives the steps' limits
-plus a grace period.
+plus a grace period. Warm steps (`Step.warm`) are forked by the runner's zygote, a root
+interpreter that lives as long as its container (`sandbox/runner/zygote.py`).
 
 Warm pool or container per run, measured with `maxcode bench sandbox` (medians; a 2-core
 VM with load average ~7 from other builds, so every figure is inflated):
@@ -180,7 +181,7 @@ class DockerBackend:
 
     def _run_in(self, container: _Container, spec: RunSpec, started: float) -> RunResult:
         env = {"HOME": "/work", "TMPDIR": "/tmp", "LANG": "C.UTF-8", **spec.env}
-        plan = write_plan(spec, cleanup=_CLEANUP, oom_counter=True, env=env)
+        plan = write_plan(spec, cleanup=_CLEANUP, oom_counter=True, env=env, warm=True)
         stream = tar_files(spec, plan, container.uid)
         deadline = sum(s.limits.wall_time_s for s in spec.steps) + self.grace_s + 0.5 * len(spec.steps)
         watchdog_fired = threading.Event()

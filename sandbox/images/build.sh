@@ -6,8 +6,8 @@
 # 1. maxcode/debian-base: a Debian bookworm minbase root file system from debootstrap,
 #    imported with `docker import` (no registry needed; only a Debian apt mirror).
 # 2. maxcode/NAME for each folder sandbox/images/NAME/: `docker build` with
-#    BASE=maxcode/debian-base. The context is the folder plus the runner source
-#    (mcrun.c); a folder's optional prepare.sh fills extra context (e.g. wheels).
+#    BASE=maxcode/debian-base. The context is the folder plus the runner's sources
+#    (mcrun.c, and zygote.py for warm Python steps); a folder's optional prepare.sh fills extra context (e.g. wheels).
 # Idempotent: an image whose label maxcode.context-hash matches the hash of its staged
 # context (and base image id) is skipped. CUDA images are built only where a GPU is
 # visible (nvidia-smi) or MAXCODE_BUILD_CUDA=1. The docker backend runs this for one image
@@ -15,6 +15,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 RUNNER="$HERE/../runner/mcrun.c"
+ZYGOTE="$HERE/../runner/zygote.py"
 # Names: ${MAXCODE_IMAGE_PREFIX}NAME (default maxcode/, what sandbox.docker.image_prefix expects).
 PREFIX="${MAXCODE_IMAGE_PREFIX:-maxcode/}"
 BASE_IMAGE="${MAXCODE_BASE_IMAGE:-${PREFIX}debian-base}"
@@ -64,6 +65,7 @@ build_image() {
     ctx="$(mktemp -d /tmp/maxcode-ctx.XXXXXX)"
     cp -a "$dir/." "$ctx/"
     cp "$RUNNER" "$ctx/mcrun.c"
+    cp "$ZYGOTE" "$ctx/zygote.py"
     if [ -x "$dir/prepare.sh" ] || [ -f "$dir/prepare.sh" ]; then
         log "$image: preparing context"
         bash "$dir/prepare.sh" "$ctx"

@@ -17,6 +17,10 @@
  *   stdin PATH|-   stdout PATH|-   collect PATH (after all steps; repeatable, top level)
  *   arg TEXT (repeated, in order)
  *   end
+ *   warm MODULES (in a step; comma-separated Python modules): ARGV is `PYTHON [-FLAGS]
+ *   SCRIPT ARGS`; run it as a child of a warm interpreter that has imported MODULES (see
+ *   zygote.py; started on first use, kept for later runs of the container). Only as root
+ *   with no stdin/stdout file; otherwise, or when no zygote comes up, the step runs cold.
  *   cleanup DIR (top level, repeatable): after collecting, everything under DIR is
  *   deleted with the candidate's rights (a reused container's workspace and /tmp)
  * Result: RESULT_DIR/result, one line per step:
@@ -39,8 +43,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -55,7 +62,7 @@
 typedef struct {
     long wall_ms, cpu_s, nproc, stop;
     long long mem, fsize;
-    char *in, *out;
+    char *in, *out, *warm;
     int argc;
     char *argv[MAX_ARGS + 1];
 } step_t;
@@ -119,6 +126,7 @@ static void parse_plan(const char *path) {
         else if (!strcmp(line, "stop")) s->stop = atol(val);
         else if (!strcmp(line, "stdin")) s->in = strcmp(val, "-") ? strdup(val) : NULL;
         else if (!strcmp(line, "stdout")) s->out = strcmp(val, "-") ? strdup(val) : NULL;
+        else if (!strcmp(line, "warm")) s->warm = *val ? strdup(val) : NULL;
         else if (!strcmp(line, "arg")) {
             if (s->argc < MAX_ARGS) s->argv[s->argc++] = strdup(val);
         } else if (!strcmp(line, "end")) s = NULL;
@@ -205,6 +213,171 @@ static int open_out(const char *path) {
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 }
 
+/* ---- warm steps: forked by a zygote (zygote.py) instead of exec'd ---- */
+
+#define ZYGOTE_SCRIPT "/usr/local/lib/mcrun/zygote.py"
+#define MAX_REQUEST 65536
+static char zygote_dir[3800] = "/run/mcrun";
+
+/* Index of SCRIPT in ARGV = PYTHON [-FLAGS] SCRIPT ARGS, or -1. */
+static int script_index(const step_t *s) {
+    for (int i = 1; i < s->argc; i++)
+        if (s->argv[i][0] != '-') return i;
+    return -1;
+}
+
+static unsigned long long fnv(unsigned long long h, const char *text) {
+    for (; *text; text++) { h ^= (unsigned char)*text; h *= 1099511628211ULL; }
+    return (h ^ 0xff) * 1099511628211ULL; /* a separator, so "ab","c" differs from "a","bc" */
+}
+
+static int zygote_connect(const char *path) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) return fd;
+    if (fd >= 0) close(fd);
+    return -1;
+}
+
+/* A connection to the zygote of this step's interpreter, flags, modules and environment,
+ * started first when there is none (its imports are the one cold start it pays, outside
+ * the step's clock); -1 when none comes up (the step then runs cold). */
+static int zygote_for(const step_t *s, int script) {
+    unsigned long long h = 14695981039346656037ULL;
+    for (int i = 0; i < script; i++) h = fnv(h, s->argv[i]);
+    h = fnv(h, s->warm);
+    for (int i = 0; i < nenv; i++) h = fnv(h, envs[i]);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/zygote-%016llx", zygote_dir, h);
+    if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) return -1;
+    int fd = zygote_connect(path);
+    if (fd >= 0) return fd;
+    pid_t z = fork();
+    if (z < 0) return -1;
+    if (z == 0) {
+        setsid();
+        char log[4200];
+        snprintf(log, sizeof log, "%s.log", path);
+        int null = open("/dev/null", O_RDWR);
+        int lf = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(null, 0);
+        dup2(lf >= 0 ? lf : null, 1);
+        dup2(lf >= 0 ? lf : null, 2);
+        for (int fd2 = 3; fd2 < 1024; fd2++) close(fd2);
+        if (chdir("/")) _exit(126);
+        for (int i = 0; i < nenv; i++) putenv(envs[i]);
+        char *argv[MAX_ARGS + 4];
+        int n = 0;
+        for (int i = 0; i < script; i++) argv[n++] = s->argv[i];
+        argv[n++] = ZYGOTE_SCRIPT;
+        argv[n++] = path;
+        argv[n++] = s->warm;
+        argv[n] = NULL;
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    for (int i = 0; i < 6000; i++) { /* up to a minute for the imports */
+        if ((fd = zygote_connect(path)) >= 0) return fd;
+        if (waitpid(z, NULL, WNOHANG) == z) return -1; /* it died: its log says why */
+        usleep(10000);
+    }
+    kill(z, SIGKILL);
+    return -1;
+}
+
+/* One line from the zygote into BUF: 0, or -1 on EOF/error, 1 past DEADLINE (0: none). */
+static int read_line(int fd, char *buf, size_t cap, long long deadline) {
+    size_t n = 0;
+    while (n + 1 < cap) {
+        if (deadline) {
+            long long left = deadline - now_ns();
+            if (left <= 0) return 1;
+            struct pollfd p = {fd, POLLIN, 0};
+            int r = poll(&p, 1, (int)(left / 1000000LL) + 1);
+            if (r == 0) continue;
+            if (r < 0 && errno != EINTR) return -1;
+            if (r < 0) continue;
+        }
+        ssize_t k = read(fd, buf + n, 1);
+        if (k <= 0) return -1;
+        if (buf[n] == '\n') { buf[n] = 0; return 0; }
+        n++;
+    }
+    return -1;
+}
+
+typedef struct {
+    int status, timed_out;
+    long long t0, t1, cpu_ns;
+    long maxrss;
+} outcome_t;
+
+/* Runs step S as a child of its zygote with IN/OUT/ERR as 0/1/2, filling O. Returns 0, or
+ * -1 when no child was started (the caller runs the step cold). */
+static int run_warm(const step_t *s, int in_fd, int out_fd, int err_fd, outcome_t *o) {
+    int script = script_index(s);
+    if (script < 0 || in_fd < 0 || out_fd < 0) return -1;
+    char cwd[2048];
+    if (!getcwd(cwd, sizeof cwd)) return -1;
+    static char req[MAX_REQUEST];
+    int len = snprintf(req, sizeof req, "uid %u\nmem %lld\ncpu_s %ld\nfsize %lld\nnproc %ld\ncwd %s\n",
+                       (unsigned)cand_uid, s->mem, s->cpu_s, s->fsize, s->nproc, cwd);
+    for (int i = script; i < s->argc && len < (int)sizeof req; i++)
+        len += snprintf(req + len, sizeof req - len, "arg %s\n", s->argv[i]);
+    if (len >= (int)sizeof req) return -1;
+    int fd = zygote_for(s, script);
+    if (fd < 0) return -1;
+    int fds[3] = {in_fd, out_fd, err_fd};
+    char control[CMSG_SPACE(sizeof fds)];
+    memset(control, 0, sizeof control);
+    struct iovec iov = {req, (size_t)len};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof fds);
+    memcpy(CMSG_DATA(c), fds, sizeof fds);
+    char line[256];
+    o->t0 = now_ns();
+    pid_t pid = 0;
+    if (sendmsg(fd, &msg, 0) != len || read_line(fd, line, sizeof line, 0) != 0 ||
+        sscanf(line, "pid %d", &pid) != 1 || pid <= 0) {
+        close(fd);
+        return -1;
+    }
+    long long deadline = o->t0 + (long long)s->wall_ms * 1000000LL;
+    int r = read_line(fd, line, sizeof line, deadline);
+    o->timed_out = r == 1;
+    if (r == 1) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+        r = read_line(fd, line, sizeof line, now_ns() + 10000000000LL);
+    }
+    o->t1 = now_ns();
+    o->status = SIGKILL; /* raw wait status of a SIGKILL, if the zygote never says */
+    o->cpu_ns = 0;
+    o->maxrss = 0;
+    if (r == 0) {
+        long long ut = 0, st = 0;
+        if (sscanf(line, "done %d %lld %lld %ld", &o->status, &ut, &st, &o->maxrss) == 4) o->cpu_ns = ut + st;
+    } else {
+        kill(-pid, SIGKILL);
+    }
+    close(fd);
+    kill(-pid, SIGKILL); /* whatever the step left in its group */
+    return 0;
+}
+
+static void run_cold(step_t *s, int in_fd, int out_fd, int err_fd, outcome_t *o);
+
 static int run_step(int idx, step_t *s, const char *resdir, FILE *res) {
     char path[4096];
     int in_fd, out_fd, err_fd;
@@ -222,12 +395,35 @@ static int run_step(int idx, step_t *s, const char *resdir, FILE *res) {
     err_fd = open_out(path);
     if (out_fd == -1 || err_fd < 0) die("open output");
 
+    outcome_t o;
+    memset(&o, 0, sizeof o);
+    long oom_before = oom_kills();
+    if (s->warm && drop && !s->in && !s->out && run_warm(s, in_fd, out_fd, err_fd, &o) == 0) {
+        if (in_fd >= 0) close(in_fd);
+        close(out_fd);
+        close(err_fd);
+    } else {
+        run_cold(s, in_fd, out_fd, err_fd, &o);
+    }
+    kill_candidate_processes();
+    long oom_after = oom_kills();
+    long oom = oom_before < 0 || oom_after < 0 ? -1 : oom_after - oom_before;
+    int status = o.status;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    fprintf(res, "%d %d %d %d 0 %lld %lld %ld %ld\n", idx, code, sig, o.timed_out, o.t1 - o.t0, o.cpu_ns,
+            o.maxrss, oom);
+    fflush(res);
+    return code == 0 && !o.timed_out;
+}
+
+/* Runs step S the ordinary way (fork, drop, exec), filling O. */
+static void run_cold(step_t *s, int in_fd, int out_fd, int err_fd, outcome_t *o) {
     sigset_t chld, old;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, &old);
 
-    long oom_before = oom_kills();
     long long t0 = now_ns();
     pid_t pid = fork();
     if (pid < 0) die("fork");
@@ -287,18 +483,13 @@ static int run_step(int idx, step_t *s, const char *resdir, FILE *res) {
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
     kill(-pid, SIGKILL); /* whatever the step left in its group */
-    kill_candidate_processes();
-    long oom_after = oom_kills();
-    long oom = oom_before < 0 || oom_after < 0 ? -1 : oom_after - oom_before;
-
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    long long cpu_ns = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
-                       (long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
-    fprintf(res, "%d %d %d %d 0 %lld %lld %ld %ld\n", idx, code, sig, timed_out, t1 - t0, cpu_ns,
-            ru.ru_maxrss, oom);
-    fflush(res);
-    return code == 0 && !timed_out;
+    o->status = status;
+    o->timed_out = timed_out;
+    o->t0 = t0;
+    o->t1 = t1;
+    o->cpu_ns = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
+                (long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
+    o->maxrss = ru.ru_maxrss;
 }
 
 /* Copy a candidate file out with the candidate's rights (a symlink to a root file, or a
@@ -366,6 +557,10 @@ int main(int argc, char **argv) {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     parse_plan(argv[1]);
     unlink(argv[1]);
+    /* Zygotes live beside the plan, in the runner's own directory (root only). */
+    snprintf(zygote_dir, sizeof zygote_dir, "%s", argv[1]);
+    char *slash = strrchr(zygote_dir, '/');
+    if (slash) *slash = 0; else strcpy(zygote_dir, ".");
     char path[4096];
     snprintf(path, sizeof path, "%s/result", argv[2]);
     /* Close-on-exec: a step inheriting it could write rows of its own (a forged wall time). */

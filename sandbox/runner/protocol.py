@@ -28,10 +28,11 @@ _OOM_MARKERS = (b"std::bad_alloc", b"Cannot allocate memory", b"MemoryError", b"
 
 
 def write_plan(spec: RunSpec, cleanup: tuple[str, ...] = (), oom_counter: bool = False,
-               env: dict[str, str] | None = None) -> str:
+               env: dict[str, str] | None = None, warm: bool = False) -> str:
     """The plan file; `cleanup` lists directories the runner empties after the run;
     `oom_counter` when the runner's memory cgroup belongs to this sandbox alone; `env`
-    is set in every step's environment (on top of the runner's own)."""
+    is set in every step's environment (on top of the runner's own); `warm` when the
+    sandbox has the runner's zygote (`Step.warm`)."""
     lines: list[str] = [f"oom_counter {int(oom_counter)}"]
     for name, value in (env or {}).items():
         if "\n" in name + value or "=" in name or not name:
@@ -51,6 +52,10 @@ def write_plan(spec: RunSpec, cleanup: tuple[str, ...] = (), oom_counter: bool =
             f"stdin {step.stdin or '-'}",
             f"stdout {step.stdout or '-'}",
         ]
+        if warm and step.warm:
+            if "\n" in step.warm or " " in step.warm:
+                raise ValueError(f"bad module list for a warm step: {step.warm!r}")
+            lines.append(f"warm {step.warm}")
         for arg in step.argv:
             if "\n" in arg or "\0" in arg:
                 raise ValueError(f"step argument contains a newline or NUL: {arg!r}")
