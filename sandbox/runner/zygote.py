@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import array
 import atexit
+import contextlib
 import os
 import resource
 import runpy
@@ -143,6 +144,8 @@ def main() -> None:
     sys.stderr.flush()
     os.umask(0o077)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with contextlib.suppress(FileNotFoundError):  # left by a zygote that died starting
+        os.unlink(path + ".new")
     listener.bind(path + ".new")
     listener.listen(1)
     # Renamed into place only once the modules are in: a runner that can connect is served.

@@ -143,6 +143,18 @@ def test_a_zygote_that_cannot_start_leaves_the_step_cold(backend):
     assert step.ok and facts(step)["warm"] == "False"
 
 
+def test_a_zygote_that_died_is_started_again(backend):
+    assert facts(run(backend, REPORT, "0"))["warm"] == "True"
+    kill = ("for p in /proc/[0-9]*; do grep -q zygote.py $p/cmdline 2>/dev/null && kill -9 ${p#/proc/}; done; "
+            "sleep 0.2; cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '")
+    containers = [c for pool in backend._idle.values() for c in pool]
+    assert containers  # the warm pool kept the container, zygote and all
+    for container in containers:
+        left = container.handle.exec_run(["sh", "-c", kill], user="0").output
+        assert b"zygote.py" not in left.replace(b"grep -q zygote.py", b"")
+    assert facts(run(backend, REPORT, "0"))["warm"] == "True"
+
+
 def test_each_warm_step_gets_its_own_random_state(backend):
     draws = {run(backend, "import random; print(random.random())").stdout for _ in range(3)}
     assert len(draws) == 3
