@@ -143,16 +143,30 @@ def test_a_zygote_that_cannot_start_leaves_the_step_cold(backend):
     assert step.ok and facts(step)["warm"] == "False"
 
 
+# Kills the interpreters running zygote.py (not this shell, whose command line names it too),
+# then lists what is left and the zygotes' logs.
+KILL_ZYGOTES = """
+for p in /proc/[0-9]*; do
+  case "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" in python3*zygote.py*) kill -9 "${p#/proc/}";; esac
+done
+sleep 0.2
+for p in /proc/[0-9]*; do
+  case "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" in python3*zygote.py*) echo "alive: ${p#/proc/}";; esac
+done
+cat /run/mcrun/zygote-*.log 2>/dev/null
+"""
+
+
 def test_a_zygote_that_died_is_started_again(backend):
     assert facts(run(backend, REPORT, "0"))["warm"] == "True"
-    kill = ("for p in /proc/[0-9]*; do grep -q zygote.py $p/cmdline 2>/dev/null && kill -9 ${p#/proc/}; done; "
-            "sleep 0.2; cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '")
     containers = [c for pool in backend._idle.values() for c in pool]
     assert containers  # the warm pool kept the container, zygote and all
-    for container in containers:
-        left = container.handle.exec_run(["sh", "-c", kill], user="0").output
-        assert b"zygote.py" not in left.replace(b"grep -q zygote.py", b"")
-    assert facts(run(backend, REPORT, "0"))["warm"] == "True"
+    said = [c.handle.exec_run(["sh", "-c", KILL_ZYGOTES], user="0").output.decode() for c in containers]
+    assert not any("alive:" in text for text in said), said
+    again = run(backend, REPORT, "0")
+    logs = [c.handle.exec_run(["sh", "-c", "ls -la /run/mcrun; cat /run/mcrun/zygote-*.log"], user="0").output
+            for c in containers]
+    assert facts(again)["warm"] == "True", (again.stderr, logs)
 
 
 def test_each_warm_step_gets_its_own_random_state(backend):
