@@ -106,33 +106,40 @@ def _serve(listener: socket.socket) -> None:
     while True:
         conn, _ = listener.accept()
         with conn:
-            fds = array.array("i")
-            msg, ancdata, _, _ = conn.recvmsg(MAX_REQUEST, socket.CMSG_LEN(3 * fds.itemsize))
-            for level, kind, data in ancdata:
-                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                    fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
-            req = _parse(msg.decode())
-            if len(fds) != 3 or not req["arg"] or any(k not in req for k in ("uid", "mem", "cpu_s", "fsize",
-                                                                                 "nproc", "cwd")):
-                for fd in fds:
-                    os.close(fd)
-                conn.sendall(b"error bad request\n")
-                continue
-            pid = os.fork()
-            if pid == 0:
-                _child(req, list(fds), listener, conn)
-            for fd in fds:
-                os.close(fd)
             try:
-                conn.sendall(f"pid {pid}\n".encode())
-            except OSError:
-                pass  # the runner is gone; the child is still reaped below
-            _, status, usage = os.wait4(pid, 0)
-            utime, stime = int(usage.ru_utime * 1e9), int(usage.ru_stime * 1e9)
-            try:
-                conn.sendall(f"done {status} {utime} {stime} {usage.ru_maxrss}\n".encode())
-            except OSError:
-                pass
+                _handle(conn, listener)
+            except (OSError, ValueError) as error:
+                # One request gone wrong (a runner that died, a fork refused under the pids
+                # cap) must not take the zygote down: the runner runs that step cold.
+                with contextlib.suppress(OSError):
+                    conn.sendall(f"error {type(error).__name__}\n".encode())
+
+
+def _handle(conn: socket.socket, listener: socket.socket) -> None:
+    fds = array.array("i")
+    try:
+        msg, ancdata, _, _ = conn.recvmsg(MAX_REQUEST, socket.CMSG_SPACE(3 * fds.itemsize))
+        for level, kind, data in ancdata:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
+        req = _parse(msg.decode())
+        if len(fds) != 3 or not req["arg"] or any(k not in req for k in ("uid", "mem", "cpu_s", "fsize",
+                                                                             "nproc", "cwd")):
+            raise ValueError("bad request")
+        pid = os.fork()
+        if pid == 0:
+            _child(req, list(fds), listener, conn)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    try:
+        conn.sendall(f"pid {pid}\n".encode())
+    except OSError:
+        pass  # the runner is gone; the child is still reaped below
+    _, status, usage = os.wait4(pid, 0)
+    utime, stime = int(usage.ru_utime * 1e9), int(usage.ru_stime * 1e9)
+    with contextlib.suppress(OSError):
+        conn.sendall(f"done {status} {utime} {stime} {usage.ru_maxrss}\n".encode())
 
 
 def main() -> None:

@@ -169,6 +169,30 @@ def test_a_zygote_that_died_is_started_again(backend):
     assert facts(again)["warm"] == "True", (again.stderr, logs)
 
 
+# Bad requests to every zygote of the container, as root: one closed at once, one without
+# descriptors, one that is not text.
+BAD_REQUESTS = """
+import glob, socket
+for path in glob.glob("/run/mcrun/zygote-*[0-9a-f]"):
+    for payload in (None, b"uid 1000\\narg x.py\\n", b"\\xff\\xfe"):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(path)
+        if payload is not None:
+            s.sendall(payload)
+            print(path, s.recv(100))
+        s.close()
+"""
+
+
+def test_a_request_gone_wrong_leaves_the_zygote_serving(backend):
+    parent = "import os; print(os.getppid())"
+    before = run(backend, parent).stdout
+    containers = [c for pool in backend._idle.values() for c in pool]
+    said = [c.handle.exec_run(["python3", "-c", BAD_REQUESTS], user="0").output for c in containers]
+    assert any(b"error ValueError" in text for text in said), said
+    assert run(backend, parent).stdout == before  # the same zygote forked it
+
+
 def test_each_warm_step_gets_its_own_random_state(backend):
     draws = {run(backend, "import random; print(random.random())").stdout for _ in range(3)}
     assert len(draws) == 3
