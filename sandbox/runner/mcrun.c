@@ -38,12 +38,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -297,9 +297,8 @@ static int read_line(int fd, char *buf, size_t cap, long long deadline) {
             if (left <= 0) return 1;
             struct pollfd p = {fd, POLLIN, 0};
             int r = poll(&p, 1, (int)(left / 1000000LL) + 1);
-            if (r == 0) continue;
             if (r < 0 && errno != EINTR) return -1;
-            if (r < 0) continue;
+            if (r <= 0) continue;
         }
         ssize_t k = read(fd, buf + n, 1);
         if (k <= 0) return -1;
@@ -315,10 +314,12 @@ typedef struct {
     long maxrss;
 } outcome_t;
 
-/* Runs step S as a child of its zygote with IN/OUT/ERR as 0/1/2, filling O. Returns 0, or
- * -1 when no child was started (the caller runs the step cold). */
+/* Runs step S as a child of its zygote with IN/OUT/ERR as 0/1/2 (closed here once handed
+ * over), filling O. Returns 0, or -1 when no child was started: not a warm step, a stdin or
+ * stdout file (opened with the candidate's rights, by a cold child), no root to drop from,
+ * or no zygote; the caller then runs the step cold with the descriptors untouched. */
 static int run_warm(const step_t *s, int in_fd, int out_fd, int err_fd, outcome_t *o) {
-    int script = script_index(s);
+    int script = s->warm && drop ? script_index(s) : -1;
     if (script < 0 || in_fd < 0 || out_fd < 0) return -1;
     char cwd[2048];
     if (!getcwd(cwd, sizeof cwd)) return -1;
@@ -353,6 +354,9 @@ static int run_warm(const step_t *s, int in_fd, int out_fd, int err_fd, outcome_
         close(fd);
         return -1;
     }
+    close(in_fd);
+    close(out_fd);
+    close(err_fd);
     long long deadline = o->t0 + (long long)s->wall_ms * 1000000LL;
     int r = read_line(fd, line, sizeof line, deadline);
     o->timed_out = r == 1;
@@ -368,8 +372,6 @@ static int run_warm(const step_t *s, int in_fd, int out_fd, int err_fd, outcome_
     if (r == 0) {
         long long ut = 0, st = 0;
         if (sscanf(line, "done %d %lld %lld %ld", &o->status, &ut, &st, &o->maxrss) == 4) o->cpu_ns = ut + st;
-    } else {
-        kill(-pid, SIGKILL);
     }
     close(fd);
     kill(-pid, SIGKILL); /* whatever the step left in its group */
@@ -398,13 +400,7 @@ static int run_step(int idx, step_t *s, const char *resdir, FILE *res) {
     outcome_t o;
     memset(&o, 0, sizeof o);
     long oom_before = oom_kills();
-    if (s->warm && drop && !s->in && !s->out && run_warm(s, in_fd, out_fd, err_fd, &o) == 0) {
-        if (in_fd >= 0) close(in_fd);
-        close(out_fd);
-        close(err_fd);
-    } else {
-        run_cold(s, in_fd, out_fd, err_fd, &o);
-    }
+    if (run_warm(s, in_fd, out_fd, err_fd, &o) != 0) run_cold(s, in_fd, out_fd, err_fd, &o);
     kill_candidate_processes();
     long oom_after = oom_kills();
     long oom = oom_before < 0 || oom_after < 0 ? -1 : oom_after - oom_before;

@@ -38,6 +38,7 @@ import threading
 import traceback
 
 MAX_REQUEST = 1 << 16
+NUMBERS = ("uid", "mem", "cpu_s", "fsize", "nproc")
 
 
 def _parse(text: str) -> dict:
@@ -46,7 +47,7 @@ def _parse(text: str) -> dict:
         key, _, value = line.partition(" ")
         if key == "arg":
             req["arg"].append(value)
-        elif key in ("uid", "mem", "cpu_s", "fsize", "nproc"):
+        elif key in NUMBERS:
             req[key] = int(value)
         elif key == "cwd":
             req["cwd"] = value
@@ -55,7 +56,6 @@ def _parse(text: str) -> dict:
 
 def _child(req: dict, fds: list[int], listener: socket.socket, conn: socket.socket) -> None:
     """Becomes the step (never returns)."""
-    code = 1
     try:
         listener.close()
         conn.close()
@@ -90,10 +90,8 @@ def _child(req: dict, fds: list[int], listener: socket.socket, conn: socket.sock
             traceback.print_exc()
             code = 1
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(Exception):
                 stream.flush()
-            except Exception:
-                pass
     except BaseException:
         try:
             traceback.print_exc()
@@ -123,8 +121,7 @@ def _handle(conn: socket.socket, listener: socket.socket) -> None:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                 fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
         req = _parse(msg.decode())
-        if len(fds) != 3 or not req["arg"] or any(k not in req for k in ("uid", "mem", "cpu_s", "fsize",
-                                                                             "nproc", "cwd")):
+        if len(fds) != 3 or not req["arg"] or any(k not in req for k in (*NUMBERS, "cwd")):
             raise ValueError("bad request")
         pid = os.fork()
         if pid == 0:
@@ -132,10 +129,8 @@ def _handle(conn: socket.socket, listener: socket.socket) -> None:
     finally:
         for fd in fds:
             os.close(fd)
-    try:
+    with contextlib.suppress(OSError):  # the runner is gone; the child is still reaped below
         conn.sendall(f"pid {pid}\n".encode())
-    except OSError:
-        pass  # the runner is gone; the child is still reaped below
     _, status, usage = os.wait4(pid, 0)
     utime, stime = int(usage.ru_utime * 1e9), int(usage.ru_stime * 1e9)
     with contextlib.suppress(OSError):
