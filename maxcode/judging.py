@@ -90,7 +90,12 @@ class Judging:
         so far, its interval's lower bound) lets timing stop once the candidate falls below
         it; `full_budget` times without early decisions (the final best of a search);
         `versus_compile` also times a kernel task's reference through torch.compile."""
-        if self.memo is None:
+        # A full-budget judgement is an answer's re-timing (Search.retime_best): the run's own
+        # check, by running it again, of the program it chose over noisy estimates. A stored
+        # verdict (another run's re-timing of the program) would give every run that reaches
+        # the program one shared draw, and let a flaky answer that passed once pass in all of
+        # them. No search judges with the full budget, so such a verdict is not stored either.
+        if self.memo is None or full_budget:
             return self._judge(task, candidate_source, incumbent, full_budget, versus_compile)
         key = self.memo.key(task, candidate_source, full_budget=full_budget, versus_compile=versus_compile)
         with self.memo.claim(key):

@@ -46,14 +46,16 @@ class Judge(Protocol):
                  full_budget: bool = False, versus_compile: bool = False) -> Evaluation:
         """`incumbent`: the lower bound of the best speedup so far (None before there is
         one); a judge may stop timing a candidate once it is known to fall below it.
-        `full_budget`: decide nothing early (the final best's re-timing). `versus_compile`:
+        `full_budget`: decide nothing early and measure afresh, never from stored verdicts
+        (the answer's re-timing, `Search.retime_best`). `versus_compile`:
         a kernel task's reference is timed through torch.compile too (only asked of a
         judge when `loop.versus_compile` is on)."""
         ...
 
 
-# Timings that stopped on a decision rather than on their full budget (sandbox/timing/sequential.py).
-EARLY_STOPS = ("faster", "slower", "no_change", "below_incumbent")
+def judge_error(exc: Exception) -> str:
+    """The message of a judge that raised instead of returning a verdict."""
+    return f"judge error: {type(exc).__module__}.{type(exc).__name__}: {exc}"
 
 
 class Ranker(Protocol):
@@ -123,7 +125,8 @@ class LoopConfig:
     """With a ranker: how many of a step's candidates are judged (the rest are `skipped`)."""
     race: bool = True
     """Pass the best so far to the judge, so that a candidate clearly below it stops being
-    timed early (F-race style). Its node keeps the wider interval it stopped with."""
+    timed early (F-race style). Its node keeps the wider interval it stopped with; the
+    answer is re-timed in full at the end either way (`Search.retime_best`)."""
     versus_compile: bool = False
     """Kernel tasks: when the search ends, time its answer once more against the reference
     through torch.compile too (`COMPILE_TIMING`; the summary's `best_speedup_vs_compile`).
@@ -335,7 +338,7 @@ class Step:
             raise
         except Exception as exc:  # one broken candidate must not end the search
             log.exception("judge failed on a candidate of step %d", self.number)
-            message = f"judge error: {type(exc).__module__}.{type(exc).__name__}: {exc}"
+            message = judge_error(exc)
         diagnosis = self._diagnose(c, evaluation)
         critic = s.critic_ledger.drain() if s.critic_ledger else []
         return self._node(c, status, evaluation=evaluation, evaluated=True, message=message,
@@ -454,17 +457,15 @@ class Search:
         return self.stop_reason
 
     def retime_best(self) -> None:
-        """Re-time the answer against the baseline with the full budget (`FINAL_TIMING`).
+        """Re-time the answer against the baseline with the full budget (`FINAL_TIMING`),
+        once per answer (a resume keeps it; a new best gets its own).
 
-        With racing, a node's timing stops as soon as it is decided, so the best's interval
-        is as wide as the decision allowed; the figure a user reads deserves the whole
-        budget. Skipped when the best was timed in full, or was re-timed before (a resume)."""
-        best = self.tree.best() if self.config.race else None
-        if best is None or best.evaluation is None:
-            return
-        if best.evaluation.details.get("stop_reason") not in EARLY_STOPS:
-            return
-        self._judge_answer_again(best, FINAL_TIMING, "re-timing")
+        The answer won a selection over noisy estimates, so its own figure is biased upward
+        (the winner's curse) whether racing cut its timing short or not; a measurement taken
+        after the choice is not. A failed re-timing is recorded, and the summary says so."""
+        best = self.tree.best()
+        if best is not None:
+            self._judge_answer_again(best, FINAL_TIMING, "re-timing")
 
     def compare_with_compile(self) -> None:
         """Kernel tasks with `versus_compile`: the answer against the reference through
@@ -478,18 +479,19 @@ class Search:
     def _judge_answer_again(self, best: Node, record: str, what: str, **how: Any) -> None:
         """Judge the answer once more with the full budget into `record`, once per answer
         (a resume finds it done). Not an evaluation of the budget: the program is judged
-        already. A failure is logged and the search's own figure stands."""
+        already. A judge that raises leaves `evaluation` None and its `error`."""
         done = self.store.read_json(record)
         if done and done.get("node") == best.id:
             return
+        evaluation, error = None, ""
         try:
-            evaluation = self.judge(self.task, best.source, full_budget=True, **how)
+            evaluation = self.judge(self.task, best.source, full_budget=True, **how).to_dict()
         except UserError:
             raise
-        except Exception:  # the run must not fail here
+        except Exception as exc:  # the run must not fail here
             log.exception("%s the best node %d failed", what, best.id)
-            return
-        self.store.write_json(record, {"node": best.id, "evaluation": evaluation.to_dict()})
+            error = judge_error(exc)
+        self.store.write_json(record, {"node": best.id, "evaluation": evaluation, "error": error})
 
     def incumbent(self) -> float | None:
         """What a candidate must be able to beat to matter: the lower bound of the best

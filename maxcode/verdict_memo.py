@@ -8,10 +8,12 @@ gives one program different figures in different runs: a sweep once ranked 12.64
 verdict, so the league compares strategies on common measurements. A hit still counts as a
 judged evaluation of the run's budget: the memo saves machine time, not search budget.
 
-Stored: every verdict. One cut short by racing (timing stopped once the candidate's interval
-lay wholly below a search's best so far, X) is served only to a search whose best is at least
-X: below X is below anything higher, and a search with a lower best judges the program
-afresh. A complete verdict replaces a raced one. Judge errors raise and are never stored.
+Stored: every verdict of a search; never a full-budget one (an answer's re-timing, always
+measured afresh: maxcode/judging.py). One cut short by racing (timing stopped once the
+candidate's interval lay wholly below a search's best so far, X) is served only to a search
+whose best is at least X: below X is below anything higher, and a search with a lower best
+judges the program afresh. A complete verdict replaces a raced one. Judge errors raise and
+are never stored.
 
 Key: the task (its program, test files, tolerance), the candidate's exact source, the
 flags of the call (full budget, versus torch.compile), the family's judge configuration,

@@ -6,7 +6,7 @@
     prompts/<hash>.md  each distinct prompt once
     candidates/<id>.reply.md, <id>.<ext>, <id>.evaluation.json: the audit trail per node
     summary.json       written atomically after every step and at the end
-    final_timing.json  the answer re-timed with the full budget (when racing cut it short)
+    final_timing.json  the answer re-timed with the full budget (`evaluation`, or the judge's `error`)
     compile_timing.json  a kernel answer also against torch.compile (loop.versus_compile)
     best.<ext>         the answer (the baseline when no claim can be made)
     report.md, report.html, figures

@@ -18,8 +18,16 @@ class Retiming:
     """The answer re-timed with the full budget, and the search's own figure beside it."""
 
     node: int
-    speedup: float
-    speedup_ci: list[float]
+    speedup: float | None = None
+    """None when the re-timing gave no figure (`status` and `message` say why): the answer
+    then stands on the search's own figure alone, unconfirmed."""
+    speedup_ci: list[float] | None = None
+    status: str = "ok"
+    """"ok"; else the re-timing's verdict status (the answer failed when run again:
+    wrong_answer, runtime_error, timeout...), "judge_error" (the judge raised) or "untimed"
+    (an ok verdict without a speedup)."""
+    message: str = ""
+    """The re-timing's verdict message, or the judge's error."""
     significant: bool = False
     rounds: int | None = None
     stop_reason: str | None = None
@@ -44,6 +52,9 @@ class RunSummary:
     """The answer's speedup (its re-timing when there is one)."""
     best_speedup_ci: list[float] | None = None
     best_retimed: Retiming | None = None
+    """The answer's re-timing with the full budget; None when it has none (no answer, or a
+    run that ended before it). When it failed (`speedup` None), `best_speedup` is the
+    search's own figure, unconfirmed."""
     best_source: str = ""
     """Path of `best.<ext>`."""
     best_is_baseline: bool = True

@@ -28,14 +28,14 @@ def summarize(tree: SearchTree, store: RunWriter, task_id: str, strategy: str, u
     speedup = best.speedup if best else 1.0
     ci = list(best.evaluation.speedup_ci) if best and best.evaluation and best.evaluation.speedup_ci else None
     retimed = _final_timing(store, best)
-    if retimed is not None:
-        # The search stopped timing the best as soon as it was decided; the figure to report
-        # is its re-timing with the full budget (maxcode/loop.py: Search.retime_best).
-        speedup, ci = retimed["speedup"], retimed["speedup_ci"]
+    if retimed is not None and retimed.speedup is not None:
+        # The best's own figure won a selection over noisy estimates; the figure to report is
+        # its re-timing with the full budget (maxcode/loop.py: Search.retime_best).
+        speedup, ci = retimed.speedup, retimed.speedup_ci
     return RunSummary(
         task_id=task_id, problem=problem or task_id, strategy=strategy, run_dir=str(store.dir),
         best_node=best.id if best else None, best_speedup=speedup, best_speedup_ci=ci,
-        best_retimed=Retiming.from_dict(retimed) if retimed else None,
+        best_retimed=retimed,
         best_source=str(store.dir / f"best.{ext}"), best_is_baseline=best is None,
         fastest_correct_node=fastest.id if fastest else None,
         fastest_correct_speedup=fastest.speedup if fastest else None,
@@ -58,25 +58,25 @@ def _versus_compile(store: RunWriter, best: Node | None) -> dict[str, Any]:
             "best_speedup_vs_compile_ci": list(ev.get("speedup_vs_compile_ci") or []) or None}
 
 
-def _final_timing(store: RunWriter, best: Node | None) -> dict[str, Any] | None:
-    """The full-budget re-timing of the best node, with the search's figure beside it."""
+def _final_timing(store: RunWriter, best: Node | None) -> Retiming | None:
+    """The full-budget re-timing of the best node, with the search's figure beside it; one
+    that gave no figure says why instead."""
     record = store.read_json(FINAL_TIMING) if best is not None else None
     if not record or record.get("node") != best.id:
         return None
-    ev = record.get("evaluation") or {}
-    if ev.get("status") != "ok" or ev.get("speedup") is None or not ev.get("speedup_ci"):
-        return None
+    ci = best.evaluation.speedup_ci if best.evaluation else None
+    search = {"node": best.id, "search_speedup": best.speedup, "search_speedup_ci": list(ci) if ci else None}
+    ev = record.get("evaluation")
+    if ev is None:
+        return Retiming(**search, status="judge_error", message=record.get("error") or "the judge raised")
+    if ev.get("status") != "ok" or not ev.get("correct"):
+        return Retiming(**search, status=str(ev.get("status")), message=ev.get("message") or "")
+    if ev.get("speedup") is None or not ev.get("speedup_ci"):
+        return Retiming(**search, status="untimed", message="the re-timing returned no speedup")
     details = ev.get("details") or {}
-    return {
-        "node": best.id,
-        "speedup": ev["speedup"],
-        "speedup_ci": list(ev["speedup_ci"]),
-        "significant": bool(ev.get("significant")),
-        "rounds": details.get("rounds"),
-        "stop_reason": details.get("stop_reason"),
-        "search_speedup": best.speedup,
-        "search_speedup_ci": list(best.evaluation.speedup_ci) if best.evaluation and best.evaluation.speedup_ci else None,
-    }
+    return Retiming(**search, speedup=ev["speedup"], speedup_ci=list(ev["speedup_ci"]),
+                    significant=bool(ev.get("significant")), rounds=details.get("rounds"),
+                    stop_reason=details.get("stop_reason"))
 
 
 def write_artifacts(tree: SearchTree, store: RunWriter, summary: dict[str, Any], ext: str) -> None:

@@ -15,6 +15,7 @@ from maxcode.report.load import RunData
 from maxcode.report.tree_picture import MISSING_DOT, legend_html, tree_svg
 from records.node import Node, NodeStatus, total_spent
 from records.run import atomic_write
+from records.summary import Retiming
 
 DIAGNOSIS_CHARS = 160
 """Characters of a diagnosis shown in the node table (the full text is in the node's section)."""
@@ -32,16 +33,25 @@ class Verdict:
     caps: dict[str, Any]
     stop_reason: str
     error: str
-    retimed: dict[str, Any] | None = None
+    retimed: Retiming | None = None
     """The best node's re-timing with the full budget (summary.json `best_retimed`), if any:
-    the figure the run claims, as `maxcode optimize` prints it."""
+    the figure the run claims, as `maxcode optimize` prints it, or why it has none."""
+
+    @property
+    def retime_failed(self) -> bool:
+        return self.best is not None and self.retimed is not None and self.retimed.speedup is None
 
     @property
     def headline(self) -> str:
-        if self.best is not None and self.retimed is not None:
-            r = self.retimed
-            return (f"{r['speedup']:.3f}x faster (95% CI {fmt_ci(r.get('speedup_ci'))}, "
-                    f"{'significant' if r.get('significant') else 'not significant'}; re-timed with the "
+        r = self.retimed
+        if self.retime_failed:
+            ev = self.best.evaluation
+            return (f"unconfirmed: node #{self.best.id}'s re-timing with the full budget failed "
+                    f"({r.status}{': ' + r.message if r.message else ''}); the search measured {self.best.speedup:.3f}x "
+                    f"(95% CI {fmt_ci(ev.speedup_ci if ev else None)})")
+        if self.best is not None and r is not None:
+            return (f"{r.speedup:.3f}x faster (95% CI {fmt_ci(r.speedup_ci)}, "
+                    f"{'significant' if r.significant else 'not significant'}; re-timed with the "
                     f"full budget, the search measured {self.best.speedup:.3f}x), node #{self.best.id}")
         if self.best is not None:
             ev = self.best.evaluation
@@ -56,6 +66,8 @@ class Verdict:
 
     @property
     def css_class(self) -> str:
+        if self.retime_failed:
+            return "bad"
         return "good" if self.best is not None else ("bad" if self.error or self.judged == 0 else "none")
 
 
@@ -80,11 +92,11 @@ def verdict(run: RunData) -> Verdict:
     )
 
 
-def _retimed(summary: dict[str, Any], best: Node | None) -> dict[str, Any] | None:
+def _retimed(summary: dict[str, Any], best: Node | None) -> Retiming | None:
     r = summary.get("best_retimed")
-    if best is None or not isinstance(r, dict) or r.get("node") != best.id or r.get("speedup") is None:
+    if best is None or not isinstance(r, dict) or r.get("node") != best.id:
         return None
-    return r
+    return Retiming.from_dict(r)
 
 
 def what_proposer_did(node: Node) -> str:

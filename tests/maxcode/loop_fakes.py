@@ -26,16 +26,18 @@ def reply_for(tag: str) -> str:
 
 
 class FakeJudge:
-    """Verdict from markers; counts calls; thread-safe."""
+    """Verdict from markers; counts calls (`calls`: the search's judgements, `retimings`:
+    the answer's full-budget re-timings); thread-safe."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.retimings: list[str] = []
         self._lock = threading.Lock()
 
     def __call__(self, task: Task, source: str, incumbent: float | None = None,
                  full_budget: bool = False) -> Evaluation:
         with self._lock:
-            self.calls.append(source)
+            (self.retimings if full_budget else self.calls).append(source)
         if "BOOM" in source:
             raise RuntimeError("judge bug")
         if "WRONG" in source:
