@@ -35,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--every", metavar="N", type=int, default=1,
                         help="kernel_sizes: judge every N-th file of each level (a spread sample of a large suite)")
     parser.add_argument("--cases", metavar="WORDS",
-                        help="kernel_judge: only the cases whose name holds one of these comma-separated words")
+                        help="kernel_judge, exploits: only the cases whose name holds one of these comma-separated words")
+    parser.add_argument("--static", action="store_true",
+                        help="exploits: keep the kernel judge's static checks on (default: off, so the runtime decides)")
     parser.add_argument("--repeat", metavar="N", type=int,
                         help="kernel_judge: judgements per case (default: 10 per A/A case, 20 per known speedup); "
                         "gpu: per A/A case and known speedup (default 5)")

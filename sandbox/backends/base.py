@@ -1,6 +1,6 @@
 """The one interface every sandbox backend implements: `Backend.run(spec) -> RunResult`.
 
-A `RunSpec` is a fresh workspace (files copied in), a list of `Step`s run one after the
+A `RunSpec` is a fresh workspace (files copied in, or sealed: root's and read-only), a list of `Step`s run one after the
 other inside it by the in-sandbox runner, and the workspace paths to bring back. Each step
 has its own limits, so "compile, then run every test" or "A B A B timing rounds" are one
 call with no host round-trip between steps. Times are measured by the runner inside the
@@ -53,6 +53,18 @@ class Step:
     """Comma-separated Python modules. When set, argv is `python [-FLAGS] SCRIPT ARGS`, and a
     backend that can (docker) forks the step from an interpreter that has imported these
     already (`sandbox/runner/zygote.py`) instead of starting one; the others run it as is."""
+    fresh: bool = False
+    """Run in a fresh, empty scratch directory (`SCRATCH`, the step's cwd; stdin is still a
+    workspace path), and afterwards empty it, the sandbox's /tmp and /dev/shm and the
+    candidate's SysV IPC objects: nothing one step leaves reaches another."""
+    links: tuple[tuple[str, str], ...] = ()
+    """(workspace file, name) pairs hard-linked into a fresh step's scratch before it runs,
+    so every program of a comparison runs as the same `./NAME` in the same place."""
+    save: str | None = None
+    """A fresh step's scratch file returned in `StepResult.saved` (copied out before the
+    scratch is emptied)."""
+    discard_stdout: bool = False
+    """Keep only `StepResult.stdout_digest` of the captured stdout (timing rounds)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,10 @@ class RunSpec:
     """Image (toolchain) the steps need: `cpp` or `kernel-cpu`; `local` uses the host's."""
     env: dict[str, str] = field(default_factory=dict)
     """Extra environment; the base environment is scrubbed (PATH, HOME, LANG only)."""
+    sealed: bool = False
+    """The files and every workspace directory (the workspace itself included) belong to root
+    and are read-only, the directories unlistable (0711): a step opens what it is told of
+    and can list, change, replace or add nothing. Steps that write need `fresh`."""
 
 
 @dataclass
@@ -98,6 +114,10 @@ class StepResult:
     """Captured stdout (only when `Step.stdout` is None; capped at `output_bytes`)."""
     stderr: bytes = b""
     """Captured stderr (capped at 64 KiB)."""
+    stdout_digest: str | None = None
+    """FNV-1a 64 of the captured stdout, taken by the runner (None when `Step.stdout` is set)."""
+    saved: bytes | None = None
+    """The file named by `Step.save`, if the step left one."""
 
     @property
     def ok(self) -> bool:

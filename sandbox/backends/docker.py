@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 _CAPS = ["SETUID", "SETGID", "KILL", "CHOWN", "FOWNER", "DAC_OVERRIDE"]
 # Candidate-writable places the runner empties after every run of a reused container.
 _CLEANUP = ("/work", "/tmp", "/dev/shm")
+# Candidate-writable places outside the workspace, emptied after every fresh step.
+_SCRUB = ("/tmp", "/dev/shm")
 _LABEL = "maxcode.sandbox"
 INSTALL_ENGINE = "bash sandbox/images/install_engine.sh"
 BUILD_IMAGES = "bash sandbox/images/build.sh"
@@ -181,7 +183,7 @@ class DockerBackend:
 
     def _run_in(self, container: _Container, spec: RunSpec, started: float) -> RunResult:
         env = {"HOME": "/work", "TMPDIR": "/tmp", "LANG": "C.UTF-8", **spec.env}
-        plan = write_plan(spec, cleanup=_CLEANUP, oom_counter=True, env=env, warm=True)
+        plan = write_plan(spec, cleanup=_CLEANUP, oom_counter=True, env=env, warm=True, scrub=_SCRUB)
         stream = tar_files(spec, plan, container.uid)
         deadline = sum(s.limits.wall_time_s for s in spec.steps) + self.grace_s + 0.5 * len(spec.steps)
         watchdog_fired = threading.Event()

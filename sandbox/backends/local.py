@@ -185,7 +185,10 @@ class LocalBackend:
             work.mkdir()
             results.mkdir(mode=0o700)
             populate(work, spec, uid)
-            (results / "plan").write_text(write_plan(spec))
+            # With bwrap, /tmp and /dev/shm are this run's own: emptied after every fresh
+            # step. Without it they are the host's, shared with everything else.
+            scrub = ("/tmp", "/dev/shm") if self.bwrap else ()
+            (results / "plan").write_text(write_plan(spec, scrub=scrub))
             env = {"PATH": ":".join([*python_bin_dirs(), "/usr/local/bin", "/usr/bin", "/bin"]), "HOME": "/work" if self.bwrap else str(work),
                    "LANG": "C.UTF-8", "TMPDIR": "/tmp", **spec.env}
             deadline = sum(s.limits.wall_time_s for s in spec.steps) + self.grace_s + len(spec.steps) * 0.5

@@ -19,8 +19,22 @@ def check_relative(path: str) -> str:
     return str(pure)
 
 
+def file_mode(spec: RunSpec, name: str) -> int:
+    """A workspace file's mode: sealed files are read-only to everyone, root included."""
+    executable = name in spec.executables
+    if spec.sealed:
+        return 0o555 if executable else 0o444
+    return 0o755 if executable else 0o644
+
+
+def dir_mode(spec: RunSpec) -> int:
+    """A workspace directory's mode: a sealed one can be passed through, never listed."""
+    return 0o711 if spec.sealed else 0o755
+
+
 def populate(root: Path, spec: RunSpec, uid: int | None) -> None:
-    """Copy the spec's files under `root`, owned by the candidate uid when we are root."""
+    """Copy the spec's files under `root`, owned by the candidate uid when we are root (by
+    root, read-only, when the spec is sealed)."""
     for name, content in spec.files.items():
         target = root / check_relative(name)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -28,7 +42,12 @@ def populate(root: Path, spec: RunSpec, uid: int | None) -> None:
             shutil.copyfile(content, target)
         else:
             target.write_bytes(content)
-        target.chmod(0o755 if name in spec.executables else 0o644)
+        target.chmod(file_mode(spec, name))
+    if spec.sealed:
+        for path in [root, *root.rglob("*")]:
+            if path.is_dir():
+                path.chmod(dir_mode(spec))
+        return
     if uid is not None:
         for path in [root, *root.rglob("*")]:
             try:
@@ -42,8 +61,10 @@ def tar_files(spec: RunSpec, plan: str, uid: int, workspace: str = "work",
     """The workspace and the plan as one tar stream, extracted at `/` inside a container.
 
     Workspace entries (the directory itself included, so it becomes the candidate's) are
-    owned by `uid`; the plan stays root's and unreadable to the candidate.
+    owned by `uid`, or by root when the spec is sealed; the plan stays root's and
+    unreadable to the candidate.
     """
+    owner = 0 if spec.sealed else uid
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         dirs = {workspace}
@@ -51,15 +72,14 @@ def tar_files(spec: RunSpec, plan: str, uid: int, workspace: str = "work",
         for name, content in spec.files.items():
             rel = check_relative(name)
             data = content.read_bytes() if isinstance(content, Path) else content
-            mode = 0o755 if name in spec.executables else 0o644
-            entries.append((f"{workspace}/{rel}", data, mode, uid))
+            entries.append((f"{workspace}/{rel}", data, file_mode(spec, name), owner))
             parent = PurePosixPath(workspace, rel).parent
             while str(parent) not in dirs and str(parent) != ".":
                 dirs.add(str(parent))
                 parent = parent.parent
         for d in sorted(dirs):
             info = tarfile.TarInfo(d)
-            info.type, info.mode, info.uid, info.gid = tarfile.DIRTYPE, 0o755, uid, uid
+            info.type, info.mode, info.uid, info.gid = tarfile.DIRTYPE, dir_mode(spec), owner, owner
             tar.addfile(info)
         for name, data, mode, owner in entries:
             info = tarfile.TarInfo(name)

@@ -22,9 +22,24 @@
  *   zygote.py; started on first use, kept for later runs of the container). Only as root
  *   with no stdin/stdout file; otherwise, or when no zygote comes up, the step runs cold.
  *   cleanup DIR (top level, repeatable): after collecting, everything under DIR is
- *   deleted with the candidate's rights (a reused container's workspace and /tmp)
+ *   deleted with the candidate's rights, then what is left (sealed, root-owned files)
+ *   by root without following links (a reused container's workspace and /tmp)
+ *   scratch DIR (top level) and scrub DIR (top level, repeatable): see `fresh`
+ *   fresh 1 (in a step): the step runs in a fresh, empty, candidate-owned DIR of
+ *   `scratch` (its cwd); stdin is opened in the workspace first. After the step (and the
+ *   kill sweep) DIR, every `scrub` directory and the candidate's SysV IPC objects are
+ *   emptied, so nothing a step leaves reaches the next one
+ *   link SRC NAME (in a fresh step, repeatable): SRC (workspace-relative, usually sealed:
+ *   root-owned, read-only) is hard-linked as DIR/NAME before the step, so every program
+ *   runs under the same name in the same place
+ *   save NAME (in a fresh step): DIR/NAME is copied out after the step (candidate rights,
+ *   capped) as RESULT_DIR/save.K, before the scratch is emptied
+ *   discard 1 (in a step): the captured stdout is dropped once its digest is taken
  * Result: RESULT_DIR/result, one line per step:
- *   index exit_code signal timed_out skipped wall_ns cpu_ns maxrss_kb oom_kills
+ *   index exit_code signal timed_out skipped wall_ns cpu_ns maxrss_kb oom_kills digest
+ * digest: FNV-1a 64 of the captured stdout (16 hex digits), `-` when stdout went to a
+ * workspace file. Captured streams are written as stdout.cur/stderr.cur while the step
+ * runs (so /proc/self/fd/1 reads the same in every step) and renamed after it.
  *   env NAME=VALUE (top level, repeatable): set in every step's environment
  *   oom_counter 1 (top level): the runner's memory cgroup is the sandbox's own (a
  *   container), so its OOM-kill counter tells an OOM kill from any other SIGKILL
@@ -35,6 +50,11 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <ftw.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -58,11 +78,14 @@
 #define MAX_ARGS 256
 #define MAX_COLLECT 256
 #define MAX_CLEANUP 8
+#define MAX_LINKS 8
 
 typedef struct {
-    long wall_ms, cpu_s, nproc, stop;
+    long wall_ms, cpu_s, nproc, stop, fresh, discard;
     long long mem, fsize;
-    char *in, *out, *warm;
+    char *in, *out, *warm, *save;
+    int nlinks;
+    char *link_src[MAX_LINKS], *link_name[MAX_LINKS];
     int argc;
     char *argv[MAX_ARGS + 1];
 } step_t;
@@ -73,6 +96,9 @@ static char *collect[MAX_COLLECT];
 static int ncollect;
 static char *cleanup[MAX_CLEANUP];
 static int ncleanup;
+static char *scratch;
+static char *scrub[MAX_CLEANUP];
+static int nscrub;
 static int use_oom_counter;
 #define MAX_ENV 256
 static char *envs[MAX_ENV];
@@ -116,6 +142,10 @@ static void parse_plan(const char *path) {
             use_oom_counter = atoi(val);
         } else if (!strcmp(line, "cleanup")) {
             if (ncleanup < MAX_CLEANUP) cleanup[ncleanup++] = strdup(val);
+        } else if (!strcmp(line, "scrub")) {
+            if (nscrub < MAX_CLEANUP) scrub[nscrub++] = strdup(val);
+        } else if (!strcmp(line, "scratch")) {
+            scratch = *val ? strdup(val) : NULL;
         } else if (!s) {
             continue;
         } else if (!strcmp(line, "wall_ms")) s->wall_ms = atol(val);
@@ -127,6 +157,17 @@ static void parse_plan(const char *path) {
         else if (!strcmp(line, "stdin")) s->in = strcmp(val, "-") ? strdup(val) : NULL;
         else if (!strcmp(line, "stdout")) s->out = strcmp(val, "-") ? strdup(val) : NULL;
         else if (!strcmp(line, "warm")) s->warm = *val ? strdup(val) : NULL;
+        else if (!strcmp(line, "fresh")) s->fresh = atol(val);
+        else if (!strcmp(line, "discard")) s->discard = atol(val);
+        else if (!strcmp(line, "save")) s->save = *val ? strdup(val) : NULL;
+        else if (!strcmp(line, "link")) {
+            char *name = strchr(val, ' ');
+            if (name && s->nlinks < MAX_LINKS) {
+                *name++ = 0;
+                s->link_src[s->nlinks] = strdup(val);
+                s->link_name[s->nlinks++] = strdup(name);
+            }
+        }
         else if (!strcmp(line, "arg")) {
             if (s->argc < MAX_ARGS) s->argv[s->argc++] = strdup(val);
         } else if (!strcmp(line, "end")) s = NULL;
@@ -212,6 +253,126 @@ static long oom_kills(void) {
 static int open_out(const char *path) {
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 }
+
+
+/* ---- fresh steps: a new scratch for every step, and nothing left behind ---- */
+
+/* Remove everything inside the directory open as DFD without following links, opening
+ * up directories the candidate made unreadable on the way (its own: it may chmod them).
+ * Two passes, since removing entries while reading a directory may skip some. */
+static void empty_at(int dfd, int depth) {
+    DIR *d = fdopendir(dfd);
+    if (!d) { close(dfd); return; }
+    for (int pass = 0; pass < 2; pass++) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            if (unlinkat(dirfd(d), e->d_name, 0) == 0 || errno != EISDIR || depth > 64) continue;
+            fchmodat(dirfd(d), e->d_name, 0700, 0);
+            int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0) empty_at(sub, depth + 1);
+            unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+        }
+        rewinddir(d);
+    }
+    closedir(d);
+}
+
+static void empty_dir(const char *dir) {
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (dfd < 0) return;
+    /* u+rwx on a directory of the candidate's own (a scratch it made read-only). */
+    if (!fstat(dfd, &st) && st.st_uid == geteuid()) fchmod(dfd, (st.st_mode & 07777) | 0700);
+    empty_at(dfd, 0);
+}
+
+/* Remove the SysV shared memory, semaphores and message queues the candidate created:
+ * they outlive its processes and would carry data from one run to the next. Run as the
+ * candidate (only the creator or owner may remove one); *_STAT_ANY skips the read check
+ * that a mode-0 object would fail. */
+#ifndef SHM_STAT_ANY
+#define SHM_STAT_ANY SHM_STAT
+#endif
+#ifndef SEM_STAT_ANY
+#define SEM_STAT_ANY SEM_STAT
+#endif
+#ifndef MSG_STAT_ANY
+#define MSG_STAT_ANY MSG_STAT
+#endif
+static void scrub_ipc(void) {
+    struct shm_info shm;
+    int top = shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&shm);
+    for (int i = 0; i <= top; i++) {
+        struct shmid_ds ds;
+        int id = shmctl(i, SHM_STAT_ANY, &ds);
+        if (id >= 0) shmctl(id, IPC_RMID, NULL);
+    }
+    struct seminfo sem;
+    top = semctl(0, 0, SEM_INFO, &sem);
+    for (int i = 0; i <= top; i++) {
+        struct semid_ds ds;
+        int id = semctl(i, 0, SEM_STAT_ANY, &ds);
+        if (id >= 0) semctl(id, 0, IPC_RMID);
+    }
+    struct msginfo msg;
+    top = msgctl(0, MSG_INFO, (struct msqid_ds *)(void *)&msg);
+    for (int i = 0; i <= top; i++) {
+        struct msqid_ds ds;
+        int id = msgctl(i, MSG_STAT_ANY, &ds);
+        if (id >= 0) msgctl(id, IPC_RMID, NULL);
+    }
+}
+
+/* The root-owned scratch with the step's programs linked in, then handed to the
+ * candidate (linked first: root without DAC_OVERRIDE cannot write into the candidate's
+ * directory). A scratch left by a step that could not be emptied is moved aside. */
+static int prepare_scratch(const step_t *s, int idx) {
+    char path[4096];
+    if (rmdir(scratch) && errno != ENOENT) {
+        snprintf(path, sizeof path, "%s.left.%d", scratch, idx);
+        if (rename(scratch, path)) return -1;
+    }
+    if (mkdir(scratch, 0700)) return -1;
+    for (int i = 0; i < s->nlinks; i++) {
+        snprintf(path, sizeof path, "%s/%s", scratch, s->link_name[i]);
+        if (strchr(s->link_name[i], '/') || link(s->link_src[i], path)) return -1;
+    }
+    if (drop && chown(scratch, cand_uid, cand_uid)) return -1;
+    return 0;
+}
+
+/* After a fresh step (its processes killed): empty the scratch, every scrub directory and
+ * the candidate's IPC objects with the candidate's rights, then remove the scratch. */
+static void scrub_after_step(void) {
+    pid_t c = fork();
+    if (c == 0) {
+        become_candidate();
+        empty_dir(scratch);
+        for (int i = 0; i < nscrub; i++) empty_dir(scrub[i]);
+        scrub_ipc();
+        _exit(0);
+    }
+    if (c > 0) waitpid(c, NULL, 0);
+    rmdir(scratch);
+}
+
+/* FNV-1a 64 of a file as 16 hex digits into OUT, or "-" when it cannot be read. Not a
+ * cryptographic digest, and it need not be: it is compared with the digest of the same
+ * program's checked output, which a program can only match by printing that output. */
+static void file_digest(const char *path, char out[17]) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { strcpy(out, "-"); return; }
+    unsigned long long h = 14695981039346656037ULL;
+    static unsigned char buf[1 << 16];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < n; i++) { h ^= buf[i]; h *= 1099511628211ULL; }
+    close(fd);
+    snprintf(out, 17, "%016llx", h);
+}
+
+static void collect_file(const char *dst_name, const char *src, const char *resdir);
 
 /* ---- warm steps: forked by a zygote (zygote.py) instead of exec'd ---- */
 
@@ -390,25 +551,55 @@ static int run_step(int idx, step_t *s, const char *resdir, FILE *res) {
         in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     }
     /* A workspace stdout file is opened by the child with the candidate's rights, so a
-     * planted symlink cannot make the runner write somewhere the candidate cannot. */
+     * planted symlink cannot make the runner write somewhere the candidate cannot.
+     * Captured streams get one name while the step runs: their index would tell a step
+     * where it stands in the plan (a check run from a timing round). */
+    char cur_out[4096], cur_err[4096];
+    snprintf(cur_out, sizeof cur_out, "%s/stdout.cur", resdir);
+    snprintf(cur_err, sizeof cur_err, "%s/stderr.cur", resdir);
     if (s->out) out_fd = -2;
-    else { snprintf(path, sizeof path, "%s/stdout.%d", resdir, idx); out_fd = open_out(path); }
-    snprintf(path, sizeof path, "%s/stderr.%d", resdir, idx);
-    err_fd = open_out(path);
+    else out_fd = open_out(cur_out);
+    err_fd = open_out(cur_err);
     if (out_fd == -1 || err_fd < 0) die("open output");
+    int fresh = s->fresh && scratch;
 
     outcome_t o;
     memset(&o, 0, sizeof o);
     long oom_before = oom_kills();
-    if (run_warm(s, in_fd, out_fd, err_fd, &o) != 0) run_cold(s, in_fd, out_fd, err_fd, &o);
+    if (fresh && prepare_scratch(s, idx) != 0) {
+        dprintf(err_fd, "mcrun: cannot prepare the step's scratch %s: %s\n", scratch, strerror(errno));
+        if (in_fd >= 0) close(in_fd);
+        if (out_fd >= 0) close(out_fd);
+        close(err_fd);
+        o.status = 126 << 8;
+    } else if (fresh || run_warm(s, in_fd, out_fd, err_fd, &o) != 0) {
+        run_cold(s, in_fd, out_fd, err_fd, &o);
+    }
     kill_candidate_processes();
     long oom_after = oom_kills();
     long oom = oom_before < 0 || oom_after < 0 ? -1 : oom_after - oom_before;
+    if (fresh) {
+        if (s->save) {
+            snprintf(path, sizeof path, "%s/%s", scratch, s->save);
+            char name[64];
+            snprintf(name, sizeof name, "save.%d", idx);
+            collect_file(name, path, resdir);
+        }
+        scrub_after_step();
+    }
+    char digest[17] = "-";
+    if (!s->out) {
+        snprintf(path, sizeof path, "%s/stdout.%d", resdir, idx);
+        if (rename(cur_out, path) == 0) file_digest(path, digest);
+        if (s->discard) unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/stderr.%d", resdir, idx);
+    rename(cur_err, path);
     int status = o.status;
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    fprintf(res, "%d %d %d %d 0 %lld %lld %ld %ld\n", idx, code, sig, o.timed_out, o.t1 - o.t0, o.cpu_ns,
-            o.maxrss, oom);
+    fprintf(res, "%d %d %d %d 0 %lld %lld %ld %ld %s\n", idx, code, sig, o.timed_out, o.t1 - o.t0, o.cpu_ns,
+            o.maxrss, oom, digest);
     fflush(res);
     return code == 0 && !o.timed_out;
 }
@@ -435,6 +626,7 @@ static void run_cold(step_t *s, int in_fd, int out_fd, int err_fd, outcome_t *o)
             out_fd = open(s->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
             if (out_fd < 0) { perror("mcrun: stdout"); _exit(126); }
         }
+        if (s->fresh && scratch && chdir(scratch)) { perror("mcrun: scratch"); _exit(126); }
         dup2(in_fd, 0); dup2(out_fd, 1); dup2(err_fd, 2);
         /* The OOM killer takes the candidate, not the runner (raising is unprivileged). */
         int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
@@ -490,9 +682,9 @@ static void run_cold(step_t *s, int in_fd, int out_fd, int err_fd, outcome_t *o)
 
 /* Copy a candidate file out with the candidate's rights (a symlink to a root file, or a
  * FIFO that never ends, gets nothing), capped in size. */
-static void collect_file(int k, const char *src, const char *resdir) {
+static void collect_file(const char *dst_name, const char *src, const char *resdir) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/collect.%d", resdir, k);
+    snprintf(path, sizeof path, "%s/%s", resdir, dst_name);
     pid_t c = fork();
     if (c == 0) {
         int out = open_out(path);
@@ -527,18 +719,19 @@ static void collect_file(int k, const char *src, const char *resdir) {
 
 /* Empty DIR with the candidate's rights: everything in it was made by the candidate (or
  * handed to it), so no privilege is needed, and a planted symlink leads nowhere else.
- * Directories the candidate made unreadable are opened up first. */
+ * Then root removes what is left: sealed files, root's own; by now no candidate process
+ * is alive to swap a directory for a link, and links are never followed. */
 static void clean_dir(const char *dir) {
-    pid_t c = fork();
-    if (c == 0) {
-        become_candidate();
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0) { dup2(devnull, 1); dup2(devnull, 2); }
-        execl("/bin/sh", "sh", "-c",
-              "chmod -R u+rwX -- \"$1\" ; find \"$1\" -mindepth 1 -delete", "sh", dir, (char *)NULL);
-        _exit(127);
+    for (int as_root = 0; as_root < 2; as_root++) {
+        pid_t c = fork();
+        if (c == 0) {
+            if (!as_root) become_candidate();
+            empty_dir(dir);
+            _exit(0);
+        }
+        if (c > 0) waitpid(c, NULL, 0);
+        if (!drop) break;
     }
-    if (c > 0) waitpid(c, NULL, 0);
 }
 
 int main(int argc, char **argv) {
@@ -565,13 +758,17 @@ int main(int argc, char **argv) {
     int failed = 0;
     for (int i = 0; i < nsteps; i++) {
         if (failed) {
-            fprintf(res, "%d -1 0 0 1 0 0 0 0\n", i);
+            fprintf(res, "%d -1 0 0 1 0 0 0 0 -\n", i);
             continue;
         }
         if (!run_step(i, &steps[i], argv[2], res) && steps[i].stop) failed = 1;
     }
     fclose(res);
-    for (int k = 0; k < ncollect; k++) collect_file(k, collect[k], argv[2]);
+    for (int k = 0; k < ncollect; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "collect.%d", k);
+        collect_file(name, collect[k], argv[2]);
+    }
     for (int k = 0; k < ncleanup; k++) clean_dir(cleanup[k]);
     kill_candidate_processes();
     return 0;

@@ -20,6 +20,8 @@ from sandbox.backends.base import RunSpec, StepResult
 SOURCE = Path(__file__).with_name("mcrun.c")
 STDERR_CAP = 64 * 1024
 CANDIDATE_UID = 1000
+SCRATCH = "run"
+"""Where a fresh step runs (`Step.fresh`), relative to the workspace: `/work/run` in a sandbox."""
 
 # Text a process prints when an allocation fails under RLIMIT_AS: C++, C/glibc, Python,
 # torch. A crash with one of these in stderr is a memory verdict, not a runtime error.
@@ -28,12 +30,14 @@ _OOM_MARKERS = (b"std::bad_alloc", b"Cannot allocate memory", b"MemoryError", b"
 
 
 def write_plan(spec: RunSpec, cleanup: tuple[str, ...] = (), oom_counter: bool = False,
-               env: dict[str, str] | None = None, warm: bool = False) -> str:
-    """The plan file; `cleanup` lists directories the runner empties after the run;
-    `oom_counter` when the runner's memory cgroup belongs to this sandbox alone; `env`
-    is set in every step's environment (on top of the runner's own); `warm` when the
-    sandbox has the runner's zygote (`Step.warm`)."""
-    lines: list[str] = [f"oom_counter {int(oom_counter)}"]
+               env: dict[str, str] | None = None, warm: bool = False, scrub: tuple[str, ...] = ()) -> str:
+    """The plan file; `cleanup` lists directories the runner empties after the run, `scrub`
+    those it empties after every fresh step (`Step.fresh`: the sandbox's shared scratch
+    places, /tmp and /dev/shm); `oom_counter` when the runner's memory cgroup belongs to
+    this sandbox alone; `env` is set in every step's environment (on top of the runner's
+    own); `warm` when the sandbox has the runner's zygote (`Step.warm`)."""
+    lines: list[str] = [f"oom_counter {int(oom_counter)}", f"scratch {SCRATCH}"]
+    lines += [f"scrub {path}" for path in scrub]
     for name, value in (env or {}).items():
         if "\n" in name + value or "=" in name or not name:
             raise ValueError(f"bad environment variable for a step: {name!r}")
@@ -52,6 +56,16 @@ def write_plan(spec: RunSpec, cleanup: tuple[str, ...] = (), oom_counter: bool =
             f"stdin {step.stdin or '-'}",
             f"stdout {step.stdout or '-'}",
         ]
+        if step.fresh:
+            lines.append("fresh 1")
+            for src, name in step.links:
+                if "/" in name or " " in src or "\n" in src + name or not name:
+                    raise ValueError(f"bad link for a fresh step: {src!r} -> {name!r}")
+                lines.append(f"link {src} {name}")
+            if step.save:
+                lines.append(f"save {step.save}")
+        if step.discard_stdout:
+            lines.append("discard 1")
         if warm and step.warm:
             if "\n" in step.warm or " " in step.warm:
                 raise ValueError(f"bad module list for a warm step: {step.warm!r}")
@@ -68,11 +82,12 @@ def write_plan(spec: RunSpec, cleanup: tuple[str, ...] = (), oom_counter: bool =
 
 def parse_results(spec: RunSpec, result_text: str, streams: dict[str, bytes]) -> list[StepResult]:
     """StepResults from mcrun's result file and its captured streams (`stdout.K`...)."""
-    rows = {}
+    rows, digests = {}, {}
     for line in result_text.splitlines():
         fields = line.split()
-        if len(fields) == 9:
-            rows[int(fields[0])] = [int(f) for f in fields[1:]]
+        if len(fields) == 10:
+            rows[int(fields[0])] = [int(f) for f in fields[1:9]]
+            digests[int(fields[0])] = None if fields[9] == "-" else fields[9]
     results = []
     for index, step in enumerate(spec.steps):
         row = rows.get(index)
@@ -92,6 +107,8 @@ def parse_results(spec: RunSpec, result_text: str, streams: dict[str, bytes]) ->
             peak_memory_bytes=maxrss_kb * 1024,
             stdout=streams.get(f"stdout.{index}", b"")[: step.limits.output_bytes],
             stderr=stderr,
+            stdout_digest=digests.get(index),
+            saved=streams.get(f"save.{index}"),
         )
         if skipped:
             results.append(result)

@@ -8,16 +8,19 @@ which input, and the judge turns that into a verdict.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from records.testcases import TestCase
-from sandbox.backends.base import Backend, Limits, StepResult
+from sandbox.backends.base import Backend, Limits, RunSpec, Step, StepResult
 from sandbox.timing.stats import SpeedupEstimate
 
 BASELINE = "baseline"
 CANDIDATE = "candidate"
+PROGRAM = "prog"
+"""Every run of every program, checked or timed, baseline or candidate, is `./prog`."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class TimingJob:
     full_budget: bool = False
     """Time to the width target or the cap, deciding nothing early (the final best of a
     search is re-timed so)."""
+    checked_digests: dict[str, list[str | None]] | None = None
+    """Per side, the runner's digest of its checked output on each input: every timed run
+    must print exactly that again, or it did not do the work it is timed for."""
 
 
 @dataclass
@@ -53,6 +59,8 @@ class TimingFailure:
     test: str
     """Name of the input it failed on."""
     step: StepResult
+    output_changed: bool = False
+    """It ran cleanly but printed something other than its checked output."""
 
 
 @dataclass
@@ -85,3 +93,40 @@ class Timer(Protocol):
 def input_files(tests: list[TestCase]) -> dict[str, Path]:
     """Workspace name -> host path of every input (outputs deliberately absent)."""
     return {f"in/{i}.txt": Path(t.input_path) for i, t in enumerate(tests)}
+
+
+class ProgramRuns:
+    """The sealed workspace in which checked and timed runs of C++ programs look alike.
+
+    Binaries and inputs are root's and read-only; each binary sits under `bin/` with a name
+    drawn afresh for every sandbox run, in a directory no program can list, so a program
+    can neither find, read nor replace another. Every run is a fresh step: `./prog` in an
+    empty scratch of its own, stdin from its input, stdout captured by the runner, and
+    nothing left behind for the next run (`Step.fresh`). A program cannot tell whether it
+    is checked or timed, nor next to which other program.
+    """
+
+    def __init__(self, binaries: dict[str, Path], tests: list[TestCase]) -> None:
+        self.inputs = input_files(tests)
+        self.names = list(self.inputs)
+        self.binary = {side: f"bin/{secrets.token_hex(16)}" for side in binaries}
+        self.files: dict[str, bytes | Path] = {self.binary[side]: path for side, path in binaries.items()}
+        self.files.update(self.inputs)
+
+    def step(self, side: str, test: int, limits: Limits, label: str, prefix: tuple[str, ...] = (),
+             discard_stdout: bool = False, save: str | None = None) -> Step:
+        """One run of `side`'s program on input `test`; `prefix` runs it under a tool."""
+        return Step([*prefix, f"./{PROGRAM}"], stdin=self.names[test], limits=limits, label=label,
+                    fresh=True, links=((self.binary[side], PROGRAM),), save=save,
+                    discard_stdout=discard_stdout)
+
+    def spec(self, steps: list[Step], image: str) -> RunSpec:
+        return RunSpec(steps=steps, files=self.files, executables=frozenset(self.binary.values()),
+                       image=image, sealed=True)
+
+
+def output_changed(job: TimingJob, side: str, test: int, step: StepResult) -> bool:
+    """Did a timed run print something other than the same program's checked output?"""
+    if job.checked_digests is None:
+        return False
+    return step.stdout_digest != job.checked_digests[side][test]

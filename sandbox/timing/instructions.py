@@ -13,6 +13,14 @@ Two counters exist:
 speedup is baseline / candidate instructions; its interval is the point itself (there is
 no noise to bound) and it is called significant when it differs from 1 by more than
 `min_relative_change`.
+
+What it trusts: the count comes from a counter that runs in the program's own process
+(callgrind is the program's CPU, simulated; perf is a wrapper whose file the program could
+reach). A program's runs cannot touch the other program's count (each run has a scratch of
+its own, emptied before the next), but a program can lower its own count, e.g. with
+callgrind's client requests that switch collection off. Counts are for deterministic,
+noise-free comparisons of programs you trust; `timing=wall`, timed by the runner outside
+every candidate process, is the judge for programs you do not.
 """
 
 from __future__ import annotations
@@ -27,16 +35,16 @@ from sandbox.timing.base import (
     BASELINE,
     CANDIDATE,
     Measurement,
+    ProgramRuns,
     TimingFailure,
     TimingJob,
-    input_files,
+    output_changed,
 )
 from sandbox.timing.stats import SpeedupEstimate
 
 log = logging.getLogger(__name__)
 
 COUNTERS = ("auto", "perf", "callgrind")
-_BINARY = {BASELINE: "a.out", CANDIDATE: "b.out"}
 _PERF_EVENT = "instructions:u"
 # callgrind writes `summary: N` (older releases `totals: N`) for the event Ir.
 _CALLGRIND_TOTAL = re.compile(rb"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
@@ -88,13 +96,11 @@ class InstructionTimer:
 
     # -- measuring --------------------------------------------------------------------
 
-    def _argv(self, counter: str, binary: str, out: str) -> list[str]:
+    def _prefix(self, counter: str, out: str) -> tuple[str, ...]:
         if counter == "perf":
-            return ["perf", "stat", "-x,", "-e", _PERF_EVENT, "-o", out, f"./{binary}"]
-        return [
-            "valgrind", "--tool=callgrind", "-q", f"--callgrind-out-file={out}",
-            "--cache-sim=no", "--branch-sim=no", "--dump-instr=no", f"./{binary}",
-        ]
+            return ("perf", "stat", "-x,", "-e", _PERF_EVENT, "-o", out)
+        return ("valgrind", "--tool=callgrind", "-q", f"--callgrind-out-file={out}",
+                "--cache-sim=no", "--branch-sim=no", "--dump-instr=no")
 
     def _limits(self, limits: Limits) -> Limits:
         # The counter runs the program much slower (callgrind) and maps its own memory.
@@ -108,32 +114,28 @@ class InstructionTimer:
     def count(self, backend: Backend, job: TimingJob) -> tuple[dict[str, list[int]], TimingFailure | None, str]:
         """Per side, the instruction count on each input (one run each); or a failure."""
         counter = self.counter_for(backend, job.image)
-        inputs = input_files(job.tests)
+        runs = ProgramRuns({BASELINE: job.baseline, CANDIDATE: job.candidate}, job.tests)
         limits = self._limits(job.limits)
-        steps, outs = [], []
-        for i, name in enumerate(inputs):
+        # Each count is written in its run's own scratch and taken out before the next run
+        # starts, so no program can reach another's count (they once shared a workspace).
+        # A program's own count is still written inside its own process: see the module doc.
+        out = "count.txt"
+        steps, order = [], []
+        for i in range(len(job.tests)):
             for side in (BASELINE, CANDIDATE):
-                out = f"count.{side}.{i}.txt"  # flat: callgrind creates no directories
-                steps.append(Step(
-                    self._argv(counter, _BINARY[side], out), stdin=name, stdout="timing.out",
-                    limits=limits, label=f"{side}/{job.tests[i].name}",
-                ))
-                outs.append((side, i, out))
-        result: RunResult = backend.run(RunSpec(
-            steps=steps,
-            files={_BINARY[BASELINE]: job.baseline, _BINARY[CANDIDATE]: job.candidate, **inputs},
-            executables=frozenset(_BINARY.values()),
-            collect=[o for _, _, o in outs],
-            image=job.image,
-        ))
+                steps.append(runs.step(side, i, limits, f"{side}/{job.tests[i].name}",
+                                       prefix=self._prefix(counter, out), discard_stdout=True, save=out))
+                order.append((side, i))
+        result: RunResult = backend.run(runs.spec(steps, job.image))
         if len(result.steps) != len(steps):
             raise RuntimeError(f"backend returned {len(result.steps)} step results for {len(steps)} steps")
         counts: dict[str, list[int]] = {BASELINE: [], CANDIDATE: []}
-        for (side, i, out), step in zip(outs, result.steps, strict=True):
-            if not step.ok:
-                return counts, TimingFailure(side, job.tests[i].name, step), counter
+        for (side, i), step in zip(order, result.steps, strict=True):
+            changed = step.ok and output_changed(job, side, i, step)
+            if not step.ok or changed:
+                return counts, TimingFailure(side, job.tests[i].name, step, output_changed=changed), counter
             pattern = _PERF_LINE if counter == "perf" else _CALLGRIND_TOTAL
-            found = pattern.search(result.files.get(out, b""))
+            found = pattern.search(step.saved or b"")
             if not found:
                 raise RuntimeError(
                     f"{counter} produced no instruction count for {side} on {job.tests[i].name}: "

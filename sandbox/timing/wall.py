@@ -30,21 +30,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sandbox.backends.base import Backend, RunSpec, Step
+from sandbox.backends.base import Backend, Step
 from sandbox.timing import sequential, stats
 from sandbox.timing.base import (
     BASELINE,
     CANDIDATE,
     Measurement,
+    ProgramRuns,
     TimingFailure,
     TimingJob,
-    input_files,
+    output_changed,
 )
 from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, paired_speedup
 
 log = logging.getLogger(__name__)
-
-_BINARY = {BASELINE: "a.out", CANDIDATE: "b.out"}
 
 
 @dataclass
@@ -205,36 +204,30 @@ class WallTimer:
     # -- one batch --------------------------------------------------------------------
 
     def _run_batch(self, backend: Backend, job: TimingJob, first_round: int, rounds: int) -> _Batch:
-        inputs = input_files(job.tests)
-        names = list(inputs)
+        runs = ProgramRuns({BASELINE: job.baseline, CANDIDATE: job.candidate}, job.tests)
         steps: list[Step] = []
         order: list[tuple[int, int, str]] = []  # (round in batch, input index, side)
         for r in range(self.warmup_rounds + rounds):
-            for i, name in enumerate(names):
+            for i in range(len(job.tests)):
                 sides = (BASELINE, CANDIDATE) if (first_round + r + i) % 2 == 0 else (CANDIDATE, BASELINE)
                 for side in sides:
-                    steps.append(Step(
-                        argv=[f"./{_BINARY[side]}"], stdin=name, stdout="timing.out",
-                        limits=job.limits, label=f"{side}/{job.tests[i].name}",
-                    ))
+                    steps.append(runs.step(side, i, job.limits, f"{side}/{job.tests[i].name}", discard_stdout=True))
                     order.append((r, i, side))
-        spec = RunSpec(
-            steps=steps,
-            files={_BINARY[BASELINE]: job.baseline, _BINARY[CANDIDATE]: job.candidate, **inputs},
-            executables=frozenset(_BINARY.values()),
-            image=job.image,
-        )
-        result = backend.run(spec)
+        result = backend.run(runs.spec(steps, job.image))
         if len(result.steps) != len(steps):
             raise RuntimeError(f"backend returned {len(result.steps)} step results for {len(steps)} steps")
         times = {}
         for (r, i, side), step in zip(order, result.steps, strict=True):
-            if not step.ok:
-                return _Batch([], [], [], result.host_time_s, TimingFailure(side, job.tests[i].name, step))
+            # Every timed run, warm-ups included, must print its checked output again: a
+            # time is only worth something for a run that did the work.
+            changed = step.ok and output_changed(job, side, i, step)
+            if not step.ok or changed:
+                failure = TimingFailure(side, job.tests[i].name, step, output_changed=changed)
+                return _Batch([], [], [], result.host_time_s, failure)
             times[(r, i, side)] = step.wall_time_s
         base, cand, per_input = [], [], []
         for r in range(self.warmup_rounds, self.warmup_rounds + rounds):
-            pairs = [(times[(r, i, BASELINE)], times[(r, i, CANDIDATE)]) for i in range(len(names))]
+            pairs = [(times[(r, i, BASELINE)], times[(r, i, CANDIDATE)]) for i in range(len(job.tests))]
             per_input.append(pairs)
             base.append(sum(b for b, _ in pairs))
             cand.append(sum(c for _, c in pairs))

@@ -9,7 +9,10 @@
 
 The baseline goes through the same build and correctness stages once per (source, tests)
 and the result is cached on the host; a baseline that fails its own tests is a `TaskError`,
-because no candidate can be judged against it. Every other exit returns an `Evaluation`:
+because no candidate can be judged against it. Every run, checked or timed, is the same
+sealed, fresh `./prog` run (`sandbox.timing.base.ProgramRuns`), and every timed run must
+print its checked output again. A baseline that fails only beside a candidate is that
+candidate's failure, not the task's. Every other exit returns an `Evaluation`:
 an exception inside the judge becomes `runtime_error` with `error_type` set and
 `details["judge_error"] = True`, so a search never stops on one bad candidate.
 Errors the user must fix (`UserError`: backend unavailable, broken task) propagate.
@@ -33,10 +36,10 @@ from sandbox.backends.base import Backend, GiB, Limits, MiB
 from sandbox.build_cache import BuildCache, cache_key
 from sandbox.hardware import fingerprint
 from sandbox.judges.cpp.build import Builder, BuildResult
-from sandbox.judges.cpp.run import Failure, first_failure, run_tests, step_failure
+from sandbox.judges.cpp.run import Failure, TestRun, first_failure, run_tests, step_failure
 from sandbox.judges.cpp.source import MAX_SOURCE_BYTES, check_source
 from sandbox.timing import lease
-from sandbox.timing.base import CANDIDATE, Measurement, Timer, TimingJob
+from sandbox.timing.base import BASELINE, CANDIDATE, Measurement, Timer, TimingFailure, TimingJob
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,8 @@ class _Baseline:
     build: BuildResult
     test_times_s: list[float]
     """Wall time of each test in the validating run."""
+    digests: list[str | None]
+    """The runner's digest of its output on each test: every timed run must print it again."""
 
 
 def _limits(value: Limits | Mapping[str, Any] | None, default: Limits) -> Limits:
@@ -71,6 +76,10 @@ def _tests_key(tests: Sequence[TestCase]) -> str:
             except OSError as exc:
                 raise TaskError(f"cannot read test file {path}: {exc.strerror}", "check the tests directory") from exc
     return cache_key("tests-v1", *parts)
+
+
+def _digests(run: TestRun) -> list[str | None]:
+    return [step.stdout_digest for step in run.steps]
 
 
 class CppJudge:
@@ -177,6 +186,7 @@ class CppJudge:
             round_estimate_s=sum(baseline.test_times_s) + sum(s.wall_time_s for s in run.steps),
             incumbent=incumbent,
             full_budget=full_budget,
+            checked_digests={BASELINE: baseline.digests, CANDIDATE: [s.stdout_digest for s in run.steps]},
         )
         # Wall time needs the CPU to itself; instruction counts do not depend on load.
         kind = lease.EXCLUSIVE if self.timing.mode == "wall" else lease.SHARED
@@ -184,18 +194,37 @@ class CppJudge:
             measurement = self.timing.measure(self.backend, job)
         measurement.details["lease_wait_s"] = round(waited_s, 3)
         if measurement.failure is not None:
-            f = measurement.failure
-            if f.side != CANDIDATE:
-                raise TaskError(
-                    f"the baseline failed on test {f.test} while being timed "
-                    f"(exit {f.step.exit_code}, signal {f.step.signal}, timed out {f.step.timed_out})",
-                    "make the baseline deterministic and well within the time limit",
-                )
+            return self._failed(self._timing_failure(measurement.failure, baseline, tests), common)
+        return self._ok(measurement, build, common)
+
+    def _timing_failure(self, f: TimingFailure, baseline: _Baseline, tests: list[TestCase]) -> Failure:
+        """Whose fault a failure while timed is. The candidate's own failures are its own. So
+        is a baseline's, when the baseline run alone again passes every test with its checked
+        output: only the candidate ran beside it. Only a baseline that fails alone too is
+        the task's problem (`TaskError`)."""
+        if f.side == CANDIDATE and f.output_changed:
+            return Failure(Status.WRONG_ANSWER, f.test,
+                           f"printed another output on test {f.test} while being timed than when checked "
+                           "(a timed run must do the work it is timed for)",
+                           truncate(f.step.stderr.decode("utf-8", errors="replace")),
+                           details={"output_changed_while_timed": True})
+        if f.side == CANDIDATE:
             failed = step_failure(f.step, f.test, self.run_limits)
             assert failed is not None
             failed.message = f"{failed.message} (while being timed)"
-            return self._failed(failed, common)
-        return self._ok(measurement, build, common)
+            return failed
+        alone = run_tests(self.backend, baseline.build.binary, tests, self.run_limits, self.image)  # type: ignore[arg-type]
+        what = "printed another output than when checked" if f.output_changed else (
+            f"failed (exit {f.step.exit_code}, signal {f.step.signal}, timed out {f.step.timed_out})")
+        if first_failure(alone, tests, self.run_limits) is None and _digests(alone) == baseline.digests:
+            return Failure(Status.RUNTIME_ERROR, f.test,
+                           f"the baseline {what} on test {f.test} while being timed beside this candidate, "
+                           "and passes alone: the candidate is held responsible",
+                           details={"baseline_failed_beside_candidate": True})
+        raise TaskError(
+            f"the baseline {what} on test {f.test} while being timed, and again when run alone",
+            "make the baseline deterministic and well within the time limit",
+        )
 
     def _failed(self, failure: Failure, common: dict[str, Any]) -> Evaluation:
         return Evaluation.failure(
@@ -250,12 +279,12 @@ class CppJudge:
                 f"the baseline does not compile: {build.log.strip().splitlines()[0] if build.log.strip() else 'no output'}",
                 "fix the task's baseline program",
             )
-        key = cache_key("baseline-v1", build.key, _tests_key(tests), repr(self.run_limits))
+        key = cache_key("baseline-v2", build.key, _tests_key(tests), repr(self.run_limits))
         if key in self._baselines:
             return self._baselines[key]
         record = self.cache.record("baseline", key)
         if record is not None:
-            self._baselines[key] = _Baseline(build, list(record["test_times_s"]))
+            self._baselines[key] = _Baseline(build, list(record["test_times_s"]), list(record["digests"]))
             return self._baselines[key]
         run = run_tests(self.backend, build.binary, tests, self.run_limits, self.image)  # type: ignore[arg-type]
         failure = first_failure(run, tests, self.run_limits)
@@ -265,8 +294,8 @@ class CppJudge:
                 "check that the expected outputs belong to this program and that it fits the limits",
             )
         times = [s.wall_time_s for s in run.steps]
-        self.cache.put_record("baseline", key, {"test_times_s": times})
-        self._baselines[key] = _Baseline(build, times)
+        self.cache.put_record("baseline", key, {"test_times_s": times, "digests": _digests(run)})
+        self._baselines[key] = _Baseline(build, times, _digests(run))
         return self._baselines[key]
 
     def _fingerprint(self) -> dict[str, Any]:

@@ -14,11 +14,9 @@ from typing import Any
 
 from records.evaluation import Mismatch, Status, truncate
 from records.testcases import TestCase
-from sandbox.backends.base import Backend, Limits, RunResult, RunSpec, Step, StepResult
+from sandbox.backends.base import Backend, Limits, RunResult, StepResult
 from sandbox.judges.compare import compare_outputs
-from sandbox.timing.base import input_files
-
-PROGRAM = "prog"
+from sandbox.timing.base import PROGRAM, ProgramRuns
 
 # Rationale: libstdc++ reports an allocation refused under RLIMIT_AS this way (then aborts);
 # it is a memory verdict even when the runner saw only SIGABRT.
@@ -48,14 +46,11 @@ class Failure:
 
 
 def run_tests(backend: Backend, binary: Path, tests: list[TestCase], limits: Limits, image: str) -> TestRun:
-    inputs = input_files(tests)
-    steps = [
-        Step([f"./{PROGRAM}"], stdin=name, limits=limits, label=test.name)
-        for name, test in zip(inputs, tests, strict=True)
-    ]
-    result = backend.run(RunSpec(
-        steps=steps, files={PROGRAM: binary, **inputs}, executables=frozenset({PROGRAM}), image=image,
-    ))
+    """Every test in the sealed layout the timing rounds use (`ProgramRuns`), so a program
+    cannot tell this run from a timed one."""
+    runs = ProgramRuns({PROGRAM: binary}, tests)
+    steps = [runs.step(PROGRAM, i, limits, test.name) for i, test in enumerate(tests)]
+    result = backend.run(runs.spec(steps, image))
     if len(result.steps) != len(steps):
         raise RuntimeError(f"backend returned {len(result.steps)} step results for {len(steps)} steps")
     return TestRun(result.steps, result)
