@@ -39,6 +39,11 @@ import traceback
 
 MAX_REQUEST = 1 << 16
 NUMBERS = ("uid", "mem", "cpu_s", "fsize", "nproc")
+# The lowest candidate uid (sandbox.runner.protocol.CANDIDATE_UID; this file imports nothing
+# of MaxCode's). Only root can reach the socket, but a request for root, a system uid or a
+# uid that owns files of the image would hand the step more than a candidate may have:
+# refused, whoever asks.
+MIN_UID = 1000
 
 
 def _parse(text: str) -> dict:
@@ -123,6 +128,8 @@ def _handle(conn: socket.socket, listener: socket.socket) -> None:
         req = _parse(msg.decode())
         if len(fds) != 3 or not req["arg"] or any(k not in req for k in (*NUMBERS, "cwd")):
             raise ValueError("bad request")
+        if req["uid"] < MIN_UID:
+            raise ValueError(f"uid {req['uid']} is below the candidate range")
         pid = os.fork()
         if pid == 0:
             _child(req, list(fds), listener, conn)

@@ -193,6 +193,28 @@ def test_a_request_gone_wrong_leaves_the_zygote_serving(backend):
     assert run(backend, parent).stdout == before  # the same zygote forked it
 
 
+# A well-formed request, descriptors and all, for a step as root (uid 0).
+ROOT_REQUEST = """
+import array, glob, os, socket
+null = os.open("/dev/null", os.O_RDWR)
+request = b"uid 0\\nmem 1073741824\\ncpu_s 5\\nfsize 1048576\\nnproc 16\\ncwd /\\narg /dev/null\\n"
+for path in glob.glob("/run/mcrun/zygote-*[0-9a-f]"):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.sendmsg([request], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [null] * 3))])
+    print(path, s.recv(100))
+    s.close()
+"""
+
+
+def test_the_zygote_refuses_a_uid_below_the_candidate_range(backend):
+    run(backend, "print(1)")  # a zygote exists
+    containers = [c for pool in backend._idle.values() for c in pool]
+    said = b"".join(c.handle.exec_run(["python3", "-c", ROOT_REQUEST], user="0").output for c in containers)
+    assert b"zygote-" in said and b"pid" not in said, said
+    assert b"error ValueError" in said, said
+
+
 def test_each_warm_step_gets_its_own_random_state(backend):
     draws = {run(backend, "import random; print(random.random())").stdout for _ in range(3)}
     assert len(draws) == 3

@@ -319,6 +319,11 @@ NATIVE_PATTERNS = tuple(re.compile(p) for p in (
     r"\bPyObject_SetAttr", r"\bPyEval_", r"\bPy_Initialize", r"#\s*include\s*<(thread|fstream|dlfcn\.h|unistd\.h|sys/)",
     r"\bcudaStreamCreate", r"\bclock_gettime\b", r"\bgettimeofday\b", r"\bmprotect\s*\(",
     r"\bsyscall\s*\(", r"\bsleep\s*\(", r"\busleep\s*\(",
+    # pybind11's ways into the interpreter (the harness's objects, its clock among them) and
+    # work that outlives a call: early rejections only, since native code can reach the
+    # same by other routes (the timing boundary is what must hold, docs/threat-model.md).
+    r"\bpy(?:bind11)?::(?:exec|eval|eval_file|globals)\b", r"\bpy(?:bind11)?::module_?::import\b",
+    r"#\s*include\s*<(pybind11/(?:eval|embed)\.h|future)>", r"\bstd::async\b",
 ))
 
 
