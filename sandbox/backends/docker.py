@@ -61,8 +61,9 @@ log = logging.getLogger(__name__)
 _CAPS = ["SETUID", "SETGID", "KILL", "CHOWN", "FOWNER", "DAC_OVERRIDE"]
 # Candidate-writable places the runner empties after every run of a reused container.
 _CLEANUP = ("/work", "/tmp", "/dev/shm")
-# Candidate-writable places outside the workspace, emptied after every fresh step.
-_SCRUB = ("/tmp", "/dev/shm")
+# Candidate-writable places outside the workspace, emptied after every fresh step (POSIX
+# message queues live in /dev/mqueue, the container's IPC namespace's own).
+_SCRUB = ("/tmp", "/dev/shm", "/dev/mqueue")
 _LABEL = "maxcode.sandbox"
 INSTALL_ENGINE = "bash sandbox/images/install_engine.sh"
 BUILD_IMAGES = "bash sandbox/images/build.sh"

@@ -145,7 +145,9 @@ class LocalBackend:
             tail = [str(self.runner), str(results / "plan"), str(results)]
             return tail + ([str(uid)] if uid is not None else [])
         cmd = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
-               "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp", "--dir", "/run"]
+               "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp", "--dir", "/run",
+               # The run's own IPC namespace's message queues, visible so they can be emptied.
+               "--mqueue", "/dev/mqueue"]
         # Parents of binds are made 0755 first: bwrap would create them 0700 (root only).
         binds = [p for p in _SYSTEM_RO if os.path.exists(p)]
         # Under /usr is bound already; the rest (a venv in /tmp included) is bound over the
@@ -185,9 +187,9 @@ class LocalBackend:
             work.mkdir()
             results.mkdir(mode=0o700)
             populate(work, spec, uid)
-            # With bwrap, /tmp and /dev/shm are this run's own: emptied after every fresh
-            # step. Without it they are the host's, shared with everything else.
-            scrub = ("/tmp", "/dev/shm") if self.bwrap else ()
+            # With bwrap, /tmp, /dev/shm and the message queues are this run's own: emptied
+            # after every fresh step. Without it they are the host's, shared with everything.
+            scrub = ("/tmp", "/dev/shm", "/dev/mqueue") if self.bwrap else ()
             (results / "plan").write_text(write_plan(spec, scrub=scrub))
             env = {"PATH": ":".join([*python_bin_dirs(), "/usr/local/bin", "/usr/bin", "/bin"]), "HOME": "/work" if self.bwrap else str(work),
                    "LANG": "C.UTF-8", "TMPDIR": "/tmp", **spec.env}

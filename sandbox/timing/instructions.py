@@ -29,6 +29,7 @@ import logging
 import math
 import re
 from dataclasses import replace
+from pathlib import Path
 
 from sandbox.backends.base import Backend, Limits, RunResult, RunSpec, Step
 from sandbox.timing.base import (
@@ -50,6 +51,19 @@ _PERF_EVENT = "instructions:u"
 _CALLGRIND_TOTAL = re.compile(rb"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
 # perf stat -x, writes `value,unit,event,...`; unsupported counters print `<not supported>`.
 _PERF_LINE = re.compile(rb"^(\d+),[^,]*," + re.escape(_PERF_EVENT.encode()), re.MULTILINE)
+
+
+# Valgrind's client-request preamble on x86-64 (valgrind.h): rotations of rdi that add up to
+# nothing, which valgrind's JIT recognises and a real CPU runs as a no-op. A program that
+# contains it can tell callgrind to stop counting (CALLGRIND_TOGGLE_COLLECT and friends).
+_CLIENT_REQUEST = bytes.fromhex("48c1c70348c1c70d48c1c73d48c1c733")
+
+
+def talks_to_the_counter(binary: Path) -> bool:
+    """Does the binary carry valgrind client requests? Such a program can switch callgrind's
+    counting off around its work; its count would be a claim it chose. (A program that
+    writes the sequence at run time, JIT-style, is not seen: see the module doc.)"""
+    return _CLIENT_REQUEST in binary.read_bytes()
 
 
 class InstructionTimer:

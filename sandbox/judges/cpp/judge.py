@@ -40,6 +40,7 @@ from sandbox.judges.cpp.run import Failure, TestRun, first_failure, run_tests, s
 from sandbox.judges.cpp.source import MAX_SOURCE_BYTES, check_source
 from sandbox.timing import lease
 from sandbox.timing.base import BASELINE, CANDIDATE, Measurement, Timer, TimingFailure, TimingJob
+from sandbox.timing.instructions import talks_to_the_counter
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,11 @@ class CppJudge:
                 status, message, compile_log=build.log, details={"build_cached": build.cached},
             )
         assert build.binary is not None
+        if self.timing.mode == "instructions" and talks_to_the_counter(build.binary):
+            return Evaluation.failure(
+                Status.REJECTED, "the program carries valgrind client requests, which can switch the "
+                "instruction counter off: it cannot be judged by instruction counts (use timing=wall)",
+                compile_log=build.log)
 
         run = run_tests(self.backend, build.binary, tests, self.run_limits, self.image)
         common: dict[str, Any] = {
