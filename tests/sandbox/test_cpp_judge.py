@@ -187,3 +187,58 @@ def test_judge_exception_becomes_an_evaluation(backend, tmp_path: Path) -> None:
     assert ev.error_type == "builtins.ConnectionError"
     assert ev.details["judge_error"] is True and "sandbox vanished" in ev.message
     assert Evaluation.from_json(ev.to_json()) == ev
+
+
+class _BaselineFailsWhileTimed:
+    """A real backend whose first timed baseline run reads back as a crash: what a candidate
+    that broke the baseline beside it would cause (the sealed runs leave it no way to, so
+    the failure is planted here to test the judge's rule, not the sandbox)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.name = inner, inner.name
+        self.toolchain_id, self.close = inner.toolchain_id, inner.close
+
+    def run(self, spec):
+        result = self.inner.run(spec)
+        timed = [i for i, s in enumerate(spec.steps) if s.discard_stdout and s.label.startswith("baseline/")]
+        if timed:
+            result.steps[timed[0]].exit_code = 3
+        return result
+
+
+def test_a_baseline_failing_only_beside_a_candidate_is_the_candidates_failure(backend, tmp_path: Path) -> None:
+    judge = make_judge(_BaselineFailsWhileTimed(backend), WallTimer(max_seconds=1.0), tmp_path)
+    task = sum_task()
+    ev = judge.evaluate(task.baseline_source, candidate("fast.cpp"), task.tests)  # no TaskError
+    assert ev.status is Status.RUNTIME_ERROR and ev.details["baseline_failed_beside_candidate"], ev.message
+    assert "passes alone" in ev.message
+
+
+# Correct by PIE's rule on every run (trailing spaces do not count), but never the same bytes
+# twice: a baseline whose timed runs cannot match its checked one, alone or beside anything.
+_JITTERY_BASELINE = r"""
+#include <cstdio>
+#include <ctime>
+#include <unistd.h>
+int main() {
+    int n; if (scanf("%d", &n) != 1) return 1;
+    long long s = 0, x; for (int i = 0; i < n; i++) { scanf("%lld", &x); s += x; }
+    timespec t; clock_gettime(CLOCK_REALTIME, &t);
+    printf("%lld%*s\n", s, (int)((t.tv_nsec / 1000 + getpid()) % 7), "");
+    return 0;
+}
+"""
+
+
+def test_a_baseline_whose_output_changes_from_run_to_run_is_a_task_error(backend, tmp_path: Path) -> None:
+    judge = make_judge(backend, WallTimer(max_seconds=1.0), tmp_path)
+    task = sum_task()
+    with pytest.raises(TaskError, match="again when run alone"):
+        judge.evaluate(_JITTERY_BASELINE, candidate("fast.cpp"), task.tests)
+
+
+def test_a_candidate_whose_timed_output_differs_from_its_checked_one_is_wrong(backend, tmp_path: Path) -> None:
+    judge = make_judge(backend, WallTimer(max_seconds=1.0), tmp_path)
+    task = sum_task()
+    ev = judge.evaluate(task.baseline_source, _JITTERY_BASELINE, task.tests)
+    assert ev.status is Status.WRONG_ANSWER and ev.details["output_changed_while_timed"], ev.message
