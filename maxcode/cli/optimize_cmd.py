@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="task file: a KernelBench-style .py or a PIE-style .cpp")
+    parser.add_argument("--tests", metavar="DIR",
+                        help="test cases of a .cpp task (input.N.txt/output.N.txt); the same as tests=DIR")
     parser.add_argument("--quiet", action="store_true", help="no live display; print only the run dir")
     parser.add_argument("-m", "--multirun", action="store_true",
                         help="overrides with several values (key=a,b) form a grid: one run per point, "
@@ -39,6 +41,8 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
     from maxcode.tracking import session as tracking
     from maxcode.wiring import Wiring, load_task
 
+    if args.tests:  # `maxcode eval` spells it --tests; a user who learnt it there gets it here too
+        overrides = [*overrides, f"tests={args.tests}"]
     if args.multirun:
         from maxcode.sweep.driver import run_sweep
 

@@ -88,6 +88,12 @@ def summary_table(summary: dict[str, Any]) -> Table:
     if summary["best_is_baseline"]:
         best += "  no significant speedup: best file is the baseline"
     table.add_row("best speedup", best)
+    retimed = summary.get("best_retimed") or {}
+    if retimed.get("status", "ok") != "ok":
+        # The figure above is the search's own: its fresh re-timing did not confirm it.
+        table.add_row("[red]unconfirmed[/red]",
+                      f"re-timing node #{retimed.get('node')} with the full budget failed "
+                      f"({retimed['status']}: {retimed.get('message') or 'no message'})")
     table.add_row("best program", summary["best_source"])
     table.add_row("nodes", f"{summary['nodes']} in {summary['steps']} steps: "
                   + ", ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items())))

@@ -167,3 +167,13 @@ def test_bad_inputs_are_one_line_errors(tmp_path, capsys):
     alone.write_text((PROBLEM / "slow.cpp").read_text())
     assert optimize(str(alone), "proposer=library", f"run_dir={tmp_path / 'r'}") == 2
     assert "test" in capsys.readouterr().err.lower()
+
+
+def test_tests_dir_is_accepted_as_the_fix_spells_it(tmp_path, capsys):
+    # The error for a .cpp task without tests says "pass --tests DIR": optimize takes it too.
+    alone = tmp_path / "alone.cpp"
+    alone.write_text((PROBLEM / "slow.cpp").read_text())
+    assert optimize(str(alone), "proposer=library", f"run_dir={tmp_path / 'r'}") == 2
+    assert "--tests DIR" in capsys.readouterr().err
+    assert main(["optimize", str(alone), "--tests", str(PROBLEM / "tests"), "--cfg", "job"]) == 0
+    assert f"tests: {PROBLEM / 'tests'}" in capsys.readouterr().out

@@ -73,3 +73,17 @@ def test_summary_table_names_the_run_dir_and_a_missing_claim():
          "stop_reason": "the strategy finished", "run_dir": "/r"}
     out = text(summary_table(s))
     assert "no significant speedup" in out and "/r" in out and "wrong_answer 2" in out
+
+
+def test_summary_table_says_when_the_answers_retiming_failed():
+    s = {"task_id": "t", "strategy": "refine", "best_speedup": 2.5, "best_speedup_ci": [2.2, 2.8],
+         "best_is_baseline": False, "best_source": "/r/best.cpp", "nodes": 3, "steps": 3,
+         "counts": {"ok": 3}, "budget_used": {"evaluations": 3, "llm_calls": 0, "tokens": 0,
+                                               "cost_usd": 0.0, "wall_s": 3.0},
+         "stop_reason": "the strategy finished", "run_dir": "/r",
+         "best_retimed": {"node": 2, "status": "wrong_answer", "message": "wrong answer on test 1",
+                          "speedup": None, "speedup_ci": None}}
+    out = text(summary_table(s))
+    assert "unconfirmed" in out and "node #2" in out and "wrong_answer" in out
+    s["best_retimed"] = {"node": 2, "status": "ok", "speedup": 2.4, "speedup_ci": [2.3, 2.5]}
+    assert "unconfirmed" not in text(summary_table(s))
