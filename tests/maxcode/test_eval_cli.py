@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from maxcode.cli.main import main
+from maxcode.selfbench.exploits.catalogue import SUM_TASK
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "sandbox" / "cpp_fixtures"
-TASK = FIXTURES / "sum_task" / "baseline.cpp"
-TESTS = FIXTURES / "sum_task" / "tests"
+TASK = SUM_TASK
+TESTS = SUM_TASK.parent / "tests"
 CANDIDATES = FIXTURES / "candidates"
 FAST = ["sandbox=local", "timing.max_seconds=1.0"]
 needs_local = pytest.mark.skipif(

@@ -14,12 +14,14 @@ from benchmarks.loaders.single_file import load_cpp_task
 from benchmarks.task import Task
 from maxcode.config import CONF_DIR, load_config
 from maxcode.judging import make_backend as make_backend_from_config
+from maxcode.selfbench.exploits.catalogue import SUM_TASK as EXPLOIT_SUM_TASK
 from sandbox.backends.base import Backend, RunResult, RunSpec
 from sandbox.judges.cpp import CppJudge
 
 FIXTURES = Path(__file__).resolve().parent
 CANDIDATES = FIXTURES / "candidates"
-SUM_TASK = FIXTURES / "sum_task"
+# The fixture task lives with the exploit corpus, whose honest work is its baseline's.
+SUM_TASK = EXPLOIT_SUM_TASK.parent
 BACKENDS = ("local", "docker")
 
 
