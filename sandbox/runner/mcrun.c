@@ -50,7 +50,6 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <ftw.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>

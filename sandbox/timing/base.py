@@ -125,8 +125,12 @@ class ProgramRuns:
                        image=image, sealed=True)
 
 
-def output_changed(job: TimingJob, side: str, test: int, step: StepResult) -> bool:
-    """Did a timed run print something other than the same program's checked output?"""
-    if job.checked_digests is None:
-        return False
-    return step.stdout_digest != job.checked_digests[side][test]
+def timed_failure(job: TimingJob, side: str, test: int, step: StepResult) -> TimingFailure | None:
+    """Why a timed run does not count, or None: it failed, or it ran cleanly but printed
+    something other than the same program's checked output (it did not do the work it was
+    timed for)."""
+    if not step.ok:
+        return TimingFailure(side, job.tests[test].name, step)
+    if job.checked_digests is not None and step.stdout_digest != job.checked_digests[side][test]:
+        return TimingFailure(side, job.tests[test].name, step, output_changed=True)
+    return None

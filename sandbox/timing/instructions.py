@@ -39,7 +39,7 @@ from sandbox.timing.base import (
     ProgramRuns,
     TimingFailure,
     TimingJob,
-    output_changed,
+    timed_failure,
 )
 from sandbox.timing.stats import SpeedupEstimate
 
@@ -145,9 +145,9 @@ class InstructionTimer:
             raise RuntimeError(f"backend returned {len(result.steps)} step results for {len(steps)} steps")
         counts: dict[str, list[int]] = {BASELINE: [], CANDIDATE: []}
         for (side, i), step in zip(order, result.steps, strict=True):
-            changed = step.ok and output_changed(job, side, i, step)
-            if not step.ok or changed:
-                return counts, TimingFailure(side, job.tests[i].name, step, output_changed=changed), counter
+            failure = timed_failure(job, side, i, step)
+            if failure is not None:
+                return counts, failure, counter
             pattern = _PERF_LINE if counter == "perf" else _CALLGRIND_TOTAL
             found = pattern.search(step.saved or b"")
             if not found:

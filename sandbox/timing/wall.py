@@ -39,7 +39,7 @@ from sandbox.timing.base import (
     ProgramRuns,
     TimingFailure,
     TimingJob,
-    output_changed,
+    timed_failure,
 )
 from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, paired_speedup
 
@@ -220,9 +220,8 @@ class WallTimer:
         for (r, i, side), step in zip(order, result.steps, strict=True):
             # Every timed run, warm-ups included, must print its checked output again: a
             # time is only worth something for a run that did the work.
-            changed = step.ok and output_changed(job, side, i, step)
-            if not step.ok or changed:
-                failure = TimingFailure(side, job.tests[i].name, step, output_changed=changed)
+            failure = timed_failure(job, side, i, step)
+            if failure is not None:
                 return _Batch([], [], [], result.host_time_s, failure)
             times[(r, i, side)] = step.wall_time_s
         base, cand, per_input = [], [], []
