@@ -145,6 +145,9 @@ class Backend(Protocol):
     """Runs steps in an isolated, fresh workspace."""
 
     name: str
+    dedicated_uid: bool
+    """Whether every process of a run's candidate uid is that run's (no one else's): then a
+    harness may stop or kill all of them at once with kill(-1)."""
 
     def run(self, spec: RunSpec) -> RunResult:
         """Run every step of `spec`; never raises for anything the steps do."""

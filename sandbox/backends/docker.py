@@ -104,6 +104,8 @@ class DockerBackend:
     """Runs steps in Docker containers; see the module docstring for the isolation."""
 
     name = "docker"
+    dedicated_uid = True
+    """Every run's processes have a uid and a pid namespace of their own (see base.Backend)."""
 
     def __init__(
         self,

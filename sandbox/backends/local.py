@@ -88,6 +88,9 @@ class LocalBackend:
         """use_bwrap: `auto` (when installed and usable), `always` or `never`."""
         self.runner = build_host_runner(Path(cache_dir) if cache_dir else _default_cache_dir() / "runner")
         self.root = os.geteuid() == 0
+        # As root every run gets a candidate uid of its own (below); otherwise candidates run
+        # as the user, beside the user's other processes.
+        self.dedicated_uid = self.root
         self.uid = candidate_uid if self.root else None
         # Concurrent runs get distinct candidate uids: the runner's kill sweep (kill(-1) as
         # the candidate) and RLIMIT_NPROC are per uid, and without a pid namespace they

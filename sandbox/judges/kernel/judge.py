@@ -51,6 +51,7 @@ by the sandbox runner's clock (`reverify.py` has its rules and its known limit).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import platform
 import secrets
@@ -88,6 +89,28 @@ def default_threads(device: str) -> int | None:
     if device != "cpu":
         return None
     return max(1, len(os.sched_getaffinity(0)) - 1)
+
+
+# Metered calls are timed several to a window (worker.py, "the meter") until the window holds
+# this much work: the meter's fixed cost per window (~0.3 ms on the 2-core machines: wake-ups
+# and stops) is then ~10% of what is timed. Windows are capped by count and by memory (each
+# call's inputs and outputs are alive until the window is read).
+WINDOW_S = 3e-3
+MAX_CALLS_PER_WINDOW = 64
+MAX_WINDOW_BYTES = 256 * MiB
+MIN_WINDOWS = 3
+WARMUP_WINDOWS = 2
+
+
+def calls_per_window(ref_check: Side) -> int:
+    """Calls a timing window holds, from the reference's calls back to back in its correctness
+    process (trusted: no candidate code ran there), less the meter's cost of a window."""
+    record = ref_check.record
+    if not record.call_s:  # type: ignore[union-attr]
+        return 1
+    call = max(record.call_s, 1e-6)  # type: ignore[union-attr]
+    by_memory = int(MAX_WINDOW_BYTES // max(record.call_bytes or 1, 1))  # type: ignore[union-attr]
+    return max(1, min(MAX_CALLS_PER_WINDOW, by_memory, math.ceil(WINDOW_S / call)))
 
 
 class KernelJudge:
@@ -260,9 +283,20 @@ class KernelJudge:
         # processes and gains little from calls within one.
         per_trial = statistics.median(t.trial_s or 0.0 for t in ref_check.record.trials) \
             if ref_check.record.trials else 0.0
+        per_window = calls_per_window(ref_check) if self.sides.metered(self.sides.spec("reference", "check", rng)) \
+            else 1
         trials = self._trials_per_process(per_trial)
-        plans = [{"warmup_seeds": rng.take(self.warmup_trials), "timing_seeds": rng.take(trials),
-                  "compile_baseline": compile_baseline} for _ in range(self.timing_processes)]
+        # Whole windows, and enough of them for a process's median.
+        trials = -(-max(trials, MIN_WINDOWS * per_window) // per_window) * per_window
+        # Warm-up: at least two whole windows. The first windows of a process grow its heap
+        # (a window keeps all of its calls' outputs until the meter has read them), and a
+        # call whose outputs land on fresh pages pays a fault per page: 256 faults, +0.5 ms,
+        # on a 1 MB ReLU output.
+        warmup = max(self.warmup_trials, WARMUP_WINDOWS * per_window if per_window > 1 else 0)
+        plans = [{"warmup_seeds": rng.take(warmup), "timing_seeds": rng.take(trials),
+                  "calls_per_window": per_window, "call_bytes": int(ref_check.record.call_bytes or 0) or None,
+                  "compile_baseline": compile_baseline}
+                 for _ in range(self.timing_processes)]
         with lease.exclusive(*lease.timing_devices(self.device)) as waited_s:
             details["lease_wait_s"] = round(waited_s, 3)
             refs, cands, stop_reason = self._timing_rounds(problem, source, rng, plans, tol, looks)
@@ -289,6 +323,7 @@ class KernelJudge:
             details["look_confidence"] = looks.look_confidence
         details["threads"] = self.threads
         details["trials_per_process"] = trials
+        details["calls_per_window"] = per_window
         details["process_median_s"] = {
             "baseline": [statistics.median(t) for t in base_by_process],
             "candidate": [statistics.median(t) for t in mine_by_process],

@@ -64,6 +64,12 @@ class WorkerRecord:
     compile_s: float | None = None
     compile_times_s: list[float] | None = None
     """The reference through torch.compile, timed in the same process (`compile_baseline`)."""
+    window_overhead_s: float | None = None
+    """Metered processes: the meter's time for a window of no calls (its fixed cost)."""
+    call_s: float | None = None
+    """Metered reference check: one call's time back to back with others (sizes windows)."""
+    call_bytes: float | None = None
+    """Metered processes: bytes of one call's inputs and outputs."""
 
     def timing_trials(self) -> list[Trial]:
         return [t for t in self.trials if t.phase == "timing"]
@@ -94,6 +100,9 @@ def parse_record(data: Any) -> WorkerRecord:
         process_s=_number(data.get("process_s"), "process_s"),
         compile_s=_number(data.get("compile_s"), "compile_s"),
         compile_times_s=_numbers(data.get("compile_times_s"), "compile_times_s"),
+        window_overhead_s=_number(data.get("window_overhead_s"), "window_overhead_s"),
+        call_s=_number(data.get("call_s"), "call_s"),
+        call_bytes=_number(data.get("call_bytes"), "call_bytes"),
     )
 
 

@@ -25,7 +25,7 @@ from sandbox.judges.kernel.problem import Problem
 from sandbox.judges.kernel.record import MalformedRecord, WorkerRecord, parse_record
 
 WORKER = Path(__file__).with_name("worker.py")
-WORKER_VERSION = "6"
+WORKER_VERSION = "7"
 # The allocator, the same for both sides' processes. glibc's malloc moves its mmap threshold
 # (and trims the heap) as a process frees large blocks, so whether a call's outputs landed on
 # fresh pages - a page fault per 4 KiB - depended on the process's history: the same
@@ -82,8 +82,14 @@ class WorkerSpec:
     """Reference: correctness outputs kept whole up to this size, the rest fingerprinted."""
     compile_baseline: bool = False
     pack_compile_cache: bool = False
+    calls_per_window: int = 1
+    """Metered timing: calls timed back to back in one window (the meter's cost shared)."""
+    call_bytes: int | None = None
+    """Metered timing: one call's inputs and outputs (the reference's), to size the heap."""
     count_seeds: list[int] = field(default_factory=list)
     calls: int = 0
+    whole_uid: bool = False
+    """The sandbox gives the side a uid no other process has (the meter stops all of it)."""
     out_dir: str = "out"
     inputs_module: str = ""
     module: str = ""
@@ -154,7 +160,14 @@ class Sides:
     """torch.compile's cache per problem (`compile_baseline`), from a reference process."""
 
     def spec(self, role: str, mode: str, seeds: Seeds, **fields: Any) -> WorkerSpec:
-        return WorkerSpec(role, mode, self.device, self.threads, seeds.init, seeds.probe, **fields)
+        return WorkerSpec(role, mode, self.device, self.threads, seeds.init, seeds.probe,
+                          whole_uid=bool(getattr(self.backend, "dedicated_uid", False)), **fields)
+
+    def metered(self, spec: WorkerSpec) -> bool:
+        """Whether the step's calls are timed by the meter, outside the side's process (worker.py):
+        every CPU check. CUDA calls are timed in the process by CUDA events (a claim: see
+        docs/threat-model.md), and count steps by the runner's clock around the step."""
+        return spec.mode == "check" and self.device == "cpu"
 
     def env(self) -> dict[str, str]:
         env = {"PYTHONDONTWRITEBYTECODE": "1", "MAX_JOBS": "2", "GLIBC_TUNABLES": MALLOC_TUNABLES}
@@ -162,9 +175,9 @@ class Sides:
             env["OMP_NUM_THREADS"] = str(self.threads)
         return env
 
-    def _step(self, index: int, wall_s: float, label: str) -> Step:
+    def _step(self, index: int, wall_s: float, label: str, metered: bool) -> Step:
         return Step(
-            argv=[self.python, "-I", "-B", f"worker_{index}.py", f"spec_{index}.json"],
+            argv=[self.python, "-I", "-B", f"worker_{index}.py", f"spec_{index}.json", *(["metered"] if metered else [])],
             limits=Limits(
                 wall_time_s=wall_s,
                 memory_bytes=self.memory_bytes,
@@ -196,7 +209,7 @@ class Sides:
                 spec.inputs_module = f"inputs_{i}.py"
             files[f"spec_{i}.json"] = spec.to_json()
             collect += [f"out{i}/result.json", f"out{i}/outputs.bin", f"out{i}/phase", f"out{i}/ext.tar"]
-            steps.append(self._step(i, wall_s, f"{role}/{spec.mode}/{i}"))
+            steps.append(self._step(i, wall_s, f"{role}/{spec.mode}/{i}", self.metered(spec)))
         run = self.backend.run(
             RunSpec(steps=steps, files=files, collect=collect, image=self.image, env=self.env())
         )

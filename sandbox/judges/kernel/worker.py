@@ -32,6 +32,8 @@ import math
 import mmap
 import os
 import random
+import signal
+import statistics
 import sys
 import tarfile
 import time
@@ -193,14 +195,29 @@ _PLACE_STEP = 64  # bytes: the alignment torch's CPU allocator gives, kept for v
 _HUGE = 2 << 20
 
 
+def _placeable(torch, value) -> bool:
+    return isinstance(value, torch.Tensor) and value.layout == torch.strided and value.is_contiguous() \
+        and not value.requires_grad and value.numel() > 0
+
+
+def _shift(seed: int, index: int) -> int:
+    return _Random(seed * 1_000_003 + index).randrange(4096 // _PLACE_STEP) * _PLACE_STEP
+
+
 def _placed(torch, value, seed: int, index: int):
     """A contiguous CPU tensor copied to its own anonymous mapping at a page offset drawn from
     (seed, index); anything else as it is."""
-    if not isinstance(value, torch.Tensor) or value.layout != torch.strided or not value.is_contiguous() \
-            or value.requires_grad or value.numel() == 0:
+    if not _placeable(torch, value):
         return value
-    nbytes = value.numel() * value.element_size()
-    shift = _Random(seed * 1_000_003 + index).randrange(4096 // _PLACE_STEP) * _PLACE_STEP
+    placed = _place_empty(torch, list(value.shape), value.dtype, _shift(seed, index))
+    placed.copy_(value)
+    return placed
+
+
+def _place_empty(torch, shape: list, dtype, shift: int):
+    """An uninitialized tensor in its own anonymous mapping, `shift` bytes past a page start."""
+    numel = math.prod(shape)
+    nbytes = numel * torch.empty((), dtype=dtype).element_size()
     # Large inputs start on a 2 MiB boundary (plus the shift) and ask for transparent huge
     # pages, as glibc's heap does under the judge's malloc settings (sides.MALLOC_TUNABLES).
     pad = _HUGE if nbytes >= _HUGE else 0
@@ -211,9 +228,7 @@ def _placed(torch, value, seed: int, index: int):
         start += -base % _HUGE
         if hasattr(area, "madvise") and hasattr(mmap, "MADV_HUGEPAGE"):
             area.madvise(mmap.MADV_HUGEPAGE)
-    placed = torch.frombuffer(area, dtype=value.dtype, count=value.numel(), offset=start).view(value.shape)
-    placed.copy_(value)
-    return placed
+    return torch.frombuffer(area, dtype=dtype, count=numel, offset=start).view(shape)
 
 
 def _digest(torch, values) -> str:
@@ -538,7 +553,8 @@ def _run_count(torch, spec, model, gen, record) -> None:
             del inputs
 
 
-def _run(spec: dict, record: dict) -> None:
+def _load_side(spec: dict, build: dict):
+    """torch, the problem's input module and the side's model, built (`load_inline` included)."""
     _phase("import_torch")
     import numpy
     import torch
@@ -555,14 +571,12 @@ def _run(spec: dict, record: dict) -> None:
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
     _unpack_cache()
-    _install_build_hook(torch, record["build"])
+    _install_build_hook(torch, build)
     _phase("import")
     gen = _import_file("maxcode_inputs", spec["inputs_module"])
     if spec["role"] == "candidate":
         os.unlink(spec["inputs_module"])
-    for attr in ("get_inputs", "get_init_inputs"):
-        if not callable(getattr(gen, attr, None)):
-            raise _Failure("task", f"the problem module defines no {attr}()")
+    _require_input_functions(gen)
     try:
         module = (
             gen
@@ -594,13 +608,675 @@ def _run(spec: dict, record: dict) -> None:
             traceback.format_exc(),
         ) from None
     _pack_new_builds()
+    return torch, gen, model
+
+
+def _require_input_functions(gen) -> None:
+    for attr in ("get_inputs", "get_init_inputs"):
+        if not callable(getattr(gen, attr, None)):
+            raise _Failure("task", f"the problem module defines no {attr}()")
+
+
+def _run(spec: dict, record: dict) -> None:
+    torch, gen, model = _load_side(spec, record["build"])
     if spec["mode"] == "check":
         _run_check(torch, spec, model, gen, record)
     else:
         _run_count(torch, spec, model, gen, record)
 
 
+# ---------------------------------------------------------------------------- the meter
+#
+# A metered process (CPU `check` runs, `worker.py SPEC metered`) is two processes. This one,
+# the meter, forks the worker before anything secret is in its memory, then reads the spec
+# (seeds), makes every call's inputs and keeps the record; the worker imports the side's
+# module, builds it and makes the calls, and never holds a seed, a clock that counts or the
+# record. Per call:
+#
+#   meter: inputs for the seed -> worker: buffers of their shapes, addresses -> meter: stop
+#   every process of the sandbox uid, write the inputs into the worker's buffers
+#   (/proc/PID/mem), t0, continue, "go" -> worker: forward, "done" and where its outputs lie
+#   -> meter: stop everything again, t1, read the outputs and the inputs back from the
+#   worker's memory, continue.
+#
+# So the interval [t0, t1] holds all the work that produced what was read: the inputs exist
+# in the worker only after t0, and at t1 nothing of the candidate's runs (a background
+# thread, a helper process, a lazy output still being filled: each is frozen, and a second
+# process is refused outright). The meter is non-dumpable: a same-uid candidate can neither
+# read its memory nor trace it; a signal to it can only lengthen an interval or end the run.
+# Everything the judge reads (times, digests, fingerprints, saved outputs) is the meter's.
+
+PR_SET_DUMPABLE = 4
+OVERHEAD_WINDOWS = 5
+SIZING_CALLS = 8
+MAX_HEAP_GROWTH = 1 << 30
+MAX_MESSAGE = 1 << 24
+_DTYPES = ("float32", "float64", "float16", "bfloat16", "int8", "int16", "int32", "int64", "uint8", "bool",
+           "complex64", "complex128")
+
+
+def _set_dumpable(flag: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, flag, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE)")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = os.read(fd, n)
+        if not chunk:
+            raise EOFError("the other process closed its end")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def _send(fd: int, message: dict) -> None:
+    data = json.dumps(message).encode()
+    _write_all(fd, len(data).to_bytes(4, "little") + data)
+
+
+def _recv(fd: int) -> dict:
+    size = int.from_bytes(_read_exact(fd, 4), "little")
+    if size > MAX_MESSAGE:
+        raise ValueError(f"a message of {size} bytes")
+    message = json.loads(_read_exact(fd, size))
+    if not isinstance(message, dict):
+        raise ValueError("a message that is not an object")
+    return message
+
+
+# -- the worker's side (candidate code runs here) ---------------------------------------
+
+
+def _serve(cmd_fd: int, msg_fd: int) -> None:
+    """The forked worker: loads the side, then makes the calls the meter asks for. Never returns."""
+    try:
+        setup = _recv(cmd_fd)
+        global OUT_DIR
+        OUT_DIR = setup["out_dir"]
+        # Inherited from the meter (or reset by the sandbox's setuid): the meter reads this
+        # process's memory, which needs it dumpable.
+        _set_dumpable(1)
+        _send(msg_fd, {"hello": True})
+        build = {"builds": 0, "cache_hits": 0, "build_s": 0.0}
+        torch, _gen, model = _load_side(setup, build)
+        _send(msg_fd, {"ready": True, "build": build})
+        compiled = None
+        held = None
+        while True:
+            command = _recv(cmd_fd)
+            op = command.get("op")
+            # The last window's inputs and outputs, kept until the meter has read them, are
+            # let go here, not inside the next window: freeing a call's buffers (munmap) in
+            # the window took ~250 us of a 60 us ReLU.
+            held = None
+            if op == "quit":
+                break
+            if op == "compile":
+                compiled = _compile_in_worker(torch, model, command)
+                _send(msg_fd, {"compiled": True})
+                continue
+            if op == "prefault":
+                _grow_heap(torch, int(command["bytes"]))
+                _send(msg_fd, {"prefaulted": True})
+                continue
+            if op == "pack_compile_cache":
+                _pack_compile_cache()
+                _send(msg_fd, {"packed": True})
+                continue
+            calls = [[_input_buffer(torch, arg) for arg in args] for args in command["calls"]]
+            _send(msg_fd, {"ptrs": [[t.data_ptr() for t in inputs if isinstance(t, torch.Tensor)]
+                                    for inputs in calls]})
+            _read_exact(cmd_fd, 1)  # go: the inputs are in the buffers now
+            outputs = _call_window(torch, compiled if op == "call_compiled" else model, calls)
+            _send(msg_fd, {"outputs": [[_output_place(torch, t) for t in outs] for outs in outputs]})
+            held = (calls, outputs)
+            del calls, outputs
+        del held
+    except _Failure as failure:
+        _try_send(msg_fd, {"error": {"kind": failure.kind, "message": failure.message, "log": failure.log}})
+    except BaseException as exc:  # SystemExit from candidate code included
+        _try_send(msg_fd, {"error": {"kind": "harness", "message": f"{type(exc).__name__}: {exc}",
+                                     "log": traceback.format_exc()}})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _exit(0)
+
+
+HEAP_CHUNK = 16 << 20  # under the mmap threshold (sides.MALLOC_TUNABLES): from the heap
+
+
+def _grow_heap(torch, nbytes: int) -> None:
+    """Grows the heap by `nbytes` of touched pages, then frees them (never trimmed: see
+    sides.MALLOC_TUNABLES). A window keeps all of its calls' outputs until the meter has read
+    them; without this the first windows of a process put outputs on fresh pages, one fault
+    per page (+0.5 ms on a 1 MB ReLU output), and a process's heap kept growing for several
+    windows after its warm-up."""
+    chunks = [torch.ones(min(HEAP_CHUNK, nbytes - start), dtype=torch.uint8)
+              for start in range(0, max(nbytes, 0), HEAP_CHUNK)]
+    del chunks
+
+
+def _call_window(torch, fn, calls: list) -> list:
+    """The calls of one timed window, back to back: nothing else of the harness's runs here."""
+    outputs = []
+    with torch.no_grad():
+        for inputs in calls:
+            try:
+                out = fn(*inputs)
+            except Exception as exc:
+                raise _Failure(
+                    "forward", f"forward raised {type(exc).__name__}: {exc}", traceback.format_exc()
+                ) from None
+            outputs.append(_as_outputs(torch, out))
+    return outputs
+
+
+def _try_send(fd: int, message: dict) -> None:
+    try:
+        _send(fd, message)
+    except OSError:
+        pass
+
+
+def _input_buffer(torch, arg: dict):
+    if "value" in arg:
+        return arg["value"]
+    dtype = getattr(torch, arg["dtype"])
+    if not arg["placed"]:
+        return torch.empty(arg["shape"], dtype=dtype)
+    return _place_empty(torch, arg["shape"], dtype, arg["shift"])
+
+
+def _output_place(torch, t) -> dict:
+    """Where an output lies, for the meter to read (a claim: the meter reads what is there)."""
+    return {
+        "ptr": t.data_ptr() if t.device.type == "cpu" else 0,
+        "shape": list(t.shape),
+        "stride": list(t.stride()) if t.layout == torch.strided else [],
+        "dtype": str(t.dtype).removeprefix("torch."),
+        "plain": type(t) is torch.Tensor,
+        "device": t.device.type,
+    }
+
+
+def _compile_in_worker(torch, model, command: dict):
+    """torch.compile of the reference's model (reference processes only: see _compile_baseline)."""
+    cache = os.path.abspath("inductor_cache")
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = cache  # read when inductor first compiles
+    if os.path.exists("inductor.tar"):
+        with tarfile.open("inductor.tar") as tar:
+            tar.extractall(cache)  # written by a reference process (trusted)
+    return torch.compile(model)
+
+
+def _pack_compile_cache() -> None:
+    cache = os.path.abspath("inductor_cache")
+    if os.path.isdir(cache):
+        with tarfile.open(os.path.join(OUT_DIR, "inductor.tar"), "w") as tar:
+            tar.add(cache, arcname=".")
+
+
+# -- the meter's side (trusted: no candidate code ever runs here) ------------------------
+
+
+class _Meter:
+    """The meter's end of one worker: messages, stops and its memory."""
+
+    def __init__(self, pid: int, cmd_fd: int, msg_fd: int, whole_uid: bool) -> None:
+        self.pid, self.cmd_fd, self.msg_fd = pid, cmd_fd, msg_fd
+        # The sandbox gave this side a uid of its own (and a pid namespace, or a uid no one
+        # else uses): every process of the uid but this one is the side's, and can be
+        # stopped with one kill(-1). Without (an unisolated local run, the user's own uid)
+        # only the worker is stopped.
+        self.whole_uid = whole_uid
+        self.mem: int | None = None
+        self.alive = True
+
+    def send(self, message: dict) -> None:
+        _send(self.cmd_fd, message)
+
+    def expect(self, key: str) -> object:
+        """The worker's next message, which must carry `key`; its reported failure raised."""
+        try:
+            message = _recv(self.msg_fd)
+        except (EOFError, OSError, ValueError) as exc:
+            raise self._died(f"no answer from the process ({exc})") from None
+        if "error" in message:
+            error = message["error"]
+            if not isinstance(error, dict) or not all(isinstance(error.get(k), str) for k in ("kind", "message")):
+                raise _Failure("measurement", "the process sent a malformed failure report")
+            raise _Failure(error["kind"], error["message"], str(error.get("log", "")))
+        if key not in message:
+            raise _Failure("measurement", f"the process answered out of turn (expected {key!r})")
+        return message[key]
+
+    def _died(self, what: str) -> _Failure:
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid:
+            self.alive = False
+            how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.WEXITSTATUS(status)}"
+            return _Failure("died", f"the process died ({how}) during {_current_phase()}")
+        return _Failure("measurement", what)
+
+    def open_memory(self) -> None:
+        try:
+            self.mem = os.open(f"/proc/{self.pid}/mem", os.O_RDWR)
+        except OSError as exc:
+            raise _Failure("measurement", f"the meter cannot reach the process's memory ({exc})") from None
+
+    def stop(self) -> None:
+        """Every process of the side stopped (waited for); a second process is refused."""
+        os.kill(-1 if self.whole_uid else self.pid, signal.SIGSTOP)
+        _, status = os.waitpid(self.pid, os.WUNTRACED)
+        if not os.WIFSTOPPED(status):
+            self.alive = False
+            how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.WEXITSTATUS(status)}"
+            raise _Failure("died", f"the process died ({how}) during {_current_phase()}")
+
+    def check_alone(self) -> None:
+        """Refuses a side with a second live process: every call is made and timed in one
+        process, and only that one's memory is read."""
+        others = _other_processes(self.pid) if self.whole_uid else []
+        if others:
+            raise _Failure("measurement", f"{len(others)} other process(es) of the side ran beside its "
+                                          "calls (pids " + ", ".join(map(str, others[:5])) + "): calls are "
+                                          "made and timed in one process")
+
+    def resume(self) -> None:
+        os.kill(-1 if self.whole_uid else self.pid, signal.SIGCONT)
+
+    def write(self, address: int, tensor) -> None:
+        if tensor.numel():
+            self._io(os.pwritev, address, tensor)
+
+    def read_into(self, address: int, tensor) -> None:
+        if tensor.numel():
+            self._io(os.preadv, address, tensor)
+
+    def _io(self, op, address: int, tensor) -> None:
+        view = memoryview(tensor.reshape(-1).view(_TORCH.uint8).numpy()).cast("B")
+        done = 0
+        try:
+            while done < len(view):
+                n = op(self.mem, [view[done:]], address + done)
+                if n <= 0:
+                    raise OSError("short transfer")
+                done += n
+        except (OSError, OverflowError) as exc:
+            raise _Failure("measurement", f"the process's memory at {address:#x} cannot be "
+                                          f"{'read' if op is os.preadv else 'written'} ({exc})") from None
+
+    def end(self) -> None:
+        """Nothing of the side runs after this: the record is written only then."""
+        for _ in range(100):
+            try:
+                os.kill(-1 if self.whole_uid else self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            if self.alive:
+                try:
+                    os.waitpid(self.pid, 0)
+                except ChildProcessError:
+                    pass
+                self.alive = False
+            if not self.whole_uid or not _other_processes(self.pid):
+                return
+
+
+_TORCH = None
+
+
+def _current_phase() -> str:
+    try:
+        with _open(os.path.join(OUT_DIR, "phase")) as f:
+            return f.read()[:40] or "start"
+    except OSError:
+        return "start"
+
+
+def _other_processes(worker: int) -> list[int]:
+    """Live processes of this uid other than this one and the worker."""
+    me, uid, found = os.getpid(), os.getuid(), []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) in (me, worker):
+            continue
+        try:
+            if os.stat(f"/proc/{name}").st_uid != uid:
+                continue
+            with _open(f"/proc/{name}/stat") as f:
+                state = f.read().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if state not in ("Z", "X"):
+            found.append(int(name))
+    return found
+
+
+def _layout(torch, values: list, seed: int) -> tuple[list, list]:
+    """What the worker allocates for a call's inputs, and the tensors the meter writes there."""
+    args, tensors = [], []
+    for index, value in enumerate(values):
+        if isinstance(value, torch.Tensor):
+            if value.device.type != "cpu" or value.layout != torch.strided or value.requires_grad:
+                raise _Failure("task", "get_inputs() returned a tensor the metered harness cannot pass "
+                                       f"(device {value.device}, layout {value.layout}, "
+                                       f"requires_grad {value.requires_grad})")
+            value = value.contiguous()
+            args.append({"shape": list(value.shape), "dtype": str(value.dtype).removeprefix("torch."),
+                         "placed": value.numel() > 0, "shift": _shift(seed, index)})
+            tensors.append(value)
+        else:
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                raise _Failure("task", f"get_inputs() returned a {type(value).__name__}, which the "
+                                       "metered harness cannot pass to the process") from None
+            args.append({"value": value})
+    return args, tensors
+
+
+def _read_outputs(torch, meter: _Meter, places) -> list:
+    """The outputs as they lie in the stopped worker's memory (copies the meter owns)."""
+    if not isinstance(places, list):
+        raise _Failure("measurement", "the process described its outputs in a malformed way")
+    outputs = []
+    for place in places:
+        try:
+            ptr, shape, stride, dtype = place["ptr"], place["shape"], place["stride"], place["dtype"]
+            plain, device = place["plain"], place["device"]
+            ok = (isinstance(ptr, int) and ptr >= 0 and isinstance(dtype, str) and dtype in _DTYPES
+                  and all(isinstance(v, int) and v >= 0 for v in (*shape, *stride)) and len(stride) == len(shape)
+                  and isinstance(plain, bool) and isinstance(device, str))
+        except (KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise _Failure("measurement", "the process described its outputs in a malformed way")
+        if not plain:
+            raise _Failure("fake_output", "forward returned a tensor subclass, not a plain tensor")
+        if device != "cpu":
+            raise _Failure("fake_output", f"forward returned a {device} tensor, not a CPU one (no data)")
+        numel = math.prod(shape)
+        span = 0 if numel == 0 else 1 + sum((n - 1) * s for n, s in zip(shape, stride, strict=True))
+        raw = torch.empty(span, dtype=getattr(torch, dtype))
+        meter.read_into(ptr, raw)
+        outputs.append((torch.as_strided(raw, shape, stride) if numel else torch.empty(shape, dtype=raw.dtype),
+                        (ptr, ptr + span * raw.element_size())))
+    return outputs
+
+
+def _metered_window(torch, meter: _Meter, calls: list, op: str, read_back: bool = False) -> tuple[float, list]:
+    """Calls back to back in one timed window, each on its own inputs, `calls` a list of
+    (seed, inputs). Returns the window's seconds by the meter's clock and, per call, its
+    outputs as read at the window's end, the digest of its inputs after it (`read_back`,
+    else None) and whether an output overlaps an input."""
+    layouts = [_layout(torch, values, seed) for seed, values in calls]
+    meter.send({"op": op, "calls": [args for args, _ in layouts]})
+    ptrs = meter.expect("ptrs")
+    if not isinstance(ptrs, list) or len(ptrs) != len(calls) or not all(
+            isinstance(p, list) and len(p) == len(tensors) and all(isinstance(a, int) and a >= 0 for a in p)
+            for p, (_, tensors) in zip(ptrs, layouts, strict=False)):
+        raise _Failure("measurement", "the process gave the meter malformed input buffers")
+    places = None
+    meter.stop()
+    try:
+        for addresses, (_, tensors) in zip(ptrs, layouts, strict=True):
+            for address, tensor in zip(addresses, tensors, strict=True):
+                meter.write(address, tensor)
+        start = _clock()
+        meter.resume()
+        _write_all(meter.cmd_fd, b"g")
+        places = meter.expect("outputs")
+        meter.stop()
+        seconds = _clock() - start
+        # Only now: a second process is refused whenever it is seen, so looking for one
+        # need not be inside the interval.
+        meter.check_alone()
+        if not isinstance(places, list) or len(places) != len(calls):
+            raise _Failure("measurement", "the process described its outputs in a malformed way")
+        results = []
+        for addresses, (_, tensors), outputs_at, (_, values) in zip(ptrs, layouts, places, calls, strict=True):
+            outputs = _read_outputs(torch, meter, outputs_at)
+            inputs_at = [(a, a + t.numel() * t.element_size()) for a, t in zip(addresses, tensors, strict=True)
+                         if t.numel()]
+            aliases = any(lo < hi_in and lo_in < hi for _, (lo, hi) in outputs if hi > lo
+                          for lo_in, hi_in in inputs_at)
+            results.append(([t for t, _ in outputs],
+                            _inputs_after(torch, meter, addresses, tensors, values) if read_back else None, aliases))
+    finally:
+        meter.resume()
+    return seconds, results
+
+
+def _inputs_after(torch, meter: _Meter, addresses: list, tensors: list, values: list) -> str:
+    """The digest of a call's inputs as they are in the process after the call."""
+    after = [torch.empty_like(t) for t in tensors]
+    for address, tensor in zip(addresses, after, strict=True):
+        meter.read_into(address, tensor)
+    read = iter(after)
+    return _digest(torch, [next(read) if isinstance(v, torch.Tensor) else v for v in values])
+
+
+def _metered_trials(torch, meter, gen, seeds, record, phase_name, spec, op="call") -> list[dict]:
+    """The trials of one window of calls (one seed each), as the record keeps them."""
+    started = _clock()
+    calls = [(seed, [v.to("cpu") if isinstance(v, torch.Tensor) else v for v in _generate(torch, gen, seed)])
+             for seed in seeds]
+    # The host compares the candidate's inputs after each call with the reference's before it.
+    reference = spec["role"] == "reference"
+    before = [_digest(torch, values) if reference else None for _, values in calls]
+    seconds, results = _metered_window(torch, meter, calls, op, read_back=not reference)
+    del calls
+    trials = []
+    for seed, digest, (outputs, after, aliases) in zip(seeds, before, results, strict=True):
+        if "call_bytes" not in record:
+            record["call_bytes"] = sum(t.numel() * t.element_size() for t in outputs) + sum(
+                v.numel() * v.element_size() for v in _generate(torch, gen, seed) if isinstance(v, torch.Tensor))
+        full = phase_name == "correctness" and _keep_whole(spec, record, seed, outputs)
+        sample = _save(torch, _sample(torch, outputs, record["probe_seed"])) \
+            if phase_name == "correctness" and not full else None
+        trials.append({
+            "phase": phase_name,
+            "seed": seed,
+            # A window's calls share its time: the interval is taken over processes.
+            "time_s": seconds / len(seeds),
+            "output": _save(torch, outputs) if full else None,
+            "sample": sample,
+            "fingerprint": None if full else _fingerprint(torch, outputs, record["probe_seed"]),
+            "inputs_before": digest,
+            "inputs_after": after,
+            "plain_tensor": True,
+            "devices": ["cpu"] * len(outputs),
+            "aliases_input": aliases,
+        })
+    for trial in trials:
+        trial["trial_s"] = (_clock() - started) / len(trials)
+    return trials
+
+
+def _windows(seeds: list, size: int) -> list[list]:
+    size = max(1, int(size))
+    return [seeds[i:i + size] for i in range(0, len(seeds), size)]
+
+
+def _generate(torch, gen, seed: int) -> list:
+    _seed_everything(torch, seed)
+    return list(gen.get_inputs())
+
+
+def _run_metered(spec: dict, record: dict, meter: _Meter) -> None:
+    _phase("import_torch")
+    import numpy
+    import torch
+
+    global _NUMPY, _TORCH
+    _NUMPY = (numpy.random.Generator, numpy.random.PCG64, numpy.unpackbits, numpy.frombuffer)
+    _TORCH = torch
+    # The meter's own work (inputs, digests, fingerprints) never overlaps a timed call; one
+    # thread, so no idle pool of its spins beside one either.
+    torch.set_num_threads(1)
+    gen = _import_file("maxcode_inputs", spec["inputs_module"])
+    _require_input_functions(gen)
+    setup = {k: spec[k] for k in ("role", "device", "threads", "init_seed", "inputs_module", "module",
+                                  "class_name") if k in spec}
+    meter.send({**setup, "out_dir": OUT_DIR})
+    meter.expect("hello")
+    meter.open_memory()
+    _phase("import")
+    build = meter.expect("ready")
+    if isinstance(build, dict):  # the build's statistics: a claim, shown to users, decides nothing
+        record["build"].update({k: v for k, v in build.items() if k in record["build"]
+                                and isinstance(v, (int, float)) and not isinstance(v, bool)})
+    # The meter's own cost per window (wake-ups and stops), from windows of no calls: the host
+    # sizes windows by it (judge.calls_per_window).
+    record["window_overhead_s"] = statistics.median(
+        _metered_window(torch, meter, [], "call")[0] for _ in range(OVERHEAD_WINDOWS))
+    reference = spec["role"] == "reference"
+    if reference and spec["correctness_seeds"]:
+        sample = _generate(torch, gen, spec["correctness_seeds"][0])
+        record["input_bytes"] = sum(v.numel() * v.element_size() for v in sample if isinstance(v, torch.Tensor))
+        if _digest(torch, sample) != _digest(torch, _generate(torch, gen, spec["correctness_seeds"][0])):
+            raise _Failure("task", "get_inputs() is not deterministic under torch.manual_seed")
+        del sample
+    _phase("correctness")
+    for seed in spec["correctness_seeds"]:
+        record["trials"] += _metered_trials(torch, meter, gen, [seed], record, "correctness", spec)
+    # Short calls are timed several to a window (`calls_per_window`, the same for both sides,
+    # chosen by the host), so the meter's fixed cost per window (~0.1 ms: two process
+    # wake-ups and a stop) is shared by them.
+    per_window = spec.get("calls_per_window", 1)
+    call_bytes = spec.get("call_bytes") or record.get("call_bytes")
+    if call_bytes:
+        meter.send({"op": "prefault", "bytes": min(MAX_HEAP_GROWTH, 2 * max(per_window, SIZING_CALLS)
+                                                   * int(call_bytes))})
+        meter.expect("prefaulted")
+    if reference and spec["correctness_seeds"]:
+        # What one call costs back to back with others (the first calls of a process are
+        # slower): the host sizes the timing windows by it.
+        seeds = (spec["correctness_seeds"] * SIZING_CALLS)[:SIZING_CALLS]
+        calls = [(seed, _generate(torch, gen, seed)) for seed in seeds]
+        seconds = _metered_window(torch, meter, calls, "call")[0]
+        record["call_s"] = max(0.0, seconds - record["window_overhead_s"]) / len(calls)
+        del calls
+    _phase("warmup")
+    for window in _windows(spec["warmup_seeds"], per_window):
+        _metered_trials(torch, meter, gen, window, record, "timing", spec)
+    _phase("timing")
+    for window in _windows(spec["timing_seeds"], per_window):
+        record["trials"] += _metered_trials(torch, meter, gen, window, record, "timing", spec)
+    if spec.get("compile_baseline") and reference:
+        _phase("compile_baseline")
+        started = _clock()
+        meter.send({"op": "compile"})
+        meter.expect("compiled")
+        for window in _windows(spec["warmup_seeds"] or spec["timing_seeds"][:1], per_window):
+            _metered_trials(torch, meter, gen, window, record, "timing", spec, op="call_compiled")
+        record["compile_s"] = _clock() - started  # first calls included: that is when it compiles
+        record["compile_times_s"] = [
+            trial["time_s"] for window in _windows(spec["timing_seeds"], per_window)
+            for trial in _metered_trials(torch, meter, gen, window, record, "timing", spec, op="call_compiled")]
+        if spec.get("pack_compile_cache"):
+            meter.send({"op": "pack_compile_cache"})
+            meter.expect("packed")
+    meter.send({"op": "quit"})
+
+
+def _metered_main(spec_path: str) -> None:
+    # Imported once, before the fork, for both processes (as the sandbox's warm interpreter
+    # does for every step): no tensor exists yet, and no thread pool.
+    import numpy  # noqa: F401
+    import torch  # noqa: F401
+    import torch.utils.cpp_extension  # noqa: F401
+
+    cmd_r, cmd_w = os.pipe()
+    msg_r, msg_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(cmd_w)
+        os.close(msg_r)
+        _serve(cmd_r, msg_w)
+    os.close(cmd_r)
+    os.close(msg_w)
+    # Before the spec is read: the worker, forked already, never had the seeds in its memory.
+    _set_dumpable(0)
+    with _open(spec_path) as f:
+        spec = json.load(f)
+    os.unlink(spec_path)
+    os.unlink(os.path.abspath(sys.argv[0]))
+    global OUT_DIR
+    OUT_DIR = spec.get("out_dir", OUT_DIR)
+    os.makedirs(OUT_DIR, exist_ok=True)
+    record = _new_record(spec)
+    meter = _Meter(pid, cmd_w, msg_r, bool(spec.get("whole_uid")))
+    start = _clock()
+    try:
+        _run_metered(spec, record, meter)
+    except _Failure as failure:
+        record["error"] = {"kind": failure.kind, "message": failure.message, "log": failure.log}
+    except BaseException as exc:
+        record["error"] = {"kind": "harness", "message": f"{type(exc).__name__}: {exc}",
+                           "log": traceback.format_exc()}
+    meter.end()
+    record["process_s"] = _clock() - start
+    _claim_out_dir()
+    _write_record(record)
+
+
+def _new_record(spec: dict) -> dict:
+    return {
+        "probe_seed": spec.get("probe_seed", 0),
+        "role": spec["role"],
+        "mode": spec["mode"],
+        "error": None,
+        "trials": [],
+        "build": {"builds": 0, "cache_hits": 0, "build_s": 0.0},
+    }
+
+
+def _claim_out_dir() -> None:
+    """The output directory as a plain directory of this process's (the side may have put a
+    link there)."""
+    if os.path.islink(OUT_DIR) or (os.path.exists(OUT_DIR) and not os.path.isdir(OUT_DIR)):
+        os.unlink(OUT_DIR)
+    os.makedirs(OUT_DIR, exist_ok=True)
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Writes a file afresh: whatever the side left at `path` (a link included) is replaced."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def _write_record(record: dict) -> None:
+    if os.path.exists(os.path.join(OUT_DIR, "ext_new")):
+        _pack_new_builds()
+    offsets, position = [], 0
+    for blob in _SAVED:
+        offsets.append([position, len(blob)])
+        position += len(blob)
+    record["offsets"] = offsets
+    _write_new(os.path.join(OUT_DIR, "outputs.bin"), b"".join(_SAVED))
+    _write_new(os.path.join(OUT_DIR, "result.json"), json.dumps(record).encode())
+    _write_new(os.path.join(OUT_DIR, "phase"), b"done")
+
+
 def main() -> None:
+    if sys.argv[2:] == ["metered"]:
+        _metered_main(sys.argv[1])
+        _exit(0)
     spec_path = sys.argv[1]
     with _open(spec_path) as f:
         spec = json.load(f)
@@ -612,14 +1288,7 @@ def main() -> None:
     global OUT_DIR
     OUT_DIR = spec.get("out_dir", OUT_DIR)
     os.makedirs(OUT_DIR, exist_ok=True)
-    record: dict = {
-        "probe_seed": spec.get("probe_seed", 0),
-        "role": spec["role"],
-        "mode": spec["mode"],
-        "error": None,
-        "trials": [],
-        "build": {"builds": 0, "cache_hits": 0, "build_s": 0.0},
-    }
+    record = _new_record(spec)
     start = _clock()
     try:
         _run(spec, record)
@@ -632,17 +1301,7 @@ def main() -> None:
             "log": traceback.format_exc(),
         }
     record["process_s"] = _clock() - start
-    if os.path.exists(os.path.join(OUT_DIR, "ext_new")):
-        _pack_new_builds()
-    offsets = []
-    with _open(os.path.join(OUT_DIR, "outputs.bin"), "wb") as f:
-        for blob in _SAVED:
-            offsets.append([f.tell(), len(blob)])
-            f.write(blob)
-    record["offsets"] = offsets
-    with _open(os.path.join(OUT_DIR, "result.json"), "w") as f:
-        json.dump(record, f)
-    _phase("done")
+    _write_record(record)
     sys.stdout.flush()
     sys.stderr.flush()
     # No finalizer, atexit hook or __del__ of candidate code runs after this point.
