@@ -35,17 +35,19 @@ in any process on this machine): `timing_processes` rounds of one reference and 
 candidate process, alternating which goes first. A process shifts all of its calls
 together (allocator state, layout, thread placement), so the 95% interval is taken over
 processes (`sandbox.timing.stats.process_speedup`), and both sides do exactly the same
-untimed work around each call. Calls run on fresh inputs every trial (perf_counter on CPU;
+untimed work around each call. Calls run on fresh inputs every trial (the meter on CPU;
 CUDA events with an L2 flush and a device-wide
-synchronize on GPU, so side streams are counted). The reference's times are trusted; its
-correctness run sizes the timed calls on CPU. The candidate's process times itself with a
-clock captured before its code was imported, and the static checks forbid the ways to reach
-that clock (imports of time/sys/gc/inspect/ctypes, dunder and frame access, dynamic code,
-module patching, native calls into the interpreter). Outputs of *every* timed call are
-checked, so doing the work only in warm-up or replaying cached outputs fails.
-Limits of this choice: native code in the extension can still forge the in-process clock,
-and static checks are never complete. Hence the fail-closed re-verification of large claims
-by the sandbox runner's clock (`reverify.py` has its rules and its known limit).
+synchronize on GPU, so side streams are counted). On CPU calls are timed by the meter
+(worker.py), outside the side's process: it writes each window's inputs into the stopped
+process, times go to done, and reads the outputs with every process of the side stopped
+again; windows hold several calls when calls are short (`calls_per_window`, sized from the
+reference's correctness process). On CUDA the side's process times itself with a clock
+captured before its code was imported, and the static checks forbid the ways to reach that
+clock (imports of time/sys/gc/inspect/ctypes, dunder and frame access, dynamic code, module
+patching, native calls into the interpreter); native code can still forge it, hence the
+fail-closed re-verification of large claims by the sandbox runner's clock (`reverify.py` has
+its rules and its known limit). Outputs of *every* timed call are checked, so doing the work
+only in warm-up or replaying cached outputs fails.
 """
 
 from __future__ import annotations

@@ -45,6 +45,8 @@ KIND_STATUS = {
     "build": Status.COMPILE_ERROR,
     "missing_class": Status.COMPILE_ERROR,
     "fake_output": Status.REJECTED,
+    # The meter refused what it saw (a second process, unreadable memory, a malformed report).
+    "measurement": Status.REJECTED,
 }
 # What a process says when it hits its address-space limit (RLIMIT_AS), torch's loader included.
 MEMORY_WORDS = ("can't allocate memory", "Cannot allocate memory", "MemoryError", "out of memory",

@@ -1,17 +1,23 @@
 """In-sandbox harness of the kernel judge: runs ONE side (reference or candidate) of a check.
 
-This file is copied into a fresh sandbox workspace and run as `python -I worker.py spec.json`.
-It imports nothing from MaxCode: only the standard library and torch.
+This file is copied into a fresh sandbox workspace and run as
+`python -I worker.py spec.json [metered]`. It imports nothing from MaxCode: only the
+standard library and torch.
 
-Trust model (see `judge.py` for the whole picture):
-- In a *reference* run everything in the process is trusted (the problem file is the task).
-- In a *candidate* run the candidate shares this interpreter, so nothing the process writes
-  is believed: outputs are claims the host checks against the reference's, input digests
-  are re-checked against the reference's digests, and a report that could only hurt the
-  candidate (a build error, a flagged alias) is taken at its word. What the harness can
-  do is keep its own references (clock, synchronize, save) captured *before* the candidate
-  is imported, delete the spec (seeds) from disk before the import, and `os._exit` at the
-  end so no candidate finalizer runs after the last call.
+Two ways to run a side:
+- *metered* (CPU `check` steps; see "the meter" below): this process is the meter and forks
+  the side's process. The meter makes the inputs, times every call from outside the side's
+  process and keeps the record; nothing the side's process says is more than a claim about
+  where its buffers lie, and the meter reads what is there.
+- *in-process* (CUDA `check` steps, and `count` steps): one process; the candidate shares
+  this interpreter, so nothing the process writes is believed: outputs are claims the host
+  checks against the reference's, input digests are re-checked against the reference's
+  digests, and a report that could only hurt the candidate (a build error, a flagged alias)
+  is taken at its word. The harness keeps its own references (clock, synchronize, save)
+  captured *before* the candidate is imported, deletes the spec (seeds) from disk before the
+  import, and `os._exit`s at the end so no candidate finalizer runs after the last call; a
+  clock or record forged from native code is caught only above the re-verification
+  threshold (docs/threat-model.md).
 
 Modes (`spec["mode"]`):
 - `check`: correctness trials, warm-up, then timed trials; every call's outputs and the
@@ -708,7 +714,7 @@ def _serve(cmd_fd: int, msg_fd: int) -> None:
         _send(msg_fd, {"hello": True})
         build = {"builds": 0, "cache_hits": 0, "build_s": 0.0}
         torch, _gen, model = _load_side(setup, build)
-        _send(msg_fd, {"ready": True, "build": build})
+        _send(msg_fd, {"ready": build})
         compiled = None
         held = None
         while True:
@@ -1270,7 +1276,8 @@ def _write_record(record: dict) -> None:
     record["offsets"] = offsets
     _write_new(os.path.join(OUT_DIR, "outputs.bin"), b"".join(_SAVED))
     _write_new(os.path.join(OUT_DIR, "result.json"), json.dumps(record).encode())
-    _write_new(os.path.join(OUT_DIR, "phase"), b"done")
+    if record["error"] is None:  # else the phase it failed in stays
+        _write_new(os.path.join(OUT_DIR, "phase"), b"done")
 
 
 def main() -> None:

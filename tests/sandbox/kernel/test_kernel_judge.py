@@ -149,13 +149,14 @@ def get_init_inputs():
 
 def test_timing_processes_are_sized_by_whole_trials_not_calls(local_backend, make_judge):
     """A 2 ms reduction over 16 MB of fresh inputs: the harness's work around each call
-    (generating, placing and digesting the inputs) is ~30x the call's. Sized by the call,
-    each process ran max_trials (50) of ~60 ms trials; sized by the trial, a few."""
+    (generating, passing in and digesting the inputs) is ~10-30x the call's. Sized by the
+    call, each process ran max_trials (50) of ~60 ms trials; sized by the trial, a few (with
+    the meter's cheaper trials, ~15 ms, up to ~15)."""
     judge = make_judge(local_backend, require_custom_kernel=False, static_checks="off",
                        min_trials=2, max_trials=50, time_target_s=0.4, sequential=False)
     ev = judge.evaluate(SUM_OF_BIG_INPUT, SUM_OF_BIG_INPUT.replace("class Model(", "class ModelNew("))
     assert ev.status is Status.OK, ev.message
-    assert 2 <= ev.details["trials_per_process"] < 10, ev.details["trials_per_process"]
+    assert 2 <= ev.details["trials_per_process"] < 25, ev.details["trials_per_process"]
     assert len(ev.baseline_times_s) == 2 * ev.details["trials_per_process"]
 
 
