@@ -87,16 +87,15 @@ def code_hash(family: str) -> str:
     return h.hexdigest()
 
 
-def raced_below(details: dict[str, Any]) -> float | None:
-    """The best so far that racing found the candidate below (its verdict's `details`), or
-    None for a verdict that was not cut short."""
-    if details.get("stop_reason") != "below_incumbent":
-        return None
-    return float(details.get("incumbent") or 0.0)
+def raced_below(stored: dict[str, Any]) -> float | None:
+    """The best so far that racing found the candidate below (a stored verdict's
+    `stopped_below`), or None for a verdict that was not cut short."""
+    below = stored.get("stopped_below")
+    return float(below) if isinstance(below, (int, float)) and not isinstance(below, bool) else None
 
 
 def _serves(stored: dict[str, Any], incumbent: float | None) -> bool:
-    below = raced_below(stored.get("details") or {})
+    below = raced_below(stored)
     return below is None or (incumbent is not None and incumbent >= below)
 
 
@@ -104,7 +103,7 @@ def _replaces(new: dict[str, Any], old: dict[str, Any] | None) -> bool:
     """Complete beats raced; of two raced verdicts, the one below the lower best serves more."""
     if old is None:
         return True
-    new_below, old_below = raced_below(new.get("details") or {}), raced_below(old.get("details") or {})
+    new_below, old_below = raced_below(new), raced_below(old)
     if old_below is None:
         return False
     return new_below is None or new_below < old_below

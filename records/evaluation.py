@@ -102,6 +102,10 @@ class Evaluation:
     speedup_vs_compile_ci: tuple[float, float] | None = None
     """Its 95% interval (over processes, like `speedup_ci`)."""
 
+    stopped_below: float | None = None
+    """Set when a search's racing cut the timing short: the search's best so far (a lower
+    bound) that this candidate was found to lie below. Its speedup is then an estimate from
+    the rounds run, and the verdict holds only for searches at least that far along."""
     peak_memory_bytes: int | None = None
     """Largest resident set of a candidate run."""
     backend: str = ""

@@ -35,9 +35,9 @@ def _task_in(tests_dir: Path) -> Task:
                 tests=[TestCase("1", str(tests_dir / "input.1.txt"), str(tests_dir / "output.1.txt"))])
 
 
-def _ok(speedup: float, **details) -> Evaluation:
+def _ok(speedup: float, stopped_below: float | None = None, **details) -> Evaluation:
     return Evaluation(status=Status.OK, correct=True, timing_mode="wall", speedup=speedup,
-                      speedup_ci=(speedup * 0.9, speedup * 1.1), significant=True,
+                      speedup_ci=(speedup * 0.9, speedup * 1.1), significant=True, stopped_below=stopped_below,
                       baseline_times_s=[0.2, 0.21], candidate_times_s=[0.1, 0.1], details=dict(details))
 
 
@@ -94,19 +94,19 @@ def test_a_raced_verdict_serves_only_searches_whose_best_is_as_high(tmp_path: Pa
     task = _task(tmp_path)
     memo = VerdictMemo(tmp_path / "memo.jsonl", CONFIGS)
     key = memo.key(task, "a")
-    assert memo.put(key, task, _ok(0.5, stop_reason="below_incumbent", incumbent=2.0))
+    assert memo.put(key, task, _ok(0.5, stopped_below=2.0))
     other = VerdictMemo(tmp_path / "memo.jsonl", CONFIGS)
-    assert other.get(key, incumbent=2.5).details["stop_reason"] == "below_incumbent"
+    assert other.get(key, incumbent=2.5).stopped_below == 2.0
     assert other.get(key, incumbent=2.0) is not None
     assert other.get(key, incumbent=1.5) is None and other.get(key) is None
 
     # Raced below a lower best serves more searches; one below a higher best adds nothing.
-    assert memo.put(key, task, _ok(0.5, stop_reason="below_incumbent", incumbent=1.2))
-    assert not memo.put(key, task, _ok(0.5, stop_reason="below_incumbent", incumbent=3.0))
+    assert memo.put(key, task, _ok(0.5, stopped_below=1.2))
+    assert not memo.put(key, task, _ok(0.5, stopped_below=3.0))
     assert VerdictMemo(tmp_path / "memo.jsonl", CONFIGS).get(key, incumbent=1.5).speedup == 0.5
     # A complete verdict replaces it, serves every search, and is not replaced by a raced one.
     assert memo.put(key, task, _ok(0.6, stop_reason="slower"))
-    assert not memo.put(key, task, _ok(0.5, stop_reason="below_incumbent", incumbent=1.0))
+    assert not memo.put(key, task, _ok(0.5, stopped_below=1.0))
     for reader in (memo, VerdictMemo(tmp_path / "memo.jsonl", CONFIGS)):
         assert reader.get(key).speedup == 0.6 and reader.get(key, incumbent=9.0).speedup == 0.6
 

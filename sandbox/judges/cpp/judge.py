@@ -39,6 +39,7 @@ from sandbox.judges.cpp.build import Builder, BuildResult
 from sandbox.judges.cpp.run import Failure, TestRun, first_failure, run_tests, step_failure
 from sandbox.judges.cpp.source import MAX_SOURCE_BYTES, check_source
 from sandbox.timing import lease
+from sandbox.timing.sequential import BELOW_INCUMBENT
 from sandbox.timing.base import BASELINE, CANDIDATE, Measurement, Timer, TimingFailure, TimingJob
 from sandbox.timing.instructions import talks_to_the_counter
 
@@ -251,8 +252,9 @@ class CppJudge:
             message += f"95% CI {est.ci_low:.3f}-{est.ci_high:.3f})"
         else:
             message = f"correct, no significant change ({est.speedup:.3f}x, CI {est.ci_low:.3f}-{est.ci_high:.3f})"
-        if m.details.get("stop_reason") == "below_incumbent":
-            message += f"; timing stopped early: below the search's best (>= {m.details['incumbent']:.3f}x)"
+        stopped_below = m.details["incumbent"] if m.details.get("stop_reason") == BELOW_INCUMBENT else None
+        if stopped_below is not None:
+            message += f"; timing stopped early: below the search's best (>= {stopped_below:.3f}x)"
         return Evaluation(
             status=Status.OK,
             correct=True,
@@ -267,6 +269,7 @@ class CppJudge:
             speedup=speedup,
             speedup_ci=(est.ci_low, est.ci_high) if est else None,
             significant=bool(est and est.significant),
+            stopped_below=stopped_below,
             details={**m.details, "build_cached": build.cached},
             **common,
         )

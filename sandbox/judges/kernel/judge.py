@@ -60,6 +60,7 @@ import secrets
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ import torch
 
 from records.evaluation import Evaluation, Status
 from records.tolerance import Tolerance
-from sandbox.backends.base import Backend, GiB, MiB
+from sandbox.backends.base import Backend, GiB, MiB, RunResult
 from sandbox.judges.kernel import static_checks
 from sandbox.judges.kernel.call_checks import check_trials
 from sandbox.judges.kernel.compare import ComparisonLimits
@@ -76,7 +77,7 @@ from sandbox.judges.kernel.problem import Problem, candidate_load_error, parse_p
 from sandbox.judges.kernel.reverify import Claim, Reverification
 from sandbox.judges.kernel.sides import JudgeFailure, Seeds, Side, Sides
 from sandbox.timing import lease, sequential
-from sandbox.timing.stats import CONFIDENCE, process_speedup
+from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, process_speedup
 
 
 def default_threads(device: str) -> int | None:
@@ -94,11 +95,15 @@ def default_threads(device: str) -> int | None:
 
 
 # Metered calls are timed several to a window (worker.py, "the meter") until the window holds
-# this much work: the meter's fixed cost per window (~0.3 ms on the 2-core machines: wake-ups
-# and stops) is then ~10% of what is timed. Windows are capped by count and by memory (each
-# call's inputs and outputs are alive until the window is read).
-WINDOW_S = 3e-3
-MAX_CALLS_PER_WINDOW = 64
+# this much work. A window costs ~0.1-0.3 ms of the meter's own (wake-ups and stops) and its
+# first call runs slower (the process was stopped), and both vary: with 3 ms windows the known
+# compute-bound 1.3x (~2.5 ms calls, one a window) had intervals 28% wide, with 10 ms 8% (the
+# in-process clock: 6%). Windows are capped by memory (each call's inputs and outputs are
+# alive until the window is read) and by count: every call costs the meter its inputs, digests
+# and fingerprint (~3-5 ms on a 1 MB input), and 64 calls a window (three windows a process at
+# least) tripled the judge's time on short calls.
+WINDOW_S = 10e-3
+MAX_CALLS_PER_WINDOW = 16
 MAX_WINDOW_BYTES = 256 * MiB
 MIN_WINDOWS = 3
 WARMUP_WINDOWS = 2
@@ -113,6 +118,37 @@ def calls_per_window(ref_check: Side) -> int:
     call = max(record.call_s, 1e-6)  # type: ignore[union-attr]
     by_memory = int(MAX_WINDOW_BYTES // max(record.call_bytes or 1, 1))  # type: ignore[union-attr]
     return max(1, min(MAX_CALLS_PER_WINDOW, by_memory, math.ceil(WINDOW_S / call)))
+
+
+@dataclass(frozen=True)
+class TimingPlan:
+    """How much the timing stage measures (from the reference's correctness process)."""
+
+    trials: int
+    """Timed calls per process."""
+    calls_per_window: int
+    """Calls the meter times together (1 where calls are timed one by one)."""
+    processes: list[dict]
+    """Per timing process: its seeds and settings (WorkerSpec fields)."""
+
+
+@dataclass(frozen=True)
+class TimedSides:
+    """What the timing stage measured, read by the re-verification and the verdict."""
+
+    refs: list[Side]
+    cands: list[Side]
+    stop_reason: str
+    """A decision of the sequential looks, or "max_processes"."""
+    estimate: SpeedupEstimate
+    claim: Claim
+    confidence: float
+
+    def baseline_times(self) -> list[float]:
+        return [t for r in self.refs for t in r.timing_times()]
+
+    def candidate_times(self) -> list[float]:
+        return [t for c in self.cands for t in c.timing_times()]
 
 
 class KernelJudge:
@@ -236,30 +272,55 @@ class KernelJudge:
         compile_baseline: bool, looks: sequential.ProcessLooks | None,
     ) -> Evaluation:
         details = context["details"]
-        # Stage 1: load.
+        rejected = self._load_and_static_checks(problem, source, details)
+        if rejected is not None:
+            return rejected
+        rng = Seeds(master)
+        ref_check, cand_check, run = self._correctness(problem, source, tol, rng, details)
+        plan = self._timing_plan(ref_check, rng, compile_baseline)
+        # Timing, with the device to ourselves (exclusive lease, machine-wide), and the
+        # re-verification of a large claim under the same lease.
+        with lease.exclusive(*lease.timing_devices(self.device)) as waited_s:
+            details["lease_wait_s"] = round(waited_s, 3)
+            timed = self._timing(problem, source, rng, plan, tol, looks)
+            verdict = (self.reverification.check(self.sides, problem, source, tol, rng, timed.claim, details)
+                       if timed.estimate.speedup > self.reverification.threshold else None)
+        self._describe_timing(timed, plan, looks, details)
+        if verdict is not None:
+            return Evaluation.failure(
+                verdict.status, verdict.message, mismatch=verdict.mismatch, failing_test="reverify",
+                baseline_times_s=timed.baseline_times(), candidate_times_s=timed.candidate_times(),
+                backend=run.backend, isolation=run.isolation,
+            )
+        return self._verdict(timed, cand_check, run, compile_baseline, details)
+
+    def _load_and_static_checks(self, problem: Problem, source: str, details: dict) -> Evaluation | None:
+        """Stages 1 and 2: the candidate loads as a module, and the static checks pass."""
         error = candidate_load_error(source)
         if error:
             return Evaluation.failure(Status.COMPILE_ERROR, error, failing_test="load")
-        # Stage 2: static checks.
         report = static_checks.check_candidate(
             source, self.static_preset, problem.source, self.require_custom_kernel
         )
         details["static_warnings"] = [f"{f.rule} (line {f.line}): {f.message}" for f in report.warnings]
-        if report.errors:
-            first = report.errors[0]
-            rules = sorted({f.rule for f in report.errors})
-            return Evaluation.failure(
-                Status.REJECTED,
-                f"static check {first.rule} (line {first.line}): {first.message}",
-                failing_test="static",
-                details={
-                    "static_errors": [f"{f.rule} (line {f.line}): {f.message}" for f in report.errors],
-                    "static_rules": rules,
-                },
-            )
-        # Stage 3: correctness, one process a side. Builds and checks may overlap other
-        # judgements' (every sandbox run holds the CPU lease shared; see lease.py).
-        rng = Seeds(master)
+        if not report.errors:
+            return None
+        first = report.errors[0]
+        return Evaluation.failure(
+            Status.REJECTED,
+            f"static check {first.rule} (line {first.line}): {first.message}",
+            failing_test="static",
+            details={
+                "static_errors": [f"{f.rule} (line {f.line}): {f.message}" for f in report.errors],
+                "static_rules": sorted({f.rule for f in report.errors}),
+            },
+        )
+
+    def _correctness(self, problem: Problem, source: str, tol: ComparisonLimits, rng: Seeds,
+                     details: dict) -> tuple[Side, Side, RunResult]:
+        """Stage 3: one process a side (the candidate's builds its extension), every call
+        checked. Builds and checks may overlap other judgements' (every sandbox run holds the
+        CPU lease shared; see lease.py)."""
         checked = rng.take(self.correctness_trials)
         gpu_shared = lease.shared(*lease.timing_devices(self.device)[1:]) if self.device == "cuda" \
             else contextlib.nullcontext()
@@ -275,100 +336,99 @@ class KernelJudge:
                 "candidate", "check", rng, correctness_seeds=checked, full_output_seeds=full)])
         details["build"] = cand_check.record.build
         check_trials(ref_check, cand_check, tol)
-        # Stage 4: timing, with the device to ourselves (exclusive lease, machine-wide), in
-        # alternating processes: the interval is over processes (sandbox.timing.stats),
-        # looked at after every second process a side when `looks` (sequential stopping).
-        # Stage 5, inside it: every timed call's outputs checked against the reference's.
-        # Sized by the reference's whole trials, not its calls: generating a call's inputs,
-        # digesting them and fingerprinting its outputs took ~80 ms around a 4 ms GELU call,
-        # so "1.5 s of calls" meant 50 trials and ~4 s a process, where the interval is over
-        # processes and gains little from calls within one.
+        return ref_check, cand_check, run
+
+    def _timing_plan(self, ref_check: Side, rng: Seeds, compile_baseline: bool) -> TimingPlan:
+        """Stage 4's size: timed calls per process and per window, and every process's seeds.
+        Sized by the reference's whole trials, not its calls: generating a call's inputs,
+        digesting them and fingerprinting its outputs took ~80 ms around a 4 ms GELU call, so
+        "1.5 s of calls" meant 50 trials and ~4 s a process, where the interval is over
+        processes and gains little from calls within one."""
         per_trial = statistics.median(t.trial_s or 0.0 for t in ref_check.record.trials) \
             if ref_check.record.trials else 0.0
-        per_window = calls_per_window(ref_check) if self.sides.metered(self.sides.spec("reference", "check", rng)) \
-            else 1
-        trials = self._trials_per_process(per_trial)
+        metered = self.sides.metered(self.sides.spec("reference", "check", rng))
+        per_window = calls_per_window(ref_check) if metered else 1
         # Whole windows, and enough of them for a process's median.
+        trials = self._trials_per_process(per_trial)
         trials = -(-max(trials, MIN_WINDOWS * per_window) // per_window) * per_window
         # Warm-up: at least two whole windows. The first windows of a process grow its heap
         # (a window keeps all of its calls' outputs until the meter has read them), and a
         # call whose outputs land on fresh pages pays a fault per page: 256 faults, +0.5 ms,
         # on a 1 MB ReLU output.
         warmup = max(self.warmup_trials, WARMUP_WINDOWS * per_window if per_window > 1 else 0)
-        plans = [{"warmup_seeds": rng.take(warmup), "timing_seeds": rng.take(trials),
-                  "calls_per_window": per_window, "call_bytes": int(ref_check.record.call_bytes or 0) or None,
-                  "compile_baseline": compile_baseline}
-                 for _ in range(self.timing_processes)]
-        with lease.exclusive(*lease.timing_devices(self.device)) as waited_s:
-            details["lease_wait_s"] = round(waited_s, 3)
-            refs, cands, stop_reason = self._timing_rounds(problem, source, rng, plans, tol, looks)
-            peak = max([s.step.peak_memory_bytes for s in [cand_check, *cands]], default=0)
-            base_by_process = [r.timing_times() for r in refs]
-            mine_by_process = [c.timing_times() for c in cands]
-            confidence = looks.look_confidence if looks else CONFIDENCE
-            est = looks.estimate if looks else process_speedup(
-                base_by_process, mine_by_process, confidence, self.min_relative_change)
-            claim = Claim(
-                statistics.median(t for times in base_by_process for t in times),
-                statistics.median(t for times in mine_by_process for t in times),
-                est.speedup,
-            )
-            # Stage 6: large claims re-timed by the runner's clock, under the same lease.
-            verdict = (self.reverification.check(self.sides, problem, source, tol, rng, claim, details)
-                       if est.speedup > self.reverification.threshold else None)
-        base = [t for times in base_by_process for t in times]
-        mine = [t for times in mine_by_process for t in times]
-        details["timing_processes"] = len(refs)
-        details["stop_reason"] = stop_reason
+        processes = [{"warmup_seeds": rng.take(warmup), "timing_seeds": rng.take(trials),
+                      "calls_per_window": per_window, "call_bytes": int(ref_check.record.call_bytes or 0) or None,
+                      "compile_baseline": compile_baseline}
+                     for _ in range(self.timing_processes)]
+        return TimingPlan(trials, per_window, processes)
+
+    def _timing(self, problem: Problem, source: str, rng: Seeds, plan: TimingPlan, tol: ComparisonLimits,
+                looks: sequential.ProcessLooks | None) -> TimedSides:
+        """Stage 4 (and 5 inside it: every timed call's outputs checked against the
+        reference's): alternating processes, the interval over processes
+        (sandbox.timing.stats), looked at after every second process a side when `looks`."""
+        refs, cands, stop_reason = self._timing_rounds(problem, source, rng, plan.processes, tol, looks)
+        base_by_process = [r.timing_times() for r in refs]
+        mine_by_process = [c.timing_times() for c in cands]
+        confidence = looks.look_confidence if looks else CONFIDENCE
+        est = looks.estimate if looks else process_speedup(
+            base_by_process, mine_by_process, confidence, self.min_relative_change)
+        claim = Claim(
+            statistics.median(t for times in base_by_process for t in times),
+            statistics.median(t for times in mine_by_process for t in times),
+            est.speedup,
+        )
+        return TimedSides(refs, cands, stop_reason, est, claim, confidence)
+
+    def _describe_timing(self, timed: TimedSides, plan: TimingPlan, looks: sequential.ProcessLooks | None,
+                         details: dict) -> None:
+        details["timing_processes"] = len(timed.refs)
+        details["stop_reason"] = timed.stop_reason
         if looks:
             details["looks_at"] = looks.at
             details["look_confidence"] = looks.look_confidence
         details["threads"] = self.threads
-        details["trials_per_process"] = trials
-        details["calls_per_window"] = per_window
+        details["trials_per_process"] = plan.trials
+        details["calls_per_window"] = plan.calls_per_window
         details["process_median_s"] = {
-            "baseline": [statistics.median(t) for t in base_by_process],
-            "candidate": [statistics.median(t) for t in mine_by_process],
+            "baseline": [statistics.median(r.timing_times()) for r in timed.refs],
+            "candidate": [statistics.median(c.timing_times()) for c in timed.cands],
         }
-        details["reference_process_s"] = [r.record.process_s for r in refs]
-        details["candidate_process_s"] = [c.record.process_s for c in cands]
+        details["reference_process_s"] = [r.record.process_s for r in timed.refs]
+        details["candidate_process_s"] = [c.record.process_s for c in timed.cands]
+
+    def _verdict(self, timed: TimedSides, cand_check: Side, run: RunResult, compile_baseline: bool,
+                 details: dict) -> Evaluation:
+        """The Evaluation of a candidate that was timed and not refuted."""
+        est = timed.estimate
         versus_compile = None
-        compiled_by_process = [r.record.compile_times_s for r in refs]
+        compiled_by_process = [r.record.compile_times_s for r in timed.refs]
         if compile_baseline and all(compiled_by_process):
             # The compiled reference ran in the same processes as the eager one, so the same
             # interval over processes applies.
-            versus_compile = process_speedup(compiled_by_process, mine_by_process, confidence,
-                                             self.min_relative_change)
+            versus_compile = process_speedup(compiled_by_process, [c.timing_times() for c in timed.cands],
+                                             timed.confidence, self.min_relative_change)
             details["compile_baseline_time_s"] = statistics.median(t for ts in compiled_by_process for t in ts)
-            details["compile_s"] = [r.record.compile_s for r in refs]
-        if verdict is not None:
-            return Evaluation.failure(
-                verdict.status,
-                verdict.message,
-                mismatch=verdict.mismatch,
-                failing_test="reverify",
-                baseline_times_s=base,
-                candidate_times_s=mine,
-                backend=run.backend,
-                isolation=run.isolation,
-            )
+            details["compile_s"] = [r.record.compile_s for r in timed.refs]
         if est.significant:
             verdict_text = f"{est.speedup:.3g}x ({'faster' if est.speedup > 1 else 'slower'}; "
         else:
             verdict_text = f"no significant change ({est.speedup:.3g}x, "
+        peak = max([s.step.peak_memory_bytes for s in [cand_check, *timed.cands]], default=0)
         return Evaluation(
             status=Status.OK,
             correct=True,
             message=f"correct, {verdict_text}95% CI {est.ci_low:.3g}-{est.ci_high:.3g} "
             f"over {est.n} processes a side{_early_note(details)})",
             timing_mode="wall",
-            baseline_times_s=base,
-            candidate_times_s=mine,
-            baseline_time_s=claim.baseline_s,
-            candidate_time_s=claim.candidate_s,
+            baseline_times_s=timed.baseline_times(),
+            candidate_times_s=timed.candidate_times(),
+            baseline_time_s=timed.claim.baseline_s,
+            candidate_time_s=timed.claim.candidate_s,
             speedup=est.speedup,
             speedup_ci=(est.ci_low, est.ci_high),
             significant=est.significant,
+            stopped_below=details["incumbent"] if timed.stop_reason == sequential.BELOW_INCUMBENT else None,
             speedup_vs_compile=versus_compile.speedup if versus_compile else None,
             speedup_vs_compile_ci=(versus_compile.ci_low, versus_compile.ci_high) if versus_compile else None,
             peak_memory_bytes=peak or None,
