@@ -39,9 +39,9 @@ from sandbox.judges.cpp.build import Builder, BuildResult
 from sandbox.judges.cpp.run import Failure, TestRun, first_failure, run_tests, step_failure
 from sandbox.judges.cpp.source import MAX_SOURCE_BYTES, check_source
 from sandbox.timing import lease
-from sandbox.timing.sequential import BELOW_INCUMBENT
 from sandbox.timing.base import BASELINE, CANDIDATE, Measurement, Timer, TimingFailure, TimingJob
 from sandbox.timing.instructions import talks_to_the_counter
+from sandbox.timing.sequential import BELOW_INCUMBENT
 
 log = logging.getLogger(__name__)
 

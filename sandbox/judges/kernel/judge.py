@@ -348,8 +348,11 @@ class KernelJudge:
             if ref_check.record.trials else 0.0
         metered = self.sides.metered(self.sides.spec("reference", "check", rng))
         per_window = calls_per_window(ref_check) if metered else 1
-        # Whole windows, and enough of them for a process's median.
+        # Whole windows, and enough of them for a process's median, within the trials the
+        # time target pays for: where each call's harness work is dear (large inputs), fewer
+        # calls a window rather than more trials a process.
         trials = self._trials_per_process(per_trial)
+        per_window = min(per_window, max(1, trials // MIN_WINDOWS))
         trials = -(-max(trials, MIN_WINDOWS * per_window) // per_window) * per_window
         # Warm-up: at least two whole windows. The first windows of a process grow its heap
         # (a window keeps all of its calls' outputs until the meter has read them), and a

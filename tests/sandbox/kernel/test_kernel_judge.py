@@ -157,6 +157,7 @@ def test_timing_processes_are_sized_by_whole_trials_not_calls(local_backend, mak
     ev = judge.evaluate(SUM_OF_BIG_INPUT, SUM_OF_BIG_INPUT.replace("class Model(", "class ModelNew("))
     assert ev.status is Status.OK, ev.message
     assert 2 <= ev.details["trials_per_process"] < 25, ev.details["trials_per_process"]
+    assert ev.details["trials_per_process"] >= 3 * ev.details["calls_per_window"]
     assert len(ev.baseline_times_s) == 2 * ev.details["trials_per_process"]
 
 
