@@ -869,8 +869,7 @@ class _Meter:
         pid, status = os.waitpid(self.pid, os.WNOHANG)
         if pid:
             self.alive = False
-            how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.WEXITSTATUS(status)}"
-            return _Failure("died", f"the process died ({how}) during {_current_phase()}")
+            return _Failure("died", f"the process died ({_how(status)}) during {_current_phase()}")
         return _Failure("measurement", what)
 
     def open_memory(self) -> None:
@@ -885,8 +884,7 @@ class _Meter:
         _, status = os.waitpid(self.pid, os.WUNTRACED)
         if not os.WIFSTOPPED(status):
             self.alive = False
-            how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.WEXITSTATUS(status)}"
-            raise _Failure("died", f"the process died ({how}) during {_current_phase()}")
+            raise _Failure("died", f"the process died ({_how(status)}) during {_current_phase()}")
 
     def check_alone(self) -> None:
         """Refuses a side with a second live process: every call is made and timed in one
@@ -939,6 +937,10 @@ class _Meter:
 
 
 _TORCH = None
+
+
+def _how(status: int) -> str:
+    return f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.WEXITSTATUS(status)}"
 
 
 def _current_phase() -> str:
@@ -1213,23 +1215,11 @@ def _metered_main(spec_path: str) -> None:
     os.close(msg_w)
     # Before the spec is read: the worker, forked already, never had the seeds in its memory.
     _set_dumpable(0)
-    with _open(spec_path) as f:
-        spec = json.load(f)
-    os.unlink(spec_path)
-    os.unlink(os.path.abspath(sys.argv[0]))
-    global OUT_DIR
-    OUT_DIR = spec.get("out_dir", OUT_DIR)
-    os.makedirs(OUT_DIR, exist_ok=True)
+    spec = _take_spec(spec_path)
     record = _new_record(spec)
     meter = _Meter(pid, cmd_w, msg_r, bool(spec.get("whole_uid")))
     start = _clock()
-    try:
-        _run_metered(spec, record, meter)
-    except _Failure as failure:
-        record["error"] = {"kind": failure.kind, "message": failure.message, "log": failure.log}
-    except BaseException as exc:
-        record["error"] = {"kind": "harness", "message": f"{type(exc).__name__}: {exc}",
-                           "log": traceback.format_exc()}
+    _recorded(record, _run_metered, spec, record, meter)
     meter.end()
     record["process_s"] = _clock() - start
     _claim_out_dir()
@@ -1245,6 +1235,30 @@ def _new_record(spec: dict) -> dict:
         "trials": [],
         "build": {"builds": 0, "cache_hits": 0, "build_s": 0.0},
     }
+
+
+def _take_spec(spec_path: str) -> dict:
+    """The spec, read and gone from disk before candidate code runs (it holds the seeds), with
+    the harness's own file (each step has its own copy, compiled in memory already)."""
+    with _open(spec_path) as f:
+        spec = json.load(f)
+    os.unlink(spec_path)
+    os.unlink(os.path.abspath(sys.argv[0]))
+    global OUT_DIR
+    OUT_DIR = spec.get("out_dir", OUT_DIR)
+    os.makedirs(OUT_DIR, exist_ok=True)
+    return spec
+
+
+def _recorded(record: dict, run, *args) -> None:
+    """Runs the side, any failure kept in the record as the host reads it."""
+    try:
+        run(*args)
+    except _Failure as failure:
+        record["error"] = {"kind": failure.kind, "message": failure.message, "log": failure.log}
+    except BaseException as exc:  # SystemExit from candidate code included
+        record["error"] = {"kind": "harness", "message": f"{type(exc).__name__}: {exc}",
+                           "log": traceback.format_exc()}
 
 
 def _claim_out_dir() -> None:
@@ -1284,29 +1298,10 @@ def main() -> None:
     if sys.argv[2:] == ["metered"]:
         _metered_main(sys.argv[1])
         _exit(0)
-    spec_path = sys.argv[1]
-    with _open(spec_path) as f:
-        spec = json.load(f)
-    # The seeds must not be readable from disk once candidate code runs.
-    os.unlink(spec_path)
-    # Neither the harness nor the input generator stays readable on disk (each step has
-    # its own copies); they are compiled in memory already.
-    os.unlink(os.path.abspath(sys.argv[0]))
-    global OUT_DIR
-    OUT_DIR = spec.get("out_dir", OUT_DIR)
-    os.makedirs(OUT_DIR, exist_ok=True)
+    spec = _take_spec(sys.argv[1])
     record = _new_record(spec)
     start = _clock()
-    try:
-        _run(spec, record)
-    except _Failure as failure:
-        record["error"] = {"kind": failure.kind, "message": failure.message, "log": failure.log}
-    except BaseException as exc:  # SystemExit from candidate code included
-        record["error"] = {
-            "kind": "harness",
-            "message": f"{type(exc).__name__}: {exc}",
-            "log": traceback.format_exc(),
-        }
+    _recorded(record, _run, spec, record)
     record["process_s"] = _clock() - start
     _write_record(record)
     sys.stdout.flush()
