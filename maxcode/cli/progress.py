@@ -67,6 +67,10 @@ class LiveProgress:
 
     def __exit__(self, *exc: Any) -> None:
         self.live.__exit__(*exc)
+        # rich ends the last frame with a newline only on a terminal; to a file or a pipe
+        # (a log, `2>&1 | tee`) its last line would run into the summary printed next.
+        if not self.console.is_terminal:
+            self.console.line()
 
     def _renderable(self) -> Table:
         if self._snap is None:

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from maxcode.cli.progress import render, summary_table
+from maxcode.cli.progress import LiveProgress, render, summary_table
 from maxcode.loop import Snapshot
 from records.evaluation import Evaluation, Status
 from records.node import Node, NodeStatus
@@ -87,3 +87,19 @@ def test_summary_table_says_when_the_answers_retiming_failed():
     assert "unconfirmed" in out and "node #2" in out and "wrong_answer" in out
     s["best_retimed"] = {"node": 2, "status": "ok", "speedup": 2.4, "speedup_ci": [2.3, 2.5]}
     assert "unconfirmed" not in text(summary_table(s))
+
+
+def test_summary_after_the_live_display_starts_on_its_own_line():
+    # To a file or pipe the live display prints only its last frame, when it stops.
+    s = {"task_id": "t", "strategy": "refine", "best_speedup": 1.0, "best_speedup_ci": None, "best_is_baseline": True,
+         "best_source": "/r/best.cpp", "nodes": 1, "steps": 1, "counts": {"ok": 1},
+         "budget_used": {"evaluations": 1, "llm_calls": 0, "tokens": 0, "cost_usd": 0.0, "wall_s": 15.0},
+         "stop_reason": "the strategy finished", "run_dir": "/r"}
+    console = Console(file=io.StringIO(), width=160)
+    with LiveProgress(console, {"max_wall_s": 3600}) as live:
+        live(Snapshot(step=1, best=None, counts={"ok": 1}, nodes=1, usage=Usage(wall_s=15), stop_reason="done"))
+    console.print(summary_table(s))
+    lines = console.file.getvalue().splitlines()
+    last_frame = next(i for i, line in enumerate(lines) if "wall 15s/3600" in line)
+    assert lines[last_frame].rstrip().endswith("wall 15s/3600")
+    assert lines[last_frame + 1].strip() == "t - refine"
