@@ -28,8 +28,9 @@ kernel if its holder dies) while a verdict is looked up, judged and stored, so t
 waits and gets the first's verdict.
 
 File: JSON lines `{"key", "task", "evaluation"}`, appended under an exclusive flock, so the
-concurrent runs of a sweep share one file and a crash loses at most the line being written
-(a torn line is skipped). It is read in full when opened and from where it was last
+concurrent runs of a sweep share one file. It is read with the project's one rule for a cut
+line (records/lines.py): a crash loses at most the line being written, and the next writer
+cuts it off before appending. It is read in full when opened and from where it was last
 read on every miss, so a verdict another process stored is found.
 """
 
@@ -50,6 +51,7 @@ from typing import Any
 from benchmarks.task import Task
 from records.evaluation import Evaluation
 from records.jsonable import to_dict
+from records.lines import Lines, append_line, read_lines, truncate_at_cut
 from sandbox.hardware import fingerprint
 
 log = logging.getLogger(__name__)
@@ -163,21 +165,18 @@ class VerdictMemo:
         """Store `evaluation` unless what is stored serves at least as many searches; True
         when stored."""
         data = evaluation.to_dict()
-        line = json.dumps({"key": key, "task": task.id, "evaluation": data}) + "\n"
+        line = json.dumps({"key": key, "task": task.id, "evaluation": data})
         with self._lock:
             if not _replaces(data, self._verdicts.get(key)):
                 return False
-            with open(self.path, "a+b") as f:
+            with open(self.path, "a+b") as f:  # held only for the lock every writer appends under
                 fcntl.flock(f, fcntl.LOCK_EX)
                 try:
-                    # A writer killed mid-line left no newline: end its line first, so only
-                    # the torn line is lost and not this one with it.
-                    if f.seek(0, os.SEEK_END) > 0:
-                        f.seek(-1, os.SEEK_END)
-                        if f.read(1) != b"\n":
-                            f.write(b"\n")
-                    f.write(line.encode())
-                    f.flush()
+                    # Under the lock no line is being written: bytes after the last whole
+                    # record are a killed writer's, cut off so that this line is read.
+                    truncate_at_cut(self.path, self._read_new())
+                    # Not fsynced: a verdict lost to a power cut is judged again.
+                    append_line(self.path, line, durable=False)
                 finally:
                     fcntl.flock(f, fcntl.LOCK_UN)
             self._keep(key, data)
@@ -191,26 +190,17 @@ class VerdictMemo:
     def __len__(self) -> int:
         return len(self._verdicts)
 
-    def _read_new(self) -> None:
-        """Load the lines appended since the last read (by this or another process)."""
-        try:
-            with open(self.path, "rb") as f:
-                fcntl.flock(f, fcntl.LOCK_SH)
-                try:
-                    f.seek(self._offset)
-                    chunk = f.read()
-                finally:
-                    fcntl.flock(f, fcntl.LOCK_UN)
-        except FileNotFoundError:
-            return
-        end = chunk.rfind(b"\n") + 1  # a line still being written is read next time
-        for raw in chunk[:end].splitlines():
+    def _read_new(self) -> Lines:
+        """Load the records appended since the last read (by this or another process); a
+        line still being written is not one yet, and is read next time."""
+        lines = read_lines(self.path, self._offset)
+        for row in lines.rows:
             try:
-                row = json.loads(raw)
                 self._keep(row["key"], row["evaluation"])
-            except (ValueError, KeyError, TypeError, AttributeError):
-                log.warning("verdict memo %s: skipped an unreadable line", self.path)
-        self._offset += end
+            except (KeyError, TypeError, AttributeError):
+                log.warning("verdict memo %s: skipped a record that is not a verdict", self.path)
+        self._offset = lines.end
+        return lines
 
     def _task_hash(self, task: Task) -> str:
         if task.id not in self._tasks:

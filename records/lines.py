@@ -5,6 +5,11 @@ each record down in one write, flushed (and fsynced) before the next. So a kill 
 cut the last line, and reading stops at the first line that is not a whole record: what
 follows it is never read, by any reader, and a writer that resumes cuts the file there
 before it appends (`truncate_at_cut`). A line being written right now is not yet a record.
+
+Several processes may append to one file (the verdict memo) if they append under one
+exclusive lock: readers need no lock, since a line being written is not yet a record, and a
+writer cuts the file only while it holds that lock, when what follows the last whole record
+can only be a killed writer's.
 """
 
 from __future__ import annotations
@@ -63,7 +68,8 @@ def read_lines(path: Path, start: int = 0) -> Lines:
 
 
 def truncate_at_cut(path: Path, lines: Lines) -> None:
-    """Drop what follows the last whole record, so that appends stay readable."""
+    """Drop what follows the last whole record, so that appends stay readable (with several
+    writers, only under the lock they append under: the cut may be another's line in progress)."""
     if lines.cut:
         with open(path, "r+b") as f:
             f.truncate(lines.end)
