@@ -29,7 +29,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -38,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from records.node import Node, NodeStatus
-from records.run import TRAJECTORY, RunReader
+from records.run import TRAJECTORY, RunReader, atomic_write
 from reward.errors import DatasetError
 
 log = logging.getLogger(__name__)
@@ -389,20 +388,14 @@ def card_markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def write(path: str | Path, header: dict[str, Any], examples: Sequence[dict[str, Any]],
           card_data: dict[str, Any]) -> Path:
     """The file (header line + examples) and its card, each written to a temp and renamed."""
     path = Path(path)
-    atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in [header, *examples]))
-    atomic_write_text(card_path(path, ".json"), json.dumps(card_data, indent=2) + "\n")
-    atomic_write_text(card_path(path, ".md"), card_markdown(card_data))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, "".join(json.dumps(r) + "\n" for r in [header, *examples]))
+    atomic_write(card_path(path, ".json"), json.dumps(card_data, indent=2) + "\n")
+    atomic_write(card_path(path, ".md"), card_markdown(card_data))
     return path
 
 

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from records.run import atomic_write
 from reward import dataset
 from reward.errors import DatasetError, ModelError
 from reward.features import FeaturesConfig, FeaturesScorer
@@ -76,7 +77,7 @@ def run(config: TrainConfig) -> Path:
         raise ModelError(f"{work} holds an interrupted training with another config",
                          f"re-run with the same settings to resume, or delete {work}")
     work.mkdir(parents=True, exist_ok=True)
-    dataset.atomic_write_text(config_file, json.dumps(saved, indent=2) + "\n")
+    atomic_write(config_file, json.dumps(saved, indent=2) + "\n")
     staging = work / "model"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()

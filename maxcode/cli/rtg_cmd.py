@@ -86,6 +86,7 @@ def train_cmd(overrides: list[str]) -> int:
 
 
 def eval_cmd(overrides: list[str]) -> int:
+    from records.run import atomic_write
     from reward import dataset, evaluate
     from reward.scorers import load_scorer
     from reward.scoring import check_bins
@@ -103,7 +104,8 @@ def eval_cmd(overrides: list[str]) -> int:
               **evaluate.metrics(chosen, scores),
               "scores": [{"id": e["id"], "score": s, "return": e["return"]} for e, s in zip(chosen, scores, strict=True)]}
     out = Path(config.out) if config.out else Path(config.model) / f"eval.{Path(config.data).name}.json"
-    dataset.atomic_write_text(out, json.dumps(result, indent=2) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, json.dumps(result, indent=2) + "\n")
     print(evaluate.table(result))
     print(f"figures: {out}")
     return 0

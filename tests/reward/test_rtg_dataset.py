@@ -54,6 +54,24 @@ def test_recorded_runs_become_examples_split_by_task_with_a_card(recorded_runs, 
     assert dataset.load(out)[1] == examples
 
 
+def test_the_dataset_and_its_card_go_through_the_projects_atomic_write(recorded_runs, tmp_path, monkeypatch):
+    # One atomic write in the project (records/run.py); the dataset's new directory is made first.
+    import records.run
+
+    written: list[str] = []
+
+    def spy(path: Path, text: str) -> None:
+        written.append(path.name)
+        records.run.atomic_write(path, text)
+
+    monkeypatch.setattr(dataset, "atomic_write", spy)
+    out = tmp_path / "new" / "d.jsonl"
+    header, examples, card = dataset.build(DatasetConfig(runs=[str(recorded_runs)], out=str(out)))
+    dataset.write(out, header, examples, card)
+    assert written == ["d.jsonl", "d.jsonl.card.json", "d.jsonl.card.md"]
+    assert dataset.load(out)[1] == examples and not list(out.parent.glob("*.tmp*"))
+
+
 def test_duplicate_candidates_across_runs_are_kept_once(tmp_path):
     runs = write_runs(tmp_path / "a", tasks=2, per_task=4, seed=3)
     copy = tmp_path / "b" / "copy"
