@@ -25,6 +25,7 @@ from maxcode.errors import ConfigError
 from maxcode.verdict_memo import VerdictMemo
 from records.evaluation import Evaluation
 from sandbox.backends.base import Backend
+from sandbox.judges.base import Judge
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class Judging:
         self.cfg = cfg
         self.backend: Backend = backend if backend is not None else make_backend(cfg)
         self.timing = _instantiate(cfg.timing, "timing")
-        self._judges: dict[str, Any] = {}
+        self._judges: dict[str, Judge] = {}
         self._lock = threading.Lock()
         self.memo = self._memo(cfg)
 
@@ -70,7 +71,7 @@ class Judging:
             "cpp": {**shared, "judge": plain(cfg.judge.get("cpp")), "timing": plain(cfg.get("timing"))},
             "kernel": {**shared, "judge": plain(cfg.judge.get("kernel"))}})
 
-    def judge_for(self, family: str) -> Any:
+    def judge_for(self, family: str) -> Judge:
         """The judge of a task family, built on first use."""
         with self._lock:
             if family not in self._judges:
@@ -107,19 +108,10 @@ class Judging:
 
     def _judge(self, task: Task, candidate_source: str, incumbent: float | None,
                full_budget: bool, versus_compile: bool) -> Evaluation:
-        judge = self.judge_for(task.family)
-        if task.family == "cpp":
-            return judge.evaluate(task.baseline_source, candidate_source, task.tests,
-                                  incumbent=incumbent, full_budget=full_budget)
-        from sandbox.judges.kernel.problem import syntax_error_verdict  # torch is loaded by now
-
-        # Invalid Python is the candidate's compile error: file:line and the line, as a build log.
-        verdict = syntax_error_verdict(candidate_source)
-        if verdict is not None:
-            return verdict
-        return judge.evaluate(task.baseline_source, candidate_source, tolerance=task.tolerance,
+        judge: Judge = self.judge_for(task.family)
+        return judge.evaluate(task.baseline_source, candidate_source, task.tests, tolerance=task.tolerance,
                               incumbent=incumbent, full_budget=full_budget,
-                              compile_baseline=True if versus_compile else None)
+                              versus_compile=True if versus_compile else None)
 
     __call__ = judge_task
 

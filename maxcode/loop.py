@@ -39,7 +39,7 @@ from reward.rewards import update_y
 
 log = logging.getLogger(__name__)
 
-class Judge(Protocol):
+class TaskJudge(Protocol):
     """Judges one candidate; must be thread-safe (see maxcode/judging.py)."""
 
     def __call__(self, task: Task, source: str, incumbent: float | None = None,
@@ -400,7 +400,7 @@ class Step:
 class Search:
     """Runs a strategy on a task until a budget cap, the strategy or idleness stops it."""
 
-    def __init__(self, task: Task, strategy: Strategy, proposer: Proposer, judge: Judge,
+    def __init__(self, task: Task, strategy: Strategy, proposer: Proposer, judge: TaskJudge,
                  store: RunWriter, meter: BudgetMeter, builder: ObservationBuilder,
                  reward: Callable[[Evaluation], float], critique: Critique | None = None,
                  ranker: Ranker | None = None, config: LoopConfig | None = None, seed: int = 0,

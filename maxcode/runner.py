@@ -17,7 +17,7 @@ from benchmarks.task import Task
 from maxcode.budget import BudgetMeter
 from maxcode.components import Components
 from maxcode.errors import UserError
-from maxcode.loop import Judge, Search, Snapshot
+from maxcode.loop import Search, Snapshot, TaskJudge
 from maxcode.report import summarize, write_artifacts
 from maxcode.tree import SearchTree
 from records.node import total_spent
@@ -41,7 +41,7 @@ def default_run_dir(runs_dir: str | Path, task: Task, name: str, seed: int) -> P
     return Path(runs_dir) / f"{task_part}__{name}__{seed}__{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def optimize(task: Task, judge: Judge, parts: Components, run_dir: Path, config_yaml: str,
+def optimize(task: Task, judge: TaskJudge, parts: Components, run_dir: Path, config_yaml: str,
              seed: int = 0, on_progress: Callable[[Snapshot], None] | None = None,
              store: RunWriter | None = None) -> RunResult:
     """Search on `task`; the run directory is complete even when this raises.

@@ -139,8 +139,8 @@ def _run(args: argparse.Namespace, overrides: list[str]) -> int:
     tests = args.tests or cfg.get("tests")
     task = load_task(Path(args.task), tests=Path(tests) if tests else None)
     if task.family == "kernel" and not args.no_compile_baseline and not any(
-            o.lstrip("+~").startswith("judge.kernel.compile_baseline") for o in overrides):
-        cfg = load_config([*overrides, "judge.kernel.compile_baseline=true"])
+            o.lstrip("+~").startswith("judge.kernel.timing.compile_baseline") for o in overrides):
+        cfg = load_config([*overrides, "judge.kernel.timing.compile_baseline=true"])
     source = read_candidate(Path(args.candidate), task)
     # Invalid Python is a verdict, reported against the user's own file (no sandbox needed).
     early = None

@@ -37,7 +37,7 @@ from omegaconf import DictConfig
 from rich.console import Console
 
 from maxcode.judging import make_backend
-from maxcode.selfbench.kernel_judge import FIXTURES, KERNELS, make_judge, same_work
+from maxcode.selfbench.kernel_judge import FIXTURES, KERNELS, UNCHECKED, make_judge, same_work
 
 EXPLOITS = FIXTURES.parent / "exploits"
 # exploit -> the statuses a correct judge may give it on a GPU with the static checks off
@@ -82,8 +82,7 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     out = Path(args.json) if args.json else None
     try:
         with tempfile.TemporaryDirectory() as cache:
-            lenient = make_judge(cfg, backend, cache, device="cuda", require_custom_kernel=False,
-                                 static_checks="off")
+            lenient = make_judge(cfg, backend, cache, device="cuda", checks=UNCHECKED)
             relu = (FIXTURES / "relu_problem.py").read_text()
             softmax = (KERNELS / "softmax_problem.py").read_text()
             aa = [("relu: Model as ModelNew", relu, same_work(relu)),
@@ -118,7 +117,7 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
                 exploits[name] = row
                 _save(out, figures)
             if getattr(args, "data", None):
-                kernelbench = make_judge(cfg, backend, cache, device="cuda", static_checks="kernelbench")
+                kernelbench = make_judge(cfg, backend, cache, device="cuda", checks={"static": "kernelbench"})
                 parts["cuda_l1"] = _cuda_l1(kernelbench, args.data, getattr(args, "sample", None) or 6,
                                             budget, out, figures)
     finally:

@@ -77,8 +77,14 @@ KERNELBENCH_ATEN = {
 }
 
 
+# Settings of a judge that times whatever it is given: for candidates that are not custom
+# kernels (the problem's own Model, plain torch), so only the dynamic checks apply.
+UNCHECKED = {"static": "off", "require_custom_kernel": False}
+
+
 def make_judge(cfg: DictConfig, backend, cache_dir: str, device: str = "cpu", **overrides):
-    """The configured kernel judge, as users run it, with these settings changed."""
+    """The configured kernel judge, as users run it, with these settings changed (nested as in
+    conf/judge/default.yaml: `checks={...}`, `timing={...}`)."""
     node = OmegaConf.merge(cfg.judge.kernel, {"cache_dir": cache_dir, "device": device, **overrides})
     return instantiate(node)(backend=backend)
 
@@ -177,8 +183,8 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     problem = (FIXTURES / "relu_problem.py").read_text()
     backend = make_backend(cfg)
     figures: dict = {"backend": backend.name, "isolation": getattr(backend, "isolation", ""),
-                     "timing_processes": cfg.judge.kernel.timing_processes,
-                     "sequential": cfg.judge.kernel.get("sequential", False)}
+                     "timing_processes": cfg.judge.kernel.timing.processes,
+                     "sequential": cfg.judge.kernel.timing.sequential}
     words = getattr(args, "cases", None)
     cases = [case for case in aa_cases(getattr(args, "data", None)) if _selected(case[0], words)]
     repeat = getattr(args, "repeat", None)
@@ -186,7 +192,7 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     detections = repeat or (4 if args.quick else 20)
     try:
         with tempfile.TemporaryDirectory() as cache:
-            lenient = make_judge(cfg, backend, cache, require_custom_kernel=False, static_checks="off")
+            lenient = make_judge(cfg, backend, cache, checks=UNCHECKED)
             strict = make_judge(cfg, backend, cache)
             kernel = (FIXTURES / "relu_kernel.py").read_text()
             figures["plain_torch"] = _timed(lenient, problem, (FIXTURES / "relu_torch.py").read_text())

@@ -17,7 +17,7 @@ outside this run's selection (another `--every`). A FILE that is not a kernel_si
 or holds one made with other settings, is never overwritten: that is an error naming it.
 `--quick`: the first two files of each level; `--every N`: every N-th file of each level in
 problem-number order (a sample spread over the suite's sizes). Judge options apply as usual
-(`judge.kernel.run_timeout_s=…`, `sandbox=local|docker`).
+(`judge.kernel.limits.run_timeout_s=…`, `sandbox=local|docker`).
 """
 
 from __future__ import annotations
@@ -38,10 +38,11 @@ from records.errors import UserError
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "sandbox" / "kernel" / "fixtures" / "layernorm_real_size_problem.py"
 LEVELS = ("level1", "level2", "level3")
-VERDICT_ONLY = dict(
-    device="cpu", require_custom_kernel=False, static_checks="off", correctness_trials=1,
-    warmup_trials=0, min_trials=1, max_trials=1, time_target_s=0.0, timing_processes=1,
-)
+VERDICT_ONLY = {
+    "device": "cpu",
+    "checks": {"require_custom_kernel": False, "static": "off", "correctness_trials": 1},
+    "timing": {"warmup_trials": 0, "min_trials": 1, "max_trials": 1, "time_target_s": 0.0, "processes": 1},
+}
 
 
 def problem_files(data: str | None, quick: bool, every: int = 1) -> list[tuple[str, Path]]:

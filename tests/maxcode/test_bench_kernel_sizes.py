@@ -46,7 +46,7 @@ def test_real_layout_each_file_gets_a_verdict_and_none_is_blamed(tmp_path, capsy
     # 20 s: a fitting problem's torch import and calls stay well inside it on a loaded
     # machine (at 4 s CI's loaded run timed the ReLU problem out, and blamed it).
     code = main(["bench", "kernel_sizes", "--data", str(tmp_path), "--json", str(out),
-                 "sandbox=local", "judge.kernel.run_timeout_s=20"])
+                 "sandbox=local", "judge.kernel.limits.run_timeout_s=20"])
     figures = json.loads(out.read_text())
     assert code == 0, figures
     assert figures["counts"] == {"ok": 1, "judge_limit": 1, "blamed": 0}
@@ -63,12 +63,12 @@ def test_real_layout_each_file_gets_a_verdict_and_none_is_blamed(tmp_path, capsy
     elsewhere = {**rows["level1/19_ReLU.py"], "problem": "level3/7_Elsewhere.py"}
     out.write_text(json.dumps({**figures, "rows": figures["rows"] + [elsewhere]}))
     assert main(["bench", "kernel_sizes", "--data", str(tmp_path), "--json", str(out),
-                 "sandbox=local", "judge.kernel.run_timeout_s=20"]) == code
+                 "sandbox=local", "judge.kernel.limits.run_timeout_s=20"]) == code
     assert json.loads(out.read_text())["rows"] == figures["rows"] + [elsewhere]
     # Other settings: an error naming the change, and the file is left as it was.
     before = out.read_bytes()
     assert main(["bench", "kernel_sizes", "--data", str(tmp_path), "--json", str(out),
-                 "sandbox=local", "judge.kernel.run_timeout_s=21"]) == 2
+                 "sandbox=local", "judge.kernel.limits.run_timeout_s=21"]) == 2
     assert "other settings (judge.run_timeout_s: 20 -> 21)" in capsys.readouterr().err
     assert out.read_bytes() == before
 

@@ -22,7 +22,7 @@ KB = REPO / "benchmarks" / "suites" / "kernelbench_cpu"
 KB_TASK = KB / "level2" / "4_Scale_Softmax_Scale.py"
 KB_VARIANTS = KB / "variants" / "level2" / "4_Scale_Softmax_Scale"
 # Small but real kernel-judge settings, the same in the search and alone.
-KERNEL = ["device=cpu", "judge.kernel.correctness_trials=3", "judge.kernel.time_target_s=0.5"]
+KERNEL = ["device=cpu", "judge.kernel.checks.correctness_trials=3", "judge.kernel.timing.time_target_s=0.5"]
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_two_maxcode_processes_never_time_at_the_same_moment(lease_files, tmp_pa
     cpp = _maxcode("eval", "--task", str(PIE / "slow.cpp"), "--candidate", str(PIE / "variants" / "faster.cpp"),
                    "--json", "sandbox=docker", cwd=tmp_path)
     kernel = _maxcode("eval", "--task", str(KB_TASK), "--candidate", str(KB_VARIANTS / "slow.py"), "--json",
-                      "--no-compile-baseline", "sandbox=docker", *KERNEL, "judge.kernel.require_custom_kernel=false",
+                      "--no-compile-baseline", "sandbox=docker", *KERNEL, "judge.kernel.checks.require_custom_kernel=false",
                       cwd=tmp_path)
     a, b = _eval_json(cpp), _eval_json(kernel)
     assert a["status"] == "ok" and b["status"] == "ok"
@@ -129,7 +129,7 @@ def test_kernel_judged_in_a_two_worker_search_agrees_with_judged_alone(lease_fil
     run_dir = tmp_path / "run"
     search = _maxcode("optimize", str(KB_TASK), "proposer=library", f"proposer.variants={variants}",
                       "loop.workers=2", "strategy.n=2", "strategy.batch=2", "sandbox=local", *KERNEL,
-                      "judge.kernel.require_custom_kernel=false", f"run_dir={run_dir}", "--quiet", cwd=tmp_path)
+                      "judge.kernel.checks.require_custom_kernel=false", f"run_dir={run_dir}", "--quiet", cwd=tmp_path)
     out, err = search.communicate(timeout=900)
     assert search.returncode == 0, err[-2000:]
     spans = _spans(lease_files)
@@ -138,7 +138,7 @@ def test_kernel_judged_in_a_two_worker_search_agrees_with_judged_alone(lease_fil
     inside = _node_for(run_dir, (KB_VARIANTS / "slow.py").read_text())["evaluation"]
     alone = _eval_json(_maxcode("eval", "--task", str(KB_TASK), "--candidate", str(KB_VARIANTS / "slow.py"),
                                 "--json", "--no-compile-baseline", "sandbox=local", *KERNEL,
-                                "judge.kernel.require_custom_kernel=false", cwd=tmp_path))
+                                "judge.kernel.checks.require_custom_kernel=false", cwd=tmp_path))
     assert inside["status"] == alone["status"] == "ok"
     assert _agree(inside["speedup_ci"], alone["speedup_ci"], KERNEL_DRIFT), (inside["speedup_ci"], alone["speedup_ci"])
     # slow.py is several times slower (0.11x-0.15x alone on a quiet machine).

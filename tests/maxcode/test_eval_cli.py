@@ -205,9 +205,9 @@ def test_loop_and_critique_see_a_syntax_error_at_its_line() -> None:
 
 @pytest.mark.slow  # compiles the reference
 def test_kernel_eval_reports_the_speedup_against_eager_and_against_torch_compile(capsys) -> None:
-    fast = ["sandbox=local", "device=cpu", "judge.kernel.require_custom_kernel=false", "judge.kernel.threads=1",
-            "judge.kernel.min_trials=5", "judge.kernel.max_trials=10", "judge.kernel.time_target_s=0.2",
-            "judge.kernel.timing_processes=2"]
+    fast = ["sandbox=local", "device=cpu", "judge.kernel.checks.require_custom_kernel=false", "judge.kernel.timing.threads=1",
+            "judge.kernel.timing.min_trials=5", "judge.kernel.timing.max_trials=10", "judge.kernel.timing.time_target_s=0.2",
+            "judge.kernel.timing.processes=2"]
     args = ["eval", "--task", str(KERNEL / "relu_problem.py"), "--candidate", str(KERNEL / "relu_torch.py"), *fast]
     assert main([*args, "--json"]) == 0
     out = _json_line(capsys)

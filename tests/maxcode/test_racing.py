@@ -115,7 +115,10 @@ class CppJudgeOver:
     def __init__(self, fake: FakeJudge) -> None:
         self.fake = fake
 
-    def evaluate(self, baseline, candidate, tests, incumbent=None, full_budget=False):
+    family = "cpp"
+
+    def evaluate(self, baseline, candidate, tests=(), *, tolerance=None, incumbent=None, full_budget=False,
+                 versus_compile=None):
         return self.fake(TASK, candidate, incumbent, full_budget)
 
 

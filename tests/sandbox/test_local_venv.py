@@ -19,9 +19,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 KERNEL = REPO / "tests" / "sandbox" / "kernel" / "fixtures"
 # An already-written plain-PyTorch candidate and the smallest budgets: the point is the start.
-FAST = ["device=cpu", "judge.kernel.require_custom_kernel=false", "judge.kernel.correctness_trials=1",
-        "judge.kernel.warmup_trials=1", "judge.kernel.min_trials=2", "judge.kernel.max_trials=3",
-        "judge.kernel.time_target_s=0.05", "judge.kernel.timing_processes=1", "judge.kernel.threads=1"]
+FAST = ["device=cpu", "judge.kernel.checks.require_custom_kernel=false", "judge.kernel.checks.correctness_trials=1",
+        "judge.kernel.timing.warmup_trials=1", "judge.kernel.timing.min_trials=2", "judge.kernel.timing.max_trials=3",
+        "judge.kernel.timing.time_target_s=0.05", "judge.kernel.timing.processes=1", "judge.kernel.timing.threads=1"]
 
 
 @pytest.fixture(scope="module")

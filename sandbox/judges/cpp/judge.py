@@ -32,6 +32,7 @@ from typing import Any
 from records.errors import TaskError, UserError
 from records.evaluation import Evaluation, Status, truncate
 from records.testcases import TestCase
+from records.tolerance import Tolerance
 from sandbox.backends.base import Backend, GiB, Limits, MiB
 from sandbox.build_cache import BuildCache, cache_key
 from sandbox.hardware import fingerprint
@@ -117,13 +118,25 @@ class CppJudge:
 
     # -- public -----------------------------------------------------------------------
 
-    def evaluate(self, baseline_source: str, candidate_source: str, tests: Sequence[TestCase],
-                 incumbent: float | None = None, full_budget: bool = False) -> Evaluation:
-        """Judge `candidate_source` against `baseline_source` on `tests`; always an Evaluation.
+    def evaluate(
+        self,
+        baseline_source: str,
+        candidate_source: str,
+        tests: Sequence[TestCase] = (),
+        *,
+        tolerance: Tolerance | None = None,
+        incumbent: float | None = None,
+        full_budget: bool = False,
+        versus_compile: bool | None = None,
+    ) -> Evaluation:
+        """Judge `candidate_source` against `baseline_source` on `tests`; always an Evaluation
+        (the `Judge` protocol, sandbox/judges/base.py, says what each argument asks).
 
-        `incumbent`: in a search, a lower bound of the best speedup so far; timing stops once
-        the candidate is known to fall below it. `full_budget`: time without early decisions
-        (see `TimingJob`)."""
+        Outputs are compared by PIE's rule, so a `tolerance` is refused rather than ignored;
+        C++ has no compiled-baseline counterpart, so `versus_compile` changes nothing."""
+        if tolerance is not None:
+            raise TaskError("a C++ task's outputs are compared by PIE's rule; it takes no tolerance",
+                            "drop the tolerance from the C++ task")
         tests = list(tests)
         if not tests:
             raise TaskError("the task has no test cases", "give a tests directory with input.N.txt/output.N.txt")

@@ -72,7 +72,7 @@ def check_calls(
                 # A correctness call too large to keep whole: a mismatch is a wrong answer.
                 verdict = Verdict(Status.WRONG_ANSWER, (
                     f"{name}: the output differs from the reference beyond tolerance (checked by "
-                    "random projections: the output is larger than judge.kernel.max_saved_output_bytes)"))
+                    "random projections: the output is larger than judge.kernel.checks.max_saved_output_bytes)"))
             if verdict is not None:
                 raise JudgeFailure(Evaluation.failure(verdict.status, verdict.message, failing_test=name))
             continue

@@ -7,7 +7,7 @@ Pipeline (every exit returns an `Evaluation`), one module per stage:
          by content, happens in the candidate's) -> every call checked (call_checks.py)
       -> timing: processes in ABBA order, looked at as they come (sandbox/timing/sequential.py),
          every timed call checked too -> the interval over processes
-      -> re-verification of any speedup above `reverify_threshold` (reverify.py)
+      -> re-verification of any speedup above `reverify.threshold` (reverify.py)
 
 What each worker process reports is read once, into typed records (record.py: the trust rule
 for its shape); the stages read attributes of those, never keys of the raw JSON.
@@ -60,39 +60,33 @@ import secrets
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from records.errors import TaskError
 from records.evaluation import Evaluation, Status
+from records.testcases import TestCase
 from records.tolerance import Tolerance
-from sandbox.backends.base import Backend, GiB, MiB, RunResult
+from sandbox.backends.base import Backend, MiB, RunResult
 from sandbox.judges.kernel import static_checks
 from sandbox.judges.kernel.call_checks import check_trials
 from sandbox.judges.kernel.compare import ComparisonLimits
 from sandbox.judges.kernel.extension_cache import ExtensionCache
-from sandbox.judges.kernel.problem import Problem, candidate_load_error, parse_problem
+from sandbox.judges.kernel.problem import (
+    Problem,
+    candidate_load_error,
+    parse_problem,
+    syntax_error_verdict,
+)
 from sandbox.judges.kernel.reverify import Claim, Reverification
+from sandbox.judges.kernel.settings import KernelChecks, KernelLimits, KernelTiming
 from sandbox.judges.kernel.sides import JudgeFailure, Seeds, Side, Sides
 from sandbox.timing import lease, sequential
 from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, process_speedup
-
-
-def default_threads(device: str) -> int | None:
-    """Intra-op threads both sides time with: on CPU, every usable core but one.
-
-    The judge, the sandbox engine and the machine keep running while a side is timed; with
-    as many threads as cores one of them is descheduled now and then and the whole call
-    waits for it (measured on 2 cores, identical convolutions: 2 threads gave processes
-    5.0-6.6 ms and intervals of +-6-15%, 1 thread 9.4-10.1 ms and +-3%). On CUDA the
-    kernels run on the GPU: torch's default.
-    """
-    if device != "cpu":
-        return None
-    return max(1, len(os.sched_getaffinity(0)) - 1)
-
 
 # Metered calls are timed several to a window (worker.py, "the meter") until the window holds
 # this much work. A window costs ~0.1-0.3 ms of the meter's own (wake-ups and stops) and its
@@ -154,107 +148,79 @@ class TimedSides:
 class KernelJudge:
     """Judges KernelBench-format candidates (`ModelNew`) against their problem (`Model`)."""
 
+    family = "kernel"
+
     def __init__(
         self,
         backend: Backend,
         device: str = "auto",
-        correctness_trials: int = 5,
-        atol: float = 1e-2,
-        rtol: float = 1e-2,
-        max_rel_error_fp32: float = 1e-4,
-        static_checks: str = "strict",
-        require_custom_kernel: bool = True,
-        warmup_trials: int | None = None,
-        min_trials: int | None = None,
-        max_trials: int | None = None,
-        time_target_s: float = 1.5,
-        timing_processes: int = 6,
-        sequential: bool = True,
-        min_relative_change: float = 0.01,
-        max_saved_output_bytes: int = 256 * MiB,
-        compile_baseline: bool = False,
-        reverify_threshold: float = 10.0,
-        reverify_agreement: float = 0.25,
-        reverify_target_s: float = 1.0,
-        reverify_reps: int = 2,
-        reverify_max_calls: int = 1000,
-        reverify_noise_s: float = 0.5,
-        build_timeout_s: float = 300.0,
-        run_timeout_s: float = 120.0,
-        memory_bytes: int = 16 * GiB,
-        threads: int | None = None,
+        checks: KernelChecks | None = None,
+        timing: KernelTiming | None = None,
+        limits: KernelLimits | None = None,
+        reverify: Reverification | None = None,
         python: str | None = None,
         cache_dir: str | None = None,
         seed: int | None = None,
     ) -> None:
+        """`python`: the interpreter in the sandbox (None: python3 in images, this one for the
+        local backend). `cache_dir`: built extensions are cached under it, keyed by candidate
+        source, toolchain and device. `seed`: None draws unpredictable seeds from `secrets`
+        (recorded in each Evaluation)."""
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         if device not in ("cpu", "cuda"):
             raise ValueError(f"device must be cpu, cuda or auto, got {device!r}")
-        if static_checks not in static_checks_presets():
-            raise ValueError(f"static_checks must be one of {static_checks_presets()}")
-        gpu = device == "cuda"
         self.device = device
-        self.correctness_trials = correctness_trials
-        self.tolerances = ComparisonLimits(atol=atol, rtol=rtol, max_rel_error_fp32=max_rel_error_fp32)
-        self.static_preset = static_checks
-        self.require_custom_kernel = require_custom_kernel
-        # KernelBench's GPU protocol: 3 warm-ups, 100 trials. CPU: adaptive within bounds.
-        self.warmup_trials = warmup_trials if warmup_trials is not None else (3 if gpu else 2)
-        self.min_trials = min_trials if min_trials is not None else (100 if gpu else 10)
-        self.max_trials = max_trials if max_trials is not None else (100 if gpu else 50)
-        if timing_processes < 1:
-            raise ValueError("timing_processes must be >= 1")
-        self.timing_processes = timing_processes
-        self.sequential = bool(sequential)
-        self.min_relative_change = min_relative_change
-        self.max_saved_output_bytes = max_saved_output_bytes
-        self.time_target_s = time_target_s if not gpu else 0.0
-        self.compile_baseline = compile_baseline
-        self.reverification = Reverification(reverify_threshold, reverify_agreement, reverify_target_s,
-                                             reverify_reps, reverify_max_calls, reverify_noise_s)
-        if threads is not None and threads < 1:
-            raise ValueError("threads must be >= 1 (or null for the default)")
-        self.threads = threads if threads is not None else default_threads(device)
+        self.checks = checks or KernelChecks()
+        self.timing = (timing or KernelTiming()).for_device(device)
+        self.reverification = reverify or Reverification()
+        self.tolerances = ComparisonLimits(self.checks.atol, self.checks.rtol, self.checks.max_rel_error_fp32)
+        limits = limits or KernelLimits()
+        gpu = device == "cuda"
         self.sides = Sides(
-            backend, device, self.threads,
+            backend, device, self.timing.threads,
             python=python or (sys.executable if backend.name == "local" else "python3"),
-            image="kernel-cuda" if gpu else "kernel-cpu", memory_bytes=memory_bytes,
-            run_timeout_s=run_timeout_s, build_timeout_s=build_timeout_s,
+            image="kernel-cuda" if gpu else "kernel-cpu", memory_bytes=limits.memory_bytes,
+            run_timeout_s=limits.run_timeout_s, build_timeout_s=limits.build_timeout_s,
             cache=ExtensionCache(Path(cache_dir) / "kernel_builds" if cache_dir else None),
         )
         self.seed = seed
+
+    @property
+    def threads(self) -> int | None:
+        return self.timing.threads
 
     # ------------------------------------------------------------------ pipeline
 
     def evaluate(
         self,
-        reference_source: str,
+        baseline_source: str,
         candidate_source: str,
+        tests: Sequence[TestCase] = (),
+        *,
         tolerance: Tolerance | None = None,
         incumbent: float | None = None,
         full_budget: bool = False,
-        compile_baseline: bool | None = None,
+        versus_compile: bool | None = None,
     ) -> Evaluation:
-        """Judge one candidate. Raises TaskError only when the *problem* is unusable.
-
-        `incumbent`: in a search, a lower bound of the best speedup so far; timing stops once
-        the candidate is known to fall below it. `full_budget`: time every process and take
-        one fixed-n interval (no early decisions: the final best of a search).
-        `compile_baseline`: also time the reference through torch.compile (None: the
-        judge's setting)."""
+        """Judge one candidate (`ModelNew`) against its problem (`Model`); the `Judge`
+        protocol (sandbox/judges/base.py) says what each argument asks. Raises TaskError only
+        when the *problem* is unusable."""
+        if tests:
+            raise TaskError("a kernel problem makes its own inputs; it takes no test cases",
+                            "drop the tests directory from a kernel task")
         started = time.perf_counter()
         master = self.seed if self.seed is not None else secrets.randbits(62)
         tol = self.tolerances
         if tolerance is not None:
             tol = ComparisonLimits(tolerance.atol, tolerance.rtol, tol.max_rel_error_fp32, tol.max_rel_error_fp64)
-        problem = parse_problem(reference_source)
+        problem = parse_problem(baseline_source)
         context: dict[str, Any] = {"seed": master, "details": {
             "device": self.device, "incumbent": incumbent, "full_budget": full_budget}}
-        versus_compile = self.compile_baseline if compile_baseline is None else compile_baseline
+        versus_compile = self.timing.compile_baseline if versus_compile is None else versus_compile
         looks = None
-        if self.sequential and not full_budget:
-            looks = sequential.ProcessLooks(self.timing_processes, CONFIDENCE, self.min_relative_change,
+        if self.timing.sequential and not full_budget:
+            looks = sequential.ProcessLooks(self.timing.processes, CONFIDENCE, self.timing.min_relative_change,
                                             incumbent=incumbent)
         try:
             evaluation = self._pipeline(problem, candidate_source, tol, master, context, versus_compile, looks)
@@ -296,11 +262,15 @@ class KernelJudge:
 
     def _load_and_static_checks(self, problem: Problem, source: str, details: dict) -> Evaluation | None:
         """Stages 1 and 2: the candidate loads as a module, and the static checks pass."""
+        # Invalid Python is the candidate's compile error: file:line and the line, as a build log.
+        invalid = syntax_error_verdict(source)
+        if invalid is not None:
+            return invalid
         error = candidate_load_error(source)
         if error:
             return Evaluation.failure(Status.COMPILE_ERROR, error, failing_test="load")
         report = static_checks.check_candidate(
-            source, self.static_preset, problem.source, self.require_custom_kernel
+            source, self.checks.static, problem.source, self.checks.require_custom_kernel
         )
         details["static_warnings"] = [f"{f.rule} (line {f.line}): {f.message}" for f in report.warnings]
         if not report.errors:
@@ -321,13 +291,13 @@ class KernelJudge:
         """Stage 3: one process a side (the candidate's builds its extension), every call
         checked. Builds and checks may overlap other judgements' (every sandbox run holds the
         CPU lease shared; see lease.py)."""
-        checked = rng.take(self.correctness_trials)
+        checked = rng.take(self.checks.correctness_trials)
         gpu_shared = lease.shared(*lease.timing_devices(self.device)[1:]) if self.device == "cuda" \
             else contextlib.nullcontext()
         with gpu_shared:
             (ref_check,) = self.sides.reference(problem, [self.sides.spec(
                 "reference", "check", rng, correctness_seeds=checked,
-                max_saved_output_bytes=self.max_saved_output_bytes)])
+                max_saved_output_bytes=self.checks.max_saved_output_bytes)])
             # Outputs too large to keep whole are checked by fingerprint; the reference
             # decides which, so both sides keep the same calls.
             full = [t.seed for t in ref_check.record.trials if t.output is not None]
@@ -358,11 +328,11 @@ class KernelJudge:
         # (a window keeps all of its calls' outputs until the meter has read them), and a
         # call whose outputs land on fresh pages pays a fault per page: 256 faults, +0.5 ms,
         # on a 1 MB ReLU output.
-        warmup = max(self.warmup_trials, WARMUP_WINDOWS * per_window if per_window > 1 else 0)
+        warmup = max(self.timing.warmup_trials, WARMUP_WINDOWS * per_window if per_window > 1 else 0)
         processes = [{"warmup_seeds": rng.take(warmup), "timing_seeds": rng.take(trials),
                       "calls_per_window": per_window, "call_bytes": int(ref_check.record.call_bytes or 0) or None,
                       "compile_baseline": compile_baseline}
-                     for _ in range(self.timing_processes)]
+                     for _ in range(self.timing.processes)]
         return TimingPlan(trials, per_window, processes)
 
     def _timing(self, problem: Problem, source: str, rng: Seeds, plan: TimingPlan, tol: ComparisonLimits,
@@ -375,7 +345,7 @@ class KernelJudge:
         mine_by_process = [c.timing_times() for c in cands]
         confidence = looks.look_confidence if looks else CONFIDENCE
         est = looks.estimate if looks else process_speedup(
-            base_by_process, mine_by_process, confidence, self.min_relative_change)
+            base_by_process, mine_by_process, confidence, self.timing.min_relative_change)
         claim = Claim(
             statistics.median(t for times in base_by_process for t in times),
             statistics.median(t for times in mine_by_process for t in times),
@@ -390,7 +360,7 @@ class KernelJudge:
         if looks:
             details["looks_at"] = looks.at
             details["look_confidence"] = looks.look_confidence
-        details["threads"] = self.threads
+        details["threads"] = self.timing.threads
         details["trials_per_process"] = plan.trials
         details["calls_per_window"] = plan.calls_per_window
         details["process_median_s"] = {
@@ -410,7 +380,7 @@ class KernelJudge:
             # The compiled reference ran in the same processes as the eager one, so the same
             # interval over processes applies.
             versus_compile = process_speedup(compiled_by_process, [c.timing_times() for c in timed.cands],
-                                             timed.confidence, self.min_relative_change)
+                                             timed.confidence, self.timing.min_relative_change)
             details["compile_baseline_time_s"] = statistics.median(t for ts in compiled_by_process for t in ts)
             details["compile_s"] = [r.record.compile_s for r in timed.refs]
         if est.significant:
@@ -442,10 +412,11 @@ class KernelJudge:
     def _trials_per_process(self, per_trial_s: float) -> int:
         """Timed calls in each timing process: `time_target_s` of the reference's trials
         (call and harness) split over the processes, within [min_trials, max_trials]."""
-        if per_trial_s <= 0 or self.time_target_s <= 0:
-            return self.min_trials
-        wanted = int(self.time_target_s / self.timing_processes / per_trial_s)
-        return max(self.min_trials, min(self.max_trials, wanted))
+        t = self.timing
+        if per_trial_s <= 0 or t.time_target_s <= 0:
+            return t.min_trials  # type: ignore[return-value]
+        wanted = int(t.time_target_s / t.processes / per_trial_s)
+        return max(t.min_trials, min(t.max_trials, wanted))  # type: ignore[type-var]
 
     def _timing_rounds(
         self, problem: Problem, source: str, rng: Seeds, plans: list[dict], tol: ComparisonLimits,
@@ -482,11 +453,6 @@ def _early_note(details: dict) -> str:
         return f"; stopped early: below the search's best (>= {details['incumbent']:.3g}x)"
     early = details.get("looks_at") and details["timing_processes"] < details["looks_at"][-1]
     return "; decided early" if reason in sequential.DECISIONS and early else ""
-
-
-def static_checks_presets() -> list[str]:
-    return sorted(static_checks.PRESETS)
-
 
 
 def hardware_fingerprint(device: str) -> dict[str, Any]:

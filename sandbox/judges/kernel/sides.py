@@ -266,14 +266,14 @@ class Sides:
         step = ref.step
         log_text = truncate(failure.runtime_log, 600)
         if step.timed_out:
-            return f"raise judge.kernel.run_timeout_s (now {self.run_timeout_s:g}s) for a problem this large"
+            return f"raise judge.kernel.limits.run_timeout_s (now {self.run_timeout_s:g}s) for a problem this large"
         text = f"{failure.message} {failure.runtime_log}"
         if step.memory_exceeded or any(w in text for w in MEMORY_WORDS):
-            return (f"raise judge.kernel.memory_bytes (now {self.memory_bytes / GiB:g} GiB) if the machine "
+            return (f"raise judge.kernel.limits.memory_bytes (now {self.memory_bytes / GiB:g} GiB) if the machine "
                     "has the memory for this problem's size")
         if step.output_exceeded or "No space left" in log_text:
             return ("the sandbox workspace is full: raise sandbox.workspace_bytes (docker) or free disk space, "
-                    "or lower judge.kernel.max_saved_output_bytes")
+                    "or lower judge.kernel.checks.max_saved_output_bytes")
         return f"make the problem run on {self.device}: {log_text}"
 
     def candidate_files(self, problem: Problem, source: str) -> tuple[dict[str, bytes], str]:

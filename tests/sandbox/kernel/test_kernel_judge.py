@@ -65,7 +65,7 @@ SLOW = (
 
 def test_a_clearly_slower_candidate_is_decided_before_the_cap(local_backend, make_judge):
     """Six processes a side at most, the first look after 4: a 30x slowdown needs no more."""
-    judge = make_judge(local_backend, require_custom_kernel=False, timing_processes=6)
+    judge = make_judge(local_backend, require_custom_kernel=False, processes=6)
     ev = judge.evaluate(RELU, SLOW)
     assert ev.status is Status.OK
     assert ev.speedup < 0.5 and ev.significant and ev.speedup_ci[1] < 1.0
@@ -73,7 +73,7 @@ def test_a_clearly_slower_candidate_is_decided_before_the_cap(local_backend, mak
     assert len(ev.details["process_median_s"]["candidate"]) == 4
     assert "decided early" in ev.message
     # Full budget: every process, one fixed-n interval, no early decision.
-    full = make_judge(local_backend, require_custom_kernel=False, timing_processes=4).evaluate(
+    full = make_judge(local_backend, require_custom_kernel=False, processes=4).evaluate(
         RELU, SLOW, full_budget=True)
     assert full.details["timing_processes"] == 4 and full.details["stop_reason"] == "max_processes"
     assert full.significant and full.details["full_budget"] is True
@@ -81,7 +81,7 @@ def test_a_clearly_slower_candidate_is_decided_before_the_cap(local_backend, mak
 
 def test_a_hopeless_candidate_stops_below_the_incumbent(local_backend, make_judge):
     # A search whose best is known to be >= 1000x: this candidate cannot become the answer.
-    judge = make_judge(local_backend, require_custom_kernel=False, timing_processes=6)
+    judge = make_judge(local_backend, require_custom_kernel=False, processes=6)
     raced = judge.evaluate(RELU, source("relu_torch.py"), incumbent=1000.0)
     assert raced.status is Status.OK
     assert raced.details["stop_reason"] == "below_incumbent" and raced.details["timing_processes"] == 4
@@ -118,7 +118,7 @@ def test_aa_the_problems_own_model_is_no_change(local_backend, make_judge):
     """A/A on a convolution: identical work on both sides. Before timing over alternating
     processes (and symmetric harness work) this case was judged 1.87x-2.52x faster."""
     conv = (SUITE / "level2" / "3_Conv2d_Bias_Tanh.py").read_text()
-    judge = make_judge(local_backend, require_custom_kernel=False, static_checks="off", timing_processes=4,
+    judge = make_judge(local_backend, require_custom_kernel=False, static="off", processes=4,
                        sequential=False)
     ev = judge.evaluate(conv, conv.replace("class Model(", "class ModelNew("))
     assert ev.status is Status.OK, ev.message
@@ -152,7 +152,7 @@ def test_timing_processes_are_sized_by_whole_trials_not_calls(local_backend, mak
     (generating, passing in and digesting the inputs) is ~10-30x the call's. Sized by the
     call, each process ran max_trials (50) of ~60 ms trials; sized by the trial, a few (with
     the meter's cheaper trials, ~15 ms, up to ~15)."""
-    judge = make_judge(local_backend, require_custom_kernel=False, static_checks="off",
+    judge = make_judge(local_backend, require_custom_kernel=False, static="off",
                        min_trials=2, max_trials=50, time_target_s=0.4, sequential=False)
     ev = judge.evaluate(SUM_OF_BIG_INPUT, SUM_OF_BIG_INPUT.replace("class Model(", "class ModelNew("))
     assert ev.status is Status.OK, ev.message
@@ -164,7 +164,7 @@ def test_timing_processes_are_sized_by_whole_trials_not_calls(local_backend, mak
 def test_cpu_timing_leaves_a_core_and_fixes_the_allocator_of_both_sides(local_backend):
     """The two causes of process-to-process swings found by A/A: a thread descheduled by
     the judge's own work, and glibc's malloc whose history decided page faults."""
-    from sandbox.judges.kernel import KernelJudge
+    from sandbox.judges.kernel import KernelJudge, KernelTiming
 
     judge = KernelJudge(backend=local_backend, device="cpu")
     assert judge.threads == max(1, len(os.sched_getaffinity(0)) - 1)
@@ -174,9 +174,9 @@ def test_cpu_timing_leaves_a_core_and_fixes_the_allocator_of_both_sides(local_ba
     assert int(tunables["glibc.malloc.mmap_threshold"]) == 32 * 2**20  # glibc's ceiling
     assert int(tunables["glibc.malloc.trim_threshold"]) >= 2**32
     assert tunables["glibc.malloc.hugetlb"] == "1"
-    assert KernelJudge(backend=local_backend, device="cpu", threads=2).threads == 2
+    assert KernelJudge(backend=local_backend, device="cpu", timing=KernelTiming(threads=2)).threads == 2
     with pytest.raises(ValueError, match="threads"):
-        KernelJudge(backend=local_backend, device="cpu", threads=0)
+        KernelTiming(threads=0)
 
 
 @pytest.mark.slow

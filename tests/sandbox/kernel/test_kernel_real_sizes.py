@@ -16,7 +16,7 @@ from records.evaluation import Status
 
 LAYERNORM = source("layernorm_real_size_problem.py")
 # Few calls: each one is 268 MB in and out, and generating the input dominates.
-REAL_SIZE = dict(correctness_trials=2, warmup_trials=0, min_trials=1, max_trials=1, timing_processes=2,
+REAL_SIZE = dict(correctness_trials=2, warmup_trials=0, min_trials=1, max_trials=1, processes=2,
                  time_target_s=0.0, require_custom_kernel=False, run_timeout_s=300.0, threads=None)
 
 
@@ -45,4 +45,4 @@ def test_a_limit_of_the_judge_is_named_with_its_knob(local_backend, make_judge):
     judge = make_judge(local_backend, **{**REAL_SIZE, "memory_bytes": 300 * 2**20})
     with pytest.raises(TaskError) as info:
         judge.evaluate(LAYERNORM, source("layernorm_torch.py"))
-    assert "judge.kernel.memory_bytes" in info.value.fix
+    assert "judge.kernel.limits.memory_bytes" in info.value.fix

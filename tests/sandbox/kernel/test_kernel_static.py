@@ -245,8 +245,8 @@ def test_kernelbench_judge_config():
     from maxcode.config import load_config
 
     cfg = load_config(["judge=kernelbench"])
-    assert cfg.judge.kernel.static_checks == "kernelbench"
-    assert cfg.judge.kernel.require_custom_kernel is True and cfg.judge.cpp.compiler
+    assert cfg.judge.kernel.checks.static == "kernelbench"
+    assert cfg.judge.kernel.checks.require_custom_kernel is True and cfg.judge.cpp.compiler
 
 
 def test_reference_ops_of_the_relu_problem():
