@@ -31,7 +31,7 @@ reference's digests of the same seeds bitwise.
 Timing: where and why. Correctness first (one process a side, sharing the machine with
 other judgements' builds and checks), then the timing stage under the exclusive timing
 lease (`sandbox/timing/lease.py`: nothing else of MaxCode's runs on the device meanwhile,
-in any process on this machine): `timing_processes` rounds of one reference and one
+in any process on this machine): `timing.processes` rounds of one reference and one
 candidate process, alternating which goes first. A process shifts all of its calls
 together (allocator state, layout, thread placement), so the 95% interval is taken over
 processes (`sandbox.timing.stats.process_speedup`), and both sides do exactly the same
