@@ -69,7 +69,7 @@ def test_real_layout_each_file_gets_a_verdict_and_none_is_blamed(tmp_path, capsy
     before = out.read_bytes()
     assert main(["bench", "kernel_sizes", "--data", str(tmp_path), "--json", str(out),
                  "sandbox=local", "judge.kernel.limits.run_timeout_s=21"]) == 2
-    assert "other settings (judge.run_timeout_s: 20 -> 21)" in capsys.readouterr().err
+    assert "other settings (judge.limits.run_timeout_s: 20 -> 21)" in capsys.readouterr().err
     assert out.read_bytes() == before
 
 
