@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from records.errors import TaskError
 from records.evaluation import Evaluation, Status, truncate
 from sandbox.backends.base import Backend, GiB, Limits, RunResult, RunSpec, Step, StepResult
@@ -157,9 +159,13 @@ class Sides:
     run_timeout_s: float
     build_timeout_s: float
     cache: ExtensionCache
+    """Candidates' builds, by source, toolchain and device (on disk when a cache_dir is set)."""
+    compiled_references: ExtensionCache = field(default_factory=lambda: ExtensionCache(None))
+    """torch.compile's cache per problem (`compile_baseline`), as a reference process packed
+    it, kept across judgements and runs (on disk when a cache_dir is set)."""
     recent_builds: dict[str, bytes] = field(default_factory=dict)
     compile_caches: dict[str, bytes] = field(default_factory=dict)
-    """torch.compile's cache per problem (`compile_baseline`), from a reference process."""
+    """The same compile caches in memory (the last few), for judges without a cache_dir."""
 
     def spec(self, role: str, mode: str, seeds: Seeds, **fields: Any) -> WorkerSpec:
         return WorkerSpec(role, mode, self.device, self.threads, seeds.init, seeds.probe,
@@ -238,10 +244,12 @@ class Sides:
         if any(spec.compile_baseline for spec in specs):
             # The compiler's cache of this problem, made by the first reference process that
             # compiled it (never by a candidate's), spares the others most of the compile.
+            # The sandbox's torch is the image's (in its toolchain id) or, locally, this one.
             key = cache_key("inductor", problem.source, self.backend.toolchain_id(self.image), self.device,
-                            WORKER_VERSION)
-            if key in self.compile_caches:
-                files["inductor.tar"] = self.compile_caches[key]
+                            torch.__version__, WORKER_VERSION)
+            stored = self.compile_caches.get(key) or self.compiled_references.get(key)
+            if stored:
+                files["inductor.tar"] = stored
             else:
                 specs = [replace(specs[0], pack_compile_cache=True), *specs[1:]]
                 wall += self.build_timeout_s
@@ -250,6 +258,7 @@ class Sides:
         packed = run.files.get("out0/inductor.tar")
         if key is not None and packed and side_failure(refs[0], "reference") is None:
             self.compile_caches[key] = packed
+            self.compiled_references.put(key, packed)
             while len(self.compile_caches) > 4:
                 self.compile_caches.pop(next(iter(self.compile_caches)))
         for ref in refs:
