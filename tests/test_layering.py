@@ -1,4 +1,4 @@
-"""The floors of ../shared/ARCHITECTURE.md, checked on the source: no package imports one
+"""The floors of docs/architecture.md, checked on the source: no package imports one
 above it, nothing below the CLI imports the CLI, and no two modules import each other
 (directly or around a circle), lazy imports inside functions included."""
 
