@@ -108,7 +108,7 @@ class Judging:
 
     def _judge(self, task: Task, candidate_source: str, incumbent: float | None,
                full_budget: bool, versus_compile: bool) -> Evaluation:
-        judge: Judge = self.judge_for(task.family)
+        judge = self.judge_for(task.family)
         return judge.evaluate(task.baseline_source, candidate_source, task.tests, tolerance=task.tolerance,
                               incumbent=incumbent, full_budget=full_budget,
                               versus_compile=True if versus_compile else None)

@@ -1,7 +1,9 @@
-"""Content-hash cache of built extensions, shared by every evaluation on this host.
+"""Content-hash cache of what workers build (extensions, a compiled reference's compiler cache),
+shared by every evaluation on this host.
 
-A key hashes the candidate source with the toolchain and device it was built for; the value
-is the tar of shared objects the worker produced. Every candidate builds in its own fresh
+A key hashes the source with the toolchain and device it was built for; the value is the tar
+the worker produced. The last few entries are also kept in memory, so the next processes of
+a judgement get them even when no cache directory is configured. Every candidate builds in its own fresh
 workspace, so parallel builds never share a directory; only finished results meet here,
 written atomically. An entry can only ever be used by the same source, so a candidate can
 at most poison its own entry.
@@ -27,10 +29,15 @@ def cache_key(*parts: str) -> str:
 
 
 class ExtensionCache:
-    def __init__(self, root: str | Path | None) -> None:
+    def __init__(self, root: str | Path | None, keep: int = 8) -> None:
+        """`root`: the directory of entries (None: memory only); `keep`: entries kept in memory."""
         self.root = Path(root) if root else None
+        self.keep = keep
+        self._recent: dict[str, bytes] = {}
 
     def get(self, key: str) -> bytes | None:
+        if key in self._recent:
+            return self._recent[key]
         if self.root is None:
             return None
         path = self.root / f"{key}.tar"
@@ -40,7 +47,12 @@ class ExtensionCache:
             return None
 
     def put(self, key: str, blob: bytes) -> None:
-        if self.root is None or not blob:
+        if not blob:
+            return
+        self._recent[key] = blob
+        while len(self._recent) > self.keep:
+            self._recent.pop(next(iter(self._recent)))
+        if self.root is None:
             return
         self.root.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.root, suffix=".part")

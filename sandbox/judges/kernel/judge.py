@@ -183,7 +183,8 @@ class KernelJudge:
             image="kernel-cuda" if gpu else "kernel-cpu", memory_bytes=limits.memory_bytes,
             run_timeout_s=limits.run_timeout_s, build_timeout_s=limits.build_timeout_s,
             cache=ExtensionCache(Path(cache_dir) / "kernel_builds" if cache_dir else None),
-            compiled_references=ExtensionCache(Path(cache_dir) / "compiled_references" if cache_dir else None),
+            compiled_references=ExtensionCache(Path(cache_dir) / "compiled_references" if cache_dir else None,
+                                               keep=4),
         )
         self.seed = seed
 

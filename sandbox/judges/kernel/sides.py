@@ -160,12 +160,9 @@ class Sides:
     build_timeout_s: float
     cache: ExtensionCache
     """Candidates' builds, by source, toolchain and device (on disk when a cache_dir is set)."""
-    compiled_references: ExtensionCache = field(default_factory=lambda: ExtensionCache(None))
+    compiled_references: ExtensionCache = field(default_factory=lambda: ExtensionCache(None, keep=4))
     """torch.compile's cache per problem (`compile_baseline`), as a reference process packed
     it, kept across judgements and runs (on disk when a cache_dir is set)."""
-    recent_builds: dict[str, bytes] = field(default_factory=dict)
-    compile_caches: dict[str, bytes] = field(default_factory=dict)
-    """The same compile caches in memory (the last few), for judges without a cache_dir."""
 
     def spec(self, role: str, mode: str, seeds: Seeds, **fields: Any) -> WorkerSpec:
         return WorkerSpec(role, mode, self.device, self.threads, seeds.init, seeds.probe,
@@ -247,7 +244,7 @@ class Sides:
             # The sandbox's torch is the image's (in its toolchain id) or, locally, this one.
             key = cache_key("inductor", problem.source, self.backend.toolchain_id(self.image), self.device,
                             torch.__version__, WORKER_VERSION)
-            stored = self.compile_caches.get(key) or self.compiled_references.get(key)
+            stored = self.compiled_references.get(key)
             if stored:
                 files["inductor.tar"] = stored
             else:
@@ -257,10 +254,7 @@ class Sides:
                              extra_collect=[f"out{i}/inductor.tar" for i in range(len(specs))])
         packed = run.files.get("out0/inductor.tar")
         if key is not None and packed and side_failure(refs[0], "reference") is None:
-            self.compile_caches[key] = packed
             self.compiled_references.put(key, packed)
-            while len(self.compile_caches) > 4:
-                self.compile_caches.pop(next(iter(self.compile_caches)))
         for ref in refs:
             failure = side_failure(ref, "reference")
             if failure is not None:
@@ -291,7 +285,7 @@ class Sides:
             source, self.backend.toolchain_id(self.image), self.device, WORKER_VERSION
         )
         files = {"inputs.py": problem.inputs_source.encode(), "candidate.py": source.encode()}
-        cached = self.recent_builds.get(key) or self.cache.get(key)
+        cached = self.cache.get(key)
         if cached:
             files["ext_cache.tar"] = cached
         return files, key
@@ -305,11 +299,8 @@ class Sides:
         cands, run = self.run("candidate", files, specs, wall)
         tar = run.files.get("out0/ext.tar")
         if tar:
+            # The timing processes load this build (from memory when no cache_dir is set).
             self.cache.put(key, tar)
-            # The timing processes load this build even when no cache_dir is configured.
-            self.recent_builds[key] = tar
-            while len(self.recent_builds) > 8:
-                self.recent_builds.pop(next(iter(self.recent_builds)))
         for cand in cands:
             failure = side_failure(cand, "candidate")
             if failure is not None:

@@ -494,7 +494,7 @@ def _compile_baseline(torch, spec, model, gen, timer, seeds, record) -> None:
     anything a candidate wrote."""
     _phase("compile_baseline")
     device = spec["device"]
-    _restore_compile_cache(torch)  # written by a reference process (trusted), see the docstring
+    _restore_compile_cache()  # written by a reference process (trusted), see the docstring
     started = _clock()
     compiled = torch.compile(model)
     with torch.no_grad():
@@ -504,7 +504,7 @@ def _compile_baseline(torch, spec, model, gen, timer, seeds, record) -> None:
         record["compile_times_s"] = [timer.call(compiled, _make_inputs(torch, gen, seed, device))[1]
                                      for seed in seeds]
     if spec.get("pack_compile_cache"):
-        _pack_compile_cache(torch)
+        _pack_compile_cache()
 
 
 def _run_count(torch, spec, model, gen, record) -> None:
@@ -730,7 +730,7 @@ def _serve(cmd_fd: int, msg_fd: int) -> None:
                 _send(msg_fd, {"prefaulted": True})
                 continue
             if op == "pack_compile_cache":
-                _pack_compile_cache(torch)
+                _pack_compile_cache()
                 _send(msg_fd, {"packed": True})
                 continue
             calls = [[_input_buffer(torch, arg) for arg in args] for args in command["calls"]]
@@ -811,7 +811,7 @@ def _output_place(torch, t) -> dict:
 
 def _compile_in_worker(torch, model, command: dict):
     """torch.compile of the reference's model (reference processes only: see _compile_baseline)."""
-    _restore_compile_cache(torch)  # written by a reference process (trusted)
+    _restore_compile_cache()  # written by a reference process (trusted)
     return torch.compile(model)
 
 
@@ -825,7 +825,7 @@ def _compile_in_worker(torch, model, command: dict):
 _COMPILE_CACHE = "inductor_cache"
 
 
-def _restore_compile_cache(torch) -> None:
+def _restore_compile_cache() -> None:
     import torch._inductor.config as inductor_config
 
     inductor_config.cpp_cache_precompile_headers = False
@@ -836,7 +836,7 @@ def _restore_compile_cache(torch) -> None:
             tar.extractall(cache)
 
 
-def _pack_compile_cache(torch) -> None:
+def _pack_compile_cache() -> None:
     cache = os.path.abspath(_COMPILE_CACHE)
     if os.path.isdir(cache):
         with tarfile.open(os.path.join(OUT_DIR, "inductor.tar"), "w") as tar:
