@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from records.evaluation import Evaluation
+from maxcode.records.evaluation import Evaluation
 
 SPEEDS = ("faster", "slower", "marginal", "same", "parity")
 MARGINAL_FLOOR = 0.95

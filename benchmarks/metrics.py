@@ -22,8 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from records.evaluation import Evaluation
+from maxcode.records.evaluation import Evaluation
 
 PIE_OPT_THRESHOLD = 1.10
 """PIE counts a pair as optimized when its speedup is at least 1.10 (a 10% gain)."""

@@ -15,8 +15,8 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from benchmarks.task import Task
-from records.errors import InternalError, UserError
+from maxcode.benchmarks.task import Task
+from maxcode.records.errors import InternalError, UserError
 
 
 @dataclass

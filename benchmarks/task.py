@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from records.jsonable import from_dict, to_dict
-from records.testcases import TestCase
-from records.tolerance import Tolerance
+from maxcode.records.jsonable import from_dict, to_dict
+from maxcode.records.testcases import TestCase
+from maxcode.records.tolerance import Tolerance
 
 FAMILIES = ("kernel", "cpp")
 

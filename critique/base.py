@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from benchmarks.task import Task
-from records.diagnosis import SOURCE_NONE, Diagnosis
-from records.evaluation import Evaluation
+from maxcode.benchmarks.task import Task
+from maxcode.records.diagnosis import SOURCE_NONE, Diagnosis
+from maxcode.records.evaluation import Evaluation
 
 
 @dataclass

@@ -17,12 +17,12 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from benchmarks.task import Task
-from critique.base import CritiqueContext, TextGenerator
-from critique.rules import RuleCritique
-from records.diagnosis import SOURCE_LLM, Diagnosis, rules_after_llm_failure
-from records.evaluation import Evaluation
-from sandbox.backends.base import Backend
+from maxcode.benchmarks.task import Task
+from maxcode.critique.base import CritiqueContext, TextGenerator
+from maxcode.critique.rules import RuleCritique
+from maxcode.records.diagnosis import SOURCE_LLM, Diagnosis, rules_after_llm_failure
+from maxcode.records.evaluation import Evaluation
+from maxcode.sandbox.backends.base import Backend
 
 log = logging.getLogger(__name__)
 

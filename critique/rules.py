@@ -12,31 +12,35 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from benchmarks.task import Task
-from critique.analyzers import callgrind, kernel_profile
-from critique.analyzers.callgrind import (
+from maxcode.benchmarks.task import Task
+from maxcode.critique.analyzers import callgrind, kernel_profile
+from maxcode.critique.analyzers.callgrind import (
     CallgrindProfile,
     analyze_profile,
     largest_test_input,
     profile_with_callgrind,
 )
-from critique.analyzers.compile_errors import analyze_compile_log
-from critique.analyzers.kernel_profile import analyze_kernel_profile, measure_peaks, profile_kernel
-from critique.analyzers.performance import analyze_speed, speed_verdict
-from critique.analyzers.runtime_errors import analyze_crash
-from critique.analyzers.sanitizer import (
+from maxcode.critique.analyzers.compile_errors import analyze_compile_log
+from maxcode.critique.analyzers.kernel_profile import (
+    analyze_kernel_profile,
+    measure_peaks,
+    profile_kernel,
+)
+from maxcode.critique.analyzers.performance import analyze_speed, speed_verdict
+from maxcode.critique.analyzers.runtime_errors import analyze_crash
+from maxcode.critique.analyzers.sanitizer import (
     analyze_sanitizer_report,
     find_test_input,
     rerun_with_sanitizers,
 )
-from critique.analyzers.tensor_errors import analyze_kernel_mismatch, analyze_tensor_error
-from critique.analyzers.timeout import analyze_timeout
-from critique.analyzers.wrong_answer import analyze_cpp_mismatch
-from critique.base import CritiqueContext
-from critique.profile_cache import ProfileCache, profile_key
-from records.diagnosis import SOURCE_RULES, Diagnosis, Finding
-from records.evaluation import Evaluation, Status
-from sandbox.backends.base import Backend
+from maxcode.critique.analyzers.tensor_errors import analyze_kernel_mismatch, analyze_tensor_error
+from maxcode.critique.analyzers.timeout import analyze_timeout
+from maxcode.critique.analyzers.wrong_answer import analyze_cpp_mismatch
+from maxcode.critique.base import CritiqueContext
+from maxcode.critique.profile_cache import ProfileCache, profile_key
+from maxcode.records.diagnosis import SOURCE_RULES, Diagnosis, Finding
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.sandbox.backends.base import Backend
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field
 
 from maxcode.errors import ConfigError
-from records.jsonable import to_dict
-from records.usage import Usage
+from maxcode.records.jsonable import to_dict
+from maxcode.records.usage import Usage
 
 
 @dataclass

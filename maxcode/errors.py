@@ -1,4 +1,4 @@
-"""MaxCode's exception tree (root in `records.errors`, the lowest layer that raises).
+"""MaxCode's exception tree (root in `maxcode.records.errors`, the lowest layer that raises).
 
     MaxCodeError
     ├── UserError                  printed by the CLI as one line with its fix
@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from records.errors import (
+from maxcode.records.errors import (
     BackendUnavailable,
     ConfigError,
     InternalError,

@@ -19,13 +19,13 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from benchmarks.task import Task
+from maxcode.benchmarks.task import Task
 from maxcode.config import make
 from maxcode.errors import ConfigError
+from maxcode.records.evaluation import Evaluation
+from maxcode.sandbox.backends.base import Backend
+from maxcode.sandbox.judges.base import Judge
 from maxcode.verdict_memo import VerdictMemo
-from records.evaluation import Evaluation
-from sandbox.backends.base import Backend
-from sandbox.judges.base import Judge
 
 log = logging.getLogger(__name__)
 

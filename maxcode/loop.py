@@ -22,20 +22,20 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from benchmarks.task import Task
-from critique.base import Critique, CritiqueContext
+from maxcode.benchmarks.task import Task
 from maxcode.budget import BudgetMeter
+from maxcode.critique.base import Critique, CritiqueContext
 from maxcode.errors import UserError
 from maxcode.extract import extract_code
 from maxcode.observation import Observation, ObservationBuilder
 from maxcode.proposers.base import Proposer, Reply
+from maxcode.records.diagnosis import Diagnosis
+from maxcode.records.evaluation import Evaluation
+from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
+from maxcode.records.run import COMPILE_TIMING, FINAL_TIMING, RunWriter
+from maxcode.records.usage import CriticUsage, Usage
+from maxcode.reward.rewards import update_y
 from maxcode.tree import SearchTree
-from records.diagnosis import Diagnosis
-from records.evaluation import Evaluation
-from records.node import Node, NodeStatus, ProposerInfo, source_hash
-from records.run import COMPILE_TIMING, FINAL_TIMING, RunWriter
-from records.usage import CriticUsage, Usage
-from reward.rewards import update_y
 
 log = logging.getLogger(__name__)
 

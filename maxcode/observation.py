@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
-from benchmarks.task import Task
+from maxcode.benchmarks.task import Task
+from maxcode.records.evaluation import truncate
+from maxcode.records.node import Node, NodeStatus
 from maxcode.tree import SearchTree
-from records.evaluation import truncate
-from records.node import Node, NodeStatus
 
 FENCE = {"cpp": "cpp", "python": "python"}
 DEVICE_HINTS = {

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.task import Task
+from maxcode.benchmarks.task import Task
 from maxcode.budget import BudgetMeter
 from maxcode.components import Components
 from maxcode.errors import UserError
 from maxcode.loop import Search, Snapshot, TaskJudge
+from maxcode.records.node import total_spent
+from maxcode.records.run import RunReader, RunWriter
 from maxcode.report import summarize, write_artifacts
 from maxcode.tree import SearchTree
-from records.node import total_spent
-from records.run import RunReader, RunWriter
 
 log = logging.getLogger(__name__)
 

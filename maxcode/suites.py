@@ -6,7 +6,7 @@ from __future__ import annotations
 from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig
 
-from benchmarks.suite import Suite, SuiteSpec
+from maxcode.benchmarks.suite import Suite, SuiteSpec
 from maxcode.config import load_config, make
 from maxcode.errors import InternalError
 

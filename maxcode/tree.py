@@ -6,8 +6,8 @@ import bisect
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from records.evaluation import is_claimable
-from records.node import Node, NodeStatus
+from maxcode.records.evaluation import is_claimable
+from maxcode.records.node import Node, NodeStatus
 
 
 class SearchTree:

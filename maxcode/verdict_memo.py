@@ -48,11 +48,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from benchmarks.task import Task
-from records.evaluation import Evaluation
-from records.jsonable import to_dict
-from records.lines import Lines, append_line, read_lines, truncate_at_cut
-from sandbox.hardware import fingerprint
+from maxcode.benchmarks.task import Task
+from maxcode.records.evaluation import Evaluation
+from maxcode.records.jsonable import to_dict
+from maxcode.records.lines import Lines, append_line, read_lines, truncate_at_cut
+from maxcode.sandbox.hardware import fingerprint
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from benchmarks.loaders import single_file
-from benchmarks.task import Task
 from maxcode import components, judging, runner
+from maxcode.benchmarks.loaders import single_file
+from maxcode.benchmarks.task import Task
 from maxcode.errors import TaskError
 from maxcode.loop import Snapshot
-from records.run import RunWriter
+from maxcode.records.run import RunWriter
 
 
 def load_task(path: Path, tests: str | None) -> Task:

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from records.jsonable import from_dict, to_dict
+from maxcode.records.jsonable import from_dict, to_dict
 
 # Where a diagnosis came from; an LLM failure is spelled out so the node records it.
 SOURCE_NONE = "none"

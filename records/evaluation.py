@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from records.jsonable import from_dict, to_dict
+from maxcode.records.jsonable import from_dict, to_dict
 
 
 class Status(str, Enum):

@@ -1,6 +1,6 @@
 """The `Node` record: one proposed program, its verdict and its place in the search tree.
 
-One line of `trajectory.jsonl` per node; JSON round-trip through `records.jsonable`.
+One line of `trajectory.jsonl` per node; JSON round-trip through `maxcode.records.jsonable`.
 The root (id 0, status `baseline`) is the task's own program; every other node is one
 proposer reply, whatever became of it.
 """
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from records.diagnosis import Diagnosis
-from records.evaluation import Evaluation, Status, is_claimable
-from records.jsonable import from_dict, to_dict
-from records.usage import CriticUsage, Usage
+from maxcode.records.diagnosis import Diagnosis
+from maxcode.records.evaluation import Evaluation, Status, is_claimable
+from maxcode.records.jsonable import from_dict, to_dict
+from maxcode.records.usage import CriticUsage, Usage
 
 
 class NodeStatus(str, Enum):

@@ -25,11 +25,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from records.evaluation import Evaluation, Status
-from records.lines import Lines, read_lines, truncate_at_cut
-from records.node import Node, NodeStatus, ProposerInfo
-from records.summary import RunSummary
-from records.usage import CriticUsage
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.lines import Lines, read_lines, truncate_at_cut
+from maxcode.records.node import Node, NodeStatus, ProposerInfo
+from maxcode.records.summary import RunSummary
+from maxcode.records.usage import CriticUsage
 
 log = logging.getLogger(__name__)
 

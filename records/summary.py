@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from records.jsonable import from_dict, to_dict
+from maxcode.records.jsonable import from_dict, to_dict
 
 
 @dataclass

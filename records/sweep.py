@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from records.lines import Lines, append_line, read_lines
+from maxcode.records.lines import Lines, append_line, read_lines
 
 RESULTS = "results.jsonl"
 

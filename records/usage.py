@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from records.jsonable import to_dict
+from maxcode.records.jsonable import to_dict
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The reward-to-go dataset: judged nodes of recorded runs as (prompt parts, return bin).
 
-Reads run directories through `records.run.RunReader` (the nodes every other reader of a
+Reads run directories through `maxcode.records.run.RunReader` (the nodes every other reader of a
 run sees) and never imports `maxcode`. Every judged node becomes one example:
 
     task        the task id and its initial program (the root node's source)
@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from records.node import Node, NodeStatus
-from records.run import TRAJECTORY, RunReader, atomic_write
-from reward.errors import DatasetError
+from maxcode.records.node import Node, NodeStatus
+from maxcode.records.run import TRAJECTORY, RunReader, atomic_write
+from maxcode.reward.errors import DatasetError
 
 log = logging.getLogger(__name__)
 

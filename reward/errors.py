@@ -1,9 +1,9 @@
 """Errors of the reward-to-go tooling: each a `UserError` with its cause and fix, so the
-CLI prints one line (the root of the tree lives in `records.errors`, the lowest layer)."""
+CLI prints one line (the root of the tree lives in `maxcode.records.errors`, the lowest layer)."""
 
 from __future__ import annotations
 
-from records.errors import UserError
+from maxcode.records.errors import UserError
 
 
 class RtgError(UserError):

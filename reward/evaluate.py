@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from reward.errors import DatasetError
+from maxcode.reward.errors import DatasetError
 
 
 def held_out(examples: Sequence[dict[str, Any]], split: str = "test") -> list[dict[str, Any]]:

@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from reward.dataset import Bins
-from reward.errors import ModelError
-from reward.scoring import read_config, signal_words, write_config
+from maxcode.reward.dataset import Bins
+from maxcode.reward.errors import ModelError
+from maxcode.reward.scoring import read_config, signal_words, write_config
 
 TOKEN_PATTERN = r"[A-Za-z_]\w*|\d+|[^\s\w]{1,2}"
 
@@ -62,7 +62,7 @@ def _log_speedup(example: dict[str, Any]) -> float:
 class FeatureMatrix:
     """Examples as rows of one sparse matrix: the candidate's code tokens, the tokens of the
     lines it adds and removes, the signal words, and the diff sizes with the parent's log
-    speedup (the features ranker's inputs; `reward.lambdarank` reads the same ones)."""
+    speedup (the features ranker's inputs; `maxcode.reward.lambdarank` reads the same ones)."""
 
     def __init__(self, n_features: int) -> None:
         from sklearn.feature_extraction.text import HashingVectorizer

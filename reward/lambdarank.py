@@ -18,11 +18,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from reward.dataset import Bins
-from reward.errors import ModelError
-from reward.evaluate import best_of_pool, pools
-from reward.features import FeatureMatrix
-from reward.scoring import read_config, write_config
+from maxcode.reward.dataset import Bins
+from maxcode.reward.errors import ModelError
+from maxcode.reward.evaluate import best_of_pool, pools
+from maxcode.reward.features import FeatureMatrix
+from maxcode.reward.scoring import read_config, write_config
 
 MODEL_FILE = "lambdarank.json"
 MAX_GRADE = 30

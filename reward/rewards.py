@@ -7,7 +7,7 @@ shift the max-reward formulation needs.
 Why any correct candidate earns its measured speedup, significant or not: the search needs a
 graded signal (a correct 0.98x rewrite is a better parent than a crash), and the point
 estimate is the judge's best guess. The *answer* of a search is stricter (see
-`records.evaluation.is_claimable`): only a correct candidate whose interval lies above 1.0 may be claimed.
+`maxcode.records.evaluation.is_claimable`): only a correct candidate whose interval lies above 1.0 may be claimed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from records.evaluation import Evaluation, Status
+from maxcode.records.evaluation import Evaluation, Status
 
 FAILURE_REWARD = 0.0
 

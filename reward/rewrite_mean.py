@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reward.dataset import Bins
-from reward.errors import ModelError
-from reward.scoring import read_config, write_config
+from maxcode.reward.dataset import Bins
+from maxcode.reward.errors import ModelError
+from maxcode.reward.scoring import read_config, write_config
 
 TABLE_FILE = "rewrite_mean.json"
 

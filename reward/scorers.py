@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reward.features import FeaturesScorer
-from reward.lambdarank import LambdaRankScorer
-from reward.lm import LMScorer
-from reward.rewrite_mean import RewriteMeanScorer
-from reward.scoring import Scorer, read_config
+from maxcode.reward.features import FeaturesScorer
+from maxcode.reward.lambdarank import LambdaRankScorer
+from maxcode.reward.lm import LMScorer
+from maxcode.reward.rewrite_mean import RewriteMeanScorer
+from maxcode.reward.scoring import Scorer, read_config
 
 
 def load_scorer(path: str | Path, device: str | None = None) -> Scorer:

@@ -4,7 +4,7 @@ A scorer maps examples (dicts in the dataset's layout: task, prefix, candidate) 
 the expected speedup of each candidate's return (lambdarank's: a relevance whose order alone
 means something); higher is more promising. A model
 directory holds `rtg_config.json` (kind, bins, history, dataset version, training config)
-beside the kind's own files; `reward.scorers.load_scorer` reads any kind.
+beside the kind's own files; `maxcode.reward.scorers.load_scorer` reads any kind.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from records.node import Node
-from reward.dataset import VERSION, Bins, carried_signals, prefix_of
-from reward.errors import ModelError
+from maxcode.records.node import Node
+from maxcode.reward.dataset import VERSION, Bins, carried_signals, prefix_of
+from maxcode.reward.errors import ModelError
 
 CONFIG_FILE = "rtg_config.json"
 KINDS = ("lm", "features", "rewrite_mean", "lambdarank")

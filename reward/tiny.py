@@ -19,7 +19,7 @@ TINY_BASE = "tiny"
 """`rtg train base_model=tiny`: build this base on the training prompts instead of loading one."""
 TINY_RECIPE = {"batch_size": 8, "learning_rate": 2e-3, "vocab_loss_weight": 0.0, "max_grad_norm": 100.0,
                "threads": 1, "max_length": 1024, "target_modules": TINY_TARGETS}
-"""LM settings (reward.lm.LMConfig) a random base learns with; a setting changed from its default wins."""
+"""LM settings (maxcode.reward.lm.LMConfig) a random base learns with; a setting changed from its default wins."""
 
 
 def with_tiny_recipe(lm: Any) -> Any:

@@ -16,15 +16,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from records.run import atomic_write
-from reward import dataset
-from reward.errors import DatasetError, ModelError
-from reward.features import FeaturesConfig, FeaturesScorer
-from reward.lambdarank import LambdaRankConfig, LambdaRankScorer
-from reward.lm import LMConfig
-from reward.rewrite_mean import RewriteMeanScorer
-from reward.scoring import KINDS, render
-from reward.tiny import TINY_BASE, build_tiny_base, with_tiny_recipe
+from maxcode.records.run import atomic_write
+from maxcode.reward import dataset
+from maxcode.reward.errors import DatasetError, ModelError
+from maxcode.reward.features import FeaturesConfig, FeaturesScorer
+from maxcode.reward.lambdarank import LambdaRankConfig, LambdaRankScorer
+from maxcode.reward.lm import LMConfig
+from maxcode.reward.rewrite_mean import RewriteMeanScorer
+from maxcode.reward.scoring import KINDS, render
+from maxcode.reward.tiny import TINY_BASE, build_tiny_base, with_tiny_recipe
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class TrainConfig:
     bar: mean return per rewrite) or `lambdarank` (LightGBM LambdaRank within sibling pools)."""
     base_model: str = ""
     """Local directory of the Hugging Face causal LM to adapt (kind=lm); `tiny`: no
-    pretrained model at hand, build reward.tiny's from-scratch base on the training prompts
+    pretrained model at hand, build maxcode.reward.tiny's from-scratch base on the training prompts
     and train it with its recipe (for CPU machines and benches; a real run uses a code LM)."""
     overwrite: bool = False
     """Replace an existing model in `out`."""
@@ -93,7 +93,7 @@ def run(config: TrainConfig) -> Path:
     else:
         if not config.base_model:
             raise ModelError("kind=lm needs a base model", "add base_model=PATH (a local HF causal LM)")
-        from reward import lm
+        from maxcode.reward import lm
 
         base, settings = config.base_model, config.lm
         if base == TINY_BASE:  # built inside the model directory: it ships with the adapter

@@ -25,7 +25,7 @@ main_only=0
 # resolves to this checkout (an editable install can be re-pointed). The main job needs no
 # extra (ray, the trackers, pytest and ruff): leaving them out of its install saves minutes
 # of a fresh machine's first run; the full install adds them.
-base="$(sha256sum pyproject.toml | cut -c1-16) $(python3 -c 'import sys; print(sys.executable)')"
+base="$(cat pyproject.toml setup.py | sha256sum | cut -c1-16) $(python3 -c 'import sys; print(sys.executable)')"
 if [ "$main_only" = 1 ]; then spec="."; mode=main; else spec=".[dev,ray,tracking]"; mode=full; fi
 installed="$(cat .install-stamp 2>/dev/null || true)"
 pip_pid=""

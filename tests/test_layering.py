@@ -12,6 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOOR = {"records": 0, "sandbox": 1, "benchmarks": 2, "critique": 3, "reward": 3, "maxcode": 4}
+# Every folder installs under `maxcode.` (setup.py): records/ is imported as maxcode.records.
+BESIDE = tuple(f for f in FLOOR if f != "maxcode")
 # critique and reward share floor 3 but must not import each other's caller (maxcode).
 # records/ holds what crosses layers (Node, Evaluation, Usage, errors, the JSON codec and the
 # run and sweep files' one reader and writer), so it imports no other package.
@@ -29,13 +31,38 @@ def _imports(path: Path) -> list[tuple[int, str]]:
     return found
 
 
+def _folder(module: str) -> str | None:
+    """The top folder an import name lives in: maxcode.records.run -> records, maxcode.loop ->
+    maxcode; None for other projects' modules."""
+    parts = module.split(".")
+    if parts[0] != "maxcode":
+        return None
+    return parts[1] if len(parts) > 1 and parts[1] in BESIDE else "maxcode"
+
+
+def test_nothing_imports_the_folders_by_their_bare_names():
+    """`records`, `sandbox`, `benchmarks` and `reward` are other projects' import names on PyPI:
+    importing ours by them would load a second copy here and someone else's module elsewhere."""
+    found = []
+    for path in sorted(p for folder in (*FLOOR, "tests", "scripts") for p in (ROOT / folder).rglob("*.py")):
+        if "suites" in path.relative_to(ROOT).parts:  # benchmark programs, not MaxCode's code
+            continue
+        found += [f"{path.relative_to(ROOT)}:{line} imports {module}" for line, module in _imports(path)
+                  if module.split(".")[0] in BESIDE]
+    for path in sorted((ROOT / "conf").rglob("*.yaml")):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if line.strip().startswith("_target_:") and line.split(":", 1)[1].strip().split(".")[0] in BESIDE:
+                found.append(f"{path.relative_to(ROOT)}:{n} {line.strip()}")
+    assert not found, "\n".join(found)
+
+
 @pytest.mark.parametrize("package", sorted(FLOOR))
 def test_no_package_imports_one_above_it(package):
     floor = FLOOR[package]
     violations = []
     for path in sorted((ROOT / package).rglob("*.py")):
         for line, module in _imports(path):
-            top = module.split(".")[0]
+            top = _folder(module)
             if top in FLOOR and top != package and FLOOR[top] >= floor:
                 violations.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
     assert not violations, "\n".join(violations)
@@ -45,6 +72,8 @@ def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
+    if parts[0] in BESIDE:
+        parts.insert(0, "maxcode")
     return ".".join(parts)
 
 
@@ -63,10 +92,6 @@ def _graph() -> dict[str, set[str]]:
                                for a in node.names)
         graph[name] = {t for t in targets if t in files and t != name}
     return graph
-
-
-def _package(module: str) -> str:
-    return module.split(".", 1)[0]
 
 
 def test_only_the_cli_imports_the_cli():

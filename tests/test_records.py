@@ -1,8 +1,7 @@
 import pytest
-
-from benchmarks.task import Task, Tolerance
-from records.evaluation import Evaluation, Mismatch, Status
-from records.testcases import TestCase
+from maxcode.benchmarks.task import Task, Tolerance
+from maxcode.records.evaluation import Evaluation, Mismatch, Status
+from maxcode.records.testcases import TestCase
 
 
 def test_evaluation_round_trips_through_json():

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from benchmarks.loaders.builtin_pie import load_pie_mini
-from benchmarks.loaders.kernelbench_suite import load_kernelbench_cpu_suite
-from benchmarks.suite import Suite, did_you_mean
-from records.errors import TaskError
+from maxcode.benchmarks.loaders.builtin_pie import load_pie_mini
+from maxcode.benchmarks.loaders.kernelbench_suite import load_kernelbench_cpu_suite
+from maxcode.benchmarks.suite import Suite, did_you_mean
+from maxcode.records.errors import TaskError
 
 
 def load_builtin_suite(ids: Sequence[str] | None = None) -> Suite:

@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from benchmarks.hashing import cpp_content_hash
-from benchmarks.loaders.index_checks import check_fields, check_variant_specs
-from benchmarks.loaders.single_file import load_tests
-from benchmarks.suite import Suite, did_you_mean
-from benchmarks.task import Task
-from records.errors import TaskError
+from maxcode.benchmarks.hashing import cpp_content_hash
+from maxcode.benchmarks.loaders.index_checks import check_fields, check_variant_specs
+from maxcode.benchmarks.loaders.single_file import load_tests
+from maxcode.benchmarks.suite import Suite, did_you_mean
+from maxcode.benchmarks.task import Task
+from maxcode.records.errors import TaskError
 
 log = logging.getLogger(__name__)
 

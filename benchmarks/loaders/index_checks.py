@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from records.errors import TaskError
+from maxcode.records.errors import TaskError
 
 
 def check_fields(

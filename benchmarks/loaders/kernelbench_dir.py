@@ -44,7 +44,7 @@ are: `name` (suite name, the Task id prefix), `version` (int, bumped on breaking
 may build one to hold parameters; aliases such as `F.relu` are the judge's to resolve) and optional
 `variants` overriding `default_variants` per label. A variant spec has `device`
 (`cpu`|`cuda`), `expect_correct` (bool) and `expect_speed` (one of
-`benchmarks.expectations.SPEEDS`, which defines them: `faster`, `slower`, `marginal`, `same`,
+`maxcode.benchmarks.expectations.SPEEDS`, which defines them: `faster`, `slower`, `marginal`, `same`,
 `parity`; absent for incorrect variants). These land in Task.metadata as `requires_custom_kernel`,
 `forbidden_ops`, `suite_version` and `variants` ({label: spec + `path`}).
 """
@@ -63,11 +63,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from benchmarks.expectations import SPEEDS
-from benchmarks.loaders.index_checks import check_fields, check_variant_specs
-from benchmarks.task import Task, Tolerance
-from records.errors import TaskError
+from maxcode.benchmarks.expectations import SPEEDS
+from maxcode.benchmarks.loaders.index_checks import check_fields, check_variant_specs
+from maxcode.benchmarks.task import Task, Tolerance
+from maxcode.records.errors import TaskError
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +99,7 @@ PROBLEM_FIELDS = {
 VARIANT_FIELDS = {
     "device": "cpu | cuda",
     "expect_correct": "bool: the verdict a sound judge gives",
-    "expect_speed": "one of benchmarks.expectations.SPEEDS (correct variants only)",
+    "expect_speed": "one of maxcode.benchmarks.expectations.SPEEDS (correct variants only)",
 }
 DEVICES = ("cpu", "cuda")
 

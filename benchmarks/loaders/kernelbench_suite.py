@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.loaders.kernelbench_dir import (
+from maxcode.benchmarks.loaders.kernelbench_dir import (
     DEFAULT_SUITE,
     LEVELS,
     load_kernelbench_dir,
@@ -19,8 +19,8 @@ from benchmarks.loaders.kernelbench_dir import (
     read_suite_index,
     resolve_root,
 )
-from benchmarks.suite import Suite
-from records.errors import ConfigError
+from maxcode.benchmarks.suite import Suite
+from maxcode.records.errors import ConfigError
 
 BUILTIN_ROOT = Path(__file__).resolve().parent.parent / "suites" / "kernelbench_cpu"
 

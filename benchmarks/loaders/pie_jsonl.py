@@ -23,11 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.hashing import cpp_content_hash
-from benchmarks.suite import Suite, did_you_mean
-from benchmarks.task import Task
-from records.errors import ConfigError, TaskError
-from records.testcases import TestCase
+from maxcode.benchmarks.hashing import cpp_content_hash
+from maxcode.benchmarks.suite import Suite, did_you_mean
+from maxcode.benchmarks.task import Task
+from maxcode.records.errors import ConfigError, TaskError
+from maxcode.records.testcases import TestCase
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ import ast
 import re
 from pathlib import Path
 
-from benchmarks.task import Task
-from records.errors import TaskError
-from records.testcases import TestCase
-from sandbox.judges.cpp.source import check_source
+from maxcode.benchmarks.task import Task
+from maxcode.records.errors import TaskError
+from maxcode.records.testcases import TestCase
+from maxcode.sandbox.judges.cpp.source import check_source
 
 CPP_SUFFIXES = (".cpp", ".cc", ".cxx", ".c++")
 KERNEL_NAMES = ("Model", "get_inputs", "get_init_inputs")

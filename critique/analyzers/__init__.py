@@ -1,5 +1,5 @@
 """Rule-based analyzers: each reads one kind of raw feedback and returns `Finding`s.
 
-One module per kind of feedback; `critique.rules.RuleCritique` picks which ones run from
+One module per kind of feedback; `maxcode.critique.rules.RuleCritique` picks which ones run from
 the evaluation's status.
 """

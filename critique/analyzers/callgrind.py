@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.task import Task
-from records.diagnosis import Finding
-from sandbox.backends.base import Backend, Limits, RunSpec, Step
+from maxcode.benchmarks.task import Task
+from maxcode.records.diagnosis import Finding
+from maxcode.sandbox.backends.base import Backend, Limits, RunSpec, Step
 
 log = logging.getLogger(__name__)
 

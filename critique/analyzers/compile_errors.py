@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from records.diagnosis import Finding
+from maxcode.records.diagnosis import Finding
 
 # g++/gcc/clang: `path:line:col: error: message` (col optional; `fatal error` included).
 _GCC = re.compile(

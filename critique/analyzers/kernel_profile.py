@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from records.diagnosis import Finding
-from sandbox.backends.base import Backend, GiB, Limits, RunSpec, Step
+from maxcode.records.diagnosis import Finding
+from maxcode.sandbox.backends.base import Backend, GiB, Limits, RunSpec, Step
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from critique.base import CritiqueContext
-from records.diagnosis import Finding
-from records.evaluation import Evaluation
+from maxcode.critique.base import CritiqueContext
+from maxcode.records.diagnosis import Finding
+from maxcode.records.evaluation import Evaluation
 
 
 def _ci(ci: tuple[float, float] | None) -> str:

@@ -1,7 +1,7 @@
 """Crashes -> findings: which signal or exception, and where the log says it happened.
 
 Reads what the judge recorded (runtime log, error type, exit details). Locating a C++
-fault's source line needs a sanitizer re-run: see `critique.analyzers.sanitizer`.
+fault's source line needs a sanitizer re-run: see `maxcode.critique.analyzers.sanitizer`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import re
 import signal as _signal
 from dataclasses import dataclass
 
-from records.diagnosis import Finding
-from records.evaluation import Evaluation
+from maxcode.records.diagnosis import Finding
+from maxcode.records.evaluation import Evaluation
 
 # What each fatal signal usually means in a competitive-programming style C++ program.
 SIGNAL_HINTS = {

@@ -15,9 +15,8 @@ import re
 from typing import Any
 
 import numpy as np
-
-from records.diagnosis import Finding
-from records.evaluation import Evaluation
+from maxcode.records.diagnosis import Finding
+from maxcode.records.evaluation import Evaluation
 
 # Relative error of a round-trip through each reduced precision (unit roundoff).
 FP16_EPS = 2.0**-11

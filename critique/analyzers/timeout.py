@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.task import Task
-from critique.analyzers.sanitizer import find_test_input
-from records.diagnosis import Finding
-from records.evaluation import Evaluation
+from maxcode.benchmarks.task import Task
+from maxcode.critique.analyzers.sanitizer import find_test_input
+from maxcode.records.diagnosis import Finding
+from maxcode.records.evaluation import Evaluation
 
 # Simple operations a compiled program does per second, order of magnitude.
 OPS_PER_SECOND = 3e8

@@ -3,16 +3,16 @@
 For C++ the judge's `Mismatch` gives the first differing line; the numbers in it often say
 what kind of bug it is (a wrap-around of 2^32 is an `int` overflow, a difference of one is
 an off-by-one). For kernels, `tensor_error_profile` + `classify_tensor_error` read the
-pattern of the error over the tensor (see `critique.analyzers.tensor_errors`).
+pattern of the error over the tensor (see `maxcode.critique.analyzers.tensor_errors`).
 """
 
 from __future__ import annotations
 
 import math
 
-from records.diagnosis import Finding
-from records.evaluation import Evaluation
-from sandbox.judges.compare import END_OF_OUTPUT
+from maxcode.records.diagnosis import Finding
+from maxcode.records.evaluation import Evaluation
+from maxcode.sandbox.judges.compare import END_OF_OUTPUT
 
 MAX_SHOWN_CHARS = 120
 INT32_WRAP = 1 << 32

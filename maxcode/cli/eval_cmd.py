@@ -25,13 +25,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.loaders.single_file import CPP_SUFFIXES, load_task
-from benchmarks.task import Task
+from maxcode.benchmarks.loaders.single_file import CPP_SUFFIXES, load_task
+from maxcode.benchmarks.task import Task
 from maxcode.cli import conf_help
 from maxcode.config import load_config
 from maxcode.errors import TaskError, UserError
-from records.evaluation import Evaluation
-from sandbox.judges.cpp.source import check_source
+from maxcode.records.evaluation import Evaluation
+from maxcode.sandbox.judges.cpp.source import check_source
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -145,7 +145,7 @@ def _run(args: argparse.Namespace, overrides: list[str]) -> int:
     # Invalid Python is a verdict, reported against the user's own file (no sandbox needed).
     early = None
     if task.family == "kernel":
-        from sandbox.judges.kernel.problem import syntax_error_verdict
+        from maxcode.sandbox.judges.kernel.problem import syntax_error_verdict
 
         early = syntax_error_verdict(source, filename=args.candidate)
 

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from maxcode.cli import conf_help
 from maxcode.config import load_config
-from records.run import RunReader
+from maxcode.records.run import RunReader
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from rich.live import Live
 from rich.table import Table
 
 from maxcode.loop import Snapshot
-from sandbox.timing import lease
+from maxcode.sandbox.timing import lease
 
 
 def _best_text(snap_best: Any) -> str:

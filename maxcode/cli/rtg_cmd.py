@@ -4,7 +4,7 @@
     maxcode rtg train data=FILE base_model=PATH|tiny out=DIR  [kind=features|rewrite_mean|lambdarank]
     maxcode rtg eval model=DIR data=FILE [out=JSON]   held-out metrics, table + JSON
 
-Settings are the typed dataclasses of `reward.dataset`, `reward.train` and `EvalConfig`
+Settings are the typed dataclasses of `maxcode.reward.dataset`, `maxcode.reward.train` and `EvalConfig`
 below; a mistyped key is an error naming it.
 """
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
 
 
 def dataset_cmd(overrides: list[str]) -> int:
-    from reward import dataset
+    from maxcode.reward import dataset
 
     config = parse(dataset.DatasetConfig, overrides)
     if not config.runs or not config.out:
@@ -77,7 +77,7 @@ def dataset_cmd(overrides: list[str]) -> int:
 
 
 def train_cmd(overrides: list[str]) -> int:
-    from reward import train
+    from maxcode.reward import train
 
     config = parse(train.TrainConfig, overrides)
     out = train.run(config)
@@ -86,10 +86,10 @@ def train_cmd(overrides: list[str]) -> int:
 
 
 def eval_cmd(overrides: list[str]) -> int:
-    from records.run import atomic_write
-    from reward import dataset, evaluate
-    from reward.scorers import load_scorer
-    from reward.scoring import check_bins
+    from maxcode.records.run import atomic_write
+    from maxcode.reward import dataset, evaluate
+    from maxcode.reward.scorers import load_scorer
+    from maxcode.reward.scoring import check_bins
 
     config = parse(EvalConfig, overrides)
     if not config.model or not config.data:

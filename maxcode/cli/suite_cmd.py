@@ -8,7 +8,7 @@
 `check` judges, through the configured judges, the baseline of every task against itself
 (it must be correct on all its tests, with no significant change) and every shipped
 variant against the baseline, then prints one row per judgement and exits 1 if any
-verdict contradicts the variant's label (see `benchmarks.expectations`).
+verdict contradicts the variant's label (see `maxcode.benchmarks.expectations`).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from benchmarks.expectations import BASELINE, Expectation, verdict
-from benchmarks.suite import SUITES, Suite
-from benchmarks.task import Task
+from maxcode.benchmarks.expectations import BASELINE, Expectation, verdict
+from maxcode.benchmarks.suite import SUITES, Suite
+from maxcode.benchmarks.task import Task
 from maxcode.errors import TaskError
 from maxcode.suites import build_suite, compose
 

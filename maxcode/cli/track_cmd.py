@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from maxcode.errors import ConfigError, UserError
-from records.run import is_run_dir
+from maxcode.records.run import is_run_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

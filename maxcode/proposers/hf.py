@@ -14,7 +14,7 @@ from typing import Any
 from maxcode.errors import ProposerUnavailable
 from maxcode.proposers.base import Reply
 from maxcode.proposers.llm import LLMProposer
-from reward.lm import context_length
+from maxcode.reward.lm import context_length
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from benchmarks.task import Task
+from maxcode.benchmarks.task import Task
 from maxcode.errors import ProposerUnavailable, UserError
 from maxcode.observation import Observation
 from maxcode.proposers.base import Reply
@@ -146,9 +146,9 @@ def _from_suite_index(task: Task, source: Path, exts: tuple[str, ...],
 def _load_suite(family: str, root: Path) -> Any:
     # Imported here: loading a suite is only needed for tasks given as a single file.
     if family == "kernel":
-        from benchmarks.loaders.kernelbench_suite import load_kernelbench_suite
+        from maxcode.benchmarks.loaders.kernelbench_suite import load_kernelbench_suite
 
         return load_kernelbench_suite(root)
-    from benchmarks.loaders.builtin_pie import load_pie_mini
+    from maxcode.benchmarks.loaders.builtin_pie import load_pie_mini
 
     return load_pie_mini(root)

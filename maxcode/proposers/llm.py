@@ -67,7 +67,7 @@ class LLMProposer:
         return reply
 
     def text_generator(self, on_reply=None):
-        """A `critique.base.TextGenerator` over this backend (cached like proposals).
+        """A `maxcode.critique.base.TextGenerator` over this backend (cached like proposals).
 
         The backend's own sampling parameters apply (temperature, reply length), and the
         cache key marks the request as the critic's. `on_reply(reply)` lets the loop bill the

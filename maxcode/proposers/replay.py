@@ -15,8 +15,8 @@ from pathlib import Path
 from maxcode.errors import ConfigError, ProposerUnavailable
 from maxcode.observation import Observation
 from maxcode.proposers.base import Reply
-from records.node import Node, NodeStatus
-from records.run import RunReader, is_run_dir
+from maxcode.records.node import Node, NodeStatus
+from maxcode.records.run import RunReader, is_run_dir
 
 
 class ReplayProposer:

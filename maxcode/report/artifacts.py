@@ -9,14 +9,14 @@ import time
 from typing import Any
 
 from maxcode.budget import Budget
+from maxcode.records.node import Node
+from maxcode.records.run import COMPILE_TIMING, FINAL_TIMING, SUMMARY, RunWriter
+from maxcode.records.summary import Retiming, RunSummary
+from maxcode.records.usage import Usage
 from maxcode.report.curves import best_curve
 from maxcode.report.load import RunData
 from maxcode.report.run_page import write_run_report
 from maxcode.tree import SearchTree
-from records.node import Node
-from records.run import COMPILE_TIMING, FINAL_TIMING, SUMMARY, RunWriter
-from records.summary import Retiming, RunSummary
-from records.usage import Usage
 
 log = logging.getLogger(__name__)
 

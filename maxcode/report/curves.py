@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from maxcode.records.node import Node, best_so_far
 from maxcode.tree import SearchTree
-from records.node import Node, best_so_far
 
 AXES = {
     "evaluations": "judge evaluations",

@@ -1,6 +1,6 @@
 """Reading run and sweep directories for a report: read-only and tolerant.
 
-Through `records.run.RunReader`, which never changes what it reads (a resuming `RunWriter`
+Through `maxcode.records.run.RunReader`, which never changes what it reads (a resuming `RunWriter`
 cuts a cut line off so it can append): a line cut by a crash, a summary that was never
 written or a run that failed are counted and shown, never fatal.
 """
@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from maxcode.errors import UserError
+from maxcode.records.node import Node
+from maxcode.records.run import SUMMARY, TRAJECTORY, RunReader
+from maxcode.records.sweep import RESULTS, SweepResults
 from maxcode.tree import SearchTree
-from records.node import Node
-from records.run import SUMMARY, TRAJECTORY, RunReader
-from records.sweep import RESULTS, SweepResults
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from maxcode.records.node import Node, NodeStatus, total_spent
+from maxcode.records.run import atomic_write
+from maxcode.records.summary import Retiming
 from maxcode.report import code, figures
 from maxcode.report.curves import best_curve, run_curve
 from maxcode.report.html import Table, esc, fmt_ci, fmt_x, page, section
 from maxcode.report.load import RunData
 from maxcode.report.tree_picture import MISSING_DOT, legend_html, tree_svg
-from records.node import Node, NodeStatus, total_spent
-from records.run import atomic_write
-from records.summary import Retiming
 
 DIAGNOSIS_CHARS = 160
 """Characters of a diagnosis shown in the node table (the full text is in the node's section)."""

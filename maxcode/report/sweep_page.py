@@ -14,12 +14,12 @@ from typing import Any
 
 import yaml
 
+from maxcode.records.run import atomic_write
 from maxcode.report import figures
 from maxcode.report.curves import AXES, Band, Curve, band, run_curve
 from maxcode.report.html import Table, esc, fmt_ci, fmt_x, page, section
 from maxcode.report.load import RunData, SweepData, load_run, run_dir_of
 from maxcode.sweep import metrics
-from records.run import atomic_write
 
 UNITS = {"median_speedup": "x", "mean_clipped_speedup": "x", "geomean_speedup": "x",
          "percent_opt": "%", "percent_correct": "%"}

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 
+from maxcode.records.node import Node, NodeStatus
 from maxcode.report.figures import STATUS_COLORS
 from maxcode.tree import SearchTree
-from records.node import Node, NodeStatus
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from maxcode.loop import Step
+from maxcode.records.node import NodeStatus
 from maxcode.tree import SearchTree
-from records.node import NodeStatus
 
 
 @dataclass

@@ -29,8 +29,8 @@ import re
 from dataclasses import dataclass, field
 
 from maxcode.loop import Candidate, Step
+from maxcode.records.node import Node, source_hash
 from maxcode.tree import SearchTree
-from records.node import Node, source_hash
 
 Cell = tuple[int, int, str]
 COMMENTS = {"cpp": re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL),

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from maxcode.loop import Step
+from maxcode.records.node import Node
 from maxcode.tree import SearchTree
-from records.node import Node
 
 
 @dataclass

@@ -26,8 +26,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from maxcode.loop import Step
+from maxcode.records.node import Node, NodeStatus
 from maxcode.tree import SearchTree
-from records.node import Node, NodeStatus
 
 
 @dataclass

@@ -33,7 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from maxcode.judging import make_backend
-from records.errors import UserError
+from maxcode.records.errors import UserError
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "sandbox" / "kernel" / "fixtures" / "layernorm_real_size_problem.py"

@@ -21,17 +21,17 @@ from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.task import Task
+from maxcode.benchmarks.task import Task
 from maxcode.budget import Budget, BudgetMeter
 from maxcode.errors import UserError
 from maxcode.loop import LoopConfig, Search
 from maxcode.observation import Observation, ObservationBuilder, ObservationConfig
 from maxcode.proposers.base import Reply
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.run import RunWriter
+from maxcode.reward.rewards import SpeedupReward
 from maxcode.search.best_of_n import BestOfN
 from maxcode.search.evolve import Evolve
-from records.evaluation import Evaluation, Status
-from records.run import RunWriter
-from reward.rewards import SpeedupReward
 
 REPO = Path(__file__).resolve().parents[2]
 PIE_SUITE = REPO / "benchmarks" / "suites" / "pie_mini"
@@ -110,7 +110,7 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     OmegaConf.set_struct(real_cfg, False)  # whole components are swapped, not overridden
     real_cfg.proposer = {"_target_": "maxcode.proposers.library.LibraryProposer", "variants": None}
     real_cfg.strategy = {"_target_": "maxcode.search.best_of_n.BestOfN", "n": 4, "batch": 4}
-    real_cfg.critique = {"_target_": "critique.base.NoCritique"}
+    real_cfg.critique = {"_target_": "maxcode.critique.base.NoCritique"}
     real_cfg.name = "bench"
     real_cfg.paths.cache_dir = tempfile.mkdtemp(prefix="maxcode-bench-")
     problems = sorted(p.parent for p in PIE_SUITE.glob("*/slow.cpp"))[: 1 if args.quick else 3]

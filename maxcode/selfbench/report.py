@@ -22,13 +22,13 @@ from rich.console import Console
 from rich.table import Table
 
 from maxcode.budget import Budget
+from maxcode.records.diagnosis import Diagnosis
+from maxcode.records.evaluation import Evaluation, Mismatch, Status
+from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash, total_spent
+from maxcode.records.run import SUMMARY, RunWriter
+from maxcode.records.sweep import SweepResults
 from maxcode.report import summarize, write_report
 from maxcode.tree import SearchTree
-from records.diagnosis import Diagnosis
-from records.evaluation import Evaluation, Mismatch, Status
-from records.node import Node, NodeStatus, ProposerInfo, source_hash, total_spent
-from records.run import SUMMARY, RunWriter
-from records.sweep import SweepResults
 
 GOAL_S = 10.0
 FAILURES = [Status.COMPILE_ERROR, Status.RUNTIME_ERROR, Status.WRONG_ANSWER, Status.TIMEOUT, Status.REJECTED]

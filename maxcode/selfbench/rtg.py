@@ -23,7 +23,7 @@ reranking (the ranker's top `keep`) and without (the proposer's first `keep`). T
 figures are REPLAYED from the recorded verdicts of the pool, not fresh searches.
 
 LM base: `+rtg.base_model=PATH` (a pretrained HF causal LM; a code model on a GPU), else a
-from-scratch tiny GPT-2 per fold (`reward.tiny`), which is what a CPU can afford.
+from-scratch tiny GPT-2 per fold (`maxcode.reward.tiny`), which is what a CPU can afford.
 """
 
 from __future__ import annotations
@@ -42,13 +42,13 @@ from rich.console import Console
 from rich.table import Table
 
 from maxcode.errors import ConfigError
-from records.run import RunReader
-from reward import dataset, evaluate, train
-from reward.features import FeaturesScorer
-from reward.lambdarank import LambdaRankScorer
-from reward.lm import LMConfig, LMScorer
-from reward.rewrite_mean import RewriteMeanScorer
-from reward.tiny import TINY_BASE
+from maxcode.records.run import RunReader
+from maxcode.reward import dataset, evaluate, train
+from maxcode.reward.features import FeaturesScorer
+from maxcode.reward.lambdarank import LambdaRankScorer
+from maxcode.reward.lm import LMConfig, LMScorer
+from maxcode.reward.rewrite_mean import RewriteMeanScorer
+from maxcode.reward.tiny import TINY_BASE
 
 REPO = Path(__file__).resolve().parents[2]
 PIE_SUITE = REPO / "benchmarks" / "suites" / "pie_mini"
@@ -144,7 +144,7 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
             per_fold.append(run_fold(i, held, config, Path(tmp), base_model, steps, keep))
     figures = summarize(per_fold, keep)
     figures.update({"runs": runs, "tasks": tasks, "folds": len(folds), "lm_steps": steps,
-                    "lm_base": base_model or "tiny from-scratch GPT-2 (reward.tiny)",
+                    "lm_base": base_model or "tiny from-scratch GPT-2 (maxcode.reward.tiny)",
                     "examples": len(examples), "per_fold": per_fold})
     show(figures)
     if args.json:

@@ -33,9 +33,9 @@ from omegaconf import DictConfig
 from rich.console import Console
 from rich.table import Table
 
-from records.errors import BackendUnavailable
-from sandbox.backends import make_backend
-from sandbox.backends.base import Backend, Limits, RunSpec, Step
+from maxcode.records.errors import BackendUnavailable
+from maxcode.sandbox.backends import make_backend
+from maxcode.sandbox.backends.base import Backend, Limits, RunSpec, Step
 
 log = logging.getLogger(__name__)
 

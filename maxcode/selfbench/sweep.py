@@ -29,7 +29,7 @@ from omegaconf import DictConfig
 from rich.console import Console
 from rich.table import Table
 
-from records.run import RunReader
+from maxcode.records.run import RunReader
 
 REPO = Path(__file__).resolve().parents[2]
 PIE = REPO / "benchmarks" / "suites" / "pie_mini"

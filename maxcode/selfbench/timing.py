@@ -38,11 +38,11 @@ from omegaconf import DictConfig
 from rich.console import Console
 from rich.table import Table
 
-from records.evaluation import Status
-from records.testcases import TestCase
-from sandbox.judges.cpp import CppJudge
-from sandbox.timing.instructions import InstructionTimer
-from sandbox.timing.wall import WallTimer
+from maxcode.records.evaluation import Status
+from maxcode.records.testcases import TestCase
+from maxcode.sandbox.judges.cpp import CppJudge
+from maxcode.sandbox.timing.instructions import InstructionTimer
+from maxcode.sandbox.timing.wall import WallTimer
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 
 from maxcode.errors import ConfigError
-from records.run import atomic_write
-from records.sweep import SweepResults
+from maxcode.records.run import atomic_write
+from maxcode.records.sweep import SweepResults
 
 
 class SweepDir:

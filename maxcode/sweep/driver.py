@@ -19,8 +19,8 @@ from typing import Any
 from hydra.errors import ConfigCompositionException
 from rich.console import Console
 
-from benchmarks.suite import did_you_mean
 from maxcode import components
+from maxcode.benchmarks.suite import did_you_mean
 from maxcode.config import CONF_DIR, load_config
 from maxcode.errors import ConfigError
 from maxcode.sweep import grid, metrics, plan

@@ -27,7 +27,7 @@ from typing import Any
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from benchmarks.suite import did_you_mean
+from maxcode.benchmarks.suite import did_you_mean
 from maxcode.config import CONF_DIR
 from maxcode.errors import ConfigError
 

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 def lease_waiters() -> int | None:
     """Processes on this machine waiting for the timing lease (None: no lease module)."""
     try:
-        from sandbox.timing.lease import waiting_count
+        from maxcode.sandbox.timing.lease import waiting_count
     except ImportError:
         return None
     try:

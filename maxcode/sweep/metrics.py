@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.metrics import (
+from maxcode.benchmarks.metrics import (
     INCORRECT,
     Outcome,
     average_rank,
@@ -39,8 +39,8 @@ from benchmarks.metrics import (
     median_best_speedup,
     pie_metrics,
 )
-from records.node import best_so_far
-from records.run import RunReader, atomic_write
+from maxcode.records.node import best_so_far
+from maxcode.records.run import RunReader, atomic_write
 
 RESAMPLES = 1000
 RNG_SEED = 0

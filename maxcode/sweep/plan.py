@@ -13,8 +13,8 @@ from typing import Any
 from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig, OmegaConf
 
-from benchmarks.suite import SUITES, did_you_mean
-from benchmarks.task import Task
+from maxcode.benchmarks.suite import SUITES, did_you_mean
+from maxcode.benchmarks.task import Task
 from maxcode.config import CONF_DIR, load_config
 from maxcode.errors import ConfigError
 from maxcode.sweep.grid import SweepDefinition

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from maxcode.errors import ConfigError, UserError
+from maxcode.records.node import Node
+from maxcode.records.run import SUMMARY, TRAJECTORY, RunReader, RunWriter
 from maxcode.sweep.directory import SweepDir
 from maxcode.sweep.events import Events
 from maxcode.sweep.plan import RunJob
-from records.node import Node
-from records.run import SUMMARY, TRAJECTORY, RunReader, RunWriter
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from maxcode.errors import UserError
+from maxcode.records.run import RunReader, RunWriter
 from maxcode.sweep.plan import RunJob
-from records.run import RunReader, RunWriter
 
 log = logging.getLogger(__name__)
 

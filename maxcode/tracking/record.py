@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from records.lines import read_lines
-from records.node import Node
-from records.run import SUMMARY, RunReader
+from maxcode.records.lines import read_lines
+from maxcode.records.node import Node
+from maxcode.records.run import SUMMARY, RunReader
 
 ARTIFACTS = ("report.html", SUMMARY, "summary.md")
 """Files of a run or sweep directory logged as artifacts, beside the best program `best.<ext>`."""

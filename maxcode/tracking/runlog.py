@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from maxcode.records.run import TRAJECTORY, is_run_dir
 from maxcode.tracking import record
 from maxcode.tracking.base import RunSpec, TrackedRun, Tracker
 from maxcode.tracking.record import MetricPoint, PointReader
 from maxcode.tracking.state import DirState, TrackedState
-from records.run import TRAJECTORY, is_run_dir
 
 
 class RunLog:

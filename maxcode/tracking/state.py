@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from records.run import atomic_write
+from maxcode.records.run import atomic_write
 
 STATE_FILE = "tracking.json"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from records.errors import ConfigError
-from sandbox.backends.base import Backend
+from maxcode.records.errors import ConfigError
+from maxcode.sandbox.backends.base import Backend
 
 KINDS = ("auto", "docker", "local")
 
@@ -20,15 +20,15 @@ KINDS = ("auto", "docker", "local")
 def make_backend(kind: str = "auto", **options: Any) -> Backend:
     """The backend `kind` built with `options` (the keyword arguments of its class)."""
     if kind == "docker":
-        from sandbox.backends.docker import DockerBackend
+        from maxcode.sandbox.backends.docker import DockerBackend
 
         return DockerBackend(**options)
     if kind == "local":
-        from sandbox.backends.local import LocalBackend
+        from maxcode.sandbox.backends.local import LocalBackend
 
         return LocalBackend(**options)
     if kind == "auto":
-        from sandbox.backends.auto import choose_backend
+        from maxcode.sandbox.backends.auto import choose_backend
 
         return choose_backend(**options)
     raise ConfigError(f"unknown sandbox backend {kind!r}", f"use one of {', '.join(KINDS)}")

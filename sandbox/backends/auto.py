@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from records.errors import BackendUnavailable
-from sandbox.backends.base import Backend
+from maxcode.records.errors import BackendUnavailable
+from maxcode.sandbox.backends.base import Backend
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +19,8 @@ def choose_backend(docker: dict[str, Any] | None = None, local: dict[str, Any] |
                    images: tuple[str, ...] = ("cpp",)) -> Backend:
     """A DockerBackend when the engine answers and every image in `images` is built,
     else a LocalBackend; `docker` / `local` are the keyword options of each."""
-    from sandbox.backends.docker import DockerBackend
-    from sandbox.backends.local import LocalBackend
+    from maxcode.sandbox.backends.docker import DockerBackend
+    from maxcode.sandbox.backends.local import LocalBackend
 
     reason = ""
     try:

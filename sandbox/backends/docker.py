@@ -44,12 +44,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from records.errors import BackendUnavailable
-from sandbox.backends import images
-from sandbox.backends.base import GiB, MiB, RunResult, RunSpec
-from sandbox.backends.workspace import tar_files, untar_results
-from sandbox.runner.protocol import CANDIDATE_UID, parse_results, write_plan
-from sandbox.timing.lease import shared_cpu
+from maxcode.records.errors import BackendUnavailable
+from maxcode.sandbox.backends import images
+from maxcode.sandbox.backends.base import GiB, MiB, RunResult, RunSpec
+from maxcode.sandbox.backends.workspace import tar_files, untar_results
+from maxcode.sandbox.runner.protocol import CANDIDATE_UID, parse_results, write_plan
+from maxcode.sandbox.timing.lease import shared_cpu
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from records.errors import BackendUnavailable
+from maxcode.records.errors import BackendUnavailable
 
 log = logging.getLogger(__name__)
 

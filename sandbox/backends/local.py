@@ -22,10 +22,15 @@ import threading
 import time
 from pathlib import Path
 
-from sandbox.backends.base import RunResult, RunSpec
-from sandbox.backends.workspace import populate
-from sandbox.runner.protocol import CANDIDATE_UID, build_host_runner, parse_results, write_plan
-from sandbox.timing.lease import shared_cpu
+from maxcode.sandbox.backends.base import RunResult, RunSpec
+from maxcode.sandbox.backends.workspace import populate
+from maxcode.sandbox.runner.protocol import (
+    CANDIDATE_UID,
+    build_host_runner,
+    parse_results,
+    write_plan,
+)
+from maxcode.sandbox.timing.lease import shared_cpu
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +105,7 @@ class LocalBackend:
         self.grace_s = grace_s
         bwrap = shutil.which("bwrap")
         if use_bwrap == "always" and not (bwrap and self.root):
-            from records.errors import BackendUnavailable
+            from maxcode.records.errors import BackendUnavailable
 
             raise BackendUnavailable(
                 "sandbox=local with use_bwrap=always needs bubblewrap and root",

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from records.evaluation import Evaluation
-from records.testcases import TestCase
-from records.tolerance import Tolerance
+from maxcode.records.evaluation import Evaluation
+from maxcode.records.testcases import TestCase
+from maxcode.records.tolerance import Tolerance
 
 
 class Judge(Protocol):
@@ -32,7 +32,7 @@ class Judge(Protocol):
         versus_compile: bool | None = None,
     ) -> Evaluation:
         """Judge the candidate against the baseline; every candidate's failure is a verdict,
-        and only a broken task or an unusable backend raises (records.errors).
+        and only a broken task or an unusable backend raises (maxcode.records.errors).
 
         `tests`: the task's test cases (the C++ family's; kernel problems make their own
         inputs). `tolerance`: a kernel task's own allclose tolerance (None: the judge's).

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from records.evaluation import Mismatch
+from maxcode.records.evaluation import Mismatch
 
 ABS_TOLERANCE = 1e-3
 """PIE's absolute tolerance between two numeric tokens."""

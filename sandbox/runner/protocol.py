@@ -14,8 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from records.errors import BackendUnavailable
-from sandbox.backends.base import RunSpec, StepResult
+from maxcode.records.errors import BackendUnavailable
+from maxcode.sandbox.backends.base import RunSpec, StepResult
 
 SOURCE = Path(__file__).with_name("mcrun.c")
 STDERR_CAP = 64 * 1024

@@ -39,7 +39,7 @@ import traceback
 
 MAX_REQUEST = 1 << 16
 NUMBERS = ("uid", "mem", "cpu_s", "fsize", "nproc")
-# The lowest candidate uid (sandbox.runner.protocol.CANDIDATE_UID; this file imports nothing
+# The lowest candidate uid (maxcode.sandbox.runner.protocol.CANDIDATE_UID; this file imports nothing
 # of MaxCode's). Only root can reach the socket, but a request for root, a system uid or a
 # uid that owns files of the image would hand the step more than a candidate may have:
 # refused, whoever asks.

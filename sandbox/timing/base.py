@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from records.testcases import TestCase
-from sandbox.backends.base import Backend, Limits, RunSpec, Step, StepResult
-from sandbox.timing.stats import SpeedupEstimate
+from maxcode.records.testcases import TestCase
+from maxcode.sandbox.backends.base import Backend, Limits, RunSpec, Step, StepResult
+from maxcode.sandbox.timing.stats import SpeedupEstimate
 
 BASELINE = "baseline"
 CANDIDATE = "candidate"

@@ -31,8 +31,8 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from sandbox.backends.base import Backend, Limits, RunResult, RunSpec, Step
-from sandbox.timing.base import (
+from maxcode.sandbox.backends.base import Backend, Limits, RunResult, RunSpec, Step
+from maxcode.sandbox.timing.base import (
     BASELINE,
     CANDIDATE,
     Measurement,
@@ -41,7 +41,7 @@ from sandbox.timing.base import (
     TimingJob,
     timed_failure,
 )
-from sandbox.timing.stats import SpeedupEstimate
+from maxcode.sandbox.timing.stats import SpeedupEstimate
 
 log = logging.getLogger(__name__)
 

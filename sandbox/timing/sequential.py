@@ -23,7 +23,7 @@ of order statistics, as for the sign test. `rho` sets the round count at which t
 is tightest (`tight_at`); the bound is valid for any rho. The running intersection over the
 looks is also a confidence sequence, and narrower, so intervals only shrink.
 
-Decisions, with the no-change band [1/(1+m), 1+m] of `sandbox.timing.stats`:
+Decisions, with the no-change band [1/(1+m), 1+m] of `maxcode.sandbox.timing.stats`:
 faster / slower when the interval clears the band, `no_change` when it lies inside it, and
 `below_incumbent` when a search says the best so far is known to be at least `incumbent`
 and the whole interval lies below that (the candidate cannot become the answer).
@@ -47,8 +47,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, process_speedup
+from maxcode.sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, process_speedup
 
 # Why a sequential timing stopped (also recorded by the timers as details["stop_reason"]).
 FASTER = "faster"

@@ -8,7 +8,7 @@ batch. The first round of every batch is a warm-up and is discarded (a fresh wor
 means cold page cache for the binaries).
 
 Stopping (`sequential`, the default). After each batch the interval of the median paired
-ratio is a confidence sequence (`sandbox.timing.sequential`): valid at every look at once,
+ratio is a confidence sequence (`maxcode.sandbox.timing.sequential`): valid at every look at once,
 so the timer may stop the moment it decides - faster or slower (the interval clears the
 no-change band `min_relative_change`), no change (it lies inside the band), below the
 search's incumbent (`TimingJob.incumbent`) - or when it is narrower than the target, without
@@ -16,7 +16,7 @@ raising the A/A false-positive rate. Close calls go on to `max_seconds`. A clear
 run to that cap too, waiting for a 5% width this machine's noise rarely reaches.
 
 `sequential=False`, or a job with `full_budget`: the fixed-n sign-test interval
-(`sandbox.timing.stats`), stopped only by its *width* (not its position, which keeps that
+(`maxcode.sandbox.timing.stats`), stopped only by its *width* (not its position, which keeps that
 interval's nominal level), `max_rounds` or `max_seconds`. For a slow program that has too few
 rounds for any interval by the cap, timing goes on to `interval_max_seconds`.
 """
@@ -29,10 +29,9 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-
-from sandbox.backends.base import Backend, Step
-from sandbox.timing import sequential, stats
-from sandbox.timing.base import (
+from maxcode.sandbox.backends.base import Backend, Step
+from maxcode.sandbox.timing import sequential, stats
+from maxcode.sandbox.timing.base import (
     BASELINE,
     CANDIDATE,
     Measurement,
@@ -41,7 +40,7 @@ from sandbox.timing.base import (
     TimingJob,
     timed_failure,
 )
-from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, paired_speedup
+from maxcode.sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, paired_speedup
 
 log = logging.getLogger(__name__)
 

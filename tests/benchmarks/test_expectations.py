@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from benchmarks.expectations import BASELINE, Expectation, verdict
-from records.evaluation import Evaluation, Status
+from maxcode.benchmarks.expectations import BASELINE, Expectation, verdict
+from maxcode.records.evaluation import Evaluation, Status
 
 FASTER = Expectation("faster", True, "faster")
 SLOWER = Expectation("slower", True, "slower")

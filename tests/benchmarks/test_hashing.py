@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.hashing import cpp_content_hash, cpp_tokens
+from maxcode.benchmarks.hashing import cpp_content_hash, cpp_tokens
 
 PROGRAM = """#include <iostream>
 int main() {

@@ -11,9 +11,8 @@ from types import ModuleType
 
 import pytest
 import torch
-
-from benchmarks.loaders.kernelbench_dir import load_kernelbench_dir
-from benchmarks.task import Task
+from maxcode.benchmarks.loaders.kernelbench_dir import load_kernelbench_dir
+from maxcode.benchmarks.task import Task
 
 SUITE = Path(__file__).resolve().parents[2] / "benchmarks" / "suites" / "kernelbench_cpu"
 LABELS = {"cpu", "cuda", "wrong", "slow"}

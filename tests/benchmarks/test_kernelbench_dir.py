@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from benchmarks.loaders.kernelbench_dir import (
+from maxcode.benchmarks.loaders.kernelbench_dir import (
     DEFAULT_TOLERANCE,
     content_hash,
     index_kernelbench_dir,
@@ -17,8 +16,8 @@ from benchmarks.loaders.kernelbench_dir import (
     read_subset_file,
     resolve_root,
 )
-from benchmarks.task import Task, Tolerance
-from records.errors import TaskError
+from maxcode.benchmarks.task import Task, Tolerance
+from maxcode.records.errors import TaskError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = FIXTURES / "kernelbench_repo"

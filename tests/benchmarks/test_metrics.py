@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-
-from benchmarks.metrics import (
+from maxcode.benchmarks.metrics import (
     INCORRECT,
     Outcome,
     average_rank,
@@ -16,7 +15,7 @@ from benchmarks.metrics import (
     median_best_speedup,
     pie_metrics,
 )
-from records.evaluation import Evaluation, Status
+from maxcode.records.evaluation import Evaluation, Status
 
 TASKS = ["a", "b", "c", "d"]
 

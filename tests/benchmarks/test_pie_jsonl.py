@@ -7,11 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from benchmarks.hashing import cpp_content_hash
-from benchmarks.loaders.pie_jsonl import FIELDS, index_pie_jsonl, load_pie_jsonl, load_pie_suite
-from benchmarks.task import Task
-from records.errors import ConfigError, TaskError
+from maxcode.benchmarks.hashing import cpp_content_hash
+from maxcode.benchmarks.loaders.pie_jsonl import (
+    FIELDS,
+    index_pie_jsonl,
+    load_pie_jsonl,
+    load_pie_suite,
+)
+from maxcode.benchmarks.task import Task
+from maxcode.records.errors import ConfigError, TaskError
 
 FIXTURES = Path(__file__).parent / "pie_fixtures"
 SPLIT = FIXTURES / "split.jsonl"

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from benchmarks.hashing import cpp_content_hash
-from benchmarks.loaders.builtin_pie import DEFAULT_ROOT, index_pie_mini, load_pie_mini
-from records.errors import TaskError
+from maxcode.benchmarks.hashing import cpp_content_hash
+from maxcode.benchmarks.loaders.builtin_pie import DEFAULT_ROOT, index_pie_mini, load_pie_mini
+from maxcode.records.errors import TaskError
 
 LABELS = {"faster", "marginal", "slower", "wrong"}
 MAX_INPUT_BYTES = 2 * 1024 * 1024

@@ -122,8 +122,7 @@ def test_check_exits_1_when_a_label_is_contradicted(local_backend, tmp_path: Pat
     import shutil
 
     import yaml
-
-    from benchmarks.loaders.builtin_pie import DEFAULT_ROOT
+    from maxcode.benchmarks.loaders.builtin_pie import DEFAULT_ROOT
 
     root = tmp_path / "tree"
     shutil.copytree(DEFAULT_ROOT / "pm11_max_subarray", root / "pm11_max_subarray")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from maxcode.benchmarks.suite import SUITES, Suite
+from maxcode.records.errors import ConfigError
 
-from benchmarks.suite import SUITES, Suite
 from maxcode.config import CONF_DIR
 from maxcode.suites import build_suite, compose
-from records.errors import ConfigError
 
 FIXTURES = Path(__file__).parent / "pie_fixtures"
 KERNELBENCH_REPO = Path(__file__).parent / "fixtures" / "kernelbench_repo"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from maxcode.benchmarks.suite import SUITES, Suite, SuiteRegistry, SuiteSpec, get_suite_spec
+from maxcode.benchmarks.task import Task
+from maxcode.records.errors import InternalError, UserError
 
-from benchmarks.suite import SUITES, Suite, SuiteRegistry, SuiteSpec, get_suite_spec
-from benchmarks.task import Task
 from maxcode.config import CONF_DIR
-from records.errors import InternalError, UserError
 
 
 def test_the_suites_are_registered_with_their_config_files() -> None:

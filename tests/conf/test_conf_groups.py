@@ -70,9 +70,9 @@ def test_maxcode_presets_switch_on_critique_history_and_y():
     for name in ("effilearner_maxcode", "fsr_maxcode"):
         cfg = load_config([f"experiment={name}"])
         assert cfg.observation.history and cfg.observation.diagnosis and cfg.observation.y
-        assert cfg.critique._target_ != "critique.base.NoCritique"
+        assert cfg.critique._target_ != "maxcode.critique.base.NoCritique"
     plain = load_config(["experiment=fsr"])
-    assert not plain.observation.history and plain.critique._target_ == "critique.base.NoCritique"
+    assert not plain.observation.history and plain.critique._target_ == "maxcode.critique.base.NoCritique"
 
 
 def test_unknown_override_key_is_hydra_error():

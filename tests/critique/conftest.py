@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import pytest
 from critique_support import pie_task
-
-from benchmarks.task import Task
-from records.evaluation import Status
-from sandbox.judges.cpp import CppJudge
-from sandbox.timing.wall import WallTimer
+from maxcode.benchmarks.task import Task
+from maxcode.records.evaluation import Status
+from maxcode.sandbox.judges.cpp import CppJudge
+from maxcode.sandbox.timing.wall import WallTimer
 
 # Correct candidates are timed for at most about a second: the critique tests need a verdict
 # and a speedup, not a tight interval.
@@ -21,7 +20,7 @@ QUICK_TIMER = {"max_seconds": 1.0, "max_batch_seconds": 1.0}
 
 @pytest.fixture(scope="session")
 def backend(require_local):
-    from sandbox.backends import make_backend
+    from maxcode.sandbox.backends import make_backend
 
     local = make_backend("local")
     yield local

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from benchmarks.loaders.builtin_pie import DEFAULT_ROOT as PIE_MINI
-from benchmarks.loaders.builtin_pie import load_pie_mini
-from benchmarks.task import Task
+from maxcode.benchmarks.loaders.builtin_pie import DEFAULT_ROOT as PIE_MINI
+from maxcode.benchmarks.loaders.builtin_pie import load_pie_mini
+from maxcode.benchmarks.task import Task
 
 __all__ = ["PIE_MINI", "line_of", "pie_task"]
 

@@ -7,9 +7,12 @@ import subprocess
 
 import pytest
 from critique_support import line_of
-
-from critique.analyzers.compile_errors import MAX_ERRORS, analyze_compile_log, parse_compile_log
-from records.evaluation import Status
+from maxcode.critique.analyzers.compile_errors import (
+    MAX_ERRORS,
+    analyze_compile_log,
+    parse_compile_log,
+)
+from maxcode.records.evaluation import Status
 
 
 def compile_log(judge, task, source: str) -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 from chat_server import FIXTURE_NOTE, ChatServer
+from maxcode.critique.llm import LLMCritique
+from maxcode.critique.rules import RuleCritique
 
-from critique.llm import LLMCritique
-from critique.rules import RuleCritique
 from maxcode import components
 from maxcode.config import load_config
 from maxcode.errors import ProposerUnavailable, UserError

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 from critique_support import line_of, pie_task
-
-from critique.analyzers.callgrind import profile_with_callgrind
-from critique.analyzers.sanitizer import rerun_with_sanitizers
+from maxcode.critique.analyzers.callgrind import profile_with_callgrind
+from maxcode.critique.analyzers.sanitizer import rerun_with_sanitizers
 
 pytestmark = pytest.mark.docker
 
 
 @pytest.fixture(scope="module")
 def docker_backend(require_docker):
-    from sandbox.backends.docker import DockerBackend
+    from maxcode.sandbox.backends.docker import DockerBackend
 
     backend = DockerBackend()
     yield backend

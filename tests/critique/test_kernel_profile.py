@@ -5,16 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from critique.analyzers.kernel_profile import (
+from maxcode.critique.analyzers.kernel_profile import (
     Peaks,
     analyze_kernel_profile,
     measure_peaks,
     profile_kernel,
     roofline,
 )
-from critique.analyzers.tensor_errors import analyze_kernel_mismatch
-from records.evaluation import Evaluation
+from maxcode.critique.analyzers.tensor_errors import analyze_kernel_mismatch
+from maxcode.records.evaluation import Evaluation
 
 SUITE = Path(__file__).resolve().parents[2] / "benchmarks" / "suites" / "kernelbench_cpu" / "level1"
 
@@ -98,8 +97,7 @@ def test_roofline_arithmetic():
 def test_kernel_mismatch_summary_locates_worst_element():
     """The kernel judge's own comparison of a real wrong output (a tail left unwritten)."""
     import torch
-
-    from sandbox.judges.kernel import compare
+    from maxcode.sandbox.judges.kernel import compare
 
     torch.manual_seed(0)
     x = torch.randn(256, 1000)
@@ -118,7 +116,7 @@ def test_kernel_mismatch_summary_locates_worst_element():
 def test_time_outside_aten_ops_is_attributed_to_custom_code(backend, peaks):
     """A candidate whose work the profiler cannot see as aten ops (here numpy, as with a
     load_inline kernel) still gets its time attributed."""
-    from critique.analyzers.kernel_profile import CUSTOM_CODE
+    from maxcode.critique.analyzers.kernel_profile import CUSTOM_CODE
 
     problem = (SUITE / "1_ReLU.py").read_text()
     candidate = problem.replace("class Model(", "class ModelNew(").replace(

@@ -9,9 +9,9 @@ import socket
 
 import pytest
 from chat_server import FAIL_ALL, FIXTURE_NOTE, ChatServer
+from maxcode.critique.llm import LLMCritique, parse_reply
+from maxcode.critique.rules import RuleCritique
 
-from critique.llm import LLMCritique, parse_reply
-from critique.rules import RuleCritique
 from maxcode.proposers.hf import HFProposer
 from maxcode.proposers.openai_compat import OpenAIProposer
 

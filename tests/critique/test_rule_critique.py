@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 from critique_support import PIE_MINI, line_of, pie_task
-
-from benchmarks.task import Task
-from critique.base import CritiqueContext
-from critique.rules import RuleCritique
-from records.diagnosis import Diagnosis
-from records.evaluation import Status
-from sandbox.judges.kernel.judge import KernelJudge
+from maxcode.benchmarks.task import Task
+from maxcode.critique.base import CritiqueContext
+from maxcode.critique.rules import RuleCritique
+from maxcode.records.diagnosis import Diagnosis
+from maxcode.records.evaluation import Status
+from maxcode.sandbox.judges.kernel.judge import KernelJudge
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ import subprocess
 import sys
 
 from critique_support import line_of
-
-from critique.analyzers.runtime_errors import analyze_crash, crash_facts
-from critique.analyzers.sanitizer import (
+from maxcode.critique.analyzers.runtime_errors import analyze_crash, crash_facts
+from maxcode.critique.analyzers.sanitizer import (
     analyze_sanitizer_report,
     find_test_input,
     rerun_with_sanitizers,
 )
-from records.evaluation import Evaluation, Status
+from maxcode.records.evaluation import Evaluation, Status
 
 
 def _out_of_bounds(task_source: str) -> str:

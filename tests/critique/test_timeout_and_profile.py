@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from critique_support import PIE_MINI, line_of, pie_task
-
-from critique.analyzers.callgrind import analyze_profile, largest_test_input, profile_with_callgrind
-from critique.analyzers.timeout import analyze_timeout, loop_nesting
-from critique.rules import bottleneck
-from records.evaluation import Status
+from maxcode.critique.analyzers.callgrind import (
+    analyze_profile,
+    largest_test_input,
+    profile_with_callgrind,
+)
+from maxcode.critique.analyzers.timeout import analyze_timeout, loop_nesting
+from maxcode.critique.rules import bottleneck
+from maxcode.records.evaluation import Status
 
 # The baseline's pair scan recounted for every prefix: O(n^3), the last count is the answer.
 _PREFIX_RECOUNT = """    long long inversions = 0;
@@ -109,7 +112,7 @@ def test_a_program_met_again_is_not_profiled_again(backend, judge, tmp_path):
     """Another run (another strategy or seed of a sweep, a resume) meeting a program already
     profiled reads its profile from the cache: the same diagnosis, no callgrind. A changed
     program, or a damaged entry, is profiled again."""
-    from critique.rules import RuleCritique
+    from maxcode.critique.rules import RuleCritique
 
     task = pie_task("pm01_range_sum")
     task.tests = [c for c in task.tests if c.name in ("0", "3")]  # test 3 (70 KB): callgrind in a second

@@ -5,14 +5,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from critique_support import PIE_MINI
-
-from critique.analyzers.tensor_errors import (
+from maxcode.critique.analyzers.tensor_errors import (
     analyze_tensor_error,
     classify_tensor_error,
     tensor_error_profile,
 )
-from critique.analyzers.wrong_answer import analyze_cpp_mismatch
-from records.evaluation import Status
+from maxcode.critique.analyzers.wrong_answer import analyze_cpp_mismatch
+from maxcode.records.evaluation import Status
 
 
 def _judged(judge, task, source: str):

@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 from loop_fakes import TASK, FakeJudge
+from maxcode.records.run import RunWriter
+from maxcode.reward.rewards import SpeedupReward
 
 from maxcode.budget import Budget, BudgetMeter
 from maxcode.loop import LoopConfig, Search
 from maxcode.observation import ObservationBuilder, ObservationConfig
 from maxcode.tree import SearchTree
-from records.run import RunWriter
-from reward.rewards import SpeedupReward
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +31,7 @@ def make_search(tmp_path: Path):
         store = RunWriter(run_dir or tmp_path / "run")
         store.open("seed: 0\n")
         nodes = store.resume()
-        from records.node import total_spent
+        from maxcode.records.node import total_spent
 
         meter = BudgetMeter(budget or Budget(max_wall_s=None), total_spent(nodes))
         return Search(task, strategy, proposer, judge or FakeJudge(), store, meter,

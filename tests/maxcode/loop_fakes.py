@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 import threading
 
-from benchmarks.task import Task
+from maxcode.benchmarks.task import Task
+from maxcode.records.evaluation import Evaluation, Status
+
 from maxcode.observation import Observation
 from maxcode.proposers.base import Reply
-from records.evaluation import Evaluation, Status
 
 TASK = Task(id="fake/sum", family="cpp", language="cpp",
             baseline_source="int main() { /* slow */ return 0; }\n")

@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
+from maxcode.records.evaluation import Evaluation, Status
 
 from maxcode.selfbench import gpu
-from records.evaluation import Evaluation, Status
 
 
 def test_without_a_cuda_device_it_says_so_and_exits_2():

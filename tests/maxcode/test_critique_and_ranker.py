@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from chat_server import FIXTURE_NOTE, ChatServer
 from loop_fakes import ScriptedProposer, reply_for
+from maxcode.records.diagnosis import Diagnosis
+from maxcode.records.node import NodeStatus
 
 from maxcode.loop import CriticLedger
 from maxcode.observation import ObservationConfig
 from maxcode.proposers.openai_compat import OpenAIProposer
 from maxcode.search.best_of_n import BestOfN
 from maxcode.search.refine import Refine
-from records.diagnosis import Diagnosis
-from records.node import NodeStatus
 
 
 class AskingCritique:

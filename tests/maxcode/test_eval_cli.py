@@ -190,8 +190,9 @@ def test_json_gives_one_object_per_generation_whatever_happens(capsys, tmp_path:
 
 def test_loop_and_critique_see_a_syntax_error_at_its_line() -> None:
     """The loop judges through `Judging.judge_task`; the rule critique reads the build log."""
-    from benchmarks.loaders.single_file import load_task
-    from critique.rules import RuleCritique
+    from maxcode.benchmarks.loaders.single_file import load_task
+    from maxcode.critique.rules import RuleCritique
+
     from maxcode import judging
     from maxcode.config import load_config
 

@@ -17,17 +17,17 @@ from pathlib import Path
 
 import pytest
 from loop_fakes import TASK, FakeJudge, ScriptedProposer
+from maxcode.benchmarks.task import Task
+from maxcode.records.diagnosis import Diagnosis
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
 
-from benchmarks.task import Task
 from maxcode.budget import Budget
 from maxcode.cli.main import main
 from maxcode.observation import ObservationBuilder, ObservationConfig
 from maxcode.proposers.rewrites import RewritesProposer, path_of
 from maxcode.search.evolve import Evolve, Island
 from maxcode.tree import SearchTree
-from records.diagnosis import Diagnosis
-from records.evaluation import Evaluation, Status
-from records.node import Node, NodeStatus, ProposerInfo, source_hash
 
 REPO = Path(__file__).resolve().parents[2]
 PIE = REPO / "benchmarks" / "suites" / "pie_mini"

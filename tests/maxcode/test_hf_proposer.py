@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from maxcode.records.node import NodeStatus
 from tiny_lm import build_tiny_lm
 
 from maxcode.proposers.hf import HFProposer
 from maxcode.search.best_of_n import BestOfN
-from records.node import NodeStatus
 
 
 @pytest.fixture(scope="session")
@@ -34,11 +34,11 @@ def test_tiny_random_model_runs_the_loop_to_completion(make_search, tiny_model, 
 
 def test_missing_model_is_a_clear_error(tmp_path):
     from loop_fakes import TASK
+    from maxcode.records.node import Node
 
     from maxcode.errors import ProposerUnavailable
     from maxcode.observation import ObservationBuilder
     from maxcode.tree import SearchTree
-    from records.node import Node
 
     root = Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE, source=TASK.baseline_source)
     obs = ObservationBuilder().build(TASK, SearchTree([root]), root, draw_counts={}, serial=0, seed=0)
@@ -75,11 +75,11 @@ def test_a_prompt_longer_than_the_models_context_is_fitted_head_and_tail(make_se
 
 def test_no_room_for_a_prompt_is_one_clear_error(short_context_model, tmp_path):
     from loop_fakes import TASK
+    from maxcode.records.node import Node
 
     from maxcode.errors import ProposerUnavailable
     from maxcode.observation import ObservationBuilder
     from maxcode.tree import SearchTree
-    from records.node import Node
 
     root = Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE, source=TASK.baseline_source)
     obs = ObservationBuilder().build(TASK, SearchTree([root]), root, draw_counts={}, serial=0, seed=0)

@@ -7,11 +7,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from maxcode.benchmarks.loaders.builtin_pie import load_pie_mini
+from maxcode.benchmarks.loaders.kernelbench_suite import BUILTIN_ROOT, load_kernelbench_suite
+from maxcode.benchmarks.loaders.single_file import load_task
+from maxcode.benchmarks.task import Task
 
-from benchmarks.loaders.builtin_pie import load_pie_mini
-from benchmarks.loaders.kernelbench_suite import BUILTIN_ROOT, load_kernelbench_suite
-from benchmarks.loaders.single_file import load_task
-from benchmarks.task import Task
 from maxcode.errors import ProposerUnavailable
 from maxcode.proposers.library import LibraryProposer, find_variants
 

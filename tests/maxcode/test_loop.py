@@ -7,12 +7,12 @@ import json
 
 import pytest
 from loop_fakes import FakeJudge, ScriptedProposer, program, reply_for
+from maxcode.records.node import NodeStatus
+from maxcode.records.run import RunWriter
 
 from maxcode.budget import Budget, Price
 from maxcode.search.best_of_n import BestOfN
 from maxcode.search.refine import Refine
-from records.node import NodeStatus
-from records.run import RunWriter
 
 REPLIES = [reply_for("SPEED=1.5"), reply_for("WRONG"), reply_for("SPEED=3.0"), "no code, sorry"]
 

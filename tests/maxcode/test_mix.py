@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from maxcode.benchmarks.task import Task
+from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
 from omegaconf import OmegaConf
 
-from benchmarks.task import Task
 from maxcode import components
 from maxcode.errors import ConfigError, ProposerUnavailable
 from maxcode.observation import ObservationBuilder
@@ -18,7 +19,6 @@ from maxcode.proposers.library import LibraryProposer
 from maxcode.proposers.mix import MixProposer
 from maxcode.proposers.rewrites import RewritesProposer
 from maxcode.tree import SearchTree
-from records.node import Node, NodeStatus, ProposerInfo, source_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 KB = ROOT / "benchmarks" / "suites" / "kernelbench_cpu"

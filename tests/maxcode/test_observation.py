@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from benchmarks.task import Task
+from maxcode.benchmarks.task import Task
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.node import Node, NodeStatus
+
 from maxcode.observation import ObservationBuilder, ObservationConfig
 from maxcode.tree import SearchTree
-from records.evaluation import Evaluation, Status
-from records.node import Node, NodeStatus
 
 KERNEL = Task(id="kb/relu", family="kernel", language="python",
               baseline_source="class Model(nn.Module):\n    def forward(self, x):\n        return torch.relu(x)\n")

@@ -7,12 +7,12 @@ import socket
 import pytest
 from chat_server import FAIL_ALL, FIXTURE_NOTE, ChatServer
 from loop_fakes import TASK, program
+from maxcode.records.node import Node, NodeStatus
 
 from maxcode.errors import ProposerUnavailable
 from maxcode.observation import ObservationBuilder
 from maxcode.proposers.openai_compat import OpenAIProposer
 from maxcode.tree import SearchTree
-from records.node import Node, NodeStatus
 
 
 def observation(draw=0):

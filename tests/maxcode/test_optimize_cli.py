@@ -26,7 +26,7 @@ TASK_ARGS = [str(PROBLEM / "slow.cpp"), f"tests={PROBLEM / 'tests'}", "sandbox=l
              "timing.max_seconds=3", "timing.interval_max_seconds=6"]
 
 pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("sandbox.backends.local") is None,
+    importlib.util.find_spec("maxcode.sandbox.backends.local") is None,
     reason="the sandbox backends have not landed in this checkout yet")
 
 

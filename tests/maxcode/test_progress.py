@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.node import Node, NodeStatus
+from maxcode.records.usage import Usage
 from rich.console import Console
 
 from maxcode.cli.progress import LiveProgress, render, summary_table
 from maxcode.loop import Snapshot
-from records.evaluation import Evaluation, Status
-from records.node import Node, NodeStatus
-from records.usage import Usage
 
 
 def text(renderable) -> str:
@@ -36,7 +36,7 @@ def test_live_panel_shows_a_judgement_waiting_for_the_timing_lease(tmp_path, mon
     import threading
     import time
 
-    from sandbox.timing import lease
+    from maxcode.sandbox.timing import lease
 
     monkeypatch.setenv("MAXCODE_LEASE_DIR", str(tmp_path))
     snap = Snapshot(step=1, best=None, counts={}, nodes=0, usage=Usage())

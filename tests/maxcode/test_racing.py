@@ -12,12 +12,12 @@ import json
 
 import pytest
 from loop_fakes import TASK, FakeJudge, ScriptedProposer, program, reply_for
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.run import FINAL_TIMING
 
 from maxcode.budget import Budget
 from maxcode.report.artifacts import summarize, write_artifacts
 from maxcode.search.refine import Refine
-from records.evaluation import Evaluation, Status
-from records.run import FINAL_TIMING
 
 
 class DecidingJudge(FakeJudge):

@@ -279,5 +279,5 @@ def test_the_report_reads_directories_without_importing_judges_or_proposers():
     code = ("import sys, maxcode.report.run_page, maxcode.report.sweep_page, maxcode.cli.report_cmd; "
             "print(' '.join(sorted(sys.modules)))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert not [m for m in loaded if m.startswith(("maxcode.proposers", "sandbox.judges", "sandbox.backends",
+    assert not [m for m in loaded if m.startswith(("maxcode.proposers", "maxcode.sandbox.judges", "maxcode.sandbox.backends",
                                                    "maxcode.loop", "maxcode.runner"))]

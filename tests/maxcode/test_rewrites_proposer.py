@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 from loop_fakes import FakeJudge
+from maxcode.benchmarks.task import Task
+from maxcode.records.diagnosis import Diagnosis
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
 
-from benchmarks.task import Task
 from maxcode.budget import Budget
 from maxcode.errors import ConfigError
 from maxcode.observation import ObservationBuilder
 from maxcode.proposers.rewrites import CATALOG, RewritesProposer
 from maxcode.search.refine import Refine
 from maxcode.tree import SearchTree
-from records.diagnosis import Diagnosis
-from records.evaluation import Evaluation, Status
-from records.node import Node, NodeStatus, ProposerInfo, source_hash
 
 PIE = Path(__file__).resolve().parents[2] / "benchmarks" / "suites" / "pie_mini"
 COUNT_QUERIES = (PIE / "pm14_count_queries" / "slow.cpp").read_text()

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 from loop_fakes import ScriptedProposer
+from maxcode.records.node import NodeStatus
+from maxcode.records.run import RunWriter
+from maxcode.reward import dataset, train
 from omegaconf import OmegaConf
 from rtg_synth import write_runs
 
@@ -14,9 +17,6 @@ from maxcode.config import load_config
 from maxcode.errors import ConfigError
 from maxcode.ranking import RewardToGoRanker
 from maxcode.search.best_of_n import BestOfN
-from records.node import NodeStatus
-from records.run import RunWriter
-from reward import dataset, train
 
 
 @pytest.fixture(scope="module")

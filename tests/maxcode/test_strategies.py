@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 from loop_fakes import ScriptedProposer, reply_for
+from maxcode.records.evaluation import Evaluation, Status
 
 from maxcode.budget import Budget
 from maxcode.proposers.base import Reply
@@ -14,7 +15,6 @@ from maxcode.search.best_of_n import BestOfN
 from maxcode.search.evolve import Evolve
 from maxcode.search.refine import Refine
 from maxcode.search.tree import TreeSearch
-from records.evaluation import Evaluation, Status
 
 PROGRAMS = [reply_for(tag) for tag in
             ("SPEED=1.2", "WRONG", "SPEED=2.0", "SPEED=0.8", "SPEED=3.0", "WRONG v2", "SPEED=1.6", "SPEED=2.5",
@@ -110,7 +110,8 @@ def test_a_tree_of_stacked_rewrites_spends_its_budget_on_a_real_problem(make_sea
     # judge calls every program correct at a speedup drawn from its text. The tree once
     # stopped idle after 12 of 60 evaluations, its best node's rewrites all stacked, while
     # 79 programs were within reach.
-    from benchmarks.loaders.builtin import load_builtin_suite
+    from maxcode.benchmarks.loaders.builtin import load_builtin_suite
+
     from maxcode.proposers.rewrites import RewritesProposer
 
     (task,) = load_builtin_suite(["pie-mini/pm01_range_sum"]).tasks

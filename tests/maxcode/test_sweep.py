@@ -333,8 +333,8 @@ def test_every_preset_plans_and_starts_with_its_run_line():
 def _assert_the_held_out_tasks_are_the_datasets_split(held_out: set[str]) -> None:
     """The ranker ablation searches the tasks `rtg dataset` holds out by default (its hashed
     split of the built-in problems), so a ranker trained with the defaults never saw them."""
-    from benchmarks.loaders.builtin import load_builtin_suite
-    from reward.dataset import DatasetConfig, split_tasks
+    from maxcode.benchmarks.loaders.builtin import load_builtin_suite
+    from maxcode.reward.dataset import DatasetConfig, split_tasks
 
     tasks = load_builtin_suite().tasks
     default = DatasetConfig(runs=[], out="x")
@@ -360,8 +360,8 @@ def test_a_sweep_resumed_after_its_ranker_was_retrained_is_refused(tmp_path, cap
     after the model was retrained into the same directory, a sweep would keep runs the old
     model scored beside runs of the new one, two models in one arm. Files `rtg eval` writes
     beside the model do not count; a sweep without a ranker keeps the identity it had."""
-    from reward.dataset import VERSION, Bins
-    from reward.rewrite_mean import RewriteMeanScorer
+    from maxcode.reward.dataset import VERSION, Bins
+    from maxcode.reward.rewrite_mean import RewriteMeanScorer
 
     model = tmp_path / "model"
     model.mkdir()

@@ -8,14 +8,14 @@ import multiprocessing as mp
 from pathlib import Path
 
 import pytest
+from maxcode.benchmarks.task import Task
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.lines import read_lines
+from maxcode.records.testcases import TestCase
 
-from benchmarks.task import Task
 from maxcode.config import load_config
 from maxcode.judging import Judging
 from maxcode.verdict_memo import VerdictMemo
-from records.evaluation import Evaluation, Status
-from records.lines import read_lines
-from records.testcases import TestCase
 
 REPO = Path(__file__).resolve().parents[2]
 PIE = REPO / "benchmarks" / "suites" / "pie_mini" / "pm01_range_sum"

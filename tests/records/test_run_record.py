@@ -12,17 +12,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from maxcode.records.lines import read_lines
+from maxcode.records.node import Node, NodeStatus, best_so_far, total_spent
+from maxcode.records.run import TRAJECTORY, RunReader, RunWriter
+from maxcode.records.sweep import SweepResults
+from maxcode.records.usage import CriticUsage
+from maxcode.reward.dataset import Bins, examples_of_run
 
 from maxcode.proposers.replay import ReplayProposer
 from maxcode.report.load import load_run
 from maxcode.sweep.metrics import spend_curve
 from maxcode.tracking.record import PointReader
-from records.lines import read_lines
-from records.node import Node, NodeStatus, best_so_far, total_spent
-from records.run import TRAJECTORY, RunReader, RunWriter
-from records.sweep import SweepResults
-from records.usage import CriticUsage
-from reward.dataset import Bins, examples_of_run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "run_d56e86e"
 

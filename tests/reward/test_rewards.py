@@ -1,9 +1,8 @@
 """Reward of a verdict and the max-reward bookkeeping."""
 
 import pytest
-
-from records.evaluation import Evaluation, Status, is_claimable
-from reward.rewards import SpeedupReward, max_reward_returns, update_y
+from maxcode.records.evaluation import Evaluation, Status, is_claimable
+from maxcode.reward.rewards import SpeedupReward, max_reward_returns, update_y
 
 
 def ok(speedup, ci, significant=True):

@@ -7,15 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from maxcode.records.diagnosis import Diagnosis
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.node import Node, NodeStatus, ProposerInfo
+from maxcode.records.run import RunWriter
+from maxcode.reward import dataset
+from maxcode.reward.dataset import Bins, DatasetConfig
+from maxcode.reward.errors import DatasetError
 from rtg_synth import write_runs
-
-from records.diagnosis import Diagnosis
-from records.evaluation import Evaluation, Status
-from records.node import Node, NodeStatus, ProposerInfo
-from records.run import RunWriter
-from reward import dataset
-from reward.dataset import Bins, DatasetConfig
-from reward.errors import DatasetError
 
 
 def test_return_is_the_max_over_the_subtree_discounted():
@@ -56,13 +55,13 @@ def test_recorded_runs_become_examples_split_by_task_with_a_card(recorded_runs, 
 
 def test_the_dataset_and_its_card_go_through_the_projects_atomic_write(recorded_runs, tmp_path, monkeypatch):
     # One atomic write in the project (records/run.py); the dataset's new directory is made first.
-    import records.run
+    import maxcode.records.run
 
     written: list[str] = []
 
     def spy(path: Path, text: str) -> None:
         written.append(path.name)
-        records.run.atomic_write(path, text)
+        maxcode.records.run.atomic_write(path, text)
 
     monkeypatch.setattr(dataset, "atomic_write", spy)
     out = tmp_path / "new" / "d.jsonl"

@@ -3,7 +3,7 @@ within a task."""
 
 from __future__ import annotations
 
-from reward.evaluate import metrics, over_tasks, table
+from maxcode.reward.evaluate import metrics, over_tasks, table
 
 
 def _pool(task: str, run: str, returns: list[float]) -> list[dict]:

@@ -1,5 +1,5 @@
 """The lambdarank ranker (LightGBM LambdaRank within sibling pools), real LightGBM on
-SYNTHETIC runs written as a real run is, read back through `reward.dataset`."""
+SYNTHETIC runs written as a real run is, read back through `maxcode.reward.dataset`."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ import random
 from pathlib import Path
 
 import pytest
+from maxcode.benchmarks.task import Task
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
+from maxcode.records.run import RunWriter
+from maxcode.reward import dataset, train
+from maxcode.reward.errors import ModelError
+from maxcode.reward.lambdarank import LambdaRankScorer, grades
+from maxcode.reward.scorers import load_scorer
 from rtg_synth import write_runs
 
-from benchmarks.task import Task
 from maxcode import components
 from maxcode.cli.main import main
 from maxcode.config import load_config
 from maxcode.errors import ConfigError
 from maxcode.ranking import RewardToGoRanker
-from records.evaluation import Evaluation, Status
-from records.node import Node, NodeStatus, ProposerInfo, source_hash
-from records.run import RunWriter
-from reward import dataset, train
-from reward.errors import ModelError
-from reward.lambdarank import LambdaRankScorer, grades
-from reward.scorers import load_scorer
 
 # Per task, one pool of four siblings: the candidate made by `fast_io` always returns the most.
 REWRITES = {"fast_io": 3.0, "unroll": 1.0, "reserve": 0.7, "inline": None}  # None: wrong answer

@@ -7,14 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from maxcode.reward import dataset, train
+from maxcode.reward.errors import DatasetError, ModelError
+from maxcode.reward.lm import LMConfig
+from maxcode.reward.scorers import load_scorer
 from rtg_synth import write_runs
 from tiny_lm import build_tiny_lm
 
 from maxcode.cli.main import main
-from reward import dataset, train
-from reward.errors import DatasetError, ModelError
-from reward.lm import LMConfig
-from reward.scorers import load_scorer
 
 
 def rtg(*args: str) -> int:
@@ -128,7 +128,7 @@ def test_a_base_model_with_a_short_context_trains_and_scores(recorded_runs, tmp_
         e["candidate"] = e["candidate"] + "\n// keep the loop bounds in registers\n" * 60
     dataset.write(data, header, examples, card)
     base = build_tiny_lm(tmp_path / "base", n_positions=positions)
-    from reward.lm import encode
+    from maxcode.reward.lm import encode
 
     assert max(len(encode(_tokenizer(base), e, LMConfig())) for e in examples) > positions  # it would overflow
     out = train.run(train.TrainConfig(data=str(data), out=str(tmp_path / "m"), base_model=str(base),
@@ -149,8 +149,8 @@ def test_the_features_ranker_learns_a_rewrite_that_helps_on_every_task():
     # tasks: only the carried signal can rank a task it has not seen.
     import random
 
-    from reward.dataset import Bins
-    from reward.features import FeaturesScorer
+    from maxcode.reward.dataset import Bins
+    from maxcode.reward.features import FeaturesScorer
 
     bins, rng = Bins(), random.Random(0)
 
@@ -168,7 +168,7 @@ def test_the_features_ranker_learns_a_rewrite_that_helps_on_every_task():
 
 
 def test_the_rewrite_mean_bar_trains_loads_and_ranks_by_rewrite(tmp_path):
-    from reward.dataset import Bins
+    from maxcode.reward.dataset import Bins
 
     bins = Bins()
     rows = [{"task_id": f"t{t}", "split": "train" if t < 4 else "test", "rewrites": [r], "bin": bins.index(g),

@@ -7,9 +7,8 @@ import os
 import threading
 
 import pytest
+from maxcode.sandbox.backends.base import Limits, RunSpec, Step
 from programs.support import KINDS, backend_for, program
-
-from sandbox.backends.base import Limits, RunSpec, Step
 
 
 @pytest.fixture(scope="module", params=KINDS)

@@ -7,15 +7,15 @@ import os
 import time
 from pathlib import Path
 
+import maxcode.sandbox.backends.docker as docker_module
 import pytest
+from maxcode.records.errors import BackendUnavailable, ConfigError
+from maxcode.sandbox.backends import make_backend
+from maxcode.sandbox.backends.base import Backend, Limits, RunSpec, Step
 from programs.support import backend_for, program
 
-import sandbox.backends.docker as docker_module
 from maxcode.config import CONF_DIR, load_config
 from maxcode.judging import make_backend as make_backend_from_config
-from records.errors import BackendUnavailable, ConfigError
-from sandbox.backends import make_backend
-from sandbox.backends.base import Backend, Limits, RunSpec, Step
 
 
 @pytest.mark.parametrize("kind", sorted(p.stem for p in (CONF_DIR / "sandbox").glob("*.yaml")))

@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from maxcode.sandbox.backends.base import GiB, Limits, MiB, RunSpec, Step
 from programs.support import KINDS, assert_healthy, backend_for, run_program
-
-from sandbox.backends.base import GiB, Limits, MiB, RunSpec, Step
 
 
 @pytest.fixture(scope="module", params=KINDS)
@@ -187,7 +186,7 @@ def _host_addresses() -> list[str]:
 
 def test_memory_cgroup_oom_kill_is_a_memory_verdict(require_docker):
     """Docker only: a local run has no memory cgroup of its own, just per-process limits."""
-    from sandbox.backends import make_backend
+    from maxcode.sandbox.backends import make_backend
 
     backend = make_backend("docker", workspace_bytes=64 * MiB, tmp_bytes=64 * MiB)
     try:

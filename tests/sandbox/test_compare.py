@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from sandbox.judges.compare import compare_outputs
+from maxcode.sandbox.judges.compare import compare_outputs
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from sandbox.build_cache import BuildCache, cache_key
+from maxcode.sandbox.build_cache import BuildCache, cache_key
 
 
 def test_keys_separate_their_parts() -> None:

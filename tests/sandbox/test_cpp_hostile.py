@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 from cpp_fixtures.support import BACKENDS, candidate, make_backend, make_judge, sum_task, template
-
-from records.evaluation import Status
-from sandbox.timing.wall import WallTimer
+from maxcode.records.evaluation import Status
+from maxcode.sandbox.timing.wall import WallTimer
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

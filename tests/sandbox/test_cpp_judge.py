@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 from cpp_fixtures.support import BACKENDS, SpyBackend, candidate, make_backend, make_judge, sum_task
-
-from records.errors import TaskError
-from records.evaluation import Evaluation, Status
-from sandbox.timing.instructions import InstructionTimer
-from sandbox.timing.wall import WallTimer
+from maxcode.records.errors import TaskError
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.sandbox.timing.instructions import InstructionTimer
+from maxcode.sandbox.timing.wall import WallTimer
 
 # Status of each fixture candidate against the sum task (see each file's comment).
 VERDICTS = {

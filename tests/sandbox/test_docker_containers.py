@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from sandbox.backends import docker as docker_backend
-from sandbox.backends.base import RunSpec, Step
+from maxcode.sandbox.backends import docker as docker_backend
+from maxcode.sandbox.backends.base import RunSpec, Step
 
 pytestmark = pytest.mark.usefixtures("require_docker")
 

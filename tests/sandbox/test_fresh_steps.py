@@ -12,9 +12,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from maxcode.sandbox.backends.base import Limits, RunSpec, Step
 from programs.support import KINDS, backend_for, program
-
-from sandbox.backends.base import Limits, RunSpec, Step
 
 
 @pytest.fixture(scope="module", params=KINDS)

@@ -48,7 +48,7 @@ def _eval(venv: Path, sandbox: str, cache: Path) -> dict:
 
 
 def test_venv_interpreter_dirs_are_bound(venv):
-    code = ("import json, sys; from sandbox.backends.local import python_dirs, python_bin_dirs; "
+    code = ("import json, sys; from maxcode.sandbox.backends.local import python_dirs, python_bin_dirs; "
             "print(json.dumps([sys.prefix, sys.base_prefix, python_dirs(), python_bin_dirs()]))")
     prefix, base, dirs, bins = json.loads(subprocess.run(
         [str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, check=True,

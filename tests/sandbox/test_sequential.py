@@ -10,10 +10,14 @@ import math
 
 import numpy as np
 import pytest
-
-from sandbox.timing import sequential
-from sandbox.timing.sequential import ProcessLooks, SequentialMedian, boundary, median_sequence_ci
-from sandbox.timing.stats import paired_speedup, process_speedup
+from maxcode.sandbox.timing import sequential
+from maxcode.sandbox.timing.sequential import (
+    ProcessLooks,
+    SequentialMedian,
+    boundary,
+    median_sequence_ci,
+)
+from maxcode.sandbox.timing.stats import paired_speedup, process_speedup
 
 BATCH = 4
 MAX_ROUNDS = 200

@@ -13,8 +13,7 @@ import threading
 import time
 
 import pytest
-
-from sandbox.timing import lease
+from maxcode.sandbox.timing import lease
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +28,7 @@ def _holder(kind: str, seconds: float, ready, **env: str) -> subprocess.Popen:
     """Another process that takes the lease, says so on stdout, holds it, exits."""
     code = textwrap.dedent(f"""
         import sys, time
-        from sandbox.timing import lease
+        from maxcode.sandbox.timing import lease
         with lease.hold("cpu", {kind!r}):
             print("held", flush=True)
             time.sleep({seconds})

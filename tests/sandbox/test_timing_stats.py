@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from sandbox.timing.stats import (
+from maxcode.sandbox.timing.stats import (
     min_rounds,
     paired_ratios,
     paired_speedup,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from sandbox.timing.stats import SpeedupEstimate
-from sandbox.timing.wall import WallTimer
+from maxcode.sandbox.timing.stats import SpeedupEstimate
+from maxcode.sandbox.timing.wall import WallTimer
 
 
 def _estimate(width: float) -> SpeedupEstimate:
@@ -57,7 +56,7 @@ class _ClockedBackend:
         return self.now
 
     def run(self, spec):
-        from sandbox.backends.base import RunResult, StepResult
+        from maxcode.sandbox.backends.base import RunResult, StepResult
 
         self.calls += 1
         steps = []
@@ -71,10 +70,10 @@ class _ClockedBackend:
 
 
 def test_slow_program_gets_an_interval_past_max_seconds(monkeypatch, tmp_path) -> None:
-    import sandbox.timing.wall as wall
-    from records.testcases import TestCase
-    from sandbox.backends.base import Limits
-    from sandbox.timing.base import TimingJob
+    import maxcode.sandbox.timing.wall as wall
+    from maxcode.records.testcases import TestCase
+    from maxcode.sandbox.backends.base import Limits
+    from maxcode.sandbox.timing.base import TimingJob
 
     backend = _ClockedBackend()
     monkeypatch.setattr(wall, "time", backend)
@@ -94,9 +93,9 @@ def test_slow_program_gets_an_interval_past_max_seconds(monkeypatch, tmp_path) -
 
 
 def _job(tmp_path, **fields):
-    from records.testcases import TestCase
-    from sandbox.backends.base import Limits
-    from sandbox.timing.base import TimingJob
+    from maxcode.records.testcases import TestCase
+    from maxcode.sandbox.backends.base import Limits
+    from maxcode.sandbox.timing.base import TimingJob
 
     (tmp_path / "in.txt").write_text("1\n")
     return TimingJob(baseline=tmp_path / "a", candidate=tmp_path / "b", limits=Limits(),
@@ -105,7 +104,7 @@ def _job(tmp_path, **fields):
 
 
 def test_a_clear_speedup_stops_as_soon_as_it_is_decided(monkeypatch, tmp_path) -> None:
-    import sandbox.timing.wall as wall
+    import maxcode.sandbox.timing.wall as wall
 
     backend = _ClockedBackend(scale=0.01)  # 15 ms rounds, 2x
     monkeypatch.setattr(wall, "time", backend)
@@ -120,7 +119,7 @@ def test_a_clear_speedup_stops_as_soon_as_it_is_decided(monkeypatch, tmp_path) -
 
 
 def test_a_candidate_below_the_incumbent_is_dropped(monkeypatch, tmp_path) -> None:
-    import sandbox.timing.wall as wall
+    import maxcode.sandbox.timing.wall as wall
 
     backend = _ClockedBackend(scale=0.01)
     monkeypatch.setattr(wall, "time", backend)

@@ -9,10 +9,9 @@ from __future__ import annotations
 import signal
 
 import pytest
+from maxcode.sandbox.backends.base import GiB, Limits, MiB, RunSpec, Step
+from maxcode.sandbox.runner.protocol import write_plan
 from programs.support import backend_for
-
-from sandbox.backends.base import GiB, Limits, MiB, RunSpec, Step
-from sandbox.runner.protocol import write_plan
 
 IMAGE = "kernel-cpu"  # an image with the zygote and torch (the kernel judge's)
 WARM = "numpy,torch"

@@ -13,9 +13,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from records.evaluation import Evaluation, Status
-from records.node import Node, NodeStatus, ProposerInfo, source_hash
-from records.run import RunWriter
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
+from maxcode.records.run import RunWriter
 
 FILLER = ["int a = {n};", "long b = a * {n};", "a += {n};", "b ^= a;", "if (a > {n}) a -= {n};",
           "for (int i = 0; i < {n}; ++i) b += i;", "a = (a * 31) % 1009;", "b = b / 2 + {n};"]

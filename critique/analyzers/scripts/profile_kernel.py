@@ -1,7 +1,7 @@
 """Sandbox-side: per-operator times of a KernelBench candidate under torch.profiler.
 
 Reads problem.py (Model, get_inputs, get_init_inputs) and candidate.py (ModelNew) from the
-working directory, writes profile.json. Run by critique.analyzers.kernel_profile; argv:
+working directory, writes profile.json. Run by maxcode.critique.analyzers.kernel_profile; argv:
 device, iterations.
 """
 

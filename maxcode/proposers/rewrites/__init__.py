@@ -33,7 +33,7 @@ from maxcode.observation import Observation
 from maxcode.proposers.base import Reply
 from maxcode.proposers.rewrites import cpp_containers, cpp_io, cpp_loops, kernel_cpu, kernel_cuda
 from maxcode.proposers.rewrites.base import Rewrite
-from records.node import Node
+from maxcode.records.node import Node
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """The C++ judge (PIE format): `CppJudge(backend, timing, ...).evaluate(baseline, candidate, tests)`."""
 
-from sandbox.judges.cpp.judge import CppJudge
+from maxcode.sandbox.judges.cpp.judge import CppJudge
 
 __all__ = ["CppJudge"]

@@ -13,9 +13,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from records.evaluation import truncate
-from sandbox.backends.base import Backend, Limits, RunSpec, Step
-from sandbox.build_cache import BuildCache, cache_key
+from maxcode.records.evaluation import truncate
+from maxcode.sandbox.backends.base import Backend, Limits, RunSpec, Step
+from maxcode.sandbox.build_cache import BuildCache, cache_key
 
 log = logging.getLogger(__name__)
 

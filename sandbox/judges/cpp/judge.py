@@ -10,7 +10,7 @@
 The baseline goes through the same build and correctness stages once per (source, tests)
 and the result is cached on the host; a baseline that fails its own tests is a `TaskError`,
 because no candidate can be judged against it. Every run, checked or timed, is the same
-sealed, fresh `./prog` run (`sandbox.timing.base.ProgramRuns`), and every timed run must
+sealed, fresh `./prog` run (`maxcode.sandbox.timing.base.ProgramRuns`), and every timed run must
 print its checked output again. A baseline that fails only beside a candidate is that
 candidate's failure, not the task's. Every other exit returns an `Evaluation`:
 an exception inside the judge becomes `runtime_error` with `error_type` set and
@@ -29,20 +29,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from records.errors import TaskError, UserError
-from records.evaluation import Evaluation, Status, truncate
-from records.testcases import TestCase
-from records.tolerance import Tolerance
-from sandbox.backends.base import Backend, GiB, Limits, MiB
-from sandbox.build_cache import BuildCache, cache_key
-from sandbox.hardware import fingerprint
-from sandbox.judges.cpp.build import Builder, BuildResult
-from sandbox.judges.cpp.run import Failure, TestRun, first_failure, run_tests, step_failure
-from sandbox.judges.cpp.source import MAX_SOURCE_BYTES, check_source
-from sandbox.timing import lease
-from sandbox.timing.base import BASELINE, CANDIDATE, Measurement, Timer, TimingFailure, TimingJob
-from sandbox.timing.instructions import talks_to_the_counter
-from sandbox.timing.sequential import BELOW_INCUMBENT
+from maxcode.records.errors import TaskError, UserError
+from maxcode.records.evaluation import Evaluation, Status, truncate
+from maxcode.records.testcases import TestCase
+from maxcode.records.tolerance import Tolerance
+from maxcode.sandbox.backends.base import Backend, GiB, Limits, MiB
+from maxcode.sandbox.build_cache import BuildCache, cache_key
+from maxcode.sandbox.hardware import fingerprint
+from maxcode.sandbox.judges.cpp.build import Builder, BuildResult
+from maxcode.sandbox.judges.cpp.run import Failure, TestRun, first_failure, run_tests, step_failure
+from maxcode.sandbox.judges.cpp.source import MAX_SOURCE_BYTES, check_source
+from maxcode.sandbox.timing import lease
+from maxcode.sandbox.timing.base import (
+    BASELINE,
+    CANDIDATE,
+    Measurement,
+    Timer,
+    TimingFailure,
+    TimingJob,
+)
+from maxcode.sandbox.timing.instructions import talks_to_the_counter
+from maxcode.sandbox.timing.sequential import BELOW_INCUMBENT
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from records.evaluation import Mismatch, Status, truncate
-from records.testcases import TestCase
-from sandbox.backends.base import Backend, Limits, RunResult, StepResult
-from sandbox.judges.compare import compare_outputs
-from sandbox.timing.base import PROGRAM, ProgramRuns
+from maxcode.records.evaluation import Mismatch, Status, truncate
+from maxcode.records.testcases import TestCase
+from maxcode.sandbox.backends.base import Backend, Limits, RunResult, StepResult
+from maxcode.sandbox.judges.compare import compare_outputs
+from maxcode.sandbox.timing.base import PROGRAM, ProgramRuns
 
 # Rationale: libstdc++ reports an allocation refused under RLIMIT_AS this way (then aborts);
 # it is a memory verdict even when the runner saw only SIGABRT.

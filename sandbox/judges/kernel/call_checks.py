@@ -8,16 +8,16 @@ skipped or invented is rejected. Used by the correctness, timing and re-verifica
 
 from __future__ import annotations
 
-from records.evaluation import Evaluation, Status
-from sandbox.judges.kernel.compare import (
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.sandbox.judges.kernel.compare import (
     ComparisonLimits,
     Verdict,
     check_fingerprint,
     compare,
     load_outputs,
 )
-from sandbox.judges.kernel.record import Trial
-from sandbox.judges.kernel.sides import JudgeFailure, Side
+from maxcode.sandbox.judges.kernel.record import Trial
+from maxcode.sandbox.judges.kernel.sides import JudgeFailure, Side
 
 
 def check_trials(ref: Side, cand: Side, tol: ComparisonLimits) -> None:

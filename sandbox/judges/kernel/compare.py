@@ -13,8 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 import torch
-
-from records.evaluation import Mismatch, Status
+from maxcode.records.evaluation import Mismatch, Status
 
 FLOAT_RANK = {torch.float64: 3, torch.float32: 2, torch.float16: 1, torch.bfloat16: 1}
 

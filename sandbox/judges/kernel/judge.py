@@ -34,7 +34,7 @@ lease (`sandbox/timing/lease.py`: nothing else of MaxCode's runs on the device m
 in any process on this machine): `timing.processes` rounds of one reference and one
 candidate process, alternating which goes first. A process shifts all of its calls
 together (allocator state, layout, thread placement), so the 95% interval is taken over
-processes (`sandbox.timing.stats.process_speedup`), and both sides do exactly the same
+processes (`maxcode.sandbox.timing.stats.process_speedup`), and both sides do exactly the same
 untimed work around each call. Calls run on fresh inputs every trial (the meter on CPU;
 CUDA events with an L2 flush and a device-wide
 synchronize on GPU, so side streams are counted). On CPU calls are timed by the meter
@@ -66,27 +66,26 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from records.errors import TaskError
-from records.evaluation import Evaluation, Status
-from records.testcases import TestCase
-from records.tolerance import Tolerance
-from sandbox.backends.base import Backend, MiB, RunResult
-from sandbox.judges.kernel import static_checks
-from sandbox.judges.kernel.call_checks import check_trials
-from sandbox.judges.kernel.compare import ComparisonLimits
-from sandbox.judges.kernel.extension_cache import ExtensionCache
-from sandbox.judges.kernel.problem import (
+from maxcode.records.errors import TaskError
+from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.testcases import TestCase
+from maxcode.records.tolerance import Tolerance
+from maxcode.sandbox.backends.base import Backend, MiB, RunResult
+from maxcode.sandbox.judges.kernel import static_checks
+from maxcode.sandbox.judges.kernel.call_checks import check_trials
+from maxcode.sandbox.judges.kernel.compare import ComparisonLimits
+from maxcode.sandbox.judges.kernel.extension_cache import ExtensionCache
+from maxcode.sandbox.judges.kernel.problem import (
     Problem,
     candidate_load_error,
     parse_problem,
     syntax_error_verdict,
 )
-from sandbox.judges.kernel.reverify import Claim, Reverification
-from sandbox.judges.kernel.settings import KernelChecks, KernelLimits, KernelTiming
-from sandbox.judges.kernel.sides import JudgeFailure, Seeds, Side, Sides
-from sandbox.timing import lease, sequential
-from sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, process_speedup
+from maxcode.sandbox.judges.kernel.reverify import Claim, Reverification
+from maxcode.sandbox.judges.kernel.settings import KernelChecks, KernelLimits, KernelTiming
+from maxcode.sandbox.judges.kernel.sides import JudgeFailure, Seeds, Side, Sides
+from maxcode.sandbox.timing import lease, sequential
+from maxcode.sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, process_speedup
 
 # Metered calls are timed several to a window (worker.py, "the meter") until the window holds
 # this much work. A window costs ~0.1-0.3 ms of the meter's own (wake-ups and stops) and its
@@ -341,7 +340,7 @@ class KernelJudge:
                 looks: sequential.ProcessLooks | None) -> TimedSides:
         """Stage 4 (and 5 inside it: every timed call's outputs checked against the
         reference's): alternating processes, the interval over processes
-        (sandbox.timing.stats), looked at after every second process a side when `looks`."""
+        (maxcode.sandbox.timing.stats), looked at after every second process a side when `looks`."""
         refs, cands, stop_reason = self._timing_rounds(problem, source, rng, plan.processes, tol, looks)
         base_by_process = [r.timing_times() for r in refs]
         mine_by_process = [c.timing_times() for c in cands]

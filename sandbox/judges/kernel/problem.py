@@ -10,8 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from records.errors import TaskError
-from records.evaluation import Evaluation, Status
+from maxcode.records.errors import TaskError
+from maxcode.records.evaluation import Evaluation, Status
 
 REQUIRED_FUNCTIONS = ("get_inputs", "get_init_inputs")
 

@@ -22,12 +22,12 @@ import logging
 import math
 from dataclasses import dataclass
 
-from records.evaluation import Status
-from sandbox.backends.base import StepResult
-from sandbox.judges.kernel.call_checks import check_calls
-from sandbox.judges.kernel.compare import ComparisonLimits, Verdict
-from sandbox.judges.kernel.problem import Problem
-from sandbox.judges.kernel.sides import JudgeFailure, Seeds, Side, Sides, side_failure
+from maxcode.records.evaluation import Status
+from maxcode.sandbox.backends.base import StepResult
+from maxcode.sandbox.judges.kernel.call_checks import check_calls
+from maxcode.sandbox.judges.kernel.compare import ComparisonLimits, Verdict
+from maxcode.sandbox.judges.kernel.problem import Problem
+from maxcode.sandbox.judges.kernel.sides import JudgeFailure, Seeds, Side, Sides, side_failure
 
 log = logging.getLogger(__name__)
 

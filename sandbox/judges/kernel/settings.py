@@ -15,8 +15,8 @@ import dataclasses
 import os
 from dataclasses import dataclass
 
-from sandbox.backends.base import GiB, MiB
-from sandbox.judges.kernel import static_checks
+from maxcode.sandbox.backends.base import GiB, MiB
+from maxcode.sandbox.judges.kernel import static_checks
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from records.errors import TaskError
-from records.evaluation import Evaluation, Status, truncate
-from sandbox.backends.base import Backend, GiB, Limits, RunResult, RunSpec, Step, StepResult
-from sandbox.judges.kernel.extension_cache import ExtensionCache, cache_key
-from sandbox.judges.kernel.problem import Problem
-from sandbox.judges.kernel.record import MalformedRecord, WorkerRecord, parse_record
+from maxcode.records.errors import TaskError
+from maxcode.records.evaluation import Evaluation, Status, truncate
+from maxcode.sandbox.backends.base import Backend, GiB, Limits, RunResult, RunSpec, Step, StepResult
+from maxcode.sandbox.judges.kernel.extension_cache import ExtensionCache, cache_key
+from maxcode.sandbox.judges.kernel.problem import Problem
+from maxcode.sandbox.judges.kernel.record import MalformedRecord, WorkerRecord, parse_record
 
 WORKER = Path(__file__).with_name("worker.py")
 WORKER_VERSION = "7"

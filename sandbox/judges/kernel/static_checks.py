@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import ast
 
-from sandbox.judges.kernel.static_kernel_work import check_custom_kernel, reference_ops
-from sandbox.judges.kernel.static_rules import (
+from maxcode.sandbox.judges.kernel.static_kernel_work import check_custom_kernel, reference_ops
+from maxcode.sandbox.judges.kernel.static_rules import (
     DENIED_IMPORT,
     DYNAMIC_CODE,
     FILE_ACCESS,
@@ -43,7 +43,7 @@ from sandbox.judges.kernel.static_rules import (
     Rule,
     StaticReport,
 )
-from sandbox.judges.kernel.static_tamper import TamperChecker, fp32_task, joins_streams
+from maxcode.sandbox.judges.kernel.static_tamper import TamperChecker, fp32_task, joins_streams
 
 __all__ = [
     "DENIED_IMPORT", "DYNAMIC_CODE", "FILE_ACCESS", "FORBIDDEN_IMPORT", "INTROSPECTION",

@@ -14,14 +14,14 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from sandbox.judges.kernel.static_ast import attr_chain, call_name
-from sandbox.judges.kernel.static_rules import (
+from maxcode.sandbox.judges.kernel.static_ast import attr_chain, call_name
+from maxcode.sandbox.judges.kernel.static_rules import (
     KERNEL_UNUSED,
     LIBRARY_OP,
     NO_CUSTOM_KERNEL,
     REFERENCE_OP,
 )
-from sandbox.judges.kernel.static_tamper import TamperChecker
+from maxcode.sandbox.judges.kernel.static_tamper import TamperChecker
 
 COMPILER_CALLS = frozenset({"compile", "script", "trace", "jit"})
 # Shape, allocation and dtype plumbing: calling these is not "doing the reference's work".

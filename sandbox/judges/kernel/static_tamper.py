@@ -13,8 +13,8 @@ from __future__ import annotations
 import ast
 import re
 
-from sandbox.judges.kernel.static_ast import attr_chain, call_name
-from sandbox.judges.kernel.static_rules import (
+from maxcode.sandbox.judges.kernel.static_ast import attr_chain, call_name
+from maxcode.sandbox.judges.kernel.static_rules import (
     DENIED_IMPORT,
     DYNAMIC_CODE,
     FILE_ACCESS,

@@ -9,14 +9,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from maxcode.benchmarks.loaders.single_file import load_cpp_task
+from maxcode.benchmarks.task import Task
+from maxcode.sandbox.backends.base import Backend, RunResult, RunSpec
+from maxcode.sandbox.judges.cpp import CppJudge
 
-from benchmarks.loaders.single_file import load_cpp_task
-from benchmarks.task import Task
 from maxcode.config import CONF_DIR, load_config
 from maxcode.judging import make_backend as make_backend_from_config
 from maxcode.selfbench.exploits.catalogue import SUM_TASK as EXPLOIT_SUM_TASK
-from sandbox.backends.base import Backend, RunResult, RunSpec
-from sandbox.judges.cpp import CppJudge
 
 FIXTURES = Path(__file__).resolve().parent
 CANDIDATES = FIXTURES / "candidates"

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from tests_kernel_paths import EXPLOITS, FIXTURES
-
-from sandbox.judges.kernel import (
+from maxcode.sandbox.judges.kernel import (
     KernelChecks,
     KernelJudge,
     KernelLimits,
     KernelTiming,
     Reverification,
 )
+from tests_kernel_paths import EXPLOITS, FIXTURES
 
 # Small but real: every stage runs, with fewer trials and shorter targets than the defaults.
 FAST = dict(
@@ -50,7 +49,7 @@ def build_cache_dir(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def local_backend(require_local):
-    from sandbox.backends import make_backend
+    from maxcode.sandbox.backends import make_backend
 
     backend = make_backend("local")
     yield backend
@@ -59,7 +58,7 @@ def local_backend(require_local):
 
 @pytest.fixture(scope="session")
 def docker_backend(require_docker):
-    from sandbox.backends import make_backend
+    from maxcode.sandbox.backends import make_backend
 
     backend = make_backend("docker")
     if not backend.image_available("kernel-cpu"):

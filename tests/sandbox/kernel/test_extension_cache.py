@@ -3,7 +3,7 @@ build without a cache directory), everything on disk when it has one."""
 
 from __future__ import annotations
 
-from sandbox.judges.kernel.extension_cache import ExtensionCache
+from maxcode.sandbox.judges.kernel.extension_cache import ExtensionCache
 
 
 def test_memory_only_keeps_the_last_entries():

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import source
-
-from records.evaluation import Status
+from maxcode.records.evaluation import Status
 
 RELU = source("relu_problem.py")
 

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import source
-
-from records.errors import TaskError
-from records.evaluation import Evaluation, Status
+from maxcode.records.errors import TaskError
+from maxcode.records.evaluation import Evaluation, Status
 
 RELU = source("relu_problem.py")
 SUITE = Path(__file__).resolve().parents[3] / "benchmarks" / "suites" / "kernelbench_cpu"
@@ -164,7 +163,7 @@ def test_timing_processes_are_sized_by_whole_trials_not_calls(local_backend, mak
 def test_cpu_timing_leaves_a_core_and_fixes_the_allocator_of_both_sides(local_backend):
     """The two causes of process-to-process swings found by A/A: a thread descheduled by
     the judge's own work, and glibc's malloc whose history decided page faults."""
-    from sandbox.judges.kernel import KernelJudge, KernelTiming
+    from maxcode.sandbox.judges.kernel import KernelJudge, KernelTiming
 
     judge = KernelJudge(backend=local_backend, device="cpu")
     assert judge.threads == max(1, len(os.sched_getaffinity(0)) - 1)

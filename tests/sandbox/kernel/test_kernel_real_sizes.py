@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import source
-
-from records.errors import TaskError
-from records.evaluation import Status
+from maxcode.records.errors import TaskError
+from maxcode.records.evaluation import Status
 
 LAYERNORM = source("layernorm_real_size_problem.py")
 # Few calls: each one is 268 MB in and out, and generating the input dominates.

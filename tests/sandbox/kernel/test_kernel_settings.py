@@ -7,17 +7,17 @@ import inspect
 
 import pytest
 from hydra.utils import instantiate
-
-from maxcode.config import load_config
-from sandbox.judges.base import Judge
-from sandbox.judges.cpp import CppJudge
-from sandbox.judges.kernel import (
+from maxcode.sandbox.judges.base import Judge
+from maxcode.sandbox.judges.cpp import CppJudge
+from maxcode.sandbox.judges.kernel import (
     KernelChecks,
     KernelJudge,
     KernelLimits,
     KernelTiming,
     Reverification,
 )
+
+from maxcode.config import load_config
 
 
 def test_hydra_builds_each_settings_object_and_overrides_reach_them(local_backend, tmp_path):
@@ -72,10 +72,10 @@ def test_both_judges_answer_to_one_protocol():
 
 
 def test_each_judge_refuses_what_its_family_does_not_take(local_backend, tmp_path):
-    from records.errors import TaskError
-    from records.testcases import TestCase
-    from records.tolerance import Tolerance
-    from sandbox.timing.wall import WallTimer
+    from maxcode.records.errors import TaskError
+    from maxcode.records.testcases import TestCase
+    from maxcode.records.tolerance import Tolerance
+    from maxcode.sandbox.timing.wall import WallTimer
 
     case = TestCase(name="1", input_path=str(tmp_path / "i"), output_path=str(tmp_path / "o"))
     kernel = KernelJudge(local_backend, "cpu", cache_dir=str(tmp_path))

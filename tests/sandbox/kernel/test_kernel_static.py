@@ -13,9 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
+from maxcode.sandbox.judges.kernel import static_checks as sc
 from tests_kernel_paths import EXPLOITS, FIXTURES, HERE, SUITE
-
-from sandbox.judges.kernel import static_checks as sc
 
 RELU = (FIXTURES / "relu_problem.py").read_text()
 LEGIT = HERE / "legit"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 
-from sandbox.judges.kernel import worker
+from maxcode.sandbox.judges.kernel import worker
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes = b"x", kind: bytes = tarfile.REGTYPE,

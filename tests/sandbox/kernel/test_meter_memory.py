@@ -9,8 +9,7 @@ import signal
 
 import pytest
 import torch
-
-from sandbox.judges.kernel import worker
+from maxcode.sandbox.judges.kernel import worker
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from __future__ import annotations
 import gc
 
 import torch
-
-from sandbox.judges.kernel import worker
+from maxcode.sandbox.judges.kernel import worker
 
 
 class _Gen:

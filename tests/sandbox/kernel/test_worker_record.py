@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from records.evaluation import Status
-from sandbox.backends.base import StepResult
-from sandbox.judges.kernel.record import MalformedRecord, parse_record
-from sandbox.judges.kernel.sides import Side, read_record, side_failure
+from maxcode.records.evaluation import Status
+from maxcode.sandbox.backends.base import StepResult
+from maxcode.sandbox.judges.kernel.record import MalformedRecord, parse_record
+from maxcode.sandbox.judges.kernel.sides import Side, read_record, side_failure
 
 
 def _record(**changes):

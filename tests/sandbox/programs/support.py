@@ -14,10 +14,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from maxcode.sandbox.backends.base import Backend, Limits, RunResult, RunSpec, Step
 
 from maxcode.config import load_config
 from maxcode.judging import make_backend as make_backend_from_config
-from sandbox.backends.base import Backend, Limits, RunResult, RunSpec, Step
 
 HERE = Path(__file__).resolve().parent
 KINDS = ("local", "docker")

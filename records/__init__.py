@@ -1,0 +1,1 @@
+"""MaxCode's records: the dataclasses every layer writes and reads (the lowest floor)."""
