@@ -35,7 +35,7 @@ from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
 from maxcode.records.run import COMPILE_TIMING, FINAL_TIMING, RunWriter
 from maxcode.records.usage import CriticUsage, Usage
 from maxcode.reward.rewards import update_y
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 log = logging.getLogger(__name__)
 

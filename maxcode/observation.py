@@ -18,7 +18,7 @@ from importlib import resources
 from maxcode.benchmarks.task import Task
 from maxcode.records.evaluation import truncate
 from maxcode.records.node import Node, NodeStatus
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 FENCE = {"cpp": "cpp", "python": "python"}
 DEVICE_HINTS = {

@@ -4,7 +4,7 @@ ranker.path=DIR`, with `loop.rank_keep=m` judging only the best m of a step's ca
 
 The adapter turns the loop's context of each candidate (its task, the path root..parent
 as nodes, its source) into the example layout the scorer was trained on
-(`maxcode.reward.scoring.example_for`, the same code the dataset uses on recorded runs), so a model
+(`maxcode.reward.scorer.example_for`, the same code the dataset uses on recorded runs), so a model
 sees in a search exactly what it saw in training. The loop records every score on its node
 (`rank_score`) and the skipped ones as `skipped` (see `ScoringRanker` in maxcode/loop.py).
 """
@@ -17,8 +17,8 @@ import logging
 from maxcode.benchmarks.task import Task
 from maxcode.errors import ConfigError
 from maxcode.records.node import Node
-from maxcode.reward.scorers import load_scorer
-from maxcode.reward.scoring import Scorer, example_for, read_config
+from maxcode.reward.load_scorer import load_scorer
+from maxcode.reward.scorer import Scorer, example_for, read_config
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The one place a run is wired from its configuration: the task from its path, then the
 judges and their sandbox (maxcode/judging.py), every component of the search
-(maxcode/components.py), then the search itself (maxcode/runner.py).
+(maxcode/components.py), then the search itself (maxcode/optimize.py).
 
 `maxcode optimize`, a sweep's workers and the self-benchmarks all run a search this way:
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from maxcode import components, judging, runner
+from maxcode import components, judging, optimize
 from maxcode.benchmarks.loaders import single_file
 from maxcode.benchmarks.task import Task
 from maxcode.errors import TaskError
@@ -51,14 +51,14 @@ class Wiring:
         """`run_dir` of the config, else a new one under `paths.runs_dir`."""
         if self.cfg.get("run_dir"):
             return Path(self.cfg.run_dir)
-        return runner.default_run_dir(self.cfg.paths.runs_dir, task, self.parts.name, int(self.cfg.seed))
+        return optimize.default_run_dir(self.cfg.paths.runs_dir, task, self.parts.name, int(self.cfg.seed))
 
     def optimize(self, task: Task, run_dir: Path, on_progress: Callable[[Snapshot], None] | None = None,
-                 store: RunWriter | None = None, fresh_parts: bool = False) -> runner.RunResult:
+                 store: RunWriter | None = None, fresh_parts: bool = False) -> optimize.RunResult:
         """One search on `task`. `fresh_parts`: new components for this run (a benchmark that
         must not carry a proposer's cache from one run to the next)."""
         parts = components.build(self.cfg, sandbox_backend=self.judging.backend) if fresh_parts else self.parts
-        return runner.optimize(task, self.judging.judge_task, parts, run_dir, components.resolved_yaml(self.cfg),
+        return optimize.optimize(task, self.judging.judge_task, parts, run_dir, components.resolved_yaml(self.cfg),
                                seed=int(self.cfg.seed), on_progress=on_progress, store=store)
 
     def close(self) -> None:

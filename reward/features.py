@@ -20,7 +20,7 @@ from typing import Any
 
 from maxcode.reward.dataset import Bins
 from maxcode.reward.errors import ModelError
-from maxcode.reward.scoring import read_config, signal_words, write_config
+from maxcode.reward.scorer import read_config, signal_words, write_config
 
 TOKEN_PATTERN = r"[A-Za-z_]\w*|\d+|[^\s\w]{1,2}"
 

@@ -22,7 +22,7 @@ from maxcode.reward.dataset import Bins
 from maxcode.reward.errors import ModelError
 from maxcode.reward.evaluate import best_of_pool, pools
 from maxcode.reward.features import FeatureMatrix
-from maxcode.reward.scoring import read_config, write_config
+from maxcode.reward.scorer import read_config, write_config
 
 MODEL_FILE = "lambdarank.json"
 MAX_GRADE = 30

@@ -1,6 +1,6 @@
 """The generative reward-to-go model: a causal LM with a LoRA adapter that writes a bin token.
 
-Each example is rendered as a prompt (`maxcode.reward.scoring.render`) followed by one label token
+Each example is rendered as a prompt (`maxcode.reward.scorer.render`) followed by one label token
 per bin (`A`, `B`, ... : single tokens in every byte-level or sentencepiece vocabulary we
 know; a base whose tokenizer splits them is refused). Training is transformers' `Trainer`
 (progress bar, checkpoints every `save_steps`, resume from the last one) with the loss on
@@ -22,7 +22,7 @@ from typing import Any
 
 from maxcode.reward.dataset import Bins
 from maxcode.reward.errors import ModelError
-from maxcode.reward.scoring import expected, read_config, render, write_config
+from maxcode.reward.scorer import expected, read_config, render, write_config
 
 log = logging.getLogger(__name__)
 

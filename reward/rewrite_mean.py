@@ -17,7 +17,7 @@ from typing import Any
 
 from maxcode.reward.dataset import Bins
 from maxcode.reward.errors import ModelError
-from maxcode.reward.scoring import read_config, write_config
+from maxcode.reward.scorer import read_config, write_config
 
 TABLE_FILE = "rewrite_mean.json"
 

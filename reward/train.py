@@ -23,7 +23,7 @@ from maxcode.reward.features import FeaturesConfig, FeaturesScorer
 from maxcode.reward.lambdarank import LambdaRankConfig, LambdaRankScorer
 from maxcode.reward.lm import LMConfig
 from maxcode.reward.rewrite_mean import RewriteMeanScorer
-from maxcode.reward.scoring import KINDS, render
+from maxcode.reward.scorer import KINDS, render
 from maxcode.reward.tiny import TINY_BASE, build_tiny_base, with_tiny_recipe
 
 log = logging.getLogger(__name__)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import venv
@@ -19,8 +20,12 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_the_wheel_holds_one_top_level_name(tmp_path):
+    # Built from a copy: setuptools writes its build/ folder into the tree it builds.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "results", "runs", "*.egg-info", "__pycache__", ".*cache"))
     built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                 "--wheel-dir", str(tmp_path), str(ROOT), cwd=tmp_path)
+                 "--wheel-dir", str(tmp_path), str(source), cwd=tmp_path)
     assert built.returncode == 0, built.stderr[-3000:]
     (wheel,) = tmp_path.glob("maxcode-*.whl")
     names = zipfile.ZipFile(wheel).namelist()

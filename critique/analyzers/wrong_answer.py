@@ -12,7 +12,7 @@ import math
 
 from maxcode.records.diagnosis import Finding
 from maxcode.records.evaluation import Evaluation
-from maxcode.sandbox.judges.compare import END_OF_OUTPUT
+from maxcode.sandbox.judges.cpp.output_rule import END_OF_OUTPUT
 
 MAX_SHOWN_CHARS = 120
 INT32_WRAP = 1 << 32

@@ -88,8 +88,8 @@ def train_cmd(overrides: list[str]) -> int:
 def eval_cmd(overrides: list[str]) -> int:
     from maxcode.records.run import atomic_write
     from maxcode.reward import dataset, evaluate
-    from maxcode.reward.scorers import load_scorer
-    from maxcode.reward.scoring import check_bins
+    from maxcode.reward.load_scorer import load_scorer
+    from maxcode.reward.scorer import check_bins
 
     config = parse(EvalConfig, overrides)
     if not config.model or not config.data:

@@ -16,7 +16,7 @@ from maxcode.records.usage import Usage
 from maxcode.report.curves import best_curve
 from maxcode.report.load import RunData
 from maxcode.report.run_page import write_run_report
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from maxcode.records.node import Node, best_so_far
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 AXES = {
     "evaluations": "judge evaluations",

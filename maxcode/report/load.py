@@ -17,7 +17,7 @@ from maxcode.errors import UserError
 from maxcode.records.node import Node
 from maxcode.records.run import SUMMARY, TRAJECTORY, RunReader
 from maxcode.records.sweep import RESULTS, SweepResults
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import logging
 
 from maxcode.records.node import Node, NodeStatus
 from maxcode.report.figures import STATUS_COLORS
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from maxcode.loop import Step
 from maxcode.records.node import NodeStatus
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 
 @dataclass

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from maxcode.loop import Candidate, Step
 from maxcode.records.node import Node, source_hash
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 Cell = tuple[int, int, str]
 COMMENTS = {"cpp": re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL),

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from maxcode.loop import Step
 from maxcode.records.node import Node, NodeStatus
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 
 @dataclass

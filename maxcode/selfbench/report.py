@@ -28,7 +28,7 @@ from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash, to
 from maxcode.records.run import SUMMARY, RunWriter
 from maxcode.records.sweep import SweepResults
 from maxcode.report import summarize, write_report
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 GOAL_S = 10.0
 FAILURES = [Status.COMPILE_ERROR, Status.RUNTIME_ERROR, Status.WRONG_ANSWER, Status.TIMEOUT, Status.REJECTED]

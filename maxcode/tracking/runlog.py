@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from maxcode.records.run import TRAJECTORY, is_run_dir
-from maxcode.tracking import record
+from maxcode.tracking import feed
 from maxcode.tracking.base import RunSpec, TrackedRun, Tracker
-from maxcode.tracking.record import MetricPoint, PointReader
+from maxcode.tracking.feed import MetricPoint, PointReader
 from maxcode.tracking.state import DirState, TrackedState
 
 
@@ -61,7 +61,7 @@ class RunLog:
             return
         run = self.open()
         if not self.tracked.params_logged and (self.dir / self.config_file).is_file():
-            run.log_params(record.params(self.dir, self.config_file))
+            run.log_params(feed.params(self.dir, self.config_file))
             self.tracked.params_logged = True
             self.state.save()
         self.pending += self.reader.read()
@@ -80,10 +80,10 @@ class RunLog:
             return
         self.update()
         run = self.open()
-        summary = record.summary(self.dir)
+        summary = feed.summary(self.dir)
         if summary:
-            run.log_summary(record.numbers(summary))
-        for path in record.artifacts(self.dir):
+            run.log_summary(feed.numbers(summary))
+        for path in feed.artifacts(self.dir):
             run.log_file(path)
         run.close(status)
         self.tracked.finished = True

@@ -53,7 +53,7 @@ def sync(tracking: TrackingConfig, directory: Path) -> str:
     import yaml
 
     from maxcode.sweep.directory import SweepDir
-    from maxcode.tracking import record
+    from maxcode.tracking import feed
 
     assert tracking.adapter is not None
     sweep = SweepDir(directory)
@@ -65,7 +65,7 @@ def sync(tracking: TrackingConfig, directory: Path) -> str:
         job: RunLog | SweepLog = SweepLog(tracking.adapter, directory, directory.name, runs, set())
         job.finish("finished")
         return job.parent.tracked.run_id or ""
-    summary = record.summary(directory) or {}
+    summary = feed.summary(directory) or {}
     stop = str(summary.get("stop_reason", ""))
     status = "killed" if stop == "interrupted" else "failed" if stop.startswith("error") else "finished"
     job = RunLog(tracking.adapter, directory, directory.name)

@@ -10,7 +10,7 @@ from maxcode.reward.rewards import SpeedupReward
 from maxcode.budget import Budget, BudgetMeter
 from maxcode.loop import LoopConfig, Search
 from maxcode.observation import ObservationBuilder, ObservationConfig
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,7 @@ from maxcode.cli.main import main
 from maxcode.observation import ObservationBuilder, ObservationConfig
 from maxcode.proposers.rewrites import RewritesProposer, path_of
 from maxcode.search.evolve import Evolve, Island
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 REPO = Path(__file__).resolve().parents[2]
 PIE = REPO / "benchmarks" / "suites" / "pie_mini"

@@ -38,7 +38,7 @@ def test_missing_model_is_a_clear_error(tmp_path):
 
     from maxcode.errors import ProposerUnavailable
     from maxcode.observation import ObservationBuilder
-    from maxcode.tree import SearchTree
+    from maxcode.search_tree import SearchTree
 
     root = Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE, source=TASK.baseline_source)
     obs = ObservationBuilder().build(TASK, SearchTree([root]), root, draw_counts={}, serial=0, seed=0)
@@ -79,7 +79,7 @@ def test_no_room_for_a_prompt_is_one_clear_error(short_context_model, tmp_path):
 
     from maxcode.errors import ProposerUnavailable
     from maxcode.observation import ObservationBuilder
-    from maxcode.tree import SearchTree
+    from maxcode.search_tree import SearchTree
 
     root = Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE, source=TASK.baseline_source)
     obs = ObservationBuilder().build(TASK, SearchTree([root]), root, draw_counts={}, serial=0, seed=0)

@@ -18,7 +18,7 @@ from maxcode.proposers.base import Reply
 from maxcode.proposers.library import LibraryProposer
 from maxcode.proposers.mix import MixProposer
 from maxcode.proposers.rewrites import RewritesProposer
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 ROOT = Path(__file__).resolve().parents[2]
 KB = ROOT / "benchmarks" / "suites" / "kernelbench_cpu"

@@ -7,7 +7,7 @@ from maxcode.records.evaluation import Evaluation, Status
 from maxcode.records.node import Node, NodeStatus
 
 from maxcode.observation import ObservationBuilder, ObservationConfig
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 KERNEL = Task(id="kb/relu", family="kernel", language="python",
               baseline_source="class Model(nn.Module):\n    def forward(self, x):\n        return torch.relu(x)\n")

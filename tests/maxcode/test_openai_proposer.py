@@ -12,7 +12,7 @@ from maxcode.records.node import Node, NodeStatus
 from maxcode.errors import ProposerUnavailable
 from maxcode.observation import ObservationBuilder
 from maxcode.proposers.openai_compat import OpenAIProposer
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 
 def observation(draw=0):

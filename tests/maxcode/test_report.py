@@ -280,4 +280,4 @@ def test_the_report_reads_directories_without_importing_judges_or_proposers():
             "print(' '.join(sorted(sys.modules)))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert not [m for m in loaded if m.startswith(("maxcode.proposers", "maxcode.sandbox.judges", "maxcode.sandbox.backends",
-                                                   "maxcode.loop", "maxcode.runner"))]
+                                                   "maxcode.loop", "maxcode.optimize"))]

@@ -18,7 +18,7 @@ from maxcode.errors import ConfigError
 from maxcode.observation import ObservationBuilder
 from maxcode.proposers.rewrites import CATALOG, RewritesProposer
 from maxcode.search.refine import Refine
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 PIE = Path(__file__).resolve().parents[2] / "benchmarks" / "suites" / "pie_mini"
 COUNT_QUERIES = (PIE / "pm14_count_queries" / "slow.cpp").read_text()

@@ -22,7 +22,7 @@ from maxcode.reward.dataset import Bins, examples_of_run
 from maxcode.proposers.replay import ReplayProposer
 from maxcode.report.load import load_run
 from maxcode.sweep.metrics import spend_curve
-from maxcode.tracking.record import PointReader
+from maxcode.tracking.feed import PointReader
 
 FIXTURE = Path(__file__).parent / "fixtures" / "run_d56e86e"
 

@@ -15,7 +15,7 @@ from maxcode.records.run import RunWriter
 from maxcode.reward import dataset, train
 from maxcode.reward.errors import ModelError
 from maxcode.reward.lambdarank import LambdaRankScorer, grades
-from maxcode.reward.scorers import load_scorer
+from maxcode.reward.load_scorer import load_scorer
 from rtg_synth import write_runs
 
 from maxcode import components

@@ -10,7 +10,7 @@ import pytest
 from maxcode.reward import dataset, train
 from maxcode.reward.errors import DatasetError, ModelError
 from maxcode.reward.lm import LMConfig
-from maxcode.reward.scorers import load_scorer
+from maxcode.reward.load_scorer import load_scorer
 from rtg_synth import write_runs
 from tiny_lm import build_tiny_lm
 

@@ -16,8 +16,8 @@ from maxcode.sandbox.judges.kernel.compare import (
     compare,
     load_outputs,
 )
-from maxcode.sandbox.judges.kernel.record import Trial
 from maxcode.sandbox.judges.kernel.sides import JudgeFailure, Side
+from maxcode.sandbox.judges.kernel.worker_report import Trial
 
 
 def check_trials(ref: Side, cand: Side, tol: ComparisonLimits) -> None:

@@ -23,7 +23,7 @@ from maxcode.records.evaluation import Evaluation, Status, truncate
 from maxcode.sandbox.backends.base import Backend, GiB, Limits, RunResult, RunSpec, Step, StepResult
 from maxcode.sandbox.judges.kernel.extension_cache import ExtensionCache, cache_key
 from maxcode.sandbox.judges.kernel.problem import Problem
-from maxcode.sandbox.judges.kernel.record import MalformedRecord, WorkerRecord, parse_record
+from maxcode.sandbox.judges.kernel.worker_report import MalformedRecord, WorkerRecord, parse_record
 
 WORKER = Path(__file__).with_name("worker.py")
 WORKER_VERSION = "7"

@@ -10,7 +10,7 @@ from maxcode.reward.features import FeaturesScorer
 from maxcode.reward.lambdarank import LambdaRankScorer
 from maxcode.reward.lm import LMScorer
 from maxcode.reward.rewrite_mean import RewriteMeanScorer
-from maxcode.reward.scoring import Scorer, read_config
+from maxcode.reward.scorer import Scorer, read_config
 
 
 def load_scorer(path: str | Path, device: str | None = None) -> Scorer:

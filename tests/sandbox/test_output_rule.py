@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from maxcode.sandbox.judges.compare import compare_outputs
+from maxcode.sandbox.judges.cpp.output_rule import compare_outputs
 
 
 @pytest.mark.parametrize(

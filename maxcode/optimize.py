@@ -21,7 +21,7 @@ from maxcode.loop import Search, Snapshot, TaskJudge
 from maxcode.records.node import total_spent
 from maxcode.records.run import RunReader, RunWriter
 from maxcode.report import summarize, write_artifacts
-from maxcode.tree import SearchTree
+from maxcode.search_tree import SearchTree
 
 log = logging.getLogger(__name__)
 

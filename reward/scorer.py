@@ -4,7 +4,7 @@ A scorer maps examples (dicts in the dataset's layout: task, prefix, candidate) 
 the expected speedup of each candidate's return (lambdarank's: a relevance whose order alone
 means something); higher is more promising. A model
 directory holds `rtg_config.json` (kind, bins, history, dataset version, training config)
-beside the kind's own files; `maxcode.reward.scorers.load_scorer` reads any kind.
+beside the kind's own files; `maxcode.reward.load_scorer.load_scorer` reads any kind.
 """
 
 from __future__ import annotations
