@@ -14,7 +14,7 @@ from typing import Any
 from hydra import compose, initialize_config_dir
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from maxcode.errors import ConfigError, UserError
 
@@ -42,3 +42,20 @@ def make(node: Any, what: str, convert: str = "none") -> Any:
         if isinstance(exc.__cause__, UserError):
             raise exc.__cause__ from None
         raise
+
+
+SECRET_KEYS = ("api_key",)
+
+
+def resolved_yaml(cfg: DictConfig) -> str:
+    """The fully resolved config with secrets masked: what goes into a run directory."""
+    data = OmegaConf.to_container(cfg, resolve=True)
+
+    def mask(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: ("***" if k in SECRET_KEYS and v else mask(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [mask(v) for v in node]
+        return node
+
+    return OmegaConf.to_yaml(OmegaConf.create(mask(data)))

@@ -1,11 +1,12 @@
-"""The one place that builds the sandbox backend and the judges from the configuration.
+"""The judges of one configuration, behind one call: a task's family picks its judge.
 
     backend = instantiate(cfg.sandbox)                      conf/sandbox/*.yaml
     timing  = instantiate(cfg.timing)                       conf/timing/*.yaml
     cpp     = instantiate(cfg.judge.cpp)(backend=, timing=) conf/judge/default.yaml
     kernel  = instantiate(cfg.judge.kernel)(backend=)       conf/judge/default.yaml
 
-Judges are built on first use, so judging a C++ task never imports torch. `judge_task`
+A part of the run maxcode/wiring.py builds (and what `maxcode eval` builds alone). Judges
+are built on first use, so judging a C++ task never imports torch. `judge_task`
 is safe to call from several threads at once (the search judges candidates in parallel).
 With `judge.memo` set (a file), verdicts are shared through it: see maxcode/verdict_memo.py.
 """
@@ -124,13 +125,3 @@ class Judging:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def build(cfg: DictConfig, backend: Backend | None = None) -> Judging:
-    """Backend, timer and judges from `cfg` (a composed root config)."""
-    return Judging(cfg, backend)
-
-
-def judge_task(task: Task, candidate_source: str, cfg: DictConfig) -> Evaluation:
-    """One-shot: build everything from `cfg`, judge one candidate, release the backend."""
-    with build(cfg) as judging:
-        return judging.judge_task(task, candidate_source)

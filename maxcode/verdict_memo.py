@@ -58,8 +58,8 @@ log = logging.getLogger(__name__)
 
 # Configuration keys that do not change a verdict: where caches live, the memo itself, seeds.
 _IGNORED_KEYS = frozenset({"cache_dir", "memo", "seed"})
-_CODE_DIRS = {"cpp": ("judges/cpp", "judges/compare.py", "timing"),
-              "kernel": ("judges/kernel", "judges/compare.py", "timing")}
+_CODE_DIRS = {"cpp": ("judges/cpp", "judges/base.py", "timing"),
+              "kernel": ("judges/kernel", "judges/base.py", "timing")}
 LOCK_STRIPES = 64
 """Lock files per memo: two different programs share one with odds 1/64 (then one waits)."""
 _SANDBOX_ROOT = Path(fingerprint.__code__.co_filename).resolve().parent

@@ -1,10 +1,10 @@
 """Rewards, max-reward returns, and the reward-to-go model (reads run directories as data;
-never imports `maxcode`).
+never imports the search above it).
 
     rewards.py   reward of a verdict, `y` update, max-reward returns
     dataset.py   run/sweep directories -> examples (task, prefix, candidate, return bin), card
-    scoring.py   the prompt, model directories
-    scorers.py   `load_scorer`: the scorer in a model directory, whatever its kind
+    scorer.py    what every scorer shares: the prompt, model directories
+    load_scorer.py  the scorer in a model directory, whatever its kind
     lm.py        causal LM + LoRA writing a bin token; score = expected speedup
     features.py  the non-neural baseline (hashed tokens + diff features, ridge)
     rewrite_mean.py  the bar: mean return per rewrite, no code read

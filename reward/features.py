@@ -3,7 +3,7 @@
 Hashed code tokens of the candidate, hashed tokens of the lines it adds and removes against
 its parent (the last program of the prefix), a few size features of that diff, and the
 signals that carry across tasks (the rewrites applied, the parent's diagnosis tags and
-their pairings, depth, the parent's log speedup; `scoring.signal_words`); a ridge
+their pairings, depth, the parent's log speedup; `scorer.signal_words`); a ridge
 regression onto each example's bin value (the speedup its return bin stands for). Trained
 on the same dataset files as the LM; saved as `features.pkl` beside `rtg_config.json`.
 """

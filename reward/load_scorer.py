@@ -1,4 +1,4 @@
-"""Load the scorer a model directory holds, whatever its kind (the kinds import `scoring`,
+"""Load the scorer a model directory holds, whatever its kind (the kinds import `scorer`,
 so the loader that imports the kinds lives here, above them; transformers and peft load
 only when an LM model is loaded)."""
 

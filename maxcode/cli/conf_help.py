@@ -54,8 +54,7 @@ def add_cfg_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def print_job(overrides: list[str]) -> int:
-    from maxcode import components
-    from maxcode.config import load_config
+    from maxcode.config import load_config, resolved_yaml
 
-    print(components.resolved_yaml(load_config(overrides)), end="")
+    print(resolved_yaml(load_config(overrides)), end="")
     return 0

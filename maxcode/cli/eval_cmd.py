@@ -149,16 +149,16 @@ def _run(args: argparse.Namespace, overrides: list[str]) -> int:
 
         early = syntax_error_verdict(source, filename=args.candidate)
 
-    from maxcode import judging  # after the cheap checks: building a backend takes a while
+    from maxcode.judging import Judging  # after the cheap checks: building a backend takes a while
 
     diagnosis = None
     if early is not None and not args.critique:
         evaluation = early
     else:
-        with judging.build(cfg) as judges:
+        with Judging(cfg) as judges:
             critique = None
             if args.critique:  # built before judging: a critic without a model fails fast
-                from maxcode.components import build_critique
+                from maxcode.wiring import build_critique
 
                 critique = build_critique(cfg, judges.backend)
             evaluation = early or judges.judge_task(task, source)

@@ -256,7 +256,7 @@ def _judge_one(
 
 
 def _check(suite: Suite, cfg: DictConfig, args: argparse.Namespace) -> int:
-    from maxcode.judging import build  # the judges pull in the sandbox; only `check` needs them
+    from maxcode.judging import Judging  # the judges pull in the sandbox; only `check` needs them
 
     labels = {x.strip() for x in args.variants.split(",")} if args.variants else None
     tasks = _selected(suite, args.only)
@@ -265,7 +265,7 @@ def _check(suite: Suite, cfg: DictConfig, args: argparse.Namespace) -> int:
     rows: list[CheckRow] = []
     err = Console(stderr=True)
     with (
-        build(cfg) as judging,
+        Judging(cfg) as judging,
         Progress(
             TextColumn("{task.description}"),
             BarColumn(),

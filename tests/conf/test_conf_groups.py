@@ -8,8 +8,8 @@ import importlib.util
 import pytest
 from omegaconf import OmegaConf
 
-from maxcode import components
-from maxcode.config import CONF_DIR, load_config
+from maxcode import wiring
+from maxcode.config import CONF_DIR, load_config, make
 from maxcode.errors import ProposerUnavailable, UserError
 
 GROUPS = sorted(p.name for p in CONF_DIR.iterdir() if p.is_dir())
@@ -43,11 +43,11 @@ def test_group_file_composes_and_instantiates(group, option, tmp_path):
         return  # placeholder groups of other components (no target yet)
     if (group, option) == ("proposer", "vllm") and importlib.util.find_spec("vllm") is None:
         with pytest.raises(ProposerUnavailable, match="vllm serve"):
-            components.make(node, "proposer")
+            make(node, "proposer", convert="all")
         return
     try:
         # Critiques are completed by the wiring function (backend, the LLM critic's model).
-        made = components.build_critique(cfg) if group == "critique" else components.make(node, group)
+        made = wiring.build_critique(cfg) if group == "critique" else make(node, group, convert="all")
     except UserError as exc:
         # The target was found and called; it refused a value the user must supply
         # (a dataset path, an installed extra) with a message saying so.

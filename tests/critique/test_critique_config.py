@@ -9,8 +9,8 @@ from chat_server import FIXTURE_NOTE, ChatServer
 from maxcode.critique.llm import LLMCritique
 from maxcode.critique.rules import RuleCritique
 
-from maxcode import components
-from maxcode.config import load_config
+from maxcode import wiring
+from maxcode.config import load_config, make
 from maxcode.errors import ProposerUnavailable, UserError
 from maxcode.loop import CriticLedger
 
@@ -28,7 +28,7 @@ def no_openai_env(monkeypatch):
 
 
 def test_rules_config(backend):
-    critique = components.build_critique(load_config(["critique=rules"]), backend)
+    critique = wiring.build_critique(load_config(["critique=rules"]), backend)
     assert isinstance(critique, RuleCritique) and critique.backend is backend
     assert critique.peaks_cache_path.endswith("peaks.json")
 
@@ -44,7 +44,7 @@ def test_separate_critic_model_reaches_its_endpoint(backend, compile_case, tmp_p
             "max_tokens: 400, cache_path: '${paths.cache_dir}/llm_cache.sqlite'}",
         ])
         ledger = CriticLedger()
-        critique = components.build_critique(cfg, backend, ledger, proposer=components.make(cfg.proposer, "proposer"))
+        critique = wiring.build_critique(cfg, backend, ledger, proposer=make(cfg.proposer, "proposer", convert="all"))
         assert isinstance(critique, LLMCritique) and critique.rules.backend is backend
         diagnosis = critique.diagnose(task, source, evaluation)
     assert diagnosis.source == "llm" and diagnosis.suggestions == ["Use `a`."]
@@ -56,12 +56,12 @@ def test_separate_critic_model_reaches_its_endpoint(backend, compile_case, tmp_p
 
 
 def test_without_critic_model_the_search_proposer_answers(backend, compile_case, tmp_path):
-    """critique.model null: `components.build` (maxcode optimize) hands the proposer's model over."""
+    """critique.model null: `wiring.build_parts` (maxcode optimize) hands the proposer's model over."""
     task, source, evaluation = compile_case
     with ChatServer(reply) as server:
         cfg = load_config(["critique=llm", "proposer=openai", "proposer.model=fixture-model",
                            f"proposer.base_url={server.base_url}", f"paths.cache_dir={tmp_path}"])
-        parts = components.build(cfg, sandbox_backend=backend)
+        parts = wiring.build_parts(cfg, backend)
         diagnosis = parts.critique.diagnose(task, source, evaluation)
     assert diagnosis.source == "llm" and diagnosis.tags["critic_model"] == "fixture-model"
     assert server.requests[0]["model"] == "fixture-model"
@@ -74,11 +74,11 @@ def test_llm_critic_without_any_model_is_a_user_error(backend, no_openai_env):
     rule-only critic that would pretend to be `critique=llm`."""
     cfg = load_config(["critique=llm", "proposer=library"])
     with pytest.raises(ProposerUnavailable, match=r"critique=llm has no model.*LibraryProposer") as info:
-        components.build(cfg, sandbox_backend=backend)
+        wiring.build_parts(cfg, backend)
     assert "critique.model" in info.value.fix and "critique=rules" in info.value.fix
     # `maxcode eval` (no search): the configured proposer would serve, but it has no model.
     with pytest.raises(ProposerUnavailable, match="proposer.model is not set") as info:
-        components.build_critique(load_config(["critique=llm"]), backend)
+        wiring.build_critique(load_config(["critique=llm"]), backend)
     assert info.value.cause.startswith("critique=llm has no model") and "critique.model" in info.value.fix
 
 
@@ -86,8 +86,8 @@ def test_critic_model_that_cannot_start_names_critique_model(backend, no_openai_
     cfg = load_config(["critique=llm", "proposer=library",
                        "critique.model={_target_: maxcode.proposers.hf.HFProposer, model: null}"])
     with pytest.raises(ProposerUnavailable, match="critique.model cannot start: proposer=hf needs a model"):
-        components.build_critique(cfg, backend)
+        wiring.build_critique(cfg, backend)
     cfg = load_config(["critique=llm", "proposer=library",
                        "critique.model={_target_: maxcode.proposers.library.LibraryProposer}"])
     with pytest.raises(UserError, match="not an LLM backend"):
-        components.build_critique(cfg, backend)
+        wiring.build_critique(cfg, backend)

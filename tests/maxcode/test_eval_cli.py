@@ -193,11 +193,11 @@ def test_loop_and_critique_see_a_syntax_error_at_its_line() -> None:
     from maxcode.benchmarks.loaders.single_file import load_task
     from maxcode.critique.rules import RuleCritique
 
-    from maxcode import judging
     from maxcode.config import load_config
+    from maxcode.judging import Judging
 
     task = load_task(KERNEL / "relu_problem.py")
-    with judging.build(load_config(["sandbox=local", "device=cpu"])) as judges:
+    with Judging(load_config(["sandbox=local", "device=cpu"])) as judges:
         ev = judges.judge_task(task, SYNTAX_ERROR)
     assert ev.status.value == "compile_error" and ev.message == "candidate.py:2: syntax error: invalid syntax"
     diagnosis = RuleCritique().diagnose(task, SYNTAX_ERROR, ev)

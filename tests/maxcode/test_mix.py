@@ -11,7 +11,7 @@ from maxcode.benchmarks.task import Task
 from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
 from omegaconf import OmegaConf
 
-from maxcode import components
+from maxcode.config import make
 from maxcode.errors import ConfigError, ProposerUnavailable
 from maxcode.observation import ObservationBuilder
 from maxcode.proposers.base import Reply
@@ -83,13 +83,13 @@ def test_bad_shares_are_a_config_error(shares):
 
 def test_the_mix_config_builds_library_and_rewrites():
     node = OmegaConf.load(ROOT / "conf" / "proposer" / "mix.yaml")
-    mix = components.make(node, "proposer")
+    mix = make(node, "proposer", convert="all")
     assert isinstance(mix, MixProposer)
     assert [type(p) for p in mix.proposers] == [LibraryProposer, RewritesProposer]
     bad = OmegaConf.merge(node, {"proposers": [{"_target_": "maxcode.proposers.rewrites.RewritesProposer",
                                                 "only": ["no_such_rewrite"]}], "shares": [1]})
     with pytest.raises(ConfigError, match="known rewrites: "):
-        components.make(bad, "proposer")
+        make(bad, "proposer", convert="all")
 
 
 def test_mix_on_a_kernel_problem_library_kernels_first_then_rewrites_on_them():
@@ -113,7 +113,7 @@ def test_mix_on_a_kernel_problem_library_kernels_first_then_rewrites_on_them():
 def test_the_mix_config_proposes_each_library_program_once_then_only_rewrites():
     """conf/proposer/mix.yaml: the library hands out its programs once, so every later request
     goes whole to the rewrites (a cycling library took one sample in four for a duplicate)."""
-    mix = components.make(OmegaConf.load(ROOT / "conf" / "proposer" / "mix.yaml"), "proposer")
+    mix = make(OmegaConf.load(ROOT / "conf" / "proposer" / "mix.yaml"), "proposer", convert="all")
     problem = KB / "level1" / "1_ReLU.py"
     reference = observe(problem.read_text(), language="python", path=str(problem))
     reference.meta["device"] = "cpu"

@@ -11,9 +11,8 @@ from maxcode.reward import dataset, train
 from omegaconf import OmegaConf
 from rtg_synth import write_runs
 
-from maxcode import components
 from maxcode.budget import Budget
-from maxcode.config import load_config
+from maxcode.config import load_config, make
 from maxcode.errors import ConfigError
 from maxcode.ranking import RewardToGoRanker
 from maxcode.search.best_of_n import BestOfN
@@ -59,12 +58,12 @@ def test_reranking_judges_the_best_m_and_records_the_skipped_with_scores(make_se
 def test_ranker_group_builds_the_ranker_and_refuses_bad_paths(features_model, tmp_path):
     cfg = load_config(["ranker=features", f"ranker.path={features_model}", "loop.rank_keep=2",
                        "proposer=library"])
-    made = components.make(cfg.ranker, "ranker")
+    made = make(cfg.ranker, "ranker", convert="all")
     assert isinstance(made, RewardToGoRanker) and cfg.loop.rank_keep == 2
     with pytest.raises(ConfigError, match="needs a trained model"):
-        components.make(load_config(["ranker=rtg"]).ranker, "ranker")
+        make(load_config(["ranker=rtg"]).ranker, "ranker", convert="all")
     with pytest.raises(ConfigError, match="ranker=rtg was given a features model"):
-        components.make(load_config(["ranker=rtg", f"ranker.path={features_model}"]).ranker, "ranker")
+        make(load_config(["ranker=rtg", f"ranker.path={features_model}"]).ranker, "ranker", convert="all")
     preset = load_config(["experiment=fsr_maxcode_rtg", f"ranker.path={features_model}"])
     assert preset.ranker.kind == "lm" and preset.loop.rank_keep == 2 and preset.observation.history
     assert OmegaConf.select(load_config([]), "ranker") is None

@@ -18,9 +18,8 @@ from maxcode.reward.lambdarank import LambdaRankScorer, grades
 from maxcode.reward.load_scorer import load_scorer
 from rtg_synth import write_runs
 
-from maxcode import components
 from maxcode.cli.main import main
-from maxcode.config import load_config
+from maxcode.config import load_config, make
 from maxcode.errors import ConfigError
 from maxcode.ranking import RewardToGoRanker
 
@@ -133,7 +132,7 @@ def test_a_dataset_of_pools_of_one_is_refused_saying_what_it_needs(tmp_path):
 
 
 def test_ranker_lambdarank_is_built_from_its_conf_file_and_refuses_its_training_tasks(model, data):
-    made = components.make(load_config(["ranker=lambdarank", f"ranker.path={model}"]).ranker, "ranker")
+    made = make(load_config(["ranker=lambdarank", f"ranker.path={model}"]).ranker, "ranker", convert="all")
     assert isinstance(made, RewardToGoRanker) and isinstance(made.scorer, LambdaRankScorer)
     unseen = Task(id=UNSEEN, family="cpp", language="cpp", baseline_source="int main() { return 20; }\n")
     pool = _unseen(data)
@@ -142,7 +141,7 @@ def test_ranker_lambdarank_is_built_from_its_conf_file_and_refuses_its_training_
     with pytest.raises(ConfigError, match="was trained on task synth/03"):
         made.score(Task(id="synth/03", family="cpp", language="cpp", baseline_source=""), contexts)
     with pytest.raises(ConfigError, match="use ranker=lambdarank"):
-        components.make(load_config(["ranker=features", f"ranker.path={model}"]).ranker, "ranker")
+        make(load_config(["ranker=features", f"ranker.path={model}"]).ranker, "ranker", convert="all")
 
 
 def test_returns_whose_intervals_overlap_share_a_grade():
