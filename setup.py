@@ -3,13 +3,14 @@
 The repository's top level is its design (maxcode/, sandbox/, reward/, critique/, benchmarks/,
 records/), but `records`, `sandbox`, `benchmarks` and `reward` are also PyPI projects' import
 names. So every folder installs under `maxcode.`: `records/` is `maxcode.records`, and so on.
-A wheel holds one top-level name, `maxcode`; an editable install maps the same names onto
-these folders.
+Hydra's conf/ travels as `maxcode.conf` (data only), so an installed wheel finds its
+configuration. A wheel holds one top-level name, `maxcode`; an editable install maps the same
+names onto these folders.
 """
 from setuptools import find_namespace_packages, setup
 
 # Folders beside maxcode/ that install as its sub-packages.
-BESIDE = ("records", "sandbox", "benchmarks", "critique", "reward")
+BESIDE = ("records", "sandbox", "benchmarks", "critique", "reward", "conf")
 
 
 def _packages(folder: str, name: str) -> list[str]:

@@ -20,7 +20,10 @@ from maxcode.errors import ConfigError, UserError
 
 log = logging.getLogger(__name__)
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+_HERE = Path(__file__).resolve().parent
+# In a checkout (and an editable install) conf/ is the repository's top-level folder; a wheel
+# carries it inside the package (setup.py maps it to maxcode.conf).
+CONF_DIR = next((d for d in (_HERE / "conf", _HERE.parent / "conf") if d.is_dir()), _HERE.parent / "conf")
 
 
 def load_config(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:

@@ -34,8 +34,23 @@ def test_the_wheel_holds_one_top_level_name(tmp_path):
     # Every folder of the design is in it, under its import name, data files included.
     for inside in ("maxcode/records/run.py", "maxcode/sandbox/runner/mcrun.c", "maxcode/reward/dataset.py",
                    "maxcode/critique/prompts/critique.txt", "maxcode/benchmarks/loaders/builtin.py",
-                   "maxcode/sandbox/judges/kernel/worker.py"):
+                   "maxcode/sandbox/judges/kernel/worker.py", "maxcode/conf/config.yaml",
+                   "maxcode/conf/judge/default.yaml"):
         assert inside in names
+
+    # Installed (dependencies from the system's site packages), it composes its configuration
+    # from what it carries, far from any checkout.
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    got = _run(str(env_dir / "bin" / "python"), "-m", "pip", "install", "--no-deps", "--quiet", str(wheel),
+               cwd=tmp_path)
+    assert got.returncode == 0, got.stderr[-3000:]
+    got = _run(str(env_dir / "bin" / "maxcode"), "optimize", "--cfg", "job", "device=cpu", cwd=tmp_path)
+    assert got.returncode == 0, got.stderr[-3000:]
+    assert "_target_: maxcode.sandbox.judges.kernel.KernelJudge" in got.stdout
+    got = _run(str(env_dir / "bin" / "python"), "-c", "import maxcode.config; print(maxcode.config.CONF_DIR)",
+               cwd=tmp_path)
+    assert Path(got.stdout.strip()).is_relative_to(env_dir), got.stdout + got.stderr
 
 
 def test_installs_beside_pypi_records(tmp_path):
