@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from maxcode.records.diagnosis import Finding
-from maxcode.sandbox.backends.base import Backend, GiB, Limits, RunSpec, Step
+from maxcode.sandbox.backends.base import Backend
+from maxcode.sandbox.run_spec import GiB, Limits, RunSpec, Step
 
 log = logging.getLogger(__name__)
 

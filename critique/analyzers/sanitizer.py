@@ -14,7 +14,8 @@ from pathlib import Path
 
 from maxcode.benchmarks.task import Task
 from maxcode.records.diagnosis import Finding
-from maxcode.sandbox.backends.base import Backend, Limits, RunSpec, Step
+from maxcode.sandbox.backends.base import Backend
+from maxcode.sandbox.run_spec import Limits, RunSpec, Step
 
 log = logging.getLogger(__name__)
 

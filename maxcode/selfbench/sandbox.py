@@ -35,7 +35,8 @@ from rich.table import Table
 
 from maxcode.records.errors import BackendUnavailable
 from maxcode.sandbox.backends import make_backend
-from maxcode.sandbox.backends.base import Backend, Limits, RunSpec, Step
+from maxcode.sandbox.backends.base import Backend
+from maxcode.sandbox.run_spec import Limits, RunSpec, Step
 
 log = logging.getLogger(__name__)
 

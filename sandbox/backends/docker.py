@@ -46,8 +46,8 @@ from dataclasses import dataclass, field
 
 from maxcode.records.errors import BackendUnavailable
 from maxcode.sandbox.backends import images
-from maxcode.sandbox.backends.base import GiB, MiB, RunResult, RunSpec
 from maxcode.sandbox.backends.workspace import tar_files, untar_results
+from maxcode.sandbox.run_spec import GiB, MiB, RunResult, RunSpec
 from maxcode.sandbox.runner.protocol import CANDIDATE_UID, parse_results, write_plan
 from maxcode.sandbox.timing.lease import shared_cpu
 

@@ -22,8 +22,8 @@ import threading
 import time
 from pathlib import Path
 
-from maxcode.sandbox.backends.base import RunResult, RunSpec
 from maxcode.sandbox.backends.workspace import populate
+from maxcode.sandbox.run_spec import RunResult, RunSpec
 from maxcode.sandbox.runner.protocol import (
     CANDIDATE_UID,
     build_host_runner,

@@ -8,7 +8,7 @@ import shutil
 import tarfile
 from pathlib import Path, PurePosixPath
 
-from maxcode.sandbox.backends.base import RunSpec
+from maxcode.sandbox.run_spec import RunSpec
 
 
 def check_relative(path: str) -> str:

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from maxcode.records.errors import BackendUnavailable
-from maxcode.sandbox.backends.base import RunSpec, StepResult
+from maxcode.sandbox.run_spec import RunSpec, StepResult
 
 SOURCE = Path(__file__).with_name("mcrun.c")
 STDERR_CAP = 64 * 1024

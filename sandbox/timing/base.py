@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from maxcode.records.testcases import TestCase
-from maxcode.sandbox.backends.base import Backend, Limits, RunSpec, Step, StepResult
+from maxcode.sandbox.run_spec import Limits, RunSpec, Sandbox, Step, StepResult
 from maxcode.sandbox.timing.stats import SpeedupEstimate
 
 BASELINE = "baseline"
@@ -87,7 +87,7 @@ class Timer(Protocol):
     mode: str
     seed: int
 
-    def measure(self, backend: Backend, job: TimingJob) -> Measurement: ...
+    def measure(self, backend: Sandbox, job: TimingJob) -> Measurement: ...
 
 
 def input_files(tests: list[TestCase]) -> dict[str, Path]:

@@ -31,7 +31,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from maxcode.sandbox.backends.base import Backend, Limits, RunResult, RunSpec, Step
+from maxcode.sandbox.run_spec import Limits, RunResult, RunSpec, Sandbox, Step
 from maxcode.sandbox.timing.base import (
     BASELINE,
     CANDIDATE,
@@ -92,7 +92,7 @@ class InstructionTimer:
 
     # -- counter choice ---------------------------------------------------------------
 
-    def counter_for(self, backend: Backend, image: str) -> str:
+    def counter_for(self, backend: Sandbox, image: str) -> str:
         """`perf` or `callgrind` for this backend and image (probed once for `auto`)."""
         if self.counter != "auto":
             return self.counter
@@ -125,7 +125,7 @@ class InstructionTimer:
             memory_bytes=limits.memory_bytes + self.extra_memory_bytes,
         )
 
-    def count(self, backend: Backend, job: TimingJob) -> tuple[dict[str, list[int]], TimingFailure | None, str]:
+    def count(self, backend: Sandbox, job: TimingJob) -> tuple[dict[str, list[int]], TimingFailure | None, str]:
         """Per side, the instruction count on each input (one run each); or a failure."""
         counter = self.counter_for(backend, job.image)
         runs = ProgramRuns({BASELINE: job.baseline, CANDIDATE: job.candidate}, job.tests)
@@ -158,7 +158,7 @@ class InstructionTimer:
             counts[side].append(int(found.group(1)))
         return counts, None, counter
 
-    def measure(self, backend: Backend, job: TimingJob) -> Measurement:
+    def measure(self, backend: Sandbox, job: TimingJob) -> Measurement:
         totals: dict[str, list[int]] = {BASELINE: [], CANDIDATE: []}
         per_input: dict[str, list[int]] = {}
         counter = ""

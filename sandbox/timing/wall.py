@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from maxcode.sandbox.backends.base import Backend, Step
+from maxcode.sandbox.run_spec import Sandbox, Step
 from maxcode.sandbox.timing import sequential, stats
 from maxcode.sandbox.timing.base import (
     BASELINE,
@@ -97,7 +97,7 @@ class WallTimer:
 
     # -- the loop ---------------------------------------------------------------------
 
-    def measure(self, backend: Backend, job: TimingJob) -> Measurement:
+    def measure(self, backend: Sandbox, job: TimingJob) -> Measurement:
         start = time.monotonic()
         base: list[float] = []
         cand: list[float] = []
@@ -202,7 +202,7 @@ class WallTimer:
 
     # -- one batch --------------------------------------------------------------------
 
-    def _run_batch(self, backend: Backend, job: TimingJob, first_round: int, rounds: int) -> _Batch:
+    def _run_batch(self, backend: Sandbox, job: TimingJob, first_round: int, rounds: int) -> _Batch:
         runs = ProgramRuns({BASELINE: job.baseline, CANDIDATE: job.candidate}, job.tests)
         steps: list[Step] = []
         order: list[tuple[int, int, str]] = []  # (round in batch, input index, side)

@@ -7,7 +7,7 @@ import os
 import threading
 
 import pytest
-from maxcode.sandbox.backends.base import Limits, RunSpec, Step
+from maxcode.sandbox.run_spec import Limits, RunSpec, Step
 from programs.support import KINDS, backend_for, program
 
 

@@ -11,7 +11,8 @@ import maxcode.sandbox.backends.docker as docker_module
 import pytest
 from maxcode.records.errors import BackendUnavailable, ConfigError
 from maxcode.sandbox.backends import make_backend
-from maxcode.sandbox.backends.base import Backend, Limits, RunSpec, Step
+from maxcode.sandbox.backends.base import Backend
+from maxcode.sandbox.run_spec import Limits, RunSpec, Step
 from programs.support import backend_for, program
 
 from maxcode.config import CONF_DIR, load_config

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from maxcode.sandbox.backends.base import GiB, Limits, MiB, RunSpec, Step
+from maxcode.sandbox.run_spec import GiB, Limits, MiB, RunSpec, Step
 from programs.support import KINDS, assert_healthy, backend_for, run_program
 
 

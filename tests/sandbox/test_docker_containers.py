@@ -10,7 +10,7 @@ import os
 
 import pytest
 from maxcode.sandbox.backends import docker as docker_backend
-from maxcode.sandbox.backends.base import RunSpec, Step
+from maxcode.sandbox.run_spec import RunSpec, Step
 
 pytestmark = pytest.mark.usefixtures("require_docker")
 

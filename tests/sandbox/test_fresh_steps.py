@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from maxcode.sandbox.backends.base import Limits, RunSpec, Step
+from maxcode.sandbox.run_spec import Limits, RunSpec, Step
 from programs.support import KINDS, backend_for, program
 
 

@@ -56,7 +56,7 @@ class _ClockedBackend:
         return self.now
 
     def run(self, spec):
-        from maxcode.sandbox.backends.base import RunResult, StepResult
+        from maxcode.sandbox.run_spec import RunResult, StepResult
 
         self.calls += 1
         steps = []
@@ -72,7 +72,7 @@ class _ClockedBackend:
 def test_slow_program_gets_an_interval_past_max_seconds(monkeypatch, tmp_path) -> None:
     import maxcode.sandbox.timing.wall as wall
     from maxcode.records.testcases import TestCase
-    from maxcode.sandbox.backends.base import Limits
+    from maxcode.sandbox.run_spec import Limits
     from maxcode.sandbox.timing.base import TimingJob
 
     backend = _ClockedBackend()
@@ -94,7 +94,7 @@ def test_slow_program_gets_an_interval_past_max_seconds(monkeypatch, tmp_path) -
 
 def _job(tmp_path, **fields):
     from maxcode.records.testcases import TestCase
-    from maxcode.sandbox.backends.base import Limits
+    from maxcode.sandbox.run_spec import Limits
     from maxcode.sandbox.timing.base import TimingJob
 
     (tmp_path / "in.txt").write_text("1\n")

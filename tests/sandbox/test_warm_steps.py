@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 
 import pytest
-from maxcode.sandbox.backends.base import GiB, Limits, MiB, RunSpec, Step
+from maxcode.sandbox.run_spec import GiB, Limits, MiB, RunSpec, Step
 from maxcode.sandbox.runner.protocol import write_plan
 from programs.support import backend_for
 

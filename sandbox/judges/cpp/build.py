@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maxcode.records.evaluation import truncate
-from maxcode.sandbox.backends.base import Backend, Limits, RunSpec, Step
+from maxcode.sandbox.backends.base import Backend
 from maxcode.sandbox.build_cache import BuildCache, cache_key
+from maxcode.sandbox.run_spec import Limits, RunSpec, Step
 
 log = logging.getLogger(__name__)
 

@@ -33,12 +33,13 @@ from maxcode.records.errors import TaskError, UserError
 from maxcode.records.evaluation import Evaluation, Status, truncate
 from maxcode.records.testcases import TestCase
 from maxcode.records.tolerance import Tolerance
-from maxcode.sandbox.backends.base import Backend, GiB, Limits, MiB
+from maxcode.sandbox.backends.base import Backend
 from maxcode.sandbox.build_cache import BuildCache, cache_key
 from maxcode.sandbox.hardware import fingerprint
 from maxcode.sandbox.judges.cpp.build import Builder, BuildResult
 from maxcode.sandbox.judges.cpp.run import Failure, TestRun, first_failure, run_tests, step_failure
 from maxcode.sandbox.judges.cpp.source import MAX_SOURCE_BYTES, check_source
+from maxcode.sandbox.run_spec import GiB, Limits, MiB
 from maxcode.sandbox.timing import lease
 from maxcode.sandbox.timing.base import (
     BASELINE,
@@ -190,7 +191,7 @@ class CppJudge:
         if self.timing.mode == "instructions" and talks_to_the_counter(build.binary):
             return Evaluation.failure(
                 Status.REJECTED, "the program carries valgrind client requests, which can switch the "
-                "instruction counter off: it cannot be judged by instruction counts (use timing=wall)",
+                "instruction counter off: it cannot be judged by instruction counts (use cpp_timing=wall)",
                 compile_log=build.log)
 
         run = run_tests(self.backend, build.binary, tests, self.run_limits, self.image)

@@ -14,8 +14,9 @@ from typing import Any
 
 from maxcode.records.evaluation import Mismatch, Status, truncate
 from maxcode.records.testcases import TestCase
-from maxcode.sandbox.backends.base import Backend, Limits, RunResult, StepResult
+from maxcode.sandbox.backends.base import Backend
 from maxcode.sandbox.judges.cpp.output_rule import compare_outputs
+from maxcode.sandbox.run_spec import Limits, RunResult, StepResult
 from maxcode.sandbox.timing.base import PROGRAM, ProgramRuns
 
 # Rationale: libstdc++ reports an allocation refused under RLIMIT_AS this way (then aborts);

@@ -70,7 +70,7 @@ from maxcode.records.errors import TaskError
 from maxcode.records.evaluation import Evaluation, Status
 from maxcode.records.testcases import TestCase
 from maxcode.records.tolerance import Tolerance
-from maxcode.sandbox.backends.base import Backend, MiB, RunResult
+from maxcode.sandbox.backends.base import Backend
 from maxcode.sandbox.judges.kernel import static_checks
 from maxcode.sandbox.judges.kernel.call_checks import check_trials
 from maxcode.sandbox.judges.kernel.compare import ComparisonLimits
@@ -84,6 +84,7 @@ from maxcode.sandbox.judges.kernel.problem import (
 from maxcode.sandbox.judges.kernel.reverify import Claim, Reverification
 from maxcode.sandbox.judges.kernel.settings import KernelChecks, KernelLimits, KernelTiming
 from maxcode.sandbox.judges.kernel.sides import JudgeFailure, Seeds, Side, Sides
+from maxcode.sandbox.run_spec import MiB, RunResult
 from maxcode.sandbox.timing import lease, sequential
 from maxcode.sandbox.timing.stats import CONFIDENCE, SpeedupEstimate, process_speedup
 

@@ -23,11 +23,11 @@ import math
 from dataclasses import dataclass
 
 from maxcode.records.evaluation import Status
-from maxcode.sandbox.backends.base import StepResult
 from maxcode.sandbox.judges.kernel.call_checks import check_calls
 from maxcode.sandbox.judges.kernel.compare import ComparisonLimits, Verdict
 from maxcode.sandbox.judges.kernel.problem import Problem
 from maxcode.sandbox.judges.kernel.sides import JudgeFailure, Seeds, Side, Sides, side_failure
+from maxcode.sandbox.run_spec import StepResult
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import dataclasses
 import os
 from dataclasses import dataclass
 
-from maxcode.sandbox.backends.base import GiB, MiB
 from maxcode.sandbox.judges.kernel import static_checks
+from maxcode.sandbox.run_spec import GiB, MiB
 
 
 @dataclass(frozen=True)

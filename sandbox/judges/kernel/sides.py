@@ -20,10 +20,11 @@ from typing import Any
 import torch
 from maxcode.records.errors import TaskError
 from maxcode.records.evaluation import Evaluation, Status, truncate
-from maxcode.sandbox.backends.base import Backend, GiB, Limits, RunResult, RunSpec, Step, StepResult
+from maxcode.sandbox.backends.base import Backend
 from maxcode.sandbox.judges.kernel.extension_cache import ExtensionCache, cache_key
 from maxcode.sandbox.judges.kernel.problem import Problem
 from maxcode.sandbox.judges.kernel.worker_report import MalformedRecord, WorkerRecord, parse_record
+from maxcode.sandbox.run_spec import GiB, Limits, RunResult, RunSpec, Step, StepResult
 
 WORKER = Path(__file__).with_name("worker.py")
 WORKER_VERSION = "7"

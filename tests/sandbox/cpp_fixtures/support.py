@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from maxcode.benchmarks.loaders.single_file import load_cpp_task
 from maxcode.benchmarks.task import Task
-from maxcode.sandbox.backends.base import Backend, RunResult, RunSpec
+from maxcode.sandbox.backends.base import Backend
 from maxcode.sandbox.judges.cpp import CppJudge
+from maxcode.sandbox.run_spec import RunResult, RunSpec
 
 from maxcode.config import CONF_DIR, load_config
 from maxcode.judging import make_backend as make_backend_from_config

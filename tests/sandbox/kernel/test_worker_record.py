@@ -8,9 +8,9 @@ import json
 
 import pytest
 from maxcode.records.evaluation import Status
-from maxcode.sandbox.backends.base import StepResult
 from maxcode.sandbox.judges.kernel.sides import Side, read_record, side_failure
 from maxcode.sandbox.judges.kernel.worker_report import MalformedRecord, parse_record
+from maxcode.sandbox.run_spec import StepResult
 
 
 def _record(**changes):

@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from maxcode.sandbox.backends.base import Backend, Limits, RunResult, RunSpec, Step
+from maxcode.sandbox.backends.base import Backend
+from maxcode.sandbox.run_spec import Limits, RunResult, RunSpec, Step
 
 from maxcode.config import load_config
 from maxcode.judging import make_backend as make_backend_from_config
