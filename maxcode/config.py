@@ -26,10 +26,27 @@ _HERE = Path(__file__).resolve().parent
 CONF_DIR = next((d for d in (_HERE / "conf", _HERE.parent / "conf") if d.is_dir()), _HERE.parent / "conf")
 
 
+RENAMED_GROUPS = {"timing": "cpp_timing"}
+"""Old group name -> new: the C++ judge's timer was `timing`, which read as every judge's."""
+
+
 def load_config(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:
     """The root config with command-line overrides (`key=value`, `group=option`) applied."""
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
-        return compose(config_name=config_name, overrides=list(overrides or []))
+        return compose(config_name=config_name, overrides=[_renamed(o) for o in overrides or []])
+
+
+def _renamed(override: str) -> str:
+    """A renamed group's old spelling (`timing=instructions`, `timing.max_seconds=2`) still
+    works; a warning gives the new one."""
+    prefix = override[:len(override) - len(override.lstrip("+~"))]
+    body = override[len(prefix):]
+    for old, new in RENAMED_GROUPS.items():
+        for sep in ("=", "."):
+            if body.startswith(old + sep):
+                log.warning("`%s` is now `%s` (the group was renamed)", override, prefix + new + body[len(old):])
+                return prefix + new + body[len(old):]
+    return override
 
 
 def make(node: Any, what: str, convert: str = "none") -> Any:

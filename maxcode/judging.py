@@ -1,7 +1,7 @@
 """The judges of one configuration, behind one call: a task's family picks its judge.
 
     backend = instantiate(cfg.sandbox)                      conf/sandbox/*.yaml
-    timing  = instantiate(cfg.timing)                       conf/timing/*.yaml
+    timing  = instantiate(cfg.cpp_timing)                     conf/cpp_timing/*.yaml
     cpp     = instantiate(cfg.judge.cpp)(backend=, timing=) conf/judge/default.yaml
     kernel  = instantiate(cfg.judge.kernel)(backend=)       conf/judge/default.yaml
 
@@ -53,7 +53,7 @@ class Judging:
     def __init__(self, cfg: DictConfig, backend: Backend | None = None) -> None:
         self.cfg = cfg
         self.backend: Backend = backend if backend is not None else make_backend(cfg)
-        self.timing = _instantiate(cfg.timing, "timing")
+        self.timing = _instantiate(cfg.cpp_timing, "cpp_timing")
         self._judges: dict[str, Judge] = {}
         self._lock = threading.Lock()
         self.memo = self._memo(cfg)
@@ -69,7 +69,7 @@ class Judging:
 
         shared = {"sandbox": plain(cfg.get("sandbox")), "device": cfg.get("device")}
         return VerdictMemo(path, {
-            "cpp": {**shared, "judge": plain(cfg.judge.get("cpp")), "timing": plain(cfg.get("timing"))},
+            "cpp": {**shared, "judge": plain(cfg.judge.get("cpp")), "timing": plain(cfg.get("cpp_timing"))},
             "kernel": {**shared, "judge": plain(cfg.judge.get("kernel"))}})
 
     def judge_for(self, family: str) -> Judge:

@@ -14,7 +14,7 @@ A kernel candidate is timed against the reference both as written (eager) and th
 KernelAgent report both. `--no-compile-baseline` skips the second, which costs a compile of
 the reference (tens of seconds on a CPU, mostly once per problem).
 
-Overrides go to Hydra, e.g. `sandbox=local timing=instructions judge.cpp.run_limits.wall_time_s=2`.
+Overrides go to Hydra, e.g. `sandbox=local cpp_timing=instructions judge.cpp.run_limits.wall_time_s=2`.
 """
 
 from __future__ import annotations

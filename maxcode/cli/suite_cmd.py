@@ -75,10 +75,10 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
 def _check_timing_defaults(cfg: DictConfig, overrides: list[str]) -> None:
     """Apply CHECK_WALL_TIMING to a wall timer, leaving every key the user set alone."""
     for key, value in CHECK_WALL_TIMING.items():
-        if key in cfg.timing and not any(
-            o.split("=", 1)[0].lstrip("+~") == f"timing.{key}" for o in overrides
+        if key in cfg.cpp_timing and not any(
+            o.split("=", 1)[0].lstrip("+~") == f"cpp_timing.{key}" for o in overrides
         ):
-            cfg.timing[key] = value
+            cfg.cpp_timing[key] = value
 
 
 def _console(stderr: bool = False) -> Console:

@@ -104,8 +104,8 @@ def _judge(cfg: DictConfig, backend: Any, timing: Any) -> CppJudge:
 
 
 def _wall_timer(cfg: DictConfig) -> WallTimer:
-    if str(cfg.timing.get("_target_", "")).endswith("WallTimer"):
-        return instantiate(cfg.timing)
+    if str(cfg.cpp_timing.get("_target_", "")).endswith("WallTimer"):
+        return instantiate(cfg.cpp_timing)
     return WallTimer(seed=int(cfg.seed))
 
 

@@ -78,3 +78,12 @@ def test_maxcode_presets_switch_on_critique_history_and_y():
 def test_unknown_override_key_is_hydra_error():
     with pytest.raises(Exception, match="budget.max_evaluationz|Could not override|not in struct"):
         load_config(["budget.max_evaluationz=3"])
+
+
+def test_the_cpp_timer_group_answers_to_its_old_name(caplog):
+    """`timing` was renamed `cpp_timing` (it configures only the C++ judge's timer): users'
+    commands with the old spelling still compose, and are told the new one."""
+    cfg = load_config(["timing=instructions", "+timing.extra=1", "judge.kernel.timing.processes=4"])
+    assert cfg.cpp_timing._target_.endswith("InstructionTimer") and cfg.cpp_timing.extra == 1
+    assert cfg.judge.kernel.timing.processes == 4 and "timing" not in cfg
+    assert "`timing=instructions` is now `cpp_timing=instructions`" in caplog.text

@@ -19,7 +19,7 @@ FIXTURES = REPO / "tests" / "sandbox" / "cpp_fixtures"
 TASK = SUM_TASK
 TESTS = SUM_TASK.parent / "tests"
 CANDIDATES = FIXTURES / "candidates"
-FAST = ["sandbox=local", "timing.max_seconds=1.0"]
+FAST = ["sandbox=local", "cpp_timing.max_seconds=1.0"]
 needs_local = pytest.mark.skipif(
     not (REPO / "conf" / "sandbox" / "local.yaml").is_file(), reason="local sandbox backend not configured"
 )
@@ -54,7 +54,7 @@ def test_json_verdict_of_a_faster_candidate(tmp_path: Path) -> None:
 @needs_local
 def test_json_verdict_of_a_failing_candidate_exits_0(tmp_path: Path) -> None:
     r = _cli(["eval", "--task", str(TASK), "--candidate", str(CANDIDATES / "wrong.cpp"), "--json",
-              "sandbox=local", "timing=instructions"], tmp_path)
+              "sandbox=local", "cpp_timing=instructions"], tmp_path)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["status"] == "wrong_answer" and out["correct"] is False
@@ -142,7 +142,7 @@ def test_task_not_cpp_or_kernel(capsys, tmp_path: Path) -> None:
 
 
 def test_bad_override(capsys) -> None:
-    text = _bad(["--task", str(TASK), "--candidate", str(CANDIDATES / "fast.cpp"), "timing=nonexistent"], capsys,
+    text = _bad(["--task", str(TASK), "--candidate", str(CANDIDATES / "fast.cpp"), "cpp_timing=nonexistent"], capsys,
                 one_line=False)
     assert text.startswith("error: ") and "timing/nonexistent" in text
 

@@ -280,7 +280,7 @@ def test_crossover_in_a_real_loop_applies_rewrites_found_on_inspirations(make_se
 # --- through the CLI -------------------------------------------------------------------------
 PROBLEM = PIE / "pm14_count_queries"
 TASK_ARGS = [str(PROBLEM / "slow.cpp"), f"tests={PROBLEM / 'tests'}", "sandbox=local",
-             "timing.max_seconds=3", "timing.interval_max_seconds=6"]
+             "cpp_timing.max_seconds=3", "cpp_timing.interval_max_seconds=6"]
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ PROBLEM = REPO / "benchmarks" / "suites" / "pie_mini" / "pm01_range_sum"
 # A 3 s timing cap (default 10 s): the marginal variant and the final re-timing run to the
 # cap, and these tests check the loop, not the judge's precision (tests/sandbox has those).
 TASK_ARGS = [str(PROBLEM / "slow.cpp"), f"tests={PROBLEM / 'tests'}", "sandbox=local",
-             "timing.max_seconds=3", "timing.interval_max_seconds=6"]
+             "cpp_timing.max_seconds=3", "cpp_timing.interval_max_seconds=6"]
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("maxcode.sandbox.backends.local") is None,

@@ -183,7 +183,7 @@ def test_judging_with_a_memo_judges_a_program_once(tmp_path: Path) -> None:
     task = load_task(PIE / "slow.cpp", None)
     candidate = (PIE / "reference.cpp").read_text()
     cfg = load_config([f"judge.memo={tmp_path / 'memo.jsonl'}", f"paths.cache_dir={tmp_path / 'cache'}",
-                       "timing.max_seconds=2", "timing.interval_max_seconds=10"])
+                       "cpp_timing.max_seconds=2", "cpp_timing.interval_max_seconds=10"])
     with Judging(cfg) as judging:
         first = judging.judge_task(task, candidate)
         calls = []
