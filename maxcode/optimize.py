@@ -11,15 +11,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from maxcode.benchmarks.task import Task
 from maxcode.budget import BudgetMeter
-from maxcode.components import Components
 from maxcode.errors import UserError
 from maxcode.loop import Search, Snapshot, TaskJudge
+from maxcode.parts import SearchParts
 from maxcode.records.node import total_spent
 from maxcode.records.run import RunReader, RunWriter
+from maxcode.records.summary import RunSummary
 from maxcode.report import summarize, write_artifacts
 from maxcode.search_tree import SearchTree
 
@@ -31,7 +31,7 @@ class RunResult:
     """What `optimize` hands back."""
 
     run_dir: Path
-    summary: dict[str, Any]
+    summary: RunSummary
     tree: SearchTree
 
 
@@ -41,7 +41,7 @@ def default_run_dir(runs_dir: str | Path, task: Task, name: str, seed: int) -> P
     return Path(runs_dir) / f"{task_part}__{name}__{seed}__{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def optimize(task: Task, judge: TaskJudge, parts: Components, run_dir: Path, config_yaml: str,
+def optimize(task: Task, judge: TaskJudge, parts: SearchParts, run_dir: Path, config_yaml: str,
              seed: int = 0, on_progress: Callable[[Snapshot], None] | None = None,
              store: RunWriter | None = None) -> RunResult:
     """Search on `task`; the run directory is complete even when this raises.
@@ -58,7 +58,7 @@ def optimize(task: Task, judge: TaskJudge, parts: Components, run_dir: Path, con
     meter = BudgetMeter(parts.budget, total_spent(nodes))
     if nodes:
         log.info("resuming %s: %d nodes, %s", run_dir, len(nodes) - 1, meter.usage())
-    search = Search(task, parts.strategy, parts.proposer, judge, store, meter, parts.builder,
+    search = Search(task, parts.strategy, parts.proposer, judge, store, meter, parts.observation,
                     parts.reward, critique=parts.critique, ranker=parts.ranker, config=parts.loop,
                     seed=seed, on_progress=on_progress, tree=tree, critic_ledger=parts.critic_ledger)
     error = ""

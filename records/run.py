@@ -97,13 +97,10 @@ class RunReader:
             self.problems.append(f"{len(self.lines.rows) - foreign - len(seen)} repeated node id(s); the first kept")
         return sorted(seen.values(), key=lambda n: n.id)
 
-    def summary(self) -> dict[str, Any] | None:
-        """summary.json as written (a run still going, or killed before its end, has none)."""
-        return read_json(self.dir / SUMMARY)
-
     def run_summary(self) -> RunSummary | None:
-        """summary.json as its typed record; None when absent or not a summary."""
-        data = self.summary()
+        """summary.json as its typed record; None when absent (a run still going, or killed
+        before its end, has none) or not a summary of this MaxCode version."""
+        data = read_json(self.dir / SUMMARY)
         try:
             return RunSummary.from_dict(data) if data is not None else None
         except (ValueError, TypeError):
@@ -190,6 +187,9 @@ class RunWriter:
             stem.with_suffix(f".{ext}").write_text(node.source)
         if node.evaluation is not None:
             stem.with_suffix(".evaluation.json").write_text(json.dumps(node.evaluation.to_dict(), indent=1))
+
+    def write_summary(self, summary: RunSummary) -> None:
+        self.write_json(SUMMARY, summary.to_dict())
 
     def write_json(self, name: str, data: dict[str, Any]) -> None:
         atomic_write(self.dir / name, json.dumps(data, indent=2, sort_keys=False) + "\n")

@@ -7,10 +7,11 @@ Fields are only ever added (with defaults), so an older summary still reads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from maxcode.records.jsonable import from_dict, to_dict
+from maxcode.records.usage import Usage
 
 
 @dataclass
@@ -82,7 +83,12 @@ class RunSummary:
     """The problem the task is an instance of (`Task.problem`; several PIE tasks are
     submissions of one problem); "" in summaries written before it was recorded."""
 
+    def spent(self) -> Usage:
+        """`budget_used` as the record it was written from (its `tokens` is derived)."""
+        return Usage(**{f.name: self.budget_used[f.name] for f in fields(Usage) if f.name in self.budget_used})
+
     def to_dict(self) -> dict[str, Any]:
+        """summary.json's object: the one serialization of a run summary (files, trackers)."""
         return to_dict(self)
 
     @classmethod

@@ -1,7 +1,7 @@
 """The reward-to-go dataset: judged nodes of recorded runs as (prompt parts, return bin).
 
 Reads run directories through `maxcode.records.run.RunReader` (the nodes every other reader of a
-run sees) and never imports `maxcode`. Every judged node becomes one example:
+run sees) and never imports the search (the top floor). Every judged node becomes one example:
 
     task        the task id and its initial program (the root node's source)
     prefix      the last <= L programs on the path root..parent, each with its feedback
@@ -207,9 +207,9 @@ def prefix_of(path: Sequence[Node], history: int) -> list[dict[str, str]]:
 
 def task_of(nodes: Sequence[Node], run_dir: Path) -> tuple[str, str]:
     """(task id, problem) of a run: from its summary, else named by its program's hash."""
-    summary = RunReader(run_dir).summary() or {}
-    task_id = str(summary.get("task_id") or f"task-{nodes[0].source_hash or ''}")
-    problem = str(summary.get("problem") or task_id)
+    summary = RunReader(run_dir).run_summary()
+    task_id = (summary.task_id if summary else "") or f"task-{nodes[0].source_hash or ''}"
+    problem = (summary.problem if summary else "") or task_id
     # Runs recorded before Task.problem named KernelBench's level say `kernelbench-cpu/1` for
     # level1/1 and level2/1 alike (it numbers problems within a level): split them apart.
     level = re.search(r"/level(\d+)/", task_id)

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
             tracker.stop(status)
         if result is not None:
             console.print(summary_table(result.summary))
-        elif RunReader(run_dir).summary() is not None:
+        elif RunReader(run_dir).run_summary() is not None:
             console.print("[yellow]search stopped early; results so far are saved[/yellow]")
         out = sys.stdout if result is not None else sys.stderr
         print(f"run dir: {run_dir}", file=out)

@@ -10,6 +10,7 @@ from rich.live import Live
 from rich.table import Table
 
 from maxcode.loop import Snapshot
+from maxcode.records.summary import RunSummary
 from maxcode.sandbox.timing import lease
 
 
@@ -83,27 +84,27 @@ class LiveProgress:
             self.live.refresh()
 
 
-def summary_table(summary: dict[str, Any]) -> Table:
-    table = Table(title=f"{summary['task_id']} - {summary['strategy']}", show_header=False)
+def summary_table(summary: RunSummary) -> Table:
+    table = Table(title=f"{summary.task_id} - {summary.strategy}", show_header=False)
     table.add_column(style="bold")
     table.add_column()
-    ci = summary.get("best_speedup_ci")
-    best = f"{summary['best_speedup']:.3f}x" + (f"  (95% CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
-    if summary["best_is_baseline"]:
+    ci = summary.best_speedup_ci
+    best = f"{summary.best_speedup:.3f}x" + (f"  (95% CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
+    if summary.best_is_baseline:
         best += "  no significant speedup: best file is the baseline"
     table.add_row("best speedup", best)
-    retimed = summary.get("best_retimed") or {}
-    if retimed.get("status", "ok") != "ok":
+    retimed = summary.best_retimed
+    if retimed is not None and retimed.status != "ok":
         # The figure above is the search's own: its fresh re-timing did not confirm it.
         table.add_row("[red]unconfirmed[/red]",
-                      f"re-timing node #{retimed.get('node')} with the full budget failed "
-                      f"({retimed['status']}: {retimed.get('message') or 'no message'})")
-    table.add_row("best program", summary["best_source"])
-    table.add_row("nodes", f"{summary['nodes']} in {summary['steps']} steps: "
-                  + ", ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items())))
-    used = summary["budget_used"]
-    table.add_row("budget used", f"evaluations {used['evaluations']}, llm calls {used['llm_calls']}, "
-                  f"tokens {used['tokens']}, ${used['cost_usd']:.4f}, wall {used['wall_s']:.1f}s")
-    table.add_row("stopped", summary["stop_reason"] or "-")
-    table.add_row("run dir", summary["run_dir"])
+                      f"re-timing node #{retimed.node} with the full budget failed "
+                      f"({retimed.status}: {retimed.message or 'no message'})")
+    table.add_row("best program", summary.best_source)
+    table.add_row("nodes", f"{summary.nodes} in {summary.steps} steps: "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items())))
+    used = summary.spent()
+    table.add_row("budget used", f"evaluations {used.evaluations}, llm calls {used.llm_calls}, "
+                  f"tokens {used.tokens}, ${used.cost_usd:.4f}, wall {used.wall_s:.1f}s")
+    table.add_row("stopped", summary.stop_reason or "-")
+    table.add_row("run dir", summary.run_dir)
     return table

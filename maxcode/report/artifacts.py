@@ -10,7 +10,7 @@ from typing import Any
 
 from maxcode.budget import Budget
 from maxcode.records.node import Node
-from maxcode.records.run import COMPILE_TIMING, FINAL_TIMING, SUMMARY, RunWriter
+from maxcode.records.run import COMPILE_TIMING, FINAL_TIMING, RunWriter
 from maxcode.records.summary import Retiming, RunSummary
 from maxcode.records.usage import Usage
 from maxcode.report.curves import best_curve
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def summarize(tree: SearchTree, store: RunWriter, task_id: str, strategy: str, usage: Usage,
-              budget: Budget, stop_reason: str, ext: str, error: str = "", problem: str = "") -> dict[str, Any]:
+              budget: Budget, stop_reason: str, ext: str, error: str = "", problem: str = "") -> RunSummary:
     best = tree.best()
     fastest = tree.fastest_correct()
     speedup = best.speedup if best else 1.0
@@ -43,7 +43,7 @@ def summarize(tree: SearchTree, store: RunWriter, task_id: str, strategy: str, u
         budget_used=usage.to_dict(), budget_caps=budget.caps(), stop_reason=stop_reason, error=error,
         best_speedup_by_step=best_curve(tree), written_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
         **_versus_compile(store, best),
-    ).to_dict()
+    )
 
 
 def _versus_compile(store: RunWriter, best: Node | None) -> dict[str, Any]:
@@ -79,13 +79,13 @@ def _final_timing(store: RunWriter, best: Node | None) -> Retiming | None:
                     stop_reason=details.get("stop_reason"))
 
 
-def write_artifacts(tree: SearchTree, store: RunWriter, summary: dict[str, Any], ext: str) -> None:
+def write_artifacts(tree: SearchTree, store: RunWriter, summary: RunSummary, ext: str) -> None:
     """summary.json and best.<ext> first (what a resume and a sweep read), then the report."""
 
     best: Node | None = tree.best()
     source = best.source if best else tree.root.source
     store.write_text(f"best.{ext}", source or "")
-    store.write_json(SUMMARY, summary)
+    store.write_summary(summary)
     try:
         write_run_report(RunData(dir=store.dir, tree=tree, summary=summary, ext=ext))
     except Exception:  # a report must never cost the run its summary

@@ -16,11 +16,11 @@ from typing import Any
 from maxcode.errors import UserError
 from maxcode.records.node import Node
 from maxcode.records.run import SUMMARY, TRAJECTORY, RunReader
-from maxcode.records.sweep import RESULTS, SweepResults
+from maxcode.records.summary import RunSummary
+from maxcode.records.sweep import RESULTS, RUNS, SPEC, SweepResults
 from maxcode.search_tree import SearchTree
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -29,8 +29,8 @@ class RunData:
 
     dir: Path
     tree: SearchTree
-    summary: dict[str, Any]
-    """summary.json, or {} when it is missing or unreadable."""
+    summary: RunSummary | None
+    """summary.json, or None when it is missing or unreadable."""
     ext: str
     """Extension of the programs (`cpp`, `py`, `cu`)."""
     problems: list[str] = field(default_factory=list)
@@ -38,11 +38,11 @@ class RunData:
 
     @property
     def task_id(self) -> str:
-        return str(self.summary.get("task_id") or self.dir.name.split("__")[0])
+        return (self.summary.task_id if self.summary else "") or self.dir.name.split("__")[0]
 
     @property
     def method(self) -> str:
-        return str(self.summary.get("strategy") or _dir_part(self.dir, 1) or "run")
+        return (self.summary.strategy if self.summary else "") or _dir_part(self.dir, 1) or "run"
 
 
 @dataclass
@@ -62,12 +62,12 @@ def kind(directory: Path) -> str:
     if not directory.is_dir():
         raise UserError(f"{directory} is not a directory",
                         "give a run directory (with trajectory.jsonl) or a sweep directory (with results.jsonl)")
-    if (directory / RESULTS).is_file() or (directory / "sweep.yaml").is_file():
+    if (directory / RESULTS).is_file() or (directory / SPEC).is_file():
         return "sweep"
     if (directory / TRAJECTORY).is_file() or (directory / SUMMARY).is_file():
         return "run"
     raise UserError(f"{directory} is neither a run directory (no {TRAJECTORY}) nor a sweep directory "
-                    f"(no {RESULTS} or sweep.yaml)",
+                    f"(no {RESULTS} or {SPEC})",
                     "give the directory `maxcode optimize` or `maxcode sweep` printed")
 
 
@@ -82,11 +82,11 @@ def load_run(directory: Path, light: bool = False) -> RunData:
         problems.append(f"{len(orphans)} node(s) whose parent is missing from the trajectory are drawn under the root")
         for n in orphans:
             n.parent_id = ordered[0].id if ordered and ordered[0].id != n.id else None
-    summary = reader.summary()
+    summary = reader.run_summary()
     if summary is None:
         problems.append(f"no readable {SUMMARY} (the run may still be going, or crashed before its first step)")
-    return RunData(dir=directory, tree=SearchTree(ordered), summary=summary or {},
-                   ext=_extension(directory, summary or {}, ordered), problems=problems)
+    return RunData(dir=directory, tree=SearchTree(ordered), summary=summary,
+                   ext=_extension(directory, summary, ordered), problems=problems)
 
 
 def load_sweep(directory: Path) -> SweepData:
@@ -98,12 +98,12 @@ def load_sweep(directory: Path) -> SweepData:
     if not rows:
         rows = _rows_from_run_dirs(directory)
         if rows:
-            problems.append(f"no readable {RESULTS}: runs were read from {directory / 'runs'} instead")
+            problems.append(f"no readable {RESULTS}: runs were read from {directory / RUNS} instead")
     # The last row of a (task, method, seed) wins: a resumed sweep appends a run's new result.
     latest = {(str(row.get("task_id", "?")), str(row.get("name", "?")), str(row.get("seed", "?"))): row
               for row in rows}
     try:
-        sweep_yaml = (directory / "sweep.yaml").read_text()
+        sweep_yaml = (directory / SPEC).read_text()
     except (OSError, UnicodeDecodeError):
         sweep_yaml = ""
     return SweepData(dir=directory, rows=list(latest.values()), sweep_yaml=sweep_yaml, problems=problems)
@@ -115,7 +115,7 @@ def run_dir_of(sweep: Path, row: dict[str, Any]) -> Path | None:
     if not value:
         return None
     path = Path(str(value))
-    for candidate in (path, sweep / path, sweep / "runs" / path.name):
+    for candidate in (path, sweep / path, sweep / RUNS / path.name):
         if candidate.is_dir():
             return candidate
     return None
@@ -123,15 +123,15 @@ def run_dir_of(sweep: Path, row: dict[str, Any]) -> Path | None:
 
 def _rows_from_run_dirs(directory: Path) -> list[dict[str, Any]]:
     rows = []
-    for run in sorted((directory / "runs").glob("*")) if (directory / "runs").is_dir() else []:
-        summary = RunReader(run).summary()
-        if summary is None:
+    runs = directory / RUNS
+    for run in sorted(runs.glob("*")) if runs.is_dir() else []:
+        s = RunReader(run).run_summary()
+        if s is None:
             continue
-        rows.append({"task_id": summary.get("task_id"), "name": summary.get("strategy") or _dir_part(run, 1),
-                     "seed": _dir_part(run, 2), "overrides": [], "status": "failed" if summary.get("error") else "finished",
-                     "error": summary.get("error", ""), "best_speedup": summary.get("best_speedup"),
-                     "best_speedup_ci": summary.get("best_speedup_ci"), "budget_used": summary.get("budget_used", {}),
-                     "run_dir": str(run)})
+        rows.append({"task_id": s.task_id, "name": s.strategy or _dir_part(run, 1), "seed": _dir_part(run, 2),
+                     "overrides": [], "status": "failed" if s.error else "finished", "error": s.error,
+                     "best_speedup": s.best_speedup, "best_speedup_ci": s.best_speedup_ci,
+                     "budget_used": s.budget_used, "run_dir": str(run)})
     return rows
 
 
@@ -140,10 +140,9 @@ def _dir_part(directory: Path, index: int) -> str:
     return parts[index] if len(parts) > index else ""
 
 
-def _extension(directory: Path, summary: dict[str, Any], nodes: list[Node]) -> str:
-    best = summary.get("best_source")
-    if best:
-        return Path(str(best)).suffix.lstrip(".") or "cpp"
+def _extension(directory: Path, summary: RunSummary | None, nodes: list[Node]) -> str:
+    if summary is not None and summary.best_source:
+        return Path(summary.best_source).suffix.lstrip(".") or "cpp"
     for path in directory.glob("best.*"):
         return path.suffix.lstrip(".")
     root = nodes[0].source if nodes and nodes[0].source else ""

@@ -10,7 +10,7 @@ from typing import Any
 
 from maxcode.records.node import Node, NodeStatus, total_spent
 from maxcode.records.run import atomic_write
-from maxcode.records.summary import Retiming
+from maxcode.records.summary import Retiming, RunSummary
 from maxcode.report import code, figures
 from maxcode.report.curves import best_curve, run_curve
 from maxcode.report.html import Table, esc, fmt_ci, fmt_x, page, section
@@ -79,24 +79,25 @@ def spent(run: RunData) -> dict[str, float]:
 def verdict(run: RunData) -> Verdict:
     tree, s = run.tree, run.summary
     nodes = tree.candidates() if tree.nodes else []
+    best = tree.best() if tree.nodes else None
     return Verdict(
-        best=tree.best() if tree.nodes else None,
+        best=best,
         fastest=tree.fastest_correct() if tree.nodes else None,
         judged=sum(n.evaluation is not None for n in nodes),
         counts=tree.status_counts() if tree.nodes else {},
-        used=s.get("budget_used") or spent(run),
-        caps=s.get("budget_caps") or {},
-        stop_reason=str(s.get("stop_reason") or ("unknown (no summary.json)" if not s else "")),
-        error=str(s.get("error") or ""),
-        retimed=_retimed(s, tree.best() if tree.nodes else None),
+        used=(s.budget_used if s else None) or spent(run),
+        caps=s.budget_caps if s else {},
+        stop_reason=s.stop_reason if s else "unknown (no summary.json)",
+        error=s.error if s else "",
+        retimed=_retimed(s, best) if s else None,
     )
 
 
-def _retimed(summary: dict[str, Any], best: Node | None) -> Retiming | None:
-    r = summary.get("best_retimed")
-    if best is None or not isinstance(r, dict) or r.get("node") != best.id:
-        return None
-    return Retiming.from_dict(r)
+def _retimed(summary: RunSummary, best: Node | None) -> Retiming | None:
+    """The summary's re-timing, when it is of the answer the trajectory names (a summary
+    written before the last nodes were recorded may speak of another)."""
+    r = summary.best_retimed
+    return r if best is not None and r is not None and r.node == best.id else None
 
 
 def what_proposer_did(node: Node) -> str:
@@ -137,7 +138,8 @@ def verdict_table(run: RunData, v: Verdict) -> Table:
         ev = v.best.evaluation
         if ev.baseline_time_s is not None and ev.candidate_time_s is not None:
             rows.append(["times (median)", f"baseline {ev.baseline_time_s:.4g}s, best {ev.candidate_time_s:.4g}s"])
-    rows.append(["best program", str(run.summary.get("best_source") or run.dir / f"best.{run.ext}")])
+    best_source = run.summary.best_source if run.summary else ""
+    rows.append(["best program", best_source or str(run.dir / f"best.{run.ext}")])
     rows.append(["stopped", v.stop_reason or "-"])
     if v.error:
         rows.append(["error", v.error])
@@ -292,7 +294,7 @@ def write_run_report(run: RunData) -> Path:
         atomic_write(run.dir / name, svg)
     atomic_write(run.dir / "report.md", render_markdown(run, pictures))
     if run.tree.nodes:
-        figures.best_speedup_png(run.summary.get("best_speedup_by_step") or best_curve(run.tree),
+        figures.best_speedup_png((run.summary.best_speedup_by_step if run.summary else None) or best_curve(run.tree),
                                  run.dir / "best_speedup.png")
     path = run.dir / "report.html"
     atomic_write(path, html_text)

@@ -1,6 +1,6 @@
 """A sweep's report: per-method best-so-far bands, the sweep summary's metrics with their 95%
-bootstrap intervals over tasks and seeds (computed by maxcode/sweep/metrics.py, as the
-sweep's summary.md, so the page and the summary never disagree), search efficiency against
+bootstrap intervals over tasks and seeds (computed by sweep_metrics.py, as the sweep's
+summary.md, so the page and the summary never disagree), search efficiency against
 the reference method, a task x method heat map, statuses and cost per method, and a link to
 every run's report."""
 
@@ -15,11 +15,11 @@ from typing import Any
 import yaml
 
 from maxcode.records.run import atomic_write
-from maxcode.report import figures
+from maxcode.records.sweep import PlannedRun, PlannedTask, SweepSummary, planned_runs
+from maxcode.report import figures, sweep_metrics
 from maxcode.report.curves import AXES, Band, Curve, band, run_curve
 from maxcode.report.html import Table, esc, fmt_ci, fmt_x, page, section
 from maxcode.report.load import RunData, SweepData, load_run, run_dir_of
-from maxcode.sweep import metrics
 
 UNITS = {"median_speedup": "x", "mean_clipped_speedup": "x", "geomean_speedup": "x",
          "percent_opt": "%", "percent_correct": "%"}
@@ -59,8 +59,8 @@ class Sweep:
     data: SweepData
     entries: list[RunEntry]
     """Runs of the compared tasks."""
-    summary: dict[str, Any]
-    """The sweep's summary (maxcode/sweep/metrics.py: build) over the runs recorded so far."""
+    summary: SweepSummary
+    """The sweep's summary (sweep_metrics.build) over the runs recorded so far."""
     tasks: list[str] = field(init=False)
     methods: list[str] = field(init=False)
 
@@ -71,7 +71,7 @@ class Sweep:
     @property
     def pending(self) -> list[str]:
         """Tasks with runs still to come, left out of the page (a long sweep seen while it runs)."""
-        return self.summary["pending_tasks"]
+        return self.summary.pending_tasks
 
     def of(self, method: str) -> list[RunEntry]:
         return [e for e in self.entries if e.method == method]
@@ -87,32 +87,32 @@ def load(data: SweepData) -> Sweep:
         spec = yaml.safe_load(data.sweep_yaml) or {}
     except yaml.YAMLError:
         spec = {}
-    planned = metrics.planned_runs(spec["plan"]) if spec.get("plan") else _planned_from_rows(entries, spec)
+    planned = planned_runs(spec["plan"]) if spec.get("plan") else _planned_from_rows(entries, spec)
     tasks = list(dict.fromkeys(r.task.id for r in planned))
     families = {r.task.family for r in planned}
-    summary = metrics.build(data.dir, {e.key: e.row for e in entries}, planned, tasks,
-                            families.pop() if len(families) == 1 else "mixed", f"sweep {data.dir.name}")
+    summary = sweep_metrics.build(data.dir, {e.key: e.row for e in entries}, planned, tasks,
+                                  families.pop() if len(families) == 1 else "mixed", f"sweep {data.dir.name}")
     # A run not yet run is not a run that found nothing: a task is shown once all its planned
     # runs have ended, as in the sweep's summary.md.
-    pending = summary["pending_tasks"]
+    pending = summary.pending_tasks
     return Sweep(data=data, entries=[e for e in entries if e.task not in pending], summary=summary)
 
 
-def _planned_from_rows(entries: list[RunEntry], spec: dict[str, Any]) -> list[metrics.PlannedRun]:
+def _planned_from_rows(entries: list[RunEntry], spec: dict[str, Any]) -> list[PlannedRun]:
     """The plan of a sweep.yaml written before the plan was stored: the recorded runs, and the
     run keys without a row (`{task}__{method}__{seed}__{hash}`) of the tasks they share a key
     prefix with."""
-    planned: dict[str, metrics.PlannedRun] = {}
-    task_of: dict[str, metrics.PlannedTask] = {}
+    planned: dict[str, PlannedRun] = {}
+    task_of: dict[str, PlannedTask] = {}
     for e in entries:
         key = e.key
-        task = metrics.PlannedTask(e.task, "kernel" if e.run is not None and e.run.ext == "py" else "cpp")
+        task = PlannedTask(e.task, "kernel" if e.run is not None and e.run.ext == "py" else "cpp")
         task_of[key.split("__", 1)[0]] = task
-        planned[key] = metrics.PlannedRun(key, task, e.method, int(e.row.get("seed") or 0))
+        planned[key] = PlannedRun(key, task, e.method, int(e.row.get("seed") or 0))
     for key in map(str, spec.get("runs") or []):
         parts = key.split("__")
         if key not in planned and len(parts) >= 3 and parts[0] in task_of and parts[2].lstrip("-").isdigit():
-            planned[key] = metrics.PlannedRun(key, task_of[parts[0]], parts[1], int(parts[2]))
+            planned[key] = PlannedRun(key, task_of[parts[0]], parts[1], int(parts[2]))
     return list(planned.values())
 
 
@@ -128,14 +128,13 @@ def _cell(value: float | None, ci: list[float] | None, unit: str = "", digits: i
 
 
 def metrics_table(sweep: Sweep) -> Table:
-    by_method = sweep.summary["metrics"]
+    by_method = sweep.summary.metrics
     names = list(next(iter(by_method.values()), {}))
-    boot = sweep.summary["bootstrap"]
     table = Table(title="metrics per method (95% bootstrap interval over tasks and seeds)",
-                  headers=["method", "runs (failed)", *[metrics.LABELS.get(n, n) for n in names]],
+                  headers=["method", "runs (failed)", *[sweep_metrics.LABELS.get(n, n) for n in names]],
                   numeric=set(range(1, len(names) + 2)),
-                  note=f"{len(sweep.summary['compared_tasks'])} task(s); means over seeds, "
-                       f"{boot['resamples']} resamples; a failed or missing run counts as incorrect; speedups "
+                  note=f"{len(sweep.summary.compared)} task(s); means over seeds, "
+                       f"{sweep.summary.bootstrap.resamples} resamples; a failed or missing run counts as incorrect; speedups "
                        "are the claimed ones (1.0 when no significant speedup was found); rank 1 is best, "
                        "runs whose intervals overlap tie.")
     for m, values in by_method.items():
@@ -143,26 +142,26 @@ def metrics_table(sweep: Sweep) -> Table:
         row = [m, f"{len(entries)} ({sum(e.failed for e in entries)})"]
         for n in names:
             unit = UNITS.get(n, "")
-            row.append(_cell(values[n]["value"], values[n]["ci"], unit, digits=1 if unit == "%" else 2))
+            row.append(_cell(values[n].value, values[n].ci, unit, digits=1 if unit == "%" else 2))
         table.rows.append(row)
     return table
 
 
 def efficiency_table(sweep: Sweep) -> Table:
-    eff = sweep.summary["efficiency"]
-    ref = eff.get("reference")
+    eff = sweep.summary.efficiency
+    ref = eff.reference
     table = Table(title=f"search efficiency and paired difference against {ref}",
                   headers=["method", "evaluations to 95% of final best", f"best speedup - {ref}",
                            "won / tied / lost"], numeric={1, 2, 3},
                   note="evaluations: median over runs that claimed a speedup; the difference is paired on "
                        "each task and seed (a run that found nothing correct scores 0), tied when the "
                        "intervals overlap; 95% bootstrap intervals over tasks and seeds.")
-    for m in sweep.summary["methods"]:
-        evals = eff["evaluations_to_95"][m]
-        paired = eff["paired_vs_reference"].get(m)
-        table.rows.append([m, _cell(evals["value"], evals["ci"], digits=1),
-                           _cell(paired["value"], paired["ci"], "x") if paired else "(reference)",
-                           f"{paired['won']} / {paired['tied']} / {paired['lost']}" if paired else ""])
+    for m in sweep.summary.methods:
+        evals = eff.evaluations_to_95[m]
+        paired = eff.paired_vs_reference.get(m)
+        table.rows.append([m, _cell(evals.value, evals.ci, digits=1),
+                           _cell(paired.value, paired.ci, "x") if paired else "(reference)",
+                           f"{paired.won} / {paired.tied} / {paired.lost}" if paired else ""])
     return table
 
 
@@ -260,17 +259,17 @@ def bands(sweep: Sweep) -> dict[str, dict[str, Band | None]]:
 
 def equal_budget_table(sweep: Sweep) -> Table:
     """Each method's best so far at the least spending every method reached (the summary's)."""
-    eb = sweep.summary["equal_budget"]
-    levels = eb["levels"]
+    eb = sweep.summary.equal_budget
+    levels = eb.levels
     table = Table(title="best so far at equal budget (median over runs / mean)",
                   headers=["method", *[f"@ {AXES[a]} = {levels[a]:g}" if levels[a] else f"@ {AXES[a]}"
-                                        for a in metrics.RESOURCES]],
-                  numeric=set(range(1, len(metrics.RESOURCES) + 1)),
+                                        for a in sweep_metrics.RESOURCES]],
+                  numeric=set(range(1, len(sweep_metrics.RESOURCES) + 1)),
                   note="at the least spending that every method reached on that axis")
-    for m in sweep.summary["methods"]:
-        at = eb["methods"].get(m, {})
-        table.rows.append([m, *[f"{at[a]['median']:.3f}x / {at[a]['mean']:.3f}x" if at.get(a) else "-"
-                                for a in metrics.RESOURCES]])
+    for m in sweep.summary.methods:
+        at = eb.methods.get(m, {})
+        table.rows.append([m, *[f"{at[a].median:.3f}x / {at[a].mean:.3f}x" if at.get(a) else "-"
+                                for a in sweep_metrics.RESOURCES]])
     return table
 
 

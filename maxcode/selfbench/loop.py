@@ -87,7 +87,7 @@ def throughput(cfg: DictConfig, problems: list[Path]) -> dict:
                 started = time.perf_counter()
                 result = wired.optimize(task, Path(tmp) / "run", fresh_parts=True)
                 elapsed += time.perf_counter() - started
-            evaluations += result.summary["budget_used"]["evaluations"]
+            evaluations += result.summary.spent().evaluations
     return {"problems": len(problems), "workers": int(cfg.loop.workers), "evaluations": evaluations,
             "seconds": elapsed, "evaluations_per_minute": 60.0 * evaluations / elapsed,
             "cpus": os.cpu_count()}

@@ -25,7 +25,8 @@ from maxcode.budget import Budget
 from maxcode.records.diagnosis import Diagnosis
 from maxcode.records.evaluation import Evaluation, Mismatch, Status
 from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash, total_spent
-from maxcode.records.run import SUMMARY, RunWriter
+from maxcode.records.run import RunWriter
+from maxcode.records.summary import RunSummary
 from maxcode.records.sweep import SweepResults
 from maxcode.report import summarize, write_report
 from maxcode.search_tree import SearchTree
@@ -84,7 +85,7 @@ def synthetic_nodes(rng: random.Random, count: int) -> list[Node]:
     return nodes
 
 
-def write_run(directory: Path, nodes: list[Node], task_id: str, strategy: str) -> dict:
+def write_run(directory: Path, nodes: list[Node], task_id: str, strategy: str) -> RunSummary:
     store = RunWriter(directory, durable=False)
     store.open(f"synthetic run: {task_id} {strategy}\n")
     for node in nodes:
@@ -92,7 +93,7 @@ def write_run(directory: Path, nodes: list[Node], task_id: str, strategy: str) -
     store.close()
     summary = summarize(SearchTree(nodes), store, task_id, strategy, total_spent(nodes), Budget(),
                         "budget: max_evaluations", "cpp")
-    store.write_json(SUMMARY, summary)
+    store.write_summary(summary)
     return summary
 
 
@@ -119,8 +120,8 @@ def sweep_figure(tmp: Path, tasks: int, methods: int, seeds: int, nodes_per_run:
                 rows.append({"task_id": f"task{t:02d}", "name": f"method{m}", "seed": s,
                              "overrides": [f"seed={s}"], "status": "failed" if failed else "finished",
                              "error": "synthetic failure" if failed else "",
-                             "best_speedup": summary["best_speedup"], "best_speedup_ci": summary["best_speedup_ci"],
-                             "budget_used": summary["budget_used"], "run_dir": f"runs/{run_dir.name}"})
+                             "best_speedup": summary.best_speedup, "best_speedup_ci": summary.best_speedup_ci,
+                             "budget_used": summary.budget_used, "run_dir": f"runs/{run_dir.name}"})
     results = SweepResults(directory)
     for row in rows:
         results.append(row)

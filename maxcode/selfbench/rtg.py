@@ -62,7 +62,7 @@ def record_runs(root: Path, quick: bool) -> list[str]:
     problems = sorted(p.parent for p in PIE_SUITE.glob("*/slow.cpp"))[: 6 if quick else None]
     for problem in problems:
         run_dir = root / problem.name
-        if RunReader(run_dir).summary() is not None:
+        if RunReader(run_dir).run_summary() is not None:
             continue
         print(f"recording {problem.name} ...", flush=True)
         subprocess.run([sys.executable, "-m", "maxcode.cli.main", "optimize", str(problem / "slow.cpp"),

@@ -38,12 +38,12 @@ TASKS = ["pm01_range_sum", "pm04_reverse_words"]
 
 def _settings(cfg: DictConfig) -> list[str]:
     return ["proposer=library", "experiment=best_of_n", "budget.max_evaluations=1",
-            f"sandbox={cfg.sandbox.kind}", "timing.max_seconds=1", "timing.interval_max_seconds=2",
+            f"sandbox={cfg.sandbox.kind}", "cpp_timing.max_seconds=1", "cpp_timing.interval_max_seconds=2",
             "loop.workers=1"]
 
 
 def _work_s(run_dirs: list[Path]) -> float:
-    return sum(RunReader(d).summary()["budget_used"]["wall_s"] for d in run_dirs)
+    return sum(RunReader(d).run_summary().spent().wall_s for d in run_dirs)
 
 
 def _maxcode(*args: str) -> float:

@@ -6,7 +6,10 @@
     worker.py     one run, wired as `maxcode optimize` wires it (maxcode/wiring.py); result rows
     local.py      executor `local`: one process per run, as many at once as cores allow
     ray_executor.py  executor `ray`: one Ray task per run, records streamed to the driver
-    metrics.py    summary.json / summary.md: the papers' metrics with bootstrap intervals
     live.py       the live table
-    driver.py     the whole command: plan, check, run what is left, summarize
+    driver.py     the whole command: plan, check, run what is left, summarize (the papers'
+                  metrics: maxcode/report/sweep_metrics.py, which the sweep's page shares)
+
+Sweeps import report/ and tracking/, never the other way: what those read of a sweep
+directory is in records/sweep.py.
 """

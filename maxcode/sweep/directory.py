@@ -1,4 +1,4 @@
-"""The sweep directory.
+"""The sweep directory, as the driver creates and appends it (its files: records/sweep.py).
 
     sweep.yaml      the definition (identity: what a resume must repeat), the grid, the task
                     ids, the run keys, the plan (task, method and seed of each run key) and
@@ -11,26 +11,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from maxcode.errors import ConfigError
 from maxcode.records.run import atomic_write
-from maxcode.records.sweep import SweepResults
+from maxcode.records.sweep import SweepReader
 
 
-class SweepDir:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.runs = self.path / "runs"
-        self.spec = self.path / "sweep.yaml"
-        self.results = SweepResults(self.path)
-
-    def run_dir(self, key: str) -> Path:
-        return self.runs / key
-
+class SweepDir(SweepReader):
     def check(self, identity: dict[str, Any], command: str) -> bool:
         """True when this directory already holds this sweep; a ConfigError (nothing written)
         when it holds another one, or something that is not a sweep."""
@@ -56,10 +46,6 @@ class SweepDir:
         stored = (yaml.safe_load(self.spec.read_text()) or {}) if self.spec.exists() else {}
         if not stored or set(data) - set(stored):
             atomic_write(self.spec, yaml.safe_dump({**data, **stored}, sort_keys=False, width=100))
-
-    def rows(self) -> dict[str, dict[str, Any]]:
-        """The last row of every run recorded so far."""
-        return {key[0]: row for key, row in self.results.latest().items()}
 
     def append(self, row: dict[str, Any]) -> None:
         self.results.append(row)

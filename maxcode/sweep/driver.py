@@ -19,11 +19,12 @@ from typing import Any
 from hydra.errors import ConfigCompositionException
 from rich.console import Console
 
-from maxcode import components
 from maxcode.benchmarks.suite import did_you_mean
-from maxcode.config import CONF_DIR, load_config
+from maxcode.config import CONF_DIR, load_config, make, resolved_yaml
 from maxcode.errors import ConfigError
-from maxcode.sweep import grid, metrics, plan
+from maxcode.records.sweep import plan_entries
+from maxcode.report import sweep_metrics, write_report
+from maxcode.sweep import grid, plan
 from maxcode.sweep.directory import SweepDir
 from maxcode.sweep.live import SweepState
 from maxcode.tracking import session
@@ -45,7 +46,7 @@ def make_executor(tokens: list[str]) -> Any:
                               f"use executor={' or executor='.join(names)}") from None
         raise ConfigError(f"executor options {' '.join(tokens)}: {str(exc).splitlines()[0]}",
                           "see conf/executor/ for the options") from None
-    return components.make(cfg.executor, "executor")
+    return make(cfg.executor, "executor", convert="all")
 
 
 def command_text(tokens: list[str], task_path: Path | None, sweep_dir: Path, given: bool) -> str:
@@ -84,7 +85,7 @@ def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = N
         "grid": {"axes": definition.axes, "methods": definition.methods, "fixed": definition.base,
                  "preset": definition.preset},
         "runs": [j.key for j in the_plan.jobs],
-        "plan": metrics.plan_entries(the_plan.jobs),
+        "plan": plan_entries(the_plan.jobs),
         "base_config": _yaml_data(the_plan.base_config),
     })
     console = None if quiet else Console(stderr=True)
@@ -109,20 +110,20 @@ def run_sweep(tokens: list[str], quiet: bool = False, task_path: Path | None = N
         executor.close()
     rows = sweep.rows()
     title = f"sweep {definition.preset or definition.suite or Path(definition.task_path or '').name}"
-    data = metrics.build(path, rows, the_plan.jobs, [t.id for t in the_plan.tasks], the_plan.family, title)
-    data["sweep_dir"] = str(path)
-    data["wall_s"] = round(time.monotonic() - started, 3)
-    metrics.write(path, data)
+    summary = sweep_metrics.build(path, rows, the_plan.jobs, [t.id for t in the_plan.tasks], the_plan.family, title)
+    summary.sweep_dir = str(path)
+    summary.wall_s = round(time.monotonic() - started, 3)
+    sweep_metrics.write(path, summary)
     _write_report(path)
     if tracker is not None:
         tracker.stop("killed" if interrupted else "finished")
-    failed = data["runs"]["failed"]
+    failed = summary.runs.failed
     if interrupted:
-        print(f"interrupted: {data['runs']['finished']} of {data['runs']['total']} runs finished; "
+        print(f"interrupted: {summary.runs.finished} of {summary.runs.total} runs finished; "
               f"resume with: {command}", file=sys.stderr)
         return EXIT_INTERRUPTED
     if console:
-        print(metrics.render(data))
+        print(sweep_metrics.render(summary))
     print(f"sweep dir: {path}")
     print(f"summary: {path / 'summary.md'}")
     if failed:
@@ -138,22 +139,17 @@ def print_job(definition: grid.SweepDefinition) -> int:
     print(f"# {len(the_plan.jobs)} runs: {len(the_plan.tasks)} task(s) x {len(definition.points())} grid point(s)")
     for job in the_plan.jobs:
         print(f"#   {job.key}: {' '.join(job.overrides)}")
-    print(components.resolved_yaml(the_plan.base_config), end="")
+    print(resolved_yaml(the_plan.base_config), end="")
     return EXIT_OK
 
 
 def _yaml_data(cfg: Any) -> Any:
     import yaml
 
-    return yaml.safe_load(components.resolved_yaml(cfg))
+    return yaml.safe_load(resolved_yaml(cfg))
 
 
 def _write_report(path: Path) -> None:
-    """The report pages, when the report package provides them (written by another module)."""
-    try:
-        from maxcode.report import write_report  # type: ignore[attr-defined]
-    except ImportError:
-        return
     try:
         write_report(path)
     except Exception:  # the sweep's own results are written already; a report must not undo that

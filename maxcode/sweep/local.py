@@ -27,8 +27,8 @@ from maxcode.sweep.worker import result_row
 
 log = logging.getLogger(__name__)
 
-PRELOAD = ["maxcode.sweep.worker", "maxcode.optimize", "maxcode.components", "maxcode.judging",
-           "maxcode.wiring", "maxcode.config"]
+PRELOAD = ["maxcode.sweep.worker", "maxcode.optimize", "maxcode.wiring", "maxcode.judging",
+           "maxcode.config"]
 INTERRUPT_GRACE_S = 60.0
 """How long interrupted workers get to write their summaries before they are killed."""
 

@@ -243,7 +243,7 @@ class RayExecutor:
                     try:
                         row = ray.get(ref)
                     except RayError as exc:
-                        row = result_row(job, _summary(sweep.run_dir(job.key)),
+                        row = result_row(job, RunReader(sweep.run_dir(job.key)).run_summary(),
                                          f"{type(exc).__name__}: {str(exc).splitlines()[0]} "
                                          f"(after {self.max_retries} retries)", sweep.run_dir(job.key), 0.0)
                     events.finished(job, row)
@@ -265,10 +265,6 @@ class RayExecutor:
                 ray.cancel(ref)  # the run raises KeyboardInterrupt in its worker and writes its summary
             time.sleep(2.0)
             raise
-
-
-def _summary(run_dir: Path) -> dict[str, Any] | None:
-    return RunReader(run_dir).summary()
 
 
 def _host_port(address: str) -> tuple[str, int]:

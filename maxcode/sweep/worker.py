@@ -15,6 +15,7 @@ from typing import Any
 
 from maxcode.errors import UserError
 from maxcode.records.run import RunReader, RunWriter
+from maxcode.records.summary import RunSummary
 from maxcode.sweep.plan import RunJob
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def execute(job: RunJob, run_dir: Path, record_dir: Path, store: RunWriter | Non
     from maxcode.wiring import Wiring
 
     started = time.time()
-    summary: dict[str, Any] | None = None
+    summary: RunSummary | None = None
     error = ""
     try:
         cfg = load_config([*job.overrides, quoted_override("run_dir", str(record_dir))])
@@ -56,14 +57,14 @@ def execute(job: RunJob, run_dir: Path, record_dir: Path, store: RunWriter | Non
         log.exception("run %s failed", job.key)
         error = f"{type(exc).__module__}.{type(exc).__name__}: {exc}"
     if summary is None:
-        summary = _read_summary(run_dir)
+        summary = RunReader(run_dir).run_summary()
     return result_row(job, summary, error, record_dir, time.time() - started)
 
 
-def result_row(job: RunJob, summary: dict[str, Any] | None, error: str, record_dir: Path,
+def result_row(job: RunJob, summary: RunSummary | None, error: str, record_dir: Path,
                wall_s: float) -> dict[str, Any]:
-    """One line of results.jsonl."""
-    s = summary or {}
+    """One line of results.jsonl; a run that left no summary has no figures (None)."""
+    s = summary
     return {
         "run_key": job.key,
         "task_id": job.task.id,
@@ -72,24 +73,20 @@ def result_row(job: RunJob, summary: dict[str, Any] | None, error: str, record_d
         "overrides": job.overrides,
         "status": "failed" if error else "finished",
         "error": error,
-        "best_speedup": s.get("best_speedup"),
-        "best_speedup_ci": s.get("best_speedup_ci"),
-        "best_speedup_vs_compile": s.get("best_speedup_vs_compile"),
-        "best_speedup_vs_compile_ci": s.get("best_speedup_vs_compile_ci"),
-        "correct": s.get("fastest_correct_node") is not None,
-        "fastest_correct_speedup": s.get("fastest_correct_speedup"),
-        "budget_used": s.get("budget_used"),
-        "stop_reason": s.get("stop_reason", ""),
-        "nodes": s.get("nodes"),
+        "best_speedup": s.best_speedup if s else None,
+        "best_speedup_ci": s.best_speedup_ci if s else None,
+        "best_speedup_vs_compile": s.best_speedup_vs_compile if s else None,
+        "best_speedup_vs_compile_ci": s.best_speedup_vs_compile_ci if s else None,
+        "correct": s is not None and s.fastest_correct_node is not None,
+        "fastest_correct_speedup": s.fastest_correct_speedup if s else None,
+        "budget_used": s.budget_used if s else None,
+        "stop_reason": s.stop_reason if s else "",
+        "nodes": s.nodes if s else None,
         "run_dir": str(record_dir),
         "wall_s": round(wall_s, 3),
         "attempts": 1,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-
-
-def _read_summary(run_dir: Path) -> dict[str, Any] | None:
-    return RunReader(run_dir).summary()
 
 
 def _throttled(progress: Progress | None) -> Callable[[Any], None] | None:

@@ -18,6 +18,7 @@ import yaml
 from maxcode.records.lines import read_lines
 from maxcode.records.node import Node
 from maxcode.records.run import SUMMARY, RunReader
+from maxcode.records.sweep import SweepReader
 
 ARTIFACTS = ("report.html", SUMMARY, "summary.md")
 """Files of a run or sweep directory logged as artifacts, beside the best program `best.<ext>`."""
@@ -104,8 +105,10 @@ def params(run_dir: Path, config_file: str = "config.yaml") -> dict[str, str]:
     return flatten(yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
 
 
-def summary(run_dir: Path) -> dict[str, Any] | None:
-    return RunReader(run_dir).summary()
+def summary_numbers(directory: Path, kind: str = "run") -> dict[str, float]:
+    """The numbers of a run's (or, `kind` sweep, a sweep's) summary.json; {} without one."""
+    record = SweepReader(directory).sweep_summary() if kind == "sweep" else RunReader(directory).run_summary()
+    return numbers(record.to_dict()) if record is not None else {}
 
 
 def numbers(data: dict[str, Any], prefix: str = "") -> dict[str, float]:

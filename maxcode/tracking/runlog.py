@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from maxcode.records.run import TRAJECTORY, is_run_dir
+from maxcode.records.sweep import SPEC, SweepReader
 from maxcode.tracking import feed
 from maxcode.tracking.base import RunSpec, TrackedRun, Tracker
 from maxcode.tracking.feed import MetricPoint, PointReader
@@ -80,9 +81,9 @@ class RunLog:
             return
         self.update()
         run = self.open()
-        summary = feed.summary(self.dir)
-        if summary:
-            run.log_summary(feed.numbers(summary))
+        numbers = feed.summary_numbers(self.dir, self.kind)
+        if numbers:
+            run.log_summary(numbers)
         for path in feed.artifacts(self.dir):
             run.log_file(path)
         run.close(status)
@@ -99,11 +100,9 @@ class SweepLog:
                  running: set[str], tags: dict[str, str] | None = None) -> None:
         """runs: run key -> its tags (grid point overrides); running: the keys this session
         runs (their earlier rows do not end them)."""
-        from maxcode.sweep.directory import SweepDir
-
-        self.sweep = SweepDir(sweep_dir)
+        self.sweep = SweepReader(sweep_dir)
         self.parent = RunLog(tracker, sweep_dir, name, tags=tags, group=name, kind="sweep",
-                             config_file="sweep.yaml", reopen=bool(running))
+                             config_file=SPEC, reopen=bool(running))
         self.tracker, self.name, self.runs = tracker, name, runs
         self.before = {k: v for k, v in self.sweep.rows().items() if k in running}
         self.children: dict[str, RunLog] = {}

@@ -17,11 +17,11 @@ def configure(cfg: DictConfig) -> TrackingConfig:
     missing (the main job's install leaves the tracking extra out)."""
     import importlib.util
 
-    from maxcode import components
+    from maxcode.config import make
     from maxcode.errors import ConfigError
 
     node = cfg.get("tracker")
-    tracking = components.make(node, "tracker") if node is not None else TrackingConfig()
+    tracking = make(node, "tracker", convert="all") if node is not None else TrackingConfig()
     needs = getattr(tracking.adapter, "requires", None)
     if needs and importlib.util.find_spec(needs) is None:
         raise ConfigError(f"tracker={tracking.adapter.kind} needs the {needs} package, which is not installed",
@@ -52,11 +52,11 @@ def sync(tracking: TrackingConfig, directory: Path) -> str:
     tracker raises. Returns the tracked run's id."""
     import yaml
 
-    from maxcode.sweep.directory import SweepDir
-    from maxcode.tracking import feed
+    from maxcode.records.run import RunReader
+    from maxcode.records.sweep import SweepReader
 
     assert tracking.adapter is not None
-    sweep = SweepDir(directory)
+    sweep = SweepReader(directory)
     if sweep.spec.is_file():
         keys = (yaml.safe_load(sweep.spec.read_text()) or {}).get("runs") or []
         rows = sweep.rows()
@@ -65,8 +65,8 @@ def sync(tracking: TrackingConfig, directory: Path) -> str:
         job: RunLog | SweepLog = SweepLog(tracking.adapter, directory, directory.name, runs, set())
         job.finish("finished")
         return job.parent.tracked.run_id or ""
-    summary = feed.summary(directory) or {}
-    stop = str(summary.get("stop_reason", ""))
+    summary = RunReader(directory).run_summary()
+    stop = summary.stop_reason if summary else ""
     status = "killed" if stop == "interrupted" else "failed" if stop.startswith("error") else "finished"
     job = RunLog(tracking.adapter, directory, directory.name)
     job.finish(status)

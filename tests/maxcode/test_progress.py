@@ -6,6 +6,7 @@ import io
 
 from maxcode.records.evaluation import Evaluation, Status
 from maxcode.records.node import Node, NodeStatus
+from maxcode.records.summary import Retiming, RunSummary
 from maxcode.records.usage import Usage
 from rich.console import Console
 
@@ -67,34 +68,29 @@ def test_live_panel_shows_a_judgement_waiting_for_the_timing_lease(tmp_path, mon
 
 
 def test_summary_table_names_the_run_dir_and_a_missing_claim():
-    s = {"task_id": "t", "strategy": "refine", "best_speedup": 1.0, "best_speedup_ci": None, "best_is_baseline": True,
-         "best_source": "/r/best.cpp", "nodes": 2, "steps": 2, "counts": {"wrong_answer": 2},
-         "budget_used": {"evaluations": 2, "llm_calls": 2, "tokens": 0, "cost_usd": 0.0, "wall_s": 3.0},
-         "stop_reason": "the strategy finished", "run_dir": "/r"}
+    s = RunSummary(task_id="t", strategy="refine", run_dir="/r", best_source="/r/best.cpp", nodes=2, steps=2,
+                   counts={"wrong_answer": 2}, budget_used=Usage(evaluations=2, llm_calls=2, wall_s=3.0).to_dict(),
+                   stop_reason="the strategy finished")
     out = text(summary_table(s))
     assert "no significant speedup" in out and "/r" in out and "wrong_answer 2" in out
 
 
 def test_summary_table_says_when_the_answers_retiming_failed():
-    s = {"task_id": "t", "strategy": "refine", "best_speedup": 2.5, "best_speedup_ci": [2.2, 2.8],
-         "best_is_baseline": False, "best_source": "/r/best.cpp", "nodes": 3, "steps": 3,
-         "counts": {"ok": 3}, "budget_used": {"evaluations": 3, "llm_calls": 0, "tokens": 0,
-                                               "cost_usd": 0.0, "wall_s": 3.0},
-         "stop_reason": "the strategy finished", "run_dir": "/r",
-         "best_retimed": {"node": 2, "status": "wrong_answer", "message": "wrong answer on test 1",
-                          "speedup": None, "speedup_ci": None}}
+    s = RunSummary(task_id="t", strategy="refine", run_dir="/r", best_speedup=2.5, best_speedup_ci=[2.2, 2.8],
+                   best_is_baseline=False, best_source="/r/best.cpp", nodes=3, steps=3, counts={"ok": 3},
+                   budget_used=Usage(evaluations=3, wall_s=3.0).to_dict(), stop_reason="the strategy finished",
+                   best_retimed=Retiming(node=2, status="wrong_answer", message="wrong answer on test 1"))
     out = text(summary_table(s))
     assert "unconfirmed" in out and "node #2" in out and "wrong_answer" in out
-    s["best_retimed"] = {"node": 2, "status": "ok", "speedup": 2.4, "speedup_ci": [2.3, 2.5]}
+    s.best_retimed = Retiming(node=2, speedup=2.4, speedup_ci=[2.3, 2.5])
     assert "unconfirmed" not in text(summary_table(s))
 
 
 def test_summary_after_the_live_display_starts_on_its_own_line():
     # To a file or pipe the live display prints only its last frame, when it stops.
-    s = {"task_id": "t", "strategy": "refine", "best_speedup": 1.0, "best_speedup_ci": None, "best_is_baseline": True,
-         "best_source": "/r/best.cpp", "nodes": 1, "steps": 1, "counts": {"ok": 1},
-         "budget_used": {"evaluations": 1, "llm_calls": 0, "tokens": 0, "cost_usd": 0.0, "wall_s": 15.0},
-         "stop_reason": "the strategy finished", "run_dir": "/r"}
+    s = RunSummary(task_id="t", strategy="refine", run_dir="/r", best_source="/r/best.cpp", nodes=1, steps=1,
+                   counts={"ok": 1}, budget_used=Usage(evaluations=1, wall_s=15.0).to_dict(),
+                   stop_reason="the strategy finished")
     console = Console(file=io.StringIO(), width=160)
     with LiveProgress(console, {"max_wall_s": 3600}) as live:
         live(Snapshot(step=1, best=None, counts={"ok": 1}, nodes=1, usage=Usage(wall_s=15), stop_reason="done"))

@@ -14,6 +14,7 @@ import pytest
 from loop_fakes import TASK, FakeJudge, ScriptedProposer, program, reply_for
 from maxcode.records.evaluation import Evaluation, Status
 from maxcode.records.run import FINAL_TIMING
+from maxcode.records.summary import RunSummary
 
 from maxcode.budget import Budget
 from maxcode.report.artifacts import summarize, write_artifacts
@@ -57,14 +58,14 @@ def test_the_judge_is_told_the_best_so_far_and_the_best_is_retimed(make_search, 
     assert record["node"] == search.tree.best().id
     summary = summarize(search.tree, search.store, "t", "refine", search.meter.usage(),
                         Budget(), "done", "cpp")
-    assert summary["best_speedup"] == 3.0 * 0.97
-    assert summary["best_retimed"]["search_speedup"] == 3.0
+    assert summary.best_speedup == 3.0 * 0.97
+    assert summary.best_retimed.search_speedup == 3.0
     # A resume finds the re-timing done and does not repeat it.
     search.retime_best()
     assert len(judge.retimings) == 1
 
 
-def _summary(search) -> dict:
+def _summary(search) -> RunSummary:
     return summarize(search.tree, search.store, "t", "refine", search.meter.usage(), Budget(), "done", "cpp")
 
 
@@ -78,7 +79,7 @@ def test_without_racing_the_answer_is_still_retimed(make_search):
     assert judge.incumbents == [None, None]
     assert judge.retimings == [search.tree.best().source]
     summary = _summary(search)
-    assert summary["best_speedup"] == 2.5 * 0.97 and summary["best_retimed"]["search_speedup"] == 2.5
+    assert summary.best_speedup == 2.5 * 0.97 and summary.best_retimed.search_speedup == 2.5
 
 
 def test_an_answer_timed_in_full_is_retimed(make_search):
@@ -89,7 +90,7 @@ def test_an_answer_timed_in_full_is_retimed(make_search):
     search.run()
     assert judge.retimings == [search.tree.best().source]
     assert search.meter.usage().evaluations == 2  # not an evaluation of the budget
-    assert _summary(search)["best_retimed"]["status"] == "ok"
+    assert _summary(search).best_retimed.status == "ok"
 
 
 def test_a_resume_keeps_the_retiming_and_a_new_answer_gets_its_own(make_search, tmp_path):
@@ -142,7 +143,7 @@ def test_the_retiming_is_measured_afresh_not_served_from_the_verdict_memo(make_s
     search.run()
     assert search.tree.best().source == answer
     assert fake.retimings == [answer]
-    assert _summary(search)["best_speedup"] == 3.0 * 0.97
+    assert _summary(search).best_speedup == 3.0 * 0.97
     assert judging.memo.stored == 2 and judging.memo.hits == 0  # the search's two verdicts only
 
 
@@ -215,7 +216,7 @@ def test_a_kernel_answer_is_timed_against_torch_compile_once(make_search):
     best = search.tree.best()
     assert judge.versus_compile_calls == [best.source]  # the answer only, not every candidate
     summary = summarize(search.tree, search.store, "t", "refine", search.meter.usage(), Budget(), "done", "cpp")
-    assert summary["best_speedup_vs_compile"] == 1.5 and summary["best_speedup_vs_compile_ci"] == [3.0 / 2.2, 3.0 / 1.8]
+    assert summary.best_speedup_vs_compile == 1.5 and summary.best_speedup_vs_compile_ci == [3.0 / 2.2, 3.0 / 1.8]
     search.compare_with_compile()  # a resume finds it done
     assert len(judge.versus_compile_calls) == 1
     # Off (the default), or a C++ task: nothing is compiled.
@@ -224,4 +225,4 @@ def test_a_kernel_answer_is_timed_against_torch_compile_once(make_search):
     off.run()
     assert off.judge.versus_compile_calls == []
     assert summarize(off.tree, off.store, "t", "refine", off.meter.usage(), Budget(), "done",
-                     "cpp")["best_speedup_vs_compile"] is None
+                     "cpp").best_speedup_vs_compile is None

@@ -29,7 +29,7 @@ from maxcode.report import write_report
 REPO = Path(__file__).resolve().parents[2]
 PROBLEM = REPO / "benchmarks" / "suites" / "pie_mini" / "pm01_range_sum"
 QUICK = [str(PROBLEM / "slow.cpp"), f"tests={PROBLEM / 'tests'}", "sandbox=local", "proposer=library",
-         "timing.max_seconds=2", "timing.interval_max_seconds=4"]
+         "cpp_timing.max_seconds=2", "cpp_timing.interval_max_seconds=4"]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed "
                                     "(scripts/install.sh installs Debian's `chromium`)")
@@ -178,15 +178,16 @@ def test_neither_run_nor_sweep_is_one_line(tmp_path, capsys):
 def test_sweep_report_of_real_runs_renders_in_chromium(recorded, tmp_path):
     """A sweep directory in `maxcode sweep`'s layout (results.jsonl, runs/, sweep.yaml),
     assembled from the two recorded runs and one run that failed before its first node."""
+    from maxcode.records.run import RunReader
+
     sweep = tmp_path / "sweep"
     shutil.copytree(recorded["root"] / "runs", sweep / "runs")
     rows = []
     for run in sorted((sweep / "runs").iterdir()):
-        summary = json.loads((run / "summary.json").read_text())
-        rows.append({"task_id": summary["task_id"], "name": summary["strategy"], "seed": 0,
-                     "overrides": [f"strategy={summary['strategy']}"], "status": "finished", "error": "",
-                     "best_speedup": summary["best_speedup"], "best_speedup_ci": summary["best_speedup_ci"],
-                     "budget_used": summary["budget_used"], "run_dir": f"runs/{run.name}"})
+        s = RunReader(run).run_summary()
+        rows.append({"task_id": s.task_id, "name": s.strategy, "seed": 0, "overrides": [f"strategy={s.strategy}"],
+                     "status": "finished", "error": "", "best_speedup": s.best_speedup,
+                     "best_speedup_ci": s.best_speedup_ci, "budget_used": s.budget_used, "run_dir": f"runs/{run.name}"})
     rows.append({"task_id": rows[0]["task_id"], "name": "tree_search", "seed": 1, "overrides": ["seed=1"],
                  "status": "failed", "error": "BackendUnavailable: no sandbox backend", "best_speedup": None,
                  "best_speedup_ci": None, "budget_used": {}, "run_dir": "runs/never_started"})
@@ -208,16 +209,18 @@ def test_sweep_report_of_real_runs_renders_in_chromium(recorded, tmp_path):
 def test_the_headline_claims_the_re_timed_figure_as_the_cli_does(recorded):
     """A best whose timing racing cut short is re-timed with the full budget at the end; the
     page claims that figure (as `maxcode optimize` and summary.json do), naming the search's."""
+    from maxcode.records.summary import Retiming
+
     from maxcode.report.load import load_run
     from maxcode.report.run_page import verdict
 
     run = load_run(recorded["finished"])
     best = run.tree.best()
     assert best is not None
-    run.summary["best_retimed"] = {"node": best.id, "speedup": 7.25, "speedup_ci": [7.0, 7.5], "significant": True}
+    run.summary.best_retimed = Retiming(node=best.id, speedup=7.25, speedup_ci=[7.0, 7.5], significant=True)
     assert verdict(run).headline.startswith("7.250x faster (95% CI 7.000-7.500, significant; re-timed with the full "
                                             f"budget, the search measured {best.speedup:.3f}x), node #{best.id}")
-    run.summary["best_retimed"]["node"] = best.id + 100  # a re-timing of another node is not this answer's
+    run.summary.best_retimed.node = best.id + 100  # a re-timing of another node is not this answer's
     assert verdict(run).headline.startswith(f"{best.speedup:.3f}x faster")
 
 
@@ -249,9 +252,9 @@ def test_a_sweep_page_leaves_out_tasks_with_runs_still_to_come(tmp_path):
 def test_a_sweep_page_ranks_overlapping_intervals_as_ties_as_its_summary_does(tmp_path):
     """The page's metrics are the sweep summary's: 12.64x and 12.81x with overlapping intervals
     (the same library program judged twice) tie at rank 1.5; 2x below both ranks last."""
+    from maxcode.report import sweep_metrics
     from maxcode.report.load import load_sweep
     from maxcode.report.sweep_page import efficiency_table, load, metrics_table
-    from maxcode.sweep import metrics
 
     sweep = tmp_path / "sweep"
     sweep.mkdir()
@@ -264,10 +267,10 @@ def test_a_sweep_page_ranks_overlapping_intervals_as_ties_as_its_summary_does(tm
             for p in plan]
     (sweep / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     seen = load(load_sweep(sweep))
-    ranks = {m: v["average_rank"]["value"] for m, v in seen.summary["metrics"].items()}
+    ranks = {m: v["average_rank"].value for m, v in seen.summary.metrics.items()}
     assert ranks == {"best_of_n": 1.5, "refine": 3.0, "tree": 1.5}
     table = metrics_table(seen)
-    rank_column = table.headers.index(metrics.LABELS["average_rank"])
+    rank_column = table.headers.index(sweep_metrics.LABELS["average_rank"])
     assert {r[0]: r[rank_column].split()[0] for r in table.rows} == {"best_of_n": "1.50", "refine": "3.00",
                                                                      "tree": "1.50"}
     paired = {r[0]: r[3] for r in efficiency_table(seen).rows}

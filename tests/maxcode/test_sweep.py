@@ -20,8 +20,8 @@ from maxcode.cli.main import main
 
 TASKS = ["pm01_range_sum", "pm04_reverse_words", "pm11_max_subarray"]
 # Small budgets and a short timing phase: the sweep machinery is under test, not the speedups.
-FAST = ["proposer=library", "budget.max_evaluations=1", "sandbox=local", "timing.max_seconds=1",
-        "timing.interval_max_seconds=2", "loop.workers=1"]
+FAST = ["proposer=library", "budget.max_evaluations=1", "sandbox=local", "cpp_timing.max_seconds=1",
+        "cpp_timing.interval_max_seconds=2", "loop.workers=1"]
 GRID = ["suite=pie-mini", f"suite.ids=[{','.join(TASKS)}]", "experiment=best_of_n,fsr", "seed=0,1", *FAST]
 
 
@@ -56,9 +56,11 @@ def assert_complete(sweep_dir: Path, n_runs: int) -> None:
         ids = [n["id"] for n in nodes]
         assert len(ids) == len(set(ids)), run_dir
         assert sum(n["evaluated"] for n in nodes) <= 1, run_dir
-    summary = json.loads((sweep_dir / "summary.json").read_text())
-    assert summary["runs"] == {"total": n_runs, "finished": n_runs, "failed": 0, "missing": 0}
-    assert set(summary["methods"]) == {"best_of_n", "fsr"}
+    from maxcode.records.sweep import RunCounts, SweepReader
+
+    summary = SweepReader(sweep_dir).sweep_summary()
+    assert summary.runs == RunCounts(total=n_runs, finished=n_runs, failed=0, missing=0)
+    assert set(summary.methods) == {"best_of_n", "fsr"}
     assert (sweep_dir / "summary.md").read_text().startswith("# sweep")
     spec = yaml.safe_load((sweep_dir / "sweep.yaml").read_text())
     assert [p["key"] for p in spec["plan"]] == spec["runs"] and sorted(spec["runs"]) == sorted(keys)
@@ -67,7 +69,7 @@ def assert_complete(sweep_dir: Path, n_runs: int) -> None:
     from maxcode.report.sweep_page import load
 
     page = load(load_sweep(sweep_dir)).summary
-    assert page["metrics"] == summary["metrics"] and page["efficiency"] == summary["efficiency"]
+    assert page.metrics == summary.metrics and page.efficiency == summary.efficiency
 
 
 # Slow (-m slow): CI's half-hour budget; the Ray sweep below checks the same rerun contract.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
+from maxcode.records.sweep import FailedRun, RunCounts, SweepReader
 
-from maxcode.sweep import metrics
+from maxcode.report import sweep_metrics as metrics
 
 TASKS = ["pie-mini/t1", "pie-mini/t2"]
 
@@ -52,28 +54,28 @@ EXPECTED = {
 
 
 def test_metrics_match_the_hand_computation(built):
-    assert built["runs"] == {"total": 8, "finished": 7, "failed": 1, "missing": 0}
-    assert set(built["metrics"]["A"]) == set(EXPECTED["A"])  # cpp suite: PIE's metrics, no fast_p
+    assert built.runs == RunCounts(total=8, finished=7, failed=1, missing=0)
+    assert set(built.metrics["A"]) == set(EXPECTED["A"])  # cpp suite: PIE's metrics, no fast_p
     for method, values in EXPECTED.items():
         for name, value in values.items():
-            got = built["metrics"][method][name]
-            assert got["value"] == pytest.approx(value), (method, name)
-            low, high = got["ci"]
+            got = built.metrics[method][name]
+            assert got.value == pytest.approx(value), (method, name)
+            low, high = got.ci
             assert low <= value + 1e-9 and value - 1e-9 <= high, (method, name, got)
     # Resamples range from (t2, seed 1) twice (0% correct) to t1 only (100%).
-    low, high = built["metrics"]["A"]["percent_correct"]["ci"]
+    low, high = built.metrics["A"]["percent_correct"].ci
     assert 0.0 <= low < 75.0 < high <= 100.0
     # Ranks of two methods average 1.5 in every resample.
-    assert built["metrics"]["A"]["average_rank"]["ci"][0] >= 1.0
-    assert built["metrics"]["B"]["average_rank"]["ci"][1] <= 2.0
-    assert built["failed_runs"] == [{"run_key": "t2__B__0", "error": "boom"}]
+    assert built.metrics["A"]["average_rank"].ci[0] >= 1.0
+    assert built.metrics["B"]["average_rank"].ci[1] <= 2.0
+    assert built.failed_runs == [FailedRun(run_key="t2__B__0", error="boom")]
 
 
 def test_per_task_table(built):
-    t1, t2 = built["per_task"]["pie-mini/t1"], built["per_task"]["pie-mini/t2"]
-    assert t1["A"]["median_speedup"] == pytest.approx(2.5) and t1["A"]["correct"] == 2
-    assert t2["B"]["failed"] == 1 and t2["B"]["median_speedup"] == pytest.approx(1.2)
-    assert t2["A"]["correct"] == 1 and t2["A"]["median_speedup"] == pytest.approx(1.0)
+    t1, t2 = built.per_task["pie-mini/t1"], built.per_task["pie-mini/t2"]
+    assert t1["A"].median_speedup == pytest.approx(2.5) and t1["A"].correct == 2
+    assert t2["B"].failed == 1 and t2["B"].median_speedup == pytest.approx(1.2)
+    assert t2["A"].correct == 1 and t2["A"].median_speedup == pytest.approx(1.0)
     text = metrics.render(built)
     assert "| pie-mini/t2 | 1x (1/2) | 1.2x (1/2), 1 failed |" in text
 
@@ -82,15 +84,15 @@ def test_kernel_suites_get_kernelbench_metrics(tmp_path):
     jobs = [job(t, m, s) for (t, m, s) in FIXTURE]
     rows = {j.key: FIXTURE[(j.task.id, j.name, j.seed)] for j in jobs}
     built = metrics.build(tmp_path, rows, jobs, TASKS, "kernel", "k", resamples=50)
-    a = built["metrics"]["A"]
+    a = built.metrics["A"]
     # fast_1 (> 1.0): seed 0 t1 only = 0.5; seed 1 t1 only = 0.5. fast_2 (> 2.0): 0 and 0.5.
-    assert a["fast_0"]["value"] == pytest.approx(0.75)
-    assert a["fast_1"]["value"] == pytest.approx(0.5) and a["fast_2"]["value"] == pytest.approx(0.25)
+    assert a["fast_0"].value == pytest.approx(0.75)
+    assert a["fast_1"].value == pytest.approx(0.5) and a["fast_2"].value == pytest.approx(0.25)
     # geometric mean over correct tasks: seed 0 sqrt(2 * 1) ; seed 1 3.0
-    assert a["geomean_speedup"]["value"] == pytest.approx((2 ** 0.5 + 3.0) / 2)
+    assert a["geomean_speedup"].value == pytest.approx((2 ** 0.5 + 3.0) / 2)
     assert "percent_opt" not in a
     # Nothing was timed against torch.compile: no figure, not a zero.
-    assert a["fast_1_vs_compile"]["value"] is None
+    assert a["fast_1_vs_compile"].value is None
 
 
 def test_fast_1_against_torch_compile_when_runs_timed_it(tmp_path):
@@ -101,8 +103,8 @@ def test_fast_1_against_torch_compile_when_runs_timed_it(tmp_path):
     jobs = [job(t, m, s) for (t, m, s) in fixture]
     rows = {j.key: fixture[(j.task.id, j.name, j.seed)] for j in jobs}
     built = metrics.build(tmp_path, rows, jobs, TASKS, "kernel", "k", resamples=50)
-    assert built["metrics"]["A"]["fast_1_vs_compile"]["value"] == pytest.approx((0.0 + 0.5) / 2)
-    assert built["metrics"]["B"]["fast_1_vs_compile"]["value"] is None
+    assert built.metrics["A"]["fast_1_vs_compile"].value == pytest.approx((0.0 + 0.5) / 2)
+    assert built.metrics["B"]["fast_1_vs_compile"].value is None
 
 
 def test_equal_budget_levels_and_best_so_far():
@@ -111,24 +113,24 @@ def test_equal_budget_levels_and_best_so_far():
               "B": [[(1, 1, 0.0, 1.0), (2, 2, 0.0, 1.5), (3, 2, 0.0, 1.6)]]}
     eb = metrics.equal_budget(curves)
     # Evaluations: A reached 2 at most, B 3 -> level 2. A's runs: 2.0 and 3.0; B: 1.5.
-    assert eb["levels"] == {"evaluations": 2, "llm_calls": 1, "dollars": None}
-    assert eb["methods"]["A"]["evaluations"]["median"] == pytest.approx(2.5)
-    assert eb["methods"]["B"]["evaluations"]["median"] == pytest.approx(1.5)
+    assert eb.levels == {"evaluations": 2, "llm_calls": 1, "dollars": None}
+    assert eb.methods["A"]["evaluations"].median == pytest.approx(2.5)
+    assert eb.methods["B"]["evaluations"].median == pytest.approx(1.5)
     # One LLM call: all of A's nodes fit (2.0, 3.0); B only its first node (1.0).
-    assert eb["methods"]["A"]["llm_calls"]["median"] == pytest.approx(2.5)
-    assert eb["methods"]["B"]["llm_calls"]["median"] == pytest.approx(1.0)
-    assert eb["methods"]["A"]["dollars"] is None
+    assert eb.methods["A"]["llm_calls"].median == pytest.approx(2.5)
+    assert eb.methods["B"]["llm_calls"].median == pytest.approx(1.0)
+    assert eb.methods["A"]["dollars"] is None
 
 
 def test_paired_differences_against_the_first_method(built):
-    eff = built["efficiency"]
-    assert eff["reference"] == "A"
+    eff = built.efficiency
+    assert eff.reference == "A"
     # B - A per (task, seed): t1/0 1.5-2.0, t2/0 failed(0)-1.0, t1/1 1.5-3.0, t2/1 1.2-incorrect(0)
-    paired = eff["paired_vs_reference"]["B"]
-    assert paired["value"] == pytest.approx((-0.5 - 1.0 - 1.5 + 1.2) / 4)
-    assert (paired["won"], paired["tied"], paired["lost"]) == (1, 0, 3) and paired["n"] == 4
-    assert paired["ci"][0] <= paired["value"] <= paired["ci"][1]
-    assert "A" not in eff["paired_vs_reference"]
+    paired = eff.paired_vs_reference["B"]
+    assert paired.value == pytest.approx((-0.5 - 1.0 - 1.5 + 1.2) / 4)
+    assert (paired.won, paired.tied, paired.lost) == (1, 0, 3) and paired.n == 4
+    assert paired.ci[0] <= paired.value <= paired.ci[1]
+    assert "A" not in eff.paired_vs_reference
 
 
 def test_evaluations_to_95_percent_of_the_final_best():
@@ -150,20 +152,20 @@ def test_a_partial_sweep_compares_methods_over_the_tasks_whose_runs_all_ended(tm
     rows = {j.key: FIXTURE[(j.task.id, j.name, j.seed)] for j in jobs if (j.task.id, j.name, j.seed) in FIXTURE}
     rows["t3__A__0"] = later[("pie-mini/t3", "A", 0)]  # one of its four runs has ended
     partial = metrics.build(tmp_path, rows, jobs, tasks, "cpp", "partial", resamples=200)
-    assert partial["compared_tasks"] == TASKS and partial["pending_tasks"] == ["pie-mini/t3"]
+    assert partial.compared_tasks == TASKS and partial.pending_tasks == ["pie-mini/t3"]
     for method, values in EXPECTED.items():  # the two ended tasks alone, as computed by hand
         for name, value in values.items():
-            assert partial["metrics"][method][name]["value"] == pytest.approx(value), (method, name)
-    assert partial["efficiency"]["paired_vs_reference"]["B"]["n"] == 4
-    assert partial["runs"]["missing"] == 3 and partial["per_task"]["pie-mini/t3"]["B"]["missing"] == 2
+            assert partial.metrics[method][name].value == pytest.approx(value), (method, name)
+    assert partial.efficiency.paired_vs_reference["B"].n == 4
+    assert partial.runs.missing == 3 and partial.per_task["pie-mini/t3"]["B"].missing == 2
     text = metrics.render(partial)
     assert "compared over the 2 tasks whose runs have all ended; 1 tasks still have runs to come" in text
     assert "| pie-mini/t3 | 9x (1/2), 1 not run | not run |" in text
 
     rows.update({f"t3__{m}__{s}": later[("pie-mini/t3", m, s)] for m in "AB" for s in (0, 1)})
     ended = metrics.build(tmp_path, rows, jobs, tasks, "cpp", "ended", resamples=200)
-    assert ended["compared_tasks"] == tasks and ended["pending_tasks"] == []
-    assert ended["metrics"]["A"]["median_speedup"]["value"] > EXPECTED["A"]["median_speedup"]
+    assert ended.compared_tasks == tasks and ended.pending_tasks == []
+    assert ended.metrics["A"]["median_speedup"].value > EXPECTED["A"]["median_speedup"]
     assert "Partial" not in metrics.render(ended)
 
 
@@ -175,8 +177,21 @@ def test_a_partial_mixed_sweep_with_only_cpp_tasks_ended_reports_pie_metrics(tmp
                             name=m, seed=0) for t in tasks for m in "AB"]
     rows = {"t1__A": row(True, 2.0), "t1__B": row(True, 1.5)}
     partial = metrics.build(tmp_path, rows, jobs, tasks, "mixed", "league so far", resamples=100)
-    assert partial["family"] == "cpp" and "fast_1" not in partial["metrics"]["A"]
-    assert partial["metrics"]["A"]["percent_opt"]["value"] == 100.0
+    assert partial.family == "cpp" and "fast_1" not in partial.metrics["A"]
+    assert partial.metrics["A"]["percent_opt"].value == 100.0
     rows.update({"k1__A": row(True, 1.2), "k1__B": row(False)})
     ended = metrics.build(tmp_path, rows, jobs, tasks, "mixed", "league", resamples=100)
-    assert ended["family"] == "mixed" and "fast_1" in ended["metrics"]["A"]
+    assert ended.family == "mixed" and "fast_1" in ended.metrics["A"]
+
+
+def test_the_summary_reads_back_from_its_file_as_written_and_as_older_versions_wrote_it(built, tmp_path):
+    metrics.write(tmp_path, built)
+    assert SweepReader(tmp_path).sweep_summary() == built
+    # Before partial sweeps and the efficiency table: every task compared, no efficiency.
+    older = built.to_dict()
+    for added in ("compared_tasks", "pending_tasks", "efficiency", "sweep_dir", "wall_s"):
+        del older[added]
+    (tmp_path / "summary.json").write_text(json.dumps(older))
+    read = SweepReader(tmp_path).sweep_summary()
+    assert read.compared == TASKS and read.efficiency.reference is None and read.metrics == built.metrics
+    assert "Search efficiency" not in metrics.render(read)

@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 PROBLEM = REPO / "benchmarks" / "suites" / "pie_mini" / "pm01_range_sum"
 TASK = [str(PROBLEM / "slow.cpp"), f"tests={PROBLEM / 'tests'}"]
 # The search is not under test: a short one, judged for real.
-FAST = ["sandbox=local", "proposer=library", "timing.max_seconds=1", "timing.interval_max_seconds=2",
+FAST = ["sandbox=local", "proposer=library", "cpp_timing.max_seconds=1", "cpp_timing.interval_max_seconds=2",
         "loop.workers=1"]
 TRACK_FAST = ["tracker.poll_s=0.2", "tracker.retry_s=1", "tracker.finish_timeout_s=60"]
 MLFLOW = importlib.util.find_spec("mlflow") is not None
@@ -441,3 +441,27 @@ def judged_or_zero(run_dir: Path) -> int:
         return judged(run_dir)
     except (OSError, ValueError):
         return 0
+
+
+def test_a_sweeps_summary_feeds_its_numbers_to_the_sweeps_tracked_run(tmp_path):
+    """The parent run of a sweep logs the sweep's summary.json (its typed record's numbers),
+    not a run's."""
+    from maxcode.records.sweep import (
+        Bootstrap,
+        EqualBudget,
+        Interval,
+        RunCounts,
+        SweepSummary,
+        write_summary,
+    )
+
+    from maxcode.tracking import feed
+
+    write_summary(tmp_path, SweepSummary(
+        title="s", family="cpp", tasks=["t"], methods=["A"], seeds=[0], runs=RunCounts(total=2, finished=2),
+        bootstrap=Bootstrap(resamples=10, rng_seed=0), metrics={"A": {"median_speedup": Interval(1.5, [1.2, 1.8])}},
+        equal_budget=EqualBudget(), per_task={}, failed_runs=[]))
+    numbers = feed.summary_numbers(tmp_path, "sweep")
+    assert numbers["runs.finished"] == 2 and numbers["metrics.A.median_speedup.value"] == 1.5
+    assert numbers["metrics.A.median_speedup.ci_low"] == 1.2
+    assert feed.summary_numbers(tmp_path) == {}  # not a run's summary

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from maxcode.records.lines import read_lines
 from maxcode.records.node import Node, NodeStatus, best_so_far, total_spent
-from maxcode.records.run import TRAJECTORY, RunReader, RunWriter
+from maxcode.records.run import SUMMARY, TRAJECTORY, RunReader, RunWriter, read_json
 from maxcode.records.sweep import SweepResults
 from maxcode.records.usage import CriticUsage
 from maxcode.reward.dataset import Bins, examples_of_run
 
 from maxcode.proposers.replay import ReplayProposer
 from maxcode.report.load import load_run
-from maxcode.sweep.metrics import spend_curve
+from maxcode.report.sweep_metrics import spend_curve
 from maxcode.tracking.feed import PointReader
 
 FIXTURE = Path(__file__).parent / "fixtures" / "run_d56e86e"
@@ -42,14 +42,13 @@ def test_a_run_recorded_by_the_previous_release_reads_whole(run):
     # Its critic spending was an untyped dict then: it reads as the typed record.
     assert all(isinstance(n.critic_usage, CriticUsage) for n in nodes)
     # What the run's summary says it spent is what its nodes add up to.
-    summary = RunReader(run).summary()
-    spent = total_spent(nodes)
-    assert spent.evaluations == summary["budget_used"]["evaluations"] == 5
-    assert spent.llm_calls == summary["budget_used"]["llm_calls"]
-    # Its summary reads as the typed record, and writes back as it was (plus the fields
-    # added since, at their defaults).
     typed = RunReader(run).run_summary()
     assert typed is not None and typed.best_node == 4 and typed.best_retimed.search_speedup > 4
+    spent, said = total_spent(nodes), typed.spent()
+    assert spent.evaluations == said.evaluations == 5 and spent.llm_calls == said.llm_calls
+    # Its summary reads as the typed record, and writes back as it was (plus the fields
+    # added since, at their defaults).
+    summary = read_json(run / SUMMARY)
     written = json.loads(json.dumps(typed.to_dict()))
     retimed = written["best_retimed"]  # its re-timing then succeeded, or was not recorded
     assert {k: v for k, v in retimed.items() if k not in summary["best_retimed"]} == {"status": "ok", "message": ""}
@@ -59,7 +58,7 @@ def test_a_run_recorded_by_the_previous_release_reads_whole(run):
     assert "problem" in added and all(v in ("", None) for v in added.values()), added
     # Its best claim, read back through the one best-so-far curve, is the search's figure
     # in the summary (before the final re-timing).
-    assert list(best_so_far(nodes))[-1][2] == pytest.approx(summary["best_retimed"]["search_speedup"])
+    assert list(best_so_far(nodes))[-1][2] == pytest.approx(typed.best_retimed.search_speedup)
     # Written back, each node is the line it was read from, but for the critic's spending
     # of an unjudged node, now spelled out as zeros where the old file had `{}` (the old
     # reader takes both), and fields added since, at their defaults.

@@ -11,6 +11,7 @@ from maxcode.records.diagnosis import Diagnosis
 from maxcode.records.evaluation import Evaluation, Status
 from maxcode.records.node import Node, NodeStatus, ProposerInfo
 from maxcode.records.run import RunWriter
+from maxcode.records.summary import RunSummary
 from maxcode.reward import dataset
 from maxcode.reward.dataset import Bins, DatasetConfig
 from maxcode.reward.errors import DatasetError
@@ -201,7 +202,7 @@ def _one_step_run(tmp_path: Path, name: str, task_id: str, problem: str, speedup
     writer.append(Node(id=1, parent_id=0, step=1, index=0, status=NodeStatus.OK, reward=speedup,
                        source=f"int main(){{/*{name}+*/}}", evaluation=Evaluation(
                            status=Status.OK, correct=True, speedup=speedup)))
-    writer.write_json("summary.json", {"task_id": task_id, "problem": problem})
+    writer.write_summary(RunSummary(task_id=task_id, strategy="synthetic", run_dir=str(writer.dir), problem=problem))
     writer.close()
 
 

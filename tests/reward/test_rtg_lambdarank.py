@@ -12,6 +12,7 @@ from maxcode.benchmarks.task import Task
 from maxcode.records.evaluation import Evaluation, Status
 from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
 from maxcode.records.run import RunWriter
+from maxcode.records.summary import RunSummary
 from maxcode.reward import dataset, train
 from maxcode.reward.errors import ModelError
 from maxcode.reward.lambdarank import LambdaRankScorer, grades
@@ -65,7 +66,7 @@ def write_rewrite_runs(root: Path, tasks: int = 21) -> None:
         nodes.append(_node(len(nodes), fast, 2, 0, "unroll", 1.0, rng, t))
         for node in nodes:
             store.append(node)
-        store.write_json("summary.json", {"task_id": f"synth/{t:02d}", "synthetic": True})
+        store.write_summary(RunSummary(task_id=f"synth/{t:02d}", strategy="synthetic", run_dir=str(store.dir)))
         store.close()
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from maxcode.records.evaluation import Evaluation, Status
 from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
 from maxcode.records.run import RunWriter
+from maxcode.records.summary import RunSummary
 
 FILLER = ["int a = {n};", "long b = a * {n};", "a += {n};", "b ^= a;", "if (a > {n}) a -= {n};",
           "for (int i = 0; i < {n}; ++i) b += i;", "a = (a * 31) % 1009;", "b = b / 2 + {n};"]
@@ -65,7 +66,7 @@ def write_runs(root: Path, tasks: int = 10, per_task: int = 6, seed: int = 0,
         nodes.append(_judged(rng, len(nodes), 1, 2, 0, "plain"))
         for node in nodes:
             store.append(node)
-        store.write_json("summary.json", {"task_id": f"synth/{t:02d}", "synthetic": True})
+        store.write_summary(RunSummary(task_id=f"synth/{t:02d}", strategy="synthetic", run_dir=str(run_dir)))
         store.close()
         dirs.append(run_dir)
     return dirs

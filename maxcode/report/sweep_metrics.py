@@ -1,4 +1,7 @@
-"""summary.json and summary.md of a sweep: the papers' metrics per method over the tasks.
+"""A sweep's summary (records/sweep.py: SweepSummary, its summary.json) and summary.md: the
+papers' metrics per method over the tasks. Here, below maxcode/sweep/, because the sweep's
+report page computes the same summary over the runs recorded so far (a sweep still going),
+so the page and summary.md never disagree.
 
 A run's outcome is its task's `Outcome` (benchmarks/metrics.py): correct when the search
 found a correct candidate, and then the speedup MaxCode claims for it (its `best_speedup`:
@@ -18,11 +21,9 @@ amount that every method reached in at least one of its runs.
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,20 @@ from maxcode.benchmarks.metrics import (
 )
 from maxcode.records.node import best_so_far
 from maxcode.records.run import RunReader, atomic_write
+from maxcode.records.sweep import (
+    AtBudget,
+    Bootstrap,
+    Efficiency,
+    EqualBudget,
+    FailedRun,
+    Interval,
+    Paired,
+    RunCounts,
+    SweepReader,
+    SweepSummary,
+    TaskCell,
+    write_summary,
+)
 
 RESAMPLES = 1000
 RNG_SEED = 0
@@ -60,36 +75,6 @@ KERNELBENCH: dict[str, Metric] = {
     "geomean_speedup": geomean_speedup,
     "fast_1_vs_compile": lambda o, ids: fast_p_vs_compile(o, ids, 1.0),
 }
-
-
-@dataclass(frozen=True)
-class PlannedTask:
-    id: str
-    family: str
-    """`cpp` or `kernel`: which papers' metrics its runs count toward."""
-
-
-@dataclass(frozen=True)
-class PlannedRun:
-    """One planned run of a sweep, as far as its summary needs it: the fields of the driver's
-    RunJob that sweep.yaml's `plan` keeps, so a report drawn from the directory alone
-    compares the same runs as the sweep's own summary."""
-
-    key: str
-    task: PlannedTask
-    name: str
-    seed: int
-
-
-def plan_entries(jobs: Iterable[Any]) -> list[dict[str, Any]]:
-    """sweep.yaml's `plan`: one entry per planned run (RunJob or PlannedRun)."""
-    return [{"key": j.key, "task": j.task.id, "family": j.task.family, "method": j.name, "seed": int(j.seed)}
-            for j in jobs]
-
-
-def planned_runs(entries: Iterable[dict[str, Any]]) -> list[PlannedRun]:
-    return [PlannedRun(key=str(e["key"]), task=PlannedTask(str(e["task"]), str(e["family"])),
-                       name=str(e["method"]), seed=int(e["seed"])) for e in entries]
 
 
 def outcome(row: dict[str, Any] | None) -> Outcome:
@@ -138,7 +123,7 @@ class Table:
         return {m: {k: (sum(v) / len(v) if v else None) for k, v in d.items()} for m, d in values.items()}
 
 
-def metrics_with_ci(table: Table, family: str, resamples: int = RESAMPLES) -> dict[str, dict[str, dict[str, Any]]]:
+def metrics_with_ci(table: Table, family: str, resamples: int = RESAMPLES) -> dict[str, dict[str, Interval]]:
     metrics = metric_set(family)
     n, k = len(table.tasks), len(table.seeds)
     point = table.stats(metrics, list(range(n)), list(range(k)))
@@ -150,9 +135,9 @@ def metrics_with_ci(table: Table, family: str, resamples: int = RESAMPLES) -> di
             for name, v in d.items():
                 if v is not None:
                     samples[m][name].append(v)
-    return {m: {name: {"value": point[m][name],
-                       "ci": [float(np.percentile(samples[m][name], 2.5)), float(np.percentile(samples[m][name], 97.5))]
-                       if samples[m][name] else None}
+    return {m: {name: Interval(value=point[m][name],
+                               ci=[float(np.percentile(samples[m][name], 2.5)), float(np.percentile(samples[m][name], 97.5))]
+                               if samples[m][name] else None)
                 for name in point[m]} for m in point}
 
 
@@ -172,11 +157,11 @@ def best_at(curve: list[tuple[float, float, float, float]], resource: int, level
     return best
 
 
-def equal_budget(curves: dict[str, list[list[tuple[float, float, float, float]]]]) -> dict[str, Any]:
+def equal_budget(curves: dict[str, list[list[tuple[float, float, float, float]]]]) -> EqualBudget:
     """`curves`: method -> one curve per run. Levels: the least, over methods, of the most
     any run of the method spent."""
     levels: dict[str, float | None] = {}
-    out: dict[str, dict[str, Any]] = {m: {} for m in curves}
+    out: dict[str, dict[str, AtBudget | None]] = {m: {} for m in curves}
     for r, resource in enumerate(RESOURCES):
         spent = [max((c[-1][r] for c in runs if c), default=0.0) for runs in curves.values()]
         level = min(spent) if spent else 0.0
@@ -186,9 +171,9 @@ def equal_budget(curves: dict[str, list[list[tuple[float, float, float, float]]]
                 out[m][resource] = None
                 continue
             values = [best_at(c, r, level) for c in runs]
-            out[m][resource] = {"median": statistics.median(values), "mean": sum(values) / len(values),
-                                "runs": len(values)}
-    return {"levels": levels, "methods": out}
+            out[m][resource] = AtBudget(median=statistics.median(values), mean=sum(values) / len(values),
+                                        runs=len(values))
+    return EqualBudget(levels=levels, methods=out)
 
 
 def evaluations_to(curve: list[tuple[float, float, float, float]], share: float = 0.95) -> float | None:
@@ -201,12 +186,12 @@ def evaluations_to(curve: list[tuple[float, float, float, float]], share: float 
 
 
 def _bootstrap(cells: dict[tuple[int, int], float], n_tasks: int, seeds: list[int], resamples: int,
-               statistic: Callable[[list[float]], float]) -> dict[str, Any]:
+               statistic: Callable[[list[float]], float]) -> Interval:
     """`statistic` of the values of (task index, seed) cells, with a percentile interval over
     tasks and seeds resampled with replacement (cells missing from a resample drop out)."""
     values = list(cells.values())
     if not values:
-        return {"value": None, "ci": None, "n": 0}
+        return Interval(n=0)
     rng = np.random.default_rng(RNG_SEED)
     boot = []
     for _ in range(resamples):
@@ -216,11 +201,11 @@ def _bootstrap(cells: dict[tuple[int, int], float], n_tasks: int, seeds: list[in
         if sample:
             boot.append(statistic(sample))
     ci = [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))] if boot else None
-    return {"value": float(statistic(values)), "ci": ci, "n": len(values)}
+    return Interval(value=float(statistic(values)), ci=ci, n=len(values))
 
 
 def search_efficiency(table: Table, jobs: list[Any], rows: dict[str, dict[str, Any]],
-                      curves: dict[str, list[tuple[float, float, float, float]]], resamples: int = RESAMPLES) -> dict[str, Any]:
+                      curves: dict[str, list[tuple[float, float, float, float]]], resamples: int = RESAMPLES) -> Efficiency:
     """Per method: the median evaluations to 95% of a run's final best; and, against the
     sweep's first method (its reference, e.g. best_of_n), the paired difference of best
     speedup on each (task, seed), its mean with a bootstrap interval, and the tasks won,
@@ -232,9 +217,9 @@ def search_efficiency(table: Table, jobs: list[Any], rows: dict[str, dict[str, A
         value = evaluations_to(curves.get(j.key) or [])
         if value is not None:
             evals[j.name][(position[j.task.id], j.seed)] = value
-    out: dict[str, Any] = {"reference": reference, "evaluations_to_95": {}, "paired_vs_reference": {}}
+    out = Efficiency(reference=reference)
     for m in table.methods:
-        out["evaluations_to_95"][m] = _bootstrap(evals[m], len(table.tasks), table.seeds, resamples, statistics.median)
+        out.evaluations_to_95[m] = _bootstrap(evals[m], len(table.tasks), table.seeds, resamples, statistics.median)
     if reference is None:
         return out
     for m in table.methods:
@@ -247,8 +232,8 @@ def search_efficiency(table: Table, jobs: list[Any], rows: dict[str, dict[str, A
                 mine, ref = table.cells[m][s][t], table.cells[reference][s][t]
                 diffs[(t, s)] = _score(mine) - _score(ref)
                 record["won" if beats(mine, ref) else "lost" if beats(ref, mine) else "tied"] += 1
-        out["paired_vs_reference"][m] = {**_bootstrap(diffs, len(table.tasks), table.seeds, resamples,
-                                                      lambda v: sum(v) / len(v)), **record}
+        mean = _bootstrap(diffs, len(table.tasks), table.seeds, resamples, lambda v: sum(v) / len(v))
+        out.paired_vs_reference[m] = Paired(value=mean.value, ci=mean.ci, n=mean.n, **record)
     return out
 
 
@@ -259,7 +244,7 @@ def _score(o: Outcome) -> float:
 
 # --- the files ------------------------------------------------------------------------------
 def build(sweep_path: Path, rows: dict[str, dict[str, Any]], jobs: list[Any], tasks: list[str],
-          family: str, title: str, resamples: int = RESAMPLES) -> dict[str, Any]:
+          family: str, title: str, resamples: int = RESAMPLES) -> SweepSummary:
     # A long sweep (the league) is summarized while runs are still to come: a run not yet run
     # is not a run that found nothing, so methods are compared over the tasks whose runs have
     # all ended (finished or failed); with none ended yet, over every task as planned.
@@ -270,49 +255,49 @@ def build(sweep_path: Path, rows: dict[str, dict[str, Any]], jobs: list[Any], ta
     if pending and len(families) == 1:  # e.g. only the C++ half of the league so far: PIE's metrics
         family = families.pop()
     table = Table(rows, compared_jobs, compared)
+    sweep = SweepReader(sweep_path)
     curves: dict[str, list[Any]] = {m: [] for m in table.methods}
     by_job: dict[str, Any] = {}
     for j in compared_jobs:
         row = rows.get(j.key)
         if row is not None and row.get("status") == "finished":
-            by_job[j.key] = spend_curve(sweep_path / "runs" / j.key)
+            by_job[j.key] = spend_curve(sweep.run_dir(j.key))
             curves[j.name].append(by_job[j.key])
-    per_task: dict[str, dict[str, Any]] = {}
+    per_task: dict[str, dict[str, TaskCell]] = {}
     for j in jobs:
-        cell = per_task.setdefault(j.task.id, {}).setdefault(
-            j.name, {"speedups": [], "correct": 0, "runs": 0, "failed": 0, "missing": 0})
+        cell = per_task.setdefault(j.task.id, {}).setdefault(j.name, TaskCell())
         row = rows.get(j.key)
-        cell["runs"] += 1
+        cell.runs += 1
         if row is None:
-            cell["missing"] += 1
+            cell.missing += 1
         elif row["status"] == "failed":
-            cell["failed"] += 1
+            cell.failed += 1
         else:
             o = outcome(row)
-            cell["correct"] += o.correct
-            cell["speedups"].append(o.speedup if o.speedup is not None else 1.0)
+            cell.correct += o.correct
+            cell.speedups.append(o.speedup if o.speedup is not None else 1.0)
     for by_method in per_task.values():
         for cell in by_method.values():
-            cell["median_speedup"] = statistics.median(cell["speedups"]) if cell["speedups"] else None
+            cell.median_speedup = statistics.median(cell.speedups) if cell.speedups else None
     statuses = [rows.get(j.key, {}).get("status", "missing") for j in jobs]
-    return {
-        "title": title,
-        "family": family,
-        "tasks": tasks,
-        "compared_tasks": compared,
-        "pending_tasks": pending,
-        "methods": table.methods,
-        "seeds": table.seeds,
-        "runs": {"total": len(jobs), "finished": statuses.count("finished"),
-                 "failed": statuses.count("failed"), "missing": statuses.count("missing")},
-        "bootstrap": {"resamples": resamples, "rng_seed": RNG_SEED, "over": "tasks and seeds", "level": 0.95},
-        "metrics": metrics_with_ci(table, family, resamples),
-        "equal_budget": equal_budget(curves),
-        "efficiency": search_efficiency(table, compared_jobs, rows, by_job, resamples),
-        "per_task": per_task,
-        "failed_runs": [{"run_key": j.key, "error": rows[j.key].get("error", "")} for j in jobs
-                        if rows.get(j.key, {}).get("status") == "failed"],
-    }
+    return SweepSummary(
+        title=title,
+        family=family,
+        tasks=tasks,
+        compared_tasks=compared,
+        pending_tasks=pending,
+        methods=table.methods,
+        seeds=table.seeds,
+        runs=RunCounts(total=len(jobs), finished=statuses.count("finished"), failed=statuses.count("failed"),
+                       missing=statuses.count("missing")),
+        bootstrap=Bootstrap(resamples=resamples, rng_seed=RNG_SEED),
+        metrics=metrics_with_ci(table, family, resamples),
+        equal_budget=equal_budget(curves),
+        efficiency=search_efficiency(table, compared_jobs, rows, by_job, resamples),
+        per_task=per_task,
+        failed_runs=[FailedRun(run_key=j.key, error=rows[j.key].get("error", "")) for j in jobs
+                     if rows.get(j.key, {}).get("status") == "failed"],
+    )
 
 
 LABELS = {"median_speedup": "median max-speedup", "average_rank": "avg rank",
@@ -329,43 +314,42 @@ def _num(v: float | None) -> str:
     return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
 
 
-def render(summary: dict[str, Any]) -> str:
-    runs = summary["runs"]
-    lines = [f"# {summary['title']}", "",
-             f"{len(summary['tasks'])} tasks x {len(summary['methods'])} methods x {len(summary['seeds'])} seeds: "
-             f"{runs['finished']} runs finished, {runs['failed']} failed, {runs['missing']} not run. "
+def render(summary: SweepSummary) -> str:
+    runs = summary.runs
+    lines = [f"# {summary.title}", "",
+             f"{len(summary.tasks)} tasks x {len(summary.methods)} methods x {len(summary.seeds)} seeds: "
+             f"{runs.finished} runs finished, {runs.failed} failed, {runs.missing} not run. "
              f"Values are means over seeds; [95% bootstrap interval over tasks and seeds, "
-             f"{summary['bootstrap']['resamples']} resamples].", ""]
-    compared, pending = summary.get("compared_tasks", summary["tasks"]), summary.get("pending_tasks", [])
-    if pending and len(compared) < len(summary["tasks"]):
+             f"{summary.bootstrap.resamples} resamples].", ""]
+    compared, pending = summary.compared, summary.pending_tasks
+    if pending and len(compared) < len(summary.tasks):
         lines[-1:-1] = [f"Partial: methods are compared over the {len(compared)} tasks whose runs have all "
                         f"ended; {len(pending)} tasks still have runs to come (re-run the sweep's command "
                         f"to resume): {', '.join(pending)}."]
-    names = list(next(iter(summary["metrics"].values()), {}))
+    names = list(next(iter(summary.metrics.values()), {}))
     lines += ["| method | " + " | ".join(LABELS.get(n, n) for n in names) + " |",
               "|---|" + "---:|" * len(names)]
-    for m, d in summary["metrics"].items():
-        cells = [f"{_num(d[n]['value'])} [{_num(d[n]['ci'][0])}, {_num(d[n]['ci'][1])}]" if d[n]["ci"]
-                 else _num(d[n]["value"]) for n in names]
+    for m, d in summary.metrics.items():
+        cells = [f"{_num(d[n].value)} [{_num(d[n].ci[0])}, {_num(d[n].ci[1])}]" if d[n].ci
+                 else _num(d[n].value) for n in names]
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
-    eb = summary["equal_budget"]
-    levels = eb["levels"]
+    levels = summary.equal_budget.levels
     lines += ["", "## Equal budget", "",
               "Best claimed speedup so far (median over runs / mean) at the same spending: "
               + ", ".join(f"{r} = {'-' if levels[r] is None else f'{levels[r]:g}'}" for r in RESOURCES)
               + " (the least that every method reached).", "",
               "| method | " + " | ".join(f"@ {r}" for r in RESOURCES) + " |", "|---|" + "---:|" * len(RESOURCES)]
-    for m, d in eb["methods"].items():
-        lines.append(f"| {m} | " + " | ".join("-" if d[r] is None else f"{d[r]['median']:.3f} / {d[r]['mean']:.3f}"
+    for m, at in summary.equal_budget.methods.items():
+        lines.append(f"| {m} | " + " | ".join("-" if at[r] is None else f"{at[r].median:.3f} / {at[r].mean:.3f}"
                                                for r in RESOURCES) + " |")
-    eff = summary.get("efficiency")
-    if eff and eff.get("reference"):
-        ref = eff["reference"]
+    eff = summary.efficiency
+    if eff.reference:
+        ref = eff.reference
 
-        def interval(d: dict[str, Any]) -> str:
-            if d["value"] is None:
+        def interval(d: Interval) -> str:
+            if d.value is None:
                 return "-"
-            return _num(d["value"]) + (f" [{_num(d['ci'][0])}, {_num(d['ci'][1])}]" if d["ci"] else "")
+            return _num(d.value) + (f" [{_num(d.ci[0])}, {_num(d.ci[1])}]" if d.ci else "")
 
         lines += ["", "## Search efficiency", "",
                   "Evaluations to 95% of a run's final best (median over runs that claimed a speedup), and "
@@ -373,36 +357,37 @@ def render(summary: dict[str, Any]) -> str:
                   "won / tied / lost: tied when the intervals overlap), each with its 95% bootstrap "
                   "interval over tasks and seeds.", "",
                   f"| method | evaluations to 95% | best speedup - {ref} | won / tied / lost |", "|---|---:|---:|---:|"]
-        for m in summary["methods"]:
-            p = eff["paired_vs_reference"].get(m)
+        for m in summary.methods:
+            p = eff.paired_vs_reference.get(m)
             versus = interval(p) if p else "(reference)"
-            record = f"{p['won']} / {p['tied']} / {p['lost']}" if p else ""
-            lines.append(f"| {m} | {interval(eff['evaluations_to_95'][m])} | {versus} | {record} |")
-    methods = summary["methods"]
+            record = f"{p.won} / {p.tied} / {p.lost}" if p else ""
+            lines.append(f"| {m} | {interval(eff.evaluations_to_95[m])} | {versus} | {record} |")
+    methods = summary.methods
     lines += ["", "## Per task", "", "Median best speedup over seeds (correct runs / runs).", "",
               "| task | " + " | ".join(methods) + " |", "|---|" + "---:|" * len(methods)]
-    for task, by_method in summary["per_task"].items():
+    for task, by_method in summary.per_task.items():
         cells = []
         for m in methods:
             c = by_method.get(m)
             if c is None:
                 cells.append("")
                 continue
-            if c["missing"] == c["runs"]:
+            if c.missing == c.runs:
                 cells.append("not run")
                 continue
-            text = f"{_num(c['median_speedup'])}x ({c['correct']}/{c['runs']})"
-            if c["failed"]:
-                text += f", {c['failed']} failed"
-            if c["missing"]:
-                text += f", {c['missing']} not run"
+            text = f"{_num(c.median_speedup)}x ({c.correct}/{c.runs})"
+            if c.failed:
+                text += f", {c.failed} failed"
+            if c.missing:
+                text += f", {c.missing} not run"
             cells.append(text)
         lines.append(f"| {task} | " + " | ".join(cells) + " |")
-    if summary["failed_runs"]:
-        lines += ["", "## Failed runs", ""] + [f"- `{f['run_key']}`: {f['error']}" for f in summary["failed_runs"]]
+    if summary.failed_runs:
+        lines += ["", "## Failed runs", ""] + [f"- `{f.run_key}`: {f.error}" for f in summary.failed_runs]
     return "\n".join(lines) + "\n"
 
 
-def write(sweep_path: Path, summary: dict[str, Any]) -> None:
-    atomic_write(sweep_path / "summary.json", json.dumps(summary, indent=2) + "\n")
+def write(sweep_path: Path, summary: SweepSummary) -> None:
+    """summary.json (its one writer, in records/) and summary.md beside it."""
+    write_summary(sweep_path, summary)
     atomic_write(sweep_path / "summary.md", render(summary))
