@@ -17,7 +17,8 @@
  *   stdin PATH|-   stdout PATH|-   collect PATH (after all steps; repeatable, top level)
  *   arg TEXT (repeated, in order)
  *   end
- *   warm MODULES (in a step; comma-separated Python modules): ARGV is `PYTHON [-FLAGS]
+ *   warm MODULES (in a step; comma-separated Python modules, `module:function` to also call
+ *   a function of it once): ARGV is `PYTHON [-FLAGS]
  *   SCRIPT ARGS`; run it as a child of a warm interpreter that has imported MODULES (see
  *   zygote.py; started on first use, kept for later runs of the container). Only as root
  *   with no stdin/stdout file; otherwise, or when no zygote comes up, the step runs cold.

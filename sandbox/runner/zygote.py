@@ -1,9 +1,10 @@
 """A warm interpreter that forks steps for `mcrun` (the runner's `warm` steps).
 
-    python3 [FLAGS] zygote.py SOCKET MODULE[,MODULE...]
+    python3 [FLAGS] zygote.py SOCKET MODULE[:FUNCTION][,MODULE[:FUNCTION]...]
 
 Started by mcrun as root, once per container and per (interpreter, flags, modules,
-environment), it imports MODULES (torch: ~0.9 s of every worker process) and then serves
+environment), it imports MODULES (torch: ~0.9 s of every worker process), calls each
+FUNCTION named (a probe whose answer the module caches in memory), and then serves
 requests on SOCKET, a path in the runner's root-only directory, one at a time. A request
 is text (the plan's own line format) plus three descriptors (stdin, stdout, stderr) passed
 with SCM_RIGHTS:
@@ -144,10 +145,20 @@ def _handle(conn: socket.socket, listener: socket.socket) -> None:
         conn.sendall(f"done {status} {utime} {stime} {usage.ru_maxrss}\n".encode())
 
 
+def _warm(entry: str) -> None:
+    """`module` is imported; `module:function` is imported and the function called once, with
+    no arguments: for a cached probe every child would otherwise repeat (its result, cached in
+    memory, is inherited by the fork)."""
+    name, _, function = entry.partition(":")
+    __import__(name)
+    if function:
+        getattr(sys.modules[name], function)()
+
+
 def main() -> None:
     path, modules = sys.argv[1], sys.argv[2]
-    for name in filter(None, modules.split(",")):
-        __import__(name)
+    for entry in filter(None, modules.split(",")):
+        _warm(entry)
     # Anything buffered now would be written again by every child.
     sys.stdout.flush()
     sys.stderr.flush()

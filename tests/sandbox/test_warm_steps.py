@@ -71,6 +71,34 @@ def test_a_warm_step_is_the_cold_step_with_its_modules_already_imported(backend)
     assert seen["as"] == str(3 * GiB) and seen["nproc"] == "77" and seen["env"] == "m1"
 
 
+def test_a_warm_call_runs_once_in_the_zygote_and_its_cache_is_inherited(backend):
+    """`module:function` in the module list: called once where the zygote starts (the kernel
+    judge's compile baseline warms inductor's ISA probe so), never again in a step."""
+    from maxcode.sandbox.judges.kernel.sides import WARM_COMPILER, WARM_MODULES
+
+    probe = ("import sys\n"
+             "isa = sys.modules.get('torch._inductor.cpu_vec_isa')\n"
+             "print(isa.valid_vec_isa_list.cache_info().currsize if isa else 'not imported')\n")
+    warm = run(backend, probe, warm=WARM_MODULES + WARM_COMPILER)
+    plain = run(backend, probe, warm=WARM_MODULES)
+    assert warm.exit_code == 0 and warm.stdout.decode().split() == ["1"], warm.stderr.decode()[-2000:]
+    assert plain.stdout.decode().strip() == "not imported"
+
+
+def test_skipping_inductors_isa_probe_picks_the_isas_the_probe_finds(backend):
+    """The kernel judge's processes skip inductor's per-process ISA probe (VEC_ISA_OK): in this
+    image, on this CPU, the CPU's flags alone must give the list that compiling and loading a
+    probe program for each ISA gives."""
+    from maxcode.sandbox.judges.kernel.sides import VEC_ISA_OK
+
+    probe = ("import torch._inductor.cpu_vec_isa as isa\n"
+             "print(sorted(str(x) for x in isa.valid_vec_isa_list()), str(isa.pick_vec_isa()))\n")
+    probed = run(backend, probe, warm="", env={"TORCHINDUCTOR_VEC_ISA_OK": ""})
+    skipped = run(backend, probe, warm="", env=VEC_ISA_OK)
+    assert probed.exit_code == 0 and skipped.exit_code == 0, probed.stderr.decode()[-2000:]
+    assert skipped.stdout == probed.stdout and probed.stdout.strip()
+
+
 def test_exits_signals_and_exceptions_read_as_they_would_cold(backend):
     assert run(backend, "raise SystemExit('bad input')").exit_code == 1
     assert run(backend, "raise SystemExit").exit_code == 0

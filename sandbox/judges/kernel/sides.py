@@ -42,6 +42,18 @@ MALLOC_TUNABLES = ("glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_thres
 # worker's own imports, and load_inline's for both sides alike (sandbox/runner/zygote.py).
 # A fresh interpreter spent ~0.9 s of its ~1.1 s importing these, in every process.
 WARM_MODULES = "numpy,torch,torch.utils.cpp_extension"
+# And for the timing processes of a judgement with the torch.compile baseline (both sides, so
+# both fork from the same interpreter): inductor's imports (~1.9 s a process) and two answers
+# it caches in memory, the hash of torch's own sources (~0.2 s) and the vector ISAs to compile
+# for (see VEC_ISA_OK). Only where asked: the zygote pays ~2.5 s once to warm them.
+WARM_COMPILER = (",torch._inductor.compile_fx,torch._inductor.codecache:torch_key"
+                 ",torch._inductor.cpu_vec_isa:valid_vec_isa_list")
+# Inductor checks each vector ISA the CPU reports by compiling and loading a probe program:
+# 9.8 s in a fresh kernel-cpu container, 1.1 s even with its disk cache, in every process that
+# compiles the reference (of a 1.5 s compile that hit the cache, on 19_ReLU). The image's
+# compiler (gcc 12) builds every x86 ISA inductor knows, and with the check skipped the list
+# was the same (avx512_vnni, avx512, avx2 on this machine kind): the CPU's own flags decide.
+VEC_ISA_OK = {"TORCHINDUCTOR_VEC_ISA_OK": "1"}
 # Worker failure kind -> status. Anything not listed is a runtime error.
 KIND_STATUS = {
     "build": Status.COMPILE_ERROR,
@@ -175,12 +187,12 @@ class Sides:
         return spec.mode == "check" and self.device == "cpu"
 
     def env(self) -> dict[str, str]:
-        env = {"PYTHONDONTWRITEBYTECODE": "1", "MAX_JOBS": "2", "GLIBC_TUNABLES": MALLOC_TUNABLES}
+        env = {"PYTHONDONTWRITEBYTECODE": "1", "MAX_JOBS": "2", "GLIBC_TUNABLES": MALLOC_TUNABLES, **VEC_ISA_OK}
         if self.threads:
             env["OMP_NUM_THREADS"] = str(self.threads)
         return env
 
-    def _step(self, index: int, wall_s: float, label: str, metered: bool) -> Step:
+    def _step(self, index: int, wall_s: float, label: str, metered: bool, compiler: bool) -> Step:
         return Step(
             argv=[self.python, "-I", "-B", f"worker_{index}.py", f"spec_{index}.json", *(["metered"] if metered else [])],
             limits=Limits(
@@ -191,7 +203,7 @@ class Sides:
             ),
             label=label,
             stop_on_failure=False,
-            warm=WARM_MODULES,
+            warm=WARM_MODULES + (WARM_COMPILER if compiler else ""),
         )
 
     def run(
@@ -214,7 +226,8 @@ class Sides:
                 spec.inputs_module = f"inputs_{i}.py"
             files[f"spec_{i}.json"] = spec.to_json()
             collect += [f"out{i}/result.json", f"out{i}/outputs.bin", f"out{i}/phase", f"out{i}/ext.tar"]
-            steps.append(self._step(i, wall_s, f"{role}/{spec.mode}/{i}", self.metered(spec)))
+            steps.append(self._step(i, wall_s, f"{role}/{spec.mode}/{i}", self.metered(spec),
+                                    compiler=spec.compile_baseline))
         run = self.backend.run(
             RunSpec(steps=steps, files=files, collect=collect, image=self.image, env=self.env())
         )
