@@ -192,3 +192,24 @@ def test_only_the_records_package_names_the_run_files():
                         and any(node.value == f or node.value.endswith("/" + f) for f in RUN_FILES)):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} names {node.value!r}")
     assert not found, "\n".join(found)
+
+
+def test_a_run_summary_is_read_as_its_record_outside_records():
+    """`summary["best_speedup"]` reads a file's layout where `RunSummary` (records/summary.py)
+    is its one reader: a renamed or missing field would surface far from the file."""
+    found = []
+    for package in sorted(FLOOR):
+        if package == "records":
+            continue
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                target = None
+                if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+                    target = node.value
+                elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                      and node.func.attr == "get"):
+                    target = node.func.value
+                name = getattr(target, "id", None) or getattr(target, "attr", None)
+                if name == "summary":
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, "\n".join(found)

@@ -162,21 +162,21 @@ def _cuda_l1(judge, data: str, sample: int, budget: Budget, out: Path | None, fi
 
 def _summarize(figures: dict) -> None:
     parts = figures["parts"]
-    summary: dict = {}
+    headline: dict = {}
     for name, rows in parts.get("aa", {}).items():
         if rows:
-            summary[f"aa {name}"] = {"judgements": len(rows), "significant": sum(bool(r["significant"]) for r in rows),
+            headline[f"aa {name}"] = {"judgements": len(rows), "significant": sum(bool(r["significant"]) for r in rows),
                                      "median": statistics.median(r["speedup"] or 0 for r in rows)}
     known = parts.get("known_1_3x") or []
     if known:
-        summary["known 1.3x detected"] = f"{sum(bool(r['significant']) and r['speedup'] > 1 for r in known)}/{len(known)}"
+        headline["known 1.3x detected"] = f"{sum(bool(r['significant']) and r['speedup'] > 1 for r in known)}/{len(known)}"
     if "relu_cuda_kernel" in parts:
-        summary["relu_cuda_kernel"] = {k: parts["relu_cuda_kernel"][k] for k in ("status", "speedup", "speedup_ci")}
+        headline["relu_cuda_kernel"] = {k: parts["relu_cuda_kernel"][k] for k in ("status", "speedup", "speedup_ci")}
     bugs = [name for name, row in parts.get("exploits", {}).items() if row["judge_bug"]]
-    summary["exploits"] = {"judged": len(parts.get("exploits", {})), "judge_bugs": bugs}
+    headline["exploits"] = {"judged": len(parts.get("exploits", {})), "judge_bugs": bugs}
     if parts.get("cuda_l1"):
-        summary["cuda_l1"] = [{k: r[k] for k in ("task", "status", "speedup", "reported")} for r in parts["cuda_l1"]]
-    figures["summary"] = summary
+        headline["cuda_l1"] = [{k: r[k] for k in ("task", "status", "speedup", "reported")} for r in parts["cuda_l1"]]
+    figures["summary"] = headline
 
 
 def _save(out: Path | None, figures: dict) -> None:
