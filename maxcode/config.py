@@ -8,6 +8,7 @@ way a config node becomes an object.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +40,13 @@ def load_config(overrides: list[str] | None = None, config_name: str = "config")
 def _renamed(override: str) -> str:
     """A renamed group's old spelling (`timing=instructions`, `timing.max_seconds=2`) still
     works; a warning gives the new one."""
-    prefix = override[:len(override) - len(override.lstrip("+~"))]
-    body = override[len(prefix):]
-    for old, new in RENAMED_GROUPS.items():
-        for sep in ("=", "."):
-            if body.startswith(old + sep):
-                log.warning("`%s` is now `%s` (the group was renamed)", override, prefix + new + body[len(old):])
-                return prefix + new + body[len(old):]
-    return override
+    body = override.lstrip("+~")
+    name, rest = re.match(r"([^=.]*)(.*)", body).groups()
+    if name not in RENAMED_GROUPS or not rest:
+        return override
+    renamed = override[:len(override) - len(body)] + RENAMED_GROUPS[name] + rest
+    log.warning("`%s` is now `%s` (the group was renamed)", override, renamed)
+    return renamed
 
 
 def make(node: Any, what: str, convert: str = "none") -> Any:

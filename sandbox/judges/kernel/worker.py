@@ -708,7 +708,7 @@ def _serve(cmd_fd: int, msg_fd: int) -> None:
         _set_dumpable(1)
         _send(msg_fd, {"hello": True})
         build = {"builds": 0, "cache_hits": 0, "build_s": 0.0}
-        torch, _gen, model = _load_side(setup, build)
+        torch, gen, model = _load_side(setup, build)
         _send(msg_fd, {"ready": build})
         compiled = None
         held = None
@@ -723,7 +723,7 @@ def _serve(cmd_fd: int, msg_fd: int) -> None:
                 break
             if op == "compile":
                 # Compiled for inputs of the problem's shapes; their values are not the timed ones.
-                compiled = _compiled_reference(torch, model, _generate(torch, _gen, COMPILE_EXAMPLE_SEED))
+                compiled = _compiled_reference(torch, model, _generate(torch, gen, COMPILE_EXAMPLE_SEED))
                 _send(msg_fd, {"compiled": True})
                 continue
             if op == "prefault":
