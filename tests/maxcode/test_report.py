@@ -28,8 +28,10 @@ from maxcode.report import write_report
 
 REPO = Path(__file__).resolve().parents[2]
 PROBLEM = REPO / "benchmarks" / "suites" / "pie_mini" / "pm01_range_sum"
+# Up to 10 s for a candidate still without an interval: under load, 4 s gave the fixture's 13x
+# seven rounds, too few to claim it, and the headline test had no best to show.
 QUICK = [str(PROBLEM / "slow.cpp"), f"tests={PROBLEM / 'tests'}", "sandbox=local", "proposer=library",
-         "cpp_timing.max_seconds=2", "cpp_timing.interval_max_seconds=4"]
+         "cpp_timing.max_seconds=2", "cpp_timing.interval_max_seconds=10"]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed "
                                     "(scripts/install.sh installs Debian's `chromium`)")
