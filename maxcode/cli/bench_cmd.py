@@ -33,14 +33,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="real benchmark files some benches also use (kernel_judge: a KernelBench checkout; "
                         "gpu: a CUDA-L1 checkout)")
     parser.add_argument("--every", metavar="N", type=int, default=1,
-                        help="kernel_sizes: judge every N-th file of each level (a spread sample of a large suite)")
+                        help="kernel_sizes, kernel_census: judge every N-th file of each level (a spread sample of a large suite)")
     parser.add_argument("--cases", metavar="WORDS",
-                        help="kernel_judge, exploits: only the cases whose name holds one of these comma-separated words")
+                        help="kernel_judge, kernel_census, exploits: only the cases whose name holds one of these comma-separated words")
     parser.add_argument("--static", action="store_true",
                         help="exploits: keep the kernel judge's static checks on (default: off, so the runtime decides)")
     parser.add_argument("--repeat", metavar="N", type=int,
                         help="kernel_judge: judgements per case (default: 10 per A/A case, 20 per known speedup); "
                         "gpu: per A/A case and known speedup (default 5)")
+    parser.add_argument("--via", choices=("bench", "eval"),
+                        help="kernel_census: judge in this process as a search does (bench, the default) "
+                        "or through `maxcode eval --json` as a user does (eval)")
+    parser.add_argument("--label", metavar="TEXT", help="kernel_census: the conditions of this run (quiet, loaded, ...)")
+    parser.add_argument("--call-budget-s", metavar="S", type=float,
+                        help="kernel_census: halve a problem's batch_size until one reference call takes at most this here (default 0.01)")
     parser.add_argument("--sample", metavar="N", type=int, help="gpu: CUDA-L1 kernels to judge (default 6)")
     parser.add_argument("--budget-s", metavar="S", type=float, help="gpu: time budget of the whole run (default 450)")
 
@@ -57,4 +63,5 @@ def run(args: argparse.Namespace, overrides: list[str]) -> int:
             f"choose one of: {', '.join(sorted(benches))}",
         )
     module = importlib.import_module(f"maxcode.selfbench.{args.name}")
+    args.overrides = overrides  # for benches that judge through `maxcode eval` in a fresh process
     return int(module.run(load_config(overrides), args) or 0)

@@ -131,7 +131,7 @@ def _judged_before(json_path: str | None, settings: dict, console: Console) -> d
         raise UserError(f"--json {json_path}: the file exists and is not a kernel_sizes result",
                         "pass a new file name (this one is left as it is)") from None
     if earlier_settings != settings:
-        changed = ", ".join(_differences(earlier_settings, settings)[:3])
+        changed = ", ".join(differences(earlier_settings, settings)[:3])
         raise UserError(f"--json {json_path} holds a kernel_sizes run made with other settings ({changed})",
                         "pass a new file name, or the same settings to resume it") from None
     if rows:
@@ -139,11 +139,11 @@ def _judged_before(json_path: str | None, settings: dict, console: Console) -> d
     return rows
 
 
-def _differences(old, new, prefix: str = "") -> list[str]:
+def differences(old, new, prefix: str = "") -> list[str]:
     """Dotted keys whose values differ between two nested settings dicts, as 'key: old -> new'."""
     if isinstance(old, dict) and isinstance(new, dict):
         return [d for key in sorted(set(old) | set(new), key=str)
-                for d in _differences(old.get(key), new.get(key), f"{prefix}{key}.")]
+                for d in differences(old.get(key), new.get(key), f"{prefix}{key}.")]
     return [] if old == new else [f"{prefix.rstrip('.')}: {old!r} -> {new!r}"]
 
 
