@@ -47,8 +47,9 @@ from rich.table import Table
 from maxcode.errors import UserError
 from maxcode.judging import make_backend
 from maxcode.selfbench.aten_extension import NotEmittable, candidate, trace
-from maxcode.selfbench.kernel_judge import UNCHECKED, make_judge, same_work
-from maxcode.selfbench.kernel_sizes import differences, problem_files
+from maxcode.selfbench.kernel_judge import UNCHECKED, make_judge, same_work, selected
+from maxcode.selfbench.kernel_sizes import problem_files
+from maxcode.selfbench.resume import earlier_figures
 
 FORMS = ("model", "aten", "loaded")
 # KernelBench sizes a problem with a module-level `batch_size = N` (most files do).
@@ -94,7 +95,7 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
                         "pass --data DIR (a KernelBench checkout, e.g. its first release)")
     every = getattr(args, "every", 1)
     files = [(name, path) for name, path in problem_files(args.data, args.quick, every)
-             if not name.startswith("level3/") and _selected(name, getattr(args, "cases", None))]
+             if not name.startswith("level3/") and selected(name, getattr(args, "cases", None))]
     repeat = getattr(args, "repeat", None) or (2 if args.quick else 5)
     via = getattr(args, "via", None) or "bench"
     budget = getattr(args, "call_budget_s", None) or 0.01
@@ -182,7 +183,10 @@ def _by_bench(judge, problem: str, source: str) -> dict:
     return {"status": ev.status.value, "message": ev.message[:300] if ev.status.value != "ok" else "",
             "speedup": ev.speedup, "speedup_ci": list(ev.speedup_ci) if ev.speedup_ci else None,
             "significant": bool(ev.significant), "stop_reason": ev.details.get("stop_reason"),
-            "processes": ev.details.get("timing_processes")}
+            "processes": ev.details.get("timing_processes"),
+            # Per call, each side's page faults, switches and migrations: what differs when a
+            # form is biased.
+            "process_counts": ev.details.get("process_counts")}
 
 
 def _by_eval(args, problem: str, source: str, scratch: str) -> dict:
@@ -202,7 +206,7 @@ def _by_eval(args, problem: str, source: str, scratch: str) -> dict:
     return {"status": record.get("status"), "message": (record.get("message") or "")[:300],
             "speedup": record.get("speedup"), "speedup_ci": record.get("speedup_ci"),
             "significant": bool(record.get("significant")), "stop_reason": details.get("stop_reason"),
-            "processes": details.get("timing_processes")}
+            "processes": details.get("timing_processes"), "process_counts": details.get("process_counts")}
 
 
 def summarize(problems: dict) -> dict:
@@ -235,20 +239,17 @@ def summarize(problems: dict) -> dict:
 
 
 def _resumed(path: str | None, settings: dict, console: Console) -> dict | None:
-    if not path or not Path(path).is_file():
-        return None
-    try:
-        earlier = json.loads(Path(path).read_text())
-        earlier_settings, problems = earlier["settings"], earlier["problems"]
-    except (ValueError, KeyError, TypeError):
-        raise UserError(f"--json {path}: the file exists and is not a kernel_census result",
-                        "pass a new file name (this one is left as it is)") from None
-    if earlier_settings != settings:
-        changed = ", ".join(differences(earlier_settings, settings)[:3])
-        raise UserError(f"--json {path} holds a census made with other settings ({changed})",
-                        "pass a new file name, or the same settings to resume it")
-    console.print(f"resuming {path}: {len(problems)} problems, "
-                  f"{sum(len(r) for p in problems.values() for r in p['forms'].values())} judgements kept")
+    earlier = earlier_figures(path, "kernel_census", settings, _census_figures)
+    if earlier:
+        console.print(f"resuming {path}: {len(earlier['problems'])} problems, "
+                      f"{sum(len(r) for p in earlier['problems'].values() for r in p['forms'].values())} "
+                      "judgements kept")
+    return earlier
+
+
+def _census_figures(earlier: dict) -> dict:
+    if not isinstance(earlier["problems"], dict) or not all("forms" in p for p in earlier["problems"].values()):
+        raise TypeError("not a census")
     return earlier
 
 
@@ -257,10 +258,6 @@ def _save(path: str | None, census: dict) -> None:
         tmp = Path(f"{path}.tmp")
         tmp.write_text(json.dumps(census, indent=1))
         tmp.replace(path)
-
-
-def _selected(name: str, words: str | None) -> bool:
-    return not words or any(w.strip() and w.strip().lower() in name.lower() for w in words.split(","))
 
 
 def _say(console: Console, round_: int, name: str, form: str, row: dict) -> None:

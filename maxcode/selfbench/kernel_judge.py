@@ -174,7 +174,7 @@ def _kernelbench_file(data: str, rel: str) -> str:
     return path.read_text()
 
 
-def _selected(name: str, words: str | None) -> bool:
+def selected(name: str, words: str | None) -> bool:
     return not words or any(w.strip() and w.strip().lower() in name.lower() for w in words.split(","))
 
 
@@ -186,7 +186,7 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
                      "timing_processes": cfg.judge.kernel.timing.processes,
                      "sequential": cfg.judge.kernel.timing.sequential}
     words = getattr(args, "cases", None)
-    cases = [case for case in aa_cases(getattr(args, "data", None)) if _selected(case[0], words)]
+    cases = [case for case in aa_cases(getattr(args, "data", None)) if selected(case[0], words)]
     repeat = getattr(args, "repeat", None)
     per_case = repeat or (2 if args.quick else max(10, -(-60 // max(len(cases), 1))))
     detections = repeat or (4 if args.quick else 20)
@@ -200,7 +200,7 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
             figures["kernel_build_excluded"] = _timed(strict, problem, kernel)
             aa: dict[str, list[dict]] = {}
             power_cases = {key: ((KERNELS / f"{stem}_problem.py").read_text(), (KERNELS / f"{stem}_fewer.py").read_text())
-                           for key, stem in POWER_CASES.items() if _selected(POWER_LABELS[key], words)}
+                           for key, stem in POWER_CASES.items() if selected(POWER_LABELS[key], words)}
             power: dict[str, list[dict]] = {key: [] for key in power_cases}
             # Round-robin over the cases and the known speedup, so slow drift spreads over all;
             # the figures so far are written after every round (a long bench can be cut short).

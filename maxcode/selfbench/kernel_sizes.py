@@ -34,6 +34,7 @@ from rich.table import Table
 
 from maxcode.judging import make_backend
 from maxcode.records.errors import UserError
+from maxcode.selfbench.resume import earlier_figures
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "sandbox" / "kernel" / "fixtures" / "layernorm_real_size_problem.py"
@@ -119,32 +120,12 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
 
 
 def _judged_before(json_path: str | None, settings: dict, console: Console) -> dict[str, dict]:
-    """Rows of an earlier run into the same JSON file, by problem; an error, not an
-    overwrite, when the file holds something else or was made with other settings."""
-    if not json_path or not Path(json_path).is_file():
-        return {}
-    try:
-        earlier = json.loads(Path(json_path).read_text())
-        rows = {r["problem"]: r for r in earlier["rows"]}
-        earlier_settings = earlier["settings"]
-    except (ValueError, KeyError, TypeError):
-        raise UserError(f"--json {json_path}: the file exists and is not a kernel_sizes result",
-                        "pass a new file name (this one is left as it is)") from None
-    if earlier_settings != settings:
-        changed = ", ".join(differences(earlier_settings, settings)[:3])
-        raise UserError(f"--json {json_path} holds a kernel_sizes run made with other settings ({changed})",
-                        "pass a new file name, or the same settings to resume it") from None
+    """Rows of an earlier run into the same JSON file, by problem."""
+    rows = earlier_figures(json_path, "kernel_sizes", settings,
+                           lambda earlier: {r["problem"]: r for r in earlier["rows"]}) or {}
     if rows:
         console.print(f"resuming {json_path}: {len(rows)} files judged before are kept")
     return rows
-
-
-def differences(old, new, prefix: str = "") -> list[str]:
-    """Dotted keys whose values differ between two nested settings dicts, as 'key: old -> new'."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        return [d for key in sorted(set(old) | set(new), key=str)
-                for d in differences(old.get(key), new.get(key), f"{prefix}{key}.")]
-    return [] if old == new else [f"{prefix.rstrip('.')}: {old!r} -> {new!r}"]
 
 
 def _figures(backend, rows: list[dict], settings: dict) -> dict:

@@ -75,10 +75,11 @@ import torch.nn as nn
 
 class Model(nn.Module):
     def forward(self, x):
-        time.sleep(x.shape[0] * 1e-4)  # 1024 rows: 0.1 s a call
+        time.sleep(FLOOR + x.shape[0] * 1e-4)  # 1024 rows: 0.1 s a call
         return x * 2
 
 
+FLOOR = 0.0
 batch_size = 1024
 
 
@@ -93,9 +94,10 @@ def get_init_inputs():
 
 def test_the_trace_names_the_forwards_own_aten_calls():
     traced = trace(CONV.read_text())
-    assert traced.ops == ["aten.convolution.default", "aten.add.Tensor", "aten.tanh.default"]
+    # Traced before dispatch: the ops Python called (conv2d, not the convolution it becomes).
+    assert traced.ops == ["aten.conv2d.default", "aten.add.Tensor", "aten.tanh.default"]
     assert traced.state_names == ["bias", "conv.weight"] or traced.state_names == ["conv.weight", "bias"]
-    assert "at::convolution(" in traced.cpp and "at::tanh(" in traced.cpp
+    assert "at::conv2d(" in traced.cpp and "at::tanh(" in traced.cpp
 
 
 def test_a_graph_constant_is_named_not_guessed():
@@ -131,7 +133,9 @@ def test_a_problem_over_the_budget_is_judged_at_a_recorded_smaller_batch():
     entry = kernel_census._prepare("level1/1_Sleeps.py", SLEEPS_BY_BATCH, budget=0.05)
     assert entry["judged"] and entry["batch_size"] == [1024, 256], entry
     assert "batch_size = 256" in entry["source"] and entry["reference_call_s"] <= 0.05
-    tight = kernel_census._prepare("level1/1_Sleeps.py", SLEEPS_BY_BATCH.replace("1e-4", "1.0"), budget=0.05)
+    # Over the budget even at batch_size 1: listed, not judged.
+    tight = kernel_census._prepare("level1/1_Sleeps.py", SLEEPS_BY_BATCH.replace("FLOOR = 0.0", "FLOOR = 0.06"),
+                                   budget=0.05)
     assert not tight["judged"] and "over the CPU budget" in tight["why_not"]
 
 
@@ -189,3 +193,19 @@ def test_census_judges_every_form_in_the_sandbox_and_resumes(tmp_path, require_l
     with pytest.raises(UserError, match="other settings"):
         main([*args, "judge.kernel.timing.processes=4"])
     assert json.loads(out.read_text())["problems"] == again["problems"]
+
+
+def test_census_through_maxcode_eval_as_users_call_it(tmp_path, require_local):
+    """`--via eval`: each judgement is a `maxcode eval --json` in a fresh process, with the
+    bench's overrides passed on (here the local sandbox and the cache of the builds)."""
+    data = tmp_path / "KernelBench" / "level1"
+    data.mkdir(parents=True)
+    (data / "19_ReLU.py").write_text((FIXTURES / "relu_problem.py").read_text())
+    out = tmp_path / "census.json"
+    assert main(["bench", "kernel_census", "--data", str(tmp_path), "--repeat", "1", "--via", "eval",
+                 "--json", str(out), "sandbox=local", f"paths.cache_dir={tmp_path / 'cache'}"]) == 0
+    census = json.loads(out.read_text())
+    assert census["settings"]["via"] == "eval"
+    rows = [r for form in census["problems"]["level1/19_ReLU.py"]["forms"].values() for r in form]
+    assert len(rows) == 3 and [r["status"] for r in rows] == ["ok"] * 3, rows
+    assert all(r["speedup"] > 0 and r["processes"] for r in rows)

@@ -369,6 +369,7 @@ class KernelJudge:
             "baseline": [statistics.median(r.timing_times()) for r in timed.refs],
             "candidate": [statistics.median(c.timing_times()) for c in timed.cands],
         }
+        details["process_counts"] = {"baseline": _median_counts(timed.refs), "candidate": _median_counts(timed.cands)}
         details["reference_process_s"] = [r.record.process_s for r in timed.refs]
         details["candidate_process_s"] = [c.record.process_s for c in timed.cands]
 
@@ -447,6 +448,19 @@ class KernelJudge:
                 if decision:
                     return refs, cands, decision
         return refs, cands, "max_processes"
+
+
+# Names of the metered calls' kernel counts, in the worker's order (worker.COUNTS).
+PROCESS_COUNTS = ("minor_faults", "major_faults", "voluntary_switches", "involuntary_switches", "migrations")
+
+
+def _median_counts(sides: list[Side]) -> dict[str, float] | None:
+    """Per call, the median over a side's timed calls of each kernel count: what differs
+    between the two sides' processes when their times do (None: not metered)."""
+    rows = [t.counts for side in sides for t in side.record.timing_trials() if t.counts]
+    if not rows or any(len(row) != len(PROCESS_COUNTS) for row in rows):
+        return None
+    return {name: statistics.median(row[i] for row in rows) for i, name in enumerate(PROCESS_COUNTS)}
 
 
 def _early_note(details: dict) -> str:

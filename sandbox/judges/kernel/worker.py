@@ -904,6 +904,8 @@ class _Meter:
         self.mem: int | None = None
         self._vm: _VmTransfer | None = None
         self.alive = True
+        # Per call of the last window: the side's kernel counts (COUNTS), or None.
+        self.counts: list[float] | None = None
 
     def send(self, message: dict) -> None:
         _send(self.cmd_fd, message)
@@ -1043,6 +1045,36 @@ def _other_processes(worker: int) -> list[int]:
     return found
 
 
+COUNTS = ("minor_faults", "major_faults", "voluntary_switches", "involuntary_switches", "migrations")
+
+
+def _process_counts(pid: int) -> list[int] | None:
+    """The kernel's counts of a process (all its threads), in COUNTS' order: page faults from
+    /proc/PID/stat, context switches from each thread's status, CPU migrations from each
+    thread's sched (where the kernel exposes it, else 0). None where /proc cannot be read."""
+    try:
+        with _open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        counts = [int(fields[7]), int(fields[9]), 0, 0, 0]
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with _open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        counts[2] += int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches"):
+                        counts[3] += int(line.split()[1])
+            try:
+                with _open(f"/proc/{pid}/task/{tid}/sched") as f:
+                    for line in f:
+                        if line.startswith("se.nr_migrations"):
+                            counts[4] += int(line.split()[-1])
+            except OSError:
+                pass
+        return counts
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _layout(torch, values: list, seed: int) -> tuple[list, list]:
     """What the worker allocates for a call's inputs, and the tensors the meter writes there."""
     args, tensors = [], []
@@ -1115,12 +1147,18 @@ def _metered_window(torch, meter: _Meter, calls: list, op: str, read_back: bool 
         for addresses, (_, tensors) in zip(ptrs, layouts, strict=True):
             for address, tensor in zip(addresses, tensors, strict=True):
                 meter.write(address, tensor)
+        # The side's kernel counts around the window, read while it is stopped (outside the
+        # interval): per-call diagnostics of what differs between two sides' processes.
+        counts_before = _process_counts(meter.pid)
         start = _clock()
         meter.resume()
         _write_all(meter.cmd_fd, b"g")
         places = meter.expect("outputs")
         meter.stop()
         seconds = _clock() - start
+        counts_after = _process_counts(meter.pid)
+        meter.counts = None if counts_before is None or counts_after is None or not calls else \
+            [(b - a) / len(calls) for a, b in zip(counts_before, counts_after, strict=True)]
         # Only now: a second process is refused whenever it is seen, so looking for one
         # need not be inside the interval.
         meter.check_alone()
@@ -1182,6 +1220,7 @@ def _metered_trials(torch, meter, gen, seeds, record, phase_name, spec, op="call
             "plain_tensor": True,
             "devices": ["cpu"] * len(outputs),
             "aliases_input": aliases,
+            "counts": meter.counts,
         })
     for trial in trials:
         trial["trial_s"] = (_clock() - started) / len(trials)

@@ -48,6 +48,9 @@ class Trial:
     """The call, by the worker's clock (timing phases)."""
     trial_s: float | None = None
     """The call and the harness's work around it."""
+    counts: list[float] | None = None
+    """Metered calls: the side's kernel counts per call of its window (worker.COUNTS: page
+    faults, context switches, CPU migrations), read by the meter; diagnostics only."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ def _trial(n: int, trial: Any, blobs: int) -> Trial:
         aliases_input=trial.get("aliases_input", False),
         time_s=_number(trial.get("time_s"), f"trial {n}'s time_s"),
         trial_s=_number(trial.get("trial_s"), f"trial {n}'s trial_s"),
+        counts=_numbers(trial.get("counts"), f"trial {n}'s counts"),
     )
 
 

@@ -123,6 +123,13 @@ def test_aa_the_problems_own_model_is_no_change(local_backend, make_judge):
     assert ev.status is Status.OK, ev.message
     assert ev.details["timing_processes"] == 4 and len(ev.details["process_median_s"]["candidate"]) == 4
     assert 0.8 < ev.speedup < 1.25, ev.message
+    # Per-call kernel counts of both sides' processes, read by the meter (diagnostics): the
+    # convolution's calls fault pages and switch, and both sides are described alike.
+    counts = ev.details["process_counts"]
+    assert set(counts) == {"baseline", "candidate"}
+    for side in counts.values():
+        assert set(side) == {"minor_faults", "major_faults", "voluntary_switches", "involuntary_switches",
+                             "migrations"} and all(v >= 0 for v in side.values()), counts
     # The interval reaches the no-change region (a 5% allowance for an unlucky draw).
     assert ev.speedup_ci[0] < 1.05 and ev.speedup_ci[1] > 1 / 1.05, ev.message
 
