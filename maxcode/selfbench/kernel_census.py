@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import re
 import statistics
@@ -43,6 +44,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.table import Table
+from scipy import stats
 
 from maxcode.errors import UserError
 from maxcode.judging import make_backend
@@ -210,32 +212,54 @@ def _by_eval(args, problem: str, source: str, scratch: str) -> dict:
 
 
 def summarize(problems: dict) -> dict:
-    """Per problem and form: median ratio, range, significant count; overall and per split."""
+    """Per problem and form: median ratio, range, significant count, and a t-test of its log
+    ratios against 0 (is this problem-form biased?); per form, overall and per split: the
+    counts, and the bias pooled over problems (geometric mean ratio with a 95% interval over
+    problems), the figure a 5-judgement median cannot give: at the judge's per-judgement
+    spread (about +-7% here) a median of 5 strays out of a +-3% band by chance alone."""
     per: dict[str, dict] = {}
     totals: dict[str, dict] = {}
     for name, entry in problems.items():
         for form, rows in entry["forms"].items():
             timed = [r for r in rows if r["status"] == "ok" and r["speedup"]]
             ratios = [r["speedup"] for r in timed]
+            logs = [math.log(x) for x in ratios]
             s = {"split": entry["split"], "judgements": len(rows), "ok": len(timed),
                  "significant": sum(r["significant"] for r in timed),
                  "median": statistics.median(ratios) if ratios else None,
                  "min": min(ratios) if ratios else None, "max": max(ratios) if ratios else None,
+                 "log_mean": statistics.fmean(logs) if logs else None,
+                 "bias_p": float(stats.ttest_1samp(logs, 0.0).pvalue) if len(logs) >= 3 and len(set(logs)) > 1
+                 else None,
                  "judge_s_median": statistics.median(r["judge_s"] for r in rows) if rows else None,
                  "statuses": sorted({r["status"] for r in rows if r["status"] != "ok"})}
             s["in_band"] = s["median"] is not None and BAND[0] <= s["median"] <= BAND[1]
             per[f"{name}:{form}"] = s
             for key in (form, f"{form}/{entry['split']}", "all", f"all/{entry['split']}"):
                 t = totals.setdefault(key, {"judgements": 0, "significant": 0, "not_ok": 0, "out_of_band": 0,
-                                            "problems": 0})
+                                            "problems": 0, "tested": 0, "biased_p05": 0, "_logs": []})
                 t["judgements"] += s["ok"]
                 t["significant"] += s["significant"]
                 t["not_ok"] += s["judgements"] - s["ok"]
                 t["out_of_band"] += not s["in_band"]
                 t["problems"] += 1
+                t["tested"] += s["bias_p"] is not None
+                t["biased_p05"] += s["bias_p"] is not None and s["bias_p"] < 0.05
+                if s["log_mean"] is not None:
+                    t["_logs"].append(s["log_mean"])
     for t in totals.values():
         t["significant_share"] = t["significant"] / t["judgements"] if t["judgements"] else None
+        t["pooled_ratio"], t["pooled_ratio_ci"] = _pooled(t.pop("_logs"))
     return {"band": list(BAND), "per_problem_form": per, "totals": totals}
+
+
+def _pooled(log_means: list[float]) -> tuple[float | None, list[float] | None]:
+    """Geometric mean ratio over problems and its 95% t-interval (problems are the units)."""
+    if len(log_means) < 2:
+        return (math.exp(log_means[0]) if log_means else None), None
+    mean, sem = statistics.fmean(log_means), statistics.stdev(log_means) / math.sqrt(len(log_means))
+    half = float(stats.t.ppf(0.975, len(log_means) - 1)) * sem
+    return math.exp(mean), [math.exp(mean - half), math.exp(mean + half)]
 
 
 def _resumed(path: str | None, settings: dict, console: Console) -> dict | None:
@@ -290,6 +314,9 @@ def _print(console: Console, census: dict) -> None:
         t = summary["totals"].get(key)
         if t:
             share = f"{100 * t['significant_share']:.1f}%" if t["significant_share"] is not None else "-"
+            pooled = (f"pooled ratio {t['pooled_ratio']:.3f} [{t['pooled_ratio_ci'][0]:.3f}, "
+                      f"{t['pooled_ratio_ci'][1]:.3f}]") if t["pooled_ratio_ci"] else "pooled ratio -"
             console.print(f"{key}: {t['significant']}/{t['judgements']} significant ({share}, goal <= 5%); "
-                          f"{t['out_of_band']}/{t['problems']} problem-forms outside the band; "
-                          f"{t['not_ok']} judgements not ok")
+                          f"{pooled}; {t['biased_p05']}/{t['tested']} problem-forms biased at p<0.05 "
+                          f"(5% expected by chance); {t['out_of_band']}/{t['problems']} medians outside the band; "
+                          f"{t['not_ok']} judgements not ok", markup=False)
