@@ -111,8 +111,8 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
         if name not in problems:
             problems[name] = _prepare(name, path.read_text(), budget)
             _save(args.json, census)
-    work = {name: forms for name, forms in ((n, _sources(p, n)) for n, p in problems.items()
-                                            if n in dict(files) and p["judged"])}
+    wanted = dict(files)
+    work = {name: _sources(entry, name) for name, entry in problems.items() if name in wanted and entry["judged"]}
     console.print(f"census: {len(work)} problems to judge ({sum(len(f) for f in work.values())} candidates), "
                   f"{len(files) - len(work)} skipped; {repeat} judgements each, via {via}", style="dim")
     backend = make_backend(cfg) if via == "bench" else None
@@ -181,7 +181,12 @@ def _judgement(judge, args, problem: str, source: str, scratch: str) -> dict:
 
 
 def _by_bench(judge, problem: str, source: str) -> dict:
-    ev = judge.evaluate(problem, source)
+    try:
+        ev = judge.evaluate(problem, source)
+    except UserError as exc:  # a TaskError: the problem, not the judge's timing; listed, the census goes on
+        return {"status": type(exc).__name__, "message": f"{exc.cause} ({exc.fix})"[:300], "speedup": None,
+                "speedup_ci": None, "significant": False, "stop_reason": None, "processes": None,
+                "process_counts": None}
     return {"status": ev.status.value, "message": ev.message[:300] if ev.status.value != "ok" else "",
             "speedup": ev.speedup, "speedup_ci": list(ev.speedup_ci) if ev.speedup_ci else None,
             "significant": bool(ev.significant), "stop_reason": ev.details.get("stop_reason"),
