@@ -157,7 +157,8 @@ def _prepare(name: str, source: str, budget: float) -> dict:
         return entry
     if entry["reference_call_s"] > budget:
         entry.update(judged=False, why_not=f"over the CPU budget: one call takes {entry['reference_call_s']:.2f} s "
-                                           f"(--call-budget-s {budget}) at batch_size {size}")
+                                           f"(--call-budget-s {budget}) "
+                                           + (f"at batch_size {size}" if size else "(no batch_size to shrink)"))
     return entry
 
 
@@ -300,7 +301,7 @@ def _print(console: Console, census: dict) -> None:
     summary = census["summary"]
     table = Table(title=f"A/A census {census.get('label', '')}: median ratio per problem and form "
                         f"(band {BAND[0]}-{BAND[1]})")
-    for col in ("problem", "split", "form", "n", "median", "range", "significant", "judge s", "not ok"):
+    for col in ("problem", "split", "form", "n", "median", "range", "significant", "bias p", "judge s", "not ok"):
         table.add_column(col)
     for key, s in summary["per_problem_form"].items():
         name, form = key.rsplit(":", 1)
@@ -308,7 +309,8 @@ def _print(console: Console, census: dict) -> None:
         spread = f"{s['min']:.3f}-{s['max']:.3f}" if s["median"] else "-"
         style = None if s["in_band"] else "bold red"
         table.add_row(name, s["split"], form, str(s["judgements"]), median, spread,
-                      str(s["significant"]), f"{s['judge_s_median']:.1f}" if s["judge_s_median"] else "-",
+                      str(s["significant"]), f"{s['bias_p']:.3f}" if s["bias_p"] is not None else "-",
+                      f"{s['judge_s_median']:.1f}" if s["judge_s_median"] else "-",
                       ", ".join(s["statuses"]), style=style)
     console.print(table)
     skipped = {n: p["why_not"] or p["extension_missing"] for n, p in census["problems"].items()
