@@ -44,6 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--via", choices=("bench", "eval"),
                         help="kernel_census: judge in this process as a search does (bench, the default) "
                         "or through `maxcode eval --json` as a user does (eval)")
+    parser.add_argument("--forms", metavar="FORMS",
+                        help="kernel_census: the forms to judge, comma-separated (default model,aten,loaded)")
     parser.add_argument("--label", metavar="TEXT", help="kernel_census: the conditions of this run (quiet, loaded, ...)")
     parser.add_argument("--call-budget-s", metavar="S", type=float,
                         help="kernel_census: halve a problem's batch_size until one reference call takes at most this here (default 0.01)")

@@ -17,7 +17,7 @@ this process; default 0.01 s, so a judgement takes seconds: at 45 ms one took 85
 so is listed as over the CPU budget, not judged.
 
 Judgements go round-robin over problems and forms (`--repeat` rounds, default 5), so drift
-spreads over all. `--via eval` judges each candidate as a user does, with `maxcode eval
+spreads over all; `--forms aten,model` judges only those forms. `--via eval` judges each candidate as a user does, with `maxcode eval
 --json` in a fresh process (the overrides given to the bench are passed on); the default
 judges in this process with the configured sandbox and warm workers, as a search does.
 `--json FILE` is written after every judgement and resumed when the bench is started again
@@ -112,7 +112,9 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
             problems[name] = _prepare(name, path.read_text(), budget)
             _save(args.json, census)
     wanted = dict(files)
-    work = {name: _sources(entry, name) for name, entry in problems.items() if name in wanted and entry["judged"]}
+    forms = _forms(getattr(args, "forms", None))
+    work = {name: {form: source for form, source in _sources(entry, name).items() if form in forms}
+            for name, entry in problems.items() if name in wanted and entry["judged"]}
     console.print(f"census: {len(work)} problems to judge ({sum(len(f) for f in work.values())} candidates), "
                   f"{len(files) - len(work)} skipped; {repeat} judgements each, via {via}", style="dim")
     backend = make_backend(cfg) if via == "bench" else None
@@ -135,6 +137,15 @@ def run(cfg: DictConfig, args: argparse.Namespace) -> int:
     _save(args.json, census)
     _print(console, census)
     return 0
+
+
+def _forms(words: str | None) -> tuple[str, ...]:
+    chosen = tuple(w.strip() for w in (words or ",".join(FORMS)).split(",") if w.strip())
+    unknown = [w for w in chosen if w not in FORMS]
+    if unknown or not chosen:
+        raise UserError(f"--forms {words}: unknown form(s) {', '.join(unknown) or '(none given)'}",
+                        f"choose among {', '.join(FORMS)} (comma-separated)")
+    return chosen
 
 
 def _prepare(name: str, source: str, budget: float) -> dict:
