@@ -309,12 +309,12 @@ def _say(console: Console, round_: int, name: str, form: str, row: dict) -> None
 
 
 def _print(console: Console, census: dict) -> None:
-    summary = census["summary"]
+    overview = census["summary"]
     table = Table(title=f"A/A census {census.get('label', '')}: median ratio per problem and form "
                         f"(band {BAND[0]}-{BAND[1]})")
     for col in ("problem", "split", "form", "n", "median", "range", "significant", "bias p", "judge s", "not ok"):
         table.add_column(col)
-    for key, s in summary["per_problem_form"].items():
+    for key, s in overview["per_problem_form"].items():
         name, form = key.rsplit(":", 1)
         median = f"{s['median']:.3f}" if s["median"] else "-"
         spread = f"{s['min']:.3f}-{s['max']:.3f}" if s["median"] else "-"
@@ -329,7 +329,7 @@ def _print(console: Console, census: dict) -> None:
     for name, why in skipped.items():
         console.print(f"{name}: {why}", style="yellow", markup=False)
     for key in ("all", "all/tune", "all/confirm", *FORMS):
-        t = summary["totals"].get(key)
+        t = overview["totals"].get(key)
         if t:
             share = f"{100 * t['significant_share']:.1f}%" if t["significant_share"] is not None else "-"
             pooled = (f"pooled ratio {t['pooled_ratio']:.3f} [{t['pooled_ratio_ci'][0]:.3f}, "
