@@ -192,20 +192,24 @@ def _judgement(judge, args, problem: str, source: str, scratch: str) -> dict:
     return {**row, "judge_s": time.perf_counter() - start, "load_average": load}
 
 
+def _row(status: str, message: str = "", speedup: float | None = None, ci=None, significant: bool = False,
+         details: dict | None = None) -> dict:
+    """One judgement as the census keeps it, from either path."""
+    details = details or {}
+    return {"status": status, "message": message[:300] if status != "ok" else "", "speedup": speedup,
+            "speedup_ci": list(ci) if ci else None, "significant": bool(significant),
+            "stop_reason": details.get("stop_reason"), "processes": details.get("timing_processes"),
+            # Per call, each side's page faults, switches and migrations: what differs when a
+            # form is biased.
+            "process_counts": details.get("process_counts")}
+
+
 def _by_bench(judge, problem: str, source: str) -> dict:
     try:
         ev = judge.evaluate(problem, source)
     except UserError as exc:  # a TaskError: the problem, not the judge's timing; listed, the census goes on
-        return {"status": type(exc).__name__, "message": f"{exc.cause} ({exc.fix})"[:300], "speedup": None,
-                "speedup_ci": None, "significant": False, "stop_reason": None, "processes": None,
-                "process_counts": None}
-    return {"status": ev.status.value, "message": ev.message[:300] if ev.status.value != "ok" else "",
-            "speedup": ev.speedup, "speedup_ci": list(ev.speedup_ci) if ev.speedup_ci else None,
-            "significant": bool(ev.significant), "stop_reason": ev.details.get("stop_reason"),
-            "processes": ev.details.get("timing_processes"),
-            # Per call, each side's page faults, switches and migrations: what differs when a
-            # form is biased.
-            "process_counts": ev.details.get("process_counts")}
+        return _row(type(exc).__name__, f"{exc.cause} ({exc.fix})")
+    return _row(ev.status.value, ev.message, ev.speedup, ev.speedup_ci, ev.significant, ev.details)
 
 
 def _by_eval(args, problem: str, source: str, scratch: str) -> dict:
@@ -219,13 +223,9 @@ def _by_eval(args, problem: str, source: str, scratch: str) -> dict:
     try:
         record = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        return {"status": "eval_failed", "message": (done.stderr or done.stdout)[-300:], "speedup": None,
-                "speedup_ci": None, "significant": False, "stop_reason": None, "processes": None}
-    details = record.get("details") or {}
-    return {"status": record.get("status"), "message": (record.get("message") or "")[:300],
-            "speedup": record.get("speedup"), "speedup_ci": record.get("speedup_ci"),
-            "significant": bool(record.get("significant")), "stop_reason": details.get("stop_reason"),
-            "processes": details.get("timing_processes"), "process_counts": details.get("process_counts")}
+        return _row("eval_failed", (done.stderr or done.stdout)[-300:])
+    return _row(record.get("status"), record.get("message") or "", record.get("speedup"), record.get("speedup_ci"),
+                record.get("significant"), record.get("details"))
 
 
 def summarize(problems: dict) -> dict:

@@ -450,17 +450,12 @@ class KernelJudge:
         return refs, cands, "max_processes"
 
 
-# Names of the metered calls' kernel counts, in the worker's order (worker.COUNTS).
-PROCESS_COUNTS = ("minor_faults", "major_faults", "voluntary_switches", "involuntary_switches", "migrations")
-
-
 def _median_counts(sides: list[Side]) -> dict[str, float] | None:
-    """Per call, the median over a side's timed calls of each kernel count: what differs
-    between the two sides' processes when their times do (None: not metered)."""
+    """Per call, the median over a side's timed calls of each kernel count the meter read:
+    what differs between the two sides' processes when their times do (None: not metered)."""
     rows = [t.counts for side in sides for t in side.record.timing_trials() if t.counts]
-    if not rows or any(len(row) != len(PROCESS_COUNTS) for row in rows):
-        return None
-    return {name: statistics.median(row[i] for row in rows) for i, name in enumerate(PROCESS_COUNTS)}
+    names = sorted({name for row in rows for name in row})
+    return {name: statistics.median(row.get(name, 0.0) for row in rows) for name in names} if rows else None
 
 
 def _early_note(details: dict) -> str:

@@ -904,8 +904,8 @@ class _Meter:
         self.mem: int | None = None
         self._vm: _VmTransfer | None = None
         self.alive = True
-        # Per call of the last window: the side's kernel counts (COUNTS), or None.
-        self.counts: list[float] | None = None
+        # Per call of the last counted window: the side's kernel counts by name (COUNTS), or None.
+        self.counts: dict[str, float] | None = None
 
     def send(self, message: dict) -> None:
         _send(self.cmd_fd, message)
@@ -1049,7 +1049,7 @@ COUNTS = ("minor_faults", "major_faults", "voluntary_switches", "involuntary_swi
 
 
 def _process_counts(pid: int) -> list[int] | None:
-    """The kernel's counts of a process (all its threads), in COUNTS' order: page faults from
+    """The kernel's counts of a process (all its threads), in COUNTS' order (~0.2 ms): page faults from
     /proc/PID/stat, context switches from each thread's status, CPU migrations from each
     thread's sched (where the kernel exposes it, else 0). None where /proc cannot be read."""
     try:
@@ -1128,7 +1128,7 @@ def _read_outputs(torch, meter: _Meter, places) -> list:
 
 
 def _metered_window(torch, meter: _Meter, calls: list, op: str, read_back: bool = False,
-                    read_outputs: bool = True) -> tuple[float, list]:
+                    read_outputs: bool = True, counted: bool = False) -> tuple[float, list]:
     """Calls back to back in one timed window, each on its own inputs, `calls` a list of
     (seed, inputs). Returns the window's seconds by the meter's clock and, per call, its
     outputs as read at the window's end, the digest of its inputs after it (`read_back`,
@@ -1148,17 +1148,18 @@ def _metered_window(torch, meter: _Meter, calls: list, op: str, read_back: bool 
             for address, tensor in zip(addresses, tensors, strict=True):
                 meter.write(address, tensor)
         # The side's kernel counts around the window, read while it is stopped (outside the
-        # interval): per-call diagnostics of what differs between two sides' processes.
-        counts_before = _process_counts(meter.pid)
+        # interval): per-call diagnostics of what differs between two sides' processes. Timed
+        # windows only: they cost the meter ~0.5 ms a window.
+        counts_before = _process_counts(meter.pid) if counted and calls else None
         start = _clock()
         meter.resume()
         _write_all(meter.cmd_fd, b"g")
         places = meter.expect("outputs")
         meter.stop()
         seconds = _clock() - start
-        counts_after = _process_counts(meter.pid)
-        meter.counts = None if counts_before is None or counts_after is None or not calls else \
-            [(b - a) / len(calls) for a, b in zip(counts_before, counts_after, strict=True)]
+        counts_after = _process_counts(meter.pid) if counts_before else None
+        meter.counts = {name: (b - a) / len(calls) for name, a, b in zip(COUNTS, counts_before, counts_after,
+                                                                          strict=True)} if counts_after else None
         # Only now: a second process is refused whenever it is seen, so looking for one
         # need not be inside the interval.
         meter.check_alone()
@@ -1197,7 +1198,8 @@ def _metered_trials(torch, meter, gen, seeds, record, phase_name, spec, op="call
     # The host compares the candidate's inputs after each call with the reference's before it.
     reference = spec["role"] == "reference"
     before = [_digest(torch, values) if reference else None for _, values in calls]
-    seconds, results = _metered_window(torch, meter, calls, op, read_back=not reference)
+    seconds, results = _metered_window(torch, meter, calls, op, read_back=not reference,
+                                       counted=phase_name == "timing")
     del calls
     trials = []
     for seed, digest, (outputs, after, aliases) in zip(seeds, before, results, strict=True):

@@ -48,9 +48,9 @@ class Trial:
     """The call, by the worker's clock (timing phases)."""
     trial_s: float | None = None
     """The call and the harness's work around it."""
-    counts: list[float] | None = None
-    """Metered calls: the side's kernel counts per call of its window (worker.COUNTS: page
-    faults, context switches, CPU migrations), read by the meter; diagnostics only."""
+    counts: dict[str, float] | None = None
+    """Metered timed calls: the side's kernel counts per call of its window, by name (page
+    faults, context switches, CPU migrations: worker.COUNTS), read by the meter; diagnostics only."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def parse_record(data: Any) -> WorkerRecord:
         trials=[_trial(n, t, len(offsets)) for n, t in enumerate(trials)],
         offsets=[(start, size) for start, size in offsets],
         error=error,
-        build=_build(data.get("build")),
+        build=_number_map(data.get("build"), "build"),
         process_s=_number(data.get("process_s"), "process_s"),
         compile_s=_number(data.get("compile_s"), "compile_s"),
         compile_times_s=_numbers(data.get("compile_times_s"), "compile_times_s"),
@@ -136,16 +136,16 @@ def _trial(n: int, trial: Any, blobs: int) -> Trial:
         aliases_input=trial.get("aliases_input", False),
         time_s=_number(trial.get("time_s"), f"trial {n}'s time_s"),
         trial_s=_number(trial.get("trial_s"), f"trial {n}'s trial_s"),
-        counts=_numbers(trial.get("counts"), f"trial {n}'s counts"),
+        counts=_number_map(trial.get("counts"), f"trial {n}'s counts") or None,
     )
 
 
-def _build(value: Any) -> dict[str, float]:
+def _number_map(value: Any, what: str) -> dict[str, float]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise MalformedRecord("build is not an object of numbers")
-    return {k: _number(v, f"build's {k}") for k, v in value.items()}
+        raise MalformedRecord(f"{what} is not an object of numbers")
+    return {k: _number(v, f"{what}'s {k}") for k, v in value.items()}
 
 
 def _numbers(value: Any, what: str) -> list[float] | None:
