@@ -6,6 +6,7 @@ substring comparisons without a temporary string, and compiler pragmas.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from maxcode.proposers.rewrites.base import (
     HOT_LOOP,
@@ -144,21 +145,29 @@ def substr_compare(src: str) -> str | None:
     return src
 
 
-def pragma_optimize(src: str) -> str | None:
-    """`#pragma GCC optimize("O3,unroll-loops")` at the top of the file."""
-    if re.search(r"#\s*pragma\s+GCC\s+optimize", src):
-        return None
-    return '#pragma GCC optimize("O3,unroll-loops")\n' + src
+def gcc_optimize(options: str) -> Callable[[str], str | None]:
+    """`#pragma GCC optimize("<options>")` at the top of the file (none there yet)."""
+    def apply(src: str) -> str | None:
+        if re.search(r"#\s*pragma\s+GCC\s+optimize", src):
+            return None
+        return f'#pragma GCC optimize("{options}")\n' + src
+    return apply
 
 
-def pragma_target(src: str) -> str | None:
-    """`#pragma GCC target("avx2,bmi,bmi2,popcnt,lzcnt")`: wider vectors where the machine
-    has them (a machine without AVX2 fails at run time: the judge says so)."""
-    if re.search(r"#\s*pragma\s+GCC\s+target", src):
-        return None
-    lines = src.split("\n")
-    at = 1 if lines and re.match(r"\s*#\s*pragma\s+GCC\s+optimize", lines[0]) else 0
-    return "\n".join(lines[:at] + ['#pragma GCC target("avx2,bmi,bmi2,popcnt,lzcnt")'] + lines[at:])
+def gcc_target(isas: str) -> Callable[[str], str | None]:
+    """`#pragma GCC target("<isas>")` below any optimize pragma: wider vectors where the
+    machine has them (a machine without them fails at run time: the judge says so)."""
+    def apply(src: str) -> str | None:
+        if re.search(r"#\s*pragma\s+GCC\s+target", src):
+            return None
+        lines = src.split("\n")
+        at = 1 if lines and re.match(r"\s*#\s*pragma\s+GCC\s+optimize", lines[0]) else 0
+        return "\n".join(lines[:at] + [f'#pragma GCC target("{isas}")'] + lines[at:])
+    return apply
+
+
+pragma_optimize = gcc_optimize("O3,unroll-loops")
+pragma_target = gcc_target("avx2,bmi,bmi2,popcnt,lzcnt")
 
 
 REWRITES = [

@@ -162,7 +162,7 @@ def _insert_pragmas(code: str, picks: list[tuple[ForLoop, str, bool]]) -> str | 
 OMP_FOR = "#pragma omp parallel for schedule(static)"
 
 
-def _omp_outer(code: str) -> str | None:
+def _omp_outer(code: str, pragma: str = OMP_FOR) -> str | None:
     m = mask(code)
     loops = list(for_loops(m))
     picks = []
@@ -171,18 +171,56 @@ def _omp_outer(code: str) -> str | None:
             continue
         if _scalars_written(m[loop.body_start:loop.end]) - {loop.var}:
             continue
-        picks.append((loop, OMP_FOR, False))
+        picks.append((loop, pragma, False))
     return _insert_pragmas(code, picks)
+
+
+def _with_openmp(new: str | None) -> str | None:
+    if new is None:
+        return None
+    new = set_flags(new, "extra_cflags", ["-fopenmp"])
+    return set_flags(new, "extra_ldflags", ["-fopenmp"])
 
 
 def omp_parallel_outer(src: str) -> str | None:
     """`#pragma omp parallel for` on outer loops whose iterations write no shared scalar
     (plus `-fopenmp`)."""
-    new = edit_code(src, "cpp", _omp_outer)
-    if new is None:
-        return None
-    new = set_flags(new, "extra_cflags", ["-fopenmp"])
-    return set_flags(new, "extra_ldflags", ["-fopenmp"])
+    return _with_openmp(edit_code(src, "cpp", _omp_outer))
+
+
+OMP_PARALLEL = re.compile(r"#pragma\s+omp\s+parallel\b[^\n]*")
+
+
+def omp_schedule(kind: str) -> Callable[[str], str | None]:
+    """OpenMP's loop schedule `kind` (static, dynamic, guided): set on the kernels'
+    `omp parallel for` pragmas, or such pragmas put on the outer loops where there are none."""
+    def edit(code: str) -> str | None:
+        pragmas = [p for p in OMP_PARALLEL.finditer(code) if re.search(r"\bfor\b", p.group(0))]
+        if not pragmas:
+            return _omp_outer(code, f"#pragma omp parallel for schedule({kind})")
+        out, last = [], 0
+        for p in pragmas:
+            line = p.group(0)
+            if re.search(r"\bschedule\s*\(", line):
+                line = re.sub(r"\bschedule\s*\([^)]*\)", f"schedule({kind})", line)
+            else:
+                line = f"{line} schedule({kind})"
+            out.append(code[last:p.start()] + line)
+            last = p.end()
+        new = "".join(out) + code[last:]
+        return new if new != code else None
+    return lambda src: _with_openmp(edit_code(src, "cpp", edit))
+
+
+def omp_threads(n: int) -> Callable[[str], str | None]:
+    """`num_threads(n)` on the kernels' `omp parallel` pragmas (a pool sized to the work:
+    fewer threads can win on small calls)."""
+    def edit(code: str) -> str | None:
+        new = OMP_PARALLEL.sub(
+            lambda p: re.sub(r"\bnum_threads\s*\([^)]*\)", f"num_threads({n})", p.group(0))
+            if "num_threads" in p.group(0) else f"{p.group(0)} num_threads({n})", code)
+        return new if new != code else None
+    return lambda src: edit_code(src, "cpp", edit)
 
 
 def _omp_simd(code: str) -> str | None:
@@ -239,13 +277,18 @@ def restrict_pointers(src: str) -> str | None:
     return edit_code(src, "cpp", _restrict)
 
 
-def o3_native(src: str) -> str | None:
-    """`-O3 -march=native` (and no `-O0/-O1/-O2/-fno-tree-vectorize`) for the C++ kernels."""
-    if edit_code(src, "cpp", lambda code: code + " ") is None:
-        return None
-    if has_flags(src, "extra_cflags", ["-O3", "-march=native"]):
-        return None
-    return set_flags(src, "extra_cflags", ["-O3", "-march=native"], drop=r"-O[0-2s]|-fno-tree-vectorize")
+def optimization_flags(flags: tuple[str, ...]) -> Callable[[str], str | None]:
+    """The C++ kernels built with `flags` (an `-O` level, maybe `-march=native`) in place of
+    the `-O`, `-march` and `-fno-tree-vectorize` flags they had."""
+    def apply(src: str) -> str | None:
+        if edit_code(src, "cpp", lambda code: code + " ") is None or has_flags(src, "extra_cflags", list(flags)):
+            return None
+        new = set_flags(src, "extra_cflags", list(flags), drop=r"-O[0-3s]|-Ofast|-march=\S+|-fno-tree-vectorize")
+        return new if new != src else None
+    return apply
+
+
+o3_native = optimization_flags(("-O3", "-march=native"))
 
 
 def fast_math(src: str) -> str | None:
@@ -255,17 +298,18 @@ def fast_math(src: str) -> str | None:
     return set_flags(src, "extra_cflags", ["-ffast-math"])
 
 
-def _unroll(code: str) -> str | None:
-    m = mask(code)
-    loops = list(for_loops(m))
-    picks = [(lp, "#pragma GCC unroll 4", False) for lp in innermost(loops)
-             if not _pragma_before(m, lp) and _canonical(lp) and not _collapsed(m, loops, lp)]
-    return _insert_pragmas(code, picks)
+def unroll(factor: int) -> Callable[[str], str | None]:
+    """`#pragma GCC unroll <factor>` on innermost loops without a pragma."""
+    def edit(code: str) -> str | None:
+        m = mask(code)
+        loops = list(for_loops(m))
+        picks = [(lp, f"#pragma GCC unroll {factor}", False) for lp in innermost(loops)
+                 if not _pragma_before(m, lp) and _canonical(lp) and not _collapsed(m, loops, lp)]
+        return _insert_pragmas(code, picks)
+    return lambda src: edit_code(src, "cpp", edit)
 
 
-def unroll_inner(src: str) -> str | None:
-    """`#pragma GCC unroll 4` on innermost loops without a pragma."""
-    return edit_code(src, "cpp", _unroll)
+unroll_inner = unroll(4)
 
 
 def kernel_loop_interchange(src: str) -> str | None:
@@ -308,14 +352,13 @@ def _tiles(factor: float) -> Callable[[str], str | None]:
     return scale
 
 
-def tile_double(src: str) -> str | None:
-    """Tile/block-size constants (`constexpr int TILE = 64`) doubled."""
-    return edit_code(src, "cpp", _tiles(2))
+def tiles(factor: float) -> Callable[[str], str | None]:
+    """Tile/block-size constants (`constexpr int TILE = 64`) scaled by `factor`."""
+    return lambda src: edit_code(src, "cpp", _tiles(factor))
 
 
-def tile_half(src: str) -> str | None:
-    """Tile/block-size constants (`constexpr int TILE = 64`) halved."""
-    return edit_code(src, "cpp", _tiles(0.5))
+tile_double = tiles(2)
+tile_half = tiles(0.5)
 
 
 REWRITES = [
