@@ -76,6 +76,14 @@ class ScoringRanker(Protocol):
         ...
 
 
+class LearningRanker(ScoringRanker, Protocol):
+    """A scoring ranker that learns during the run (`ranker=online`)."""
+
+    def learn(self, task: Task, judged: list[Node]) -> None:
+        """Every node of the run judged so far, before each ranking."""
+        ...
+
+
 class Strategy(Protocol):
     """A search method: one `step` per round, `done` when it has nothing left to do."""
 
@@ -244,6 +252,10 @@ class Step:
         many candidates as its ranked arm)."""
         s = self.search
         with_code = [c for c in candidates if c.source is not None]
+        if s.ranker is not None and hasattr(s.ranker, "learn") and with_code:
+            # An online ranker refits on every judgement of the run before each ranking (the
+            # tree is the record, so a resumed run learns the same).
+            s.ranker.learn(s.task, [n for n in s.tree if n.evaluated])
         if s.ranker is not None and hasattr(s.ranker, "score") and with_code:
             scores = s.ranker.score(s.task, [(s.tree.lineage(c.parent), c.source, c.reply.meta)
                                              for c in with_code])

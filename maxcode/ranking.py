@@ -1,6 +1,7 @@
 """Reward-to-go reranking in the loop: `ranker=rtg ranker.path=DIR` or `ranker=features
 ranker.path=DIR`, with `loop.rank_keep=m` judging only the best m of a step's candidates;
-`ranker=random`, the floor a learned ranker must clear in the ranker ablation.
+`ranker=random`, the floor a learned ranker must clear in the ranker ablation; `ranker=online`,
+a model fitted during the run on the run's own measurements.
 
 The adapter turns the loop's context of each candidate (its task, the path root..parent
 as nodes, its source) into the example layout the scorer was trained on
@@ -13,11 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+from typing import Any
+
+import numpy as np
 
 from maxcode.benchmarks.task import Task
 from maxcode.errors import ConfigError
 from maxcode.records.node import Node
 from maxcode.reward.load_scorer import load_scorer
+from maxcode.reward.online import BayesianLinearModel, OnlineConfig
 from maxcode.reward.scorer import Scorer, example_for, read_config
 
 log = logging.getLogger(__name__)
@@ -73,3 +79,62 @@ class RandomRanker:
         context = hashlib.sha256(f"{self.seed}\0{observation}".encode()).hexdigest()
         keys = [hashlib.sha256(f"{context}\0{source}".encode()).hexdigest() for source in candidates]
         return sorted(range(len(candidates)), key=keys.__getitem__)
+
+
+def tokens_of(meta: dict[str, Any] | None) -> list[str]:
+    """What a program is described by, from its proposer's fields: the space proposer's
+    configuration and base, else the rewrites on its path; nothing for a free-form program
+    (an LLM's), which the online model then scores by its bias alone (proposal order)."""
+    meta = meta or {}
+    space = meta.get("space")
+    if isinstance(space, dict):
+        config = space.get("config") or {}
+        return [f"base={space.get('base')}", *(f"{k}={v}" for k, v in sorted(config.items()))]
+    path = meta.get("rewrites_path") or meta.get("rewrites") or []
+    return [str(name) for name in path] if isinstance(path, list) else []
+
+
+class OnlineRanker:
+    """`ranker=online`: scores a step's candidates with a Bayesian linear model of log speedup
+    (maxcode/reward/online.py) refitted, before every ranking, on every program this run has
+    judged. `explore`: `thompson` ranks by one posterior draw (seeded by the run seed and the
+    tree, so a resumed step ranks as it did), `mean` by the posterior mean, `ucb` by mean + sd.
+    Scores are speedups (the exponent of the log-speedup score)."""
+
+    EXPLORE = ("thompson", "mean", "ucb")
+
+    def __init__(self, seed: int = 0, explore: str = "thompson", prior_sd: float = 0.5,
+                 noise_sd: float = 0.3, pairs: bool = False, failed_speedup: float = 0.5) -> None:
+        if explore not in self.EXPLORE:
+            raise ConfigError(f"ranker.explore={explore!r} is not one of {', '.join(self.EXPLORE)}",
+                              "use thompson (explores by the model's uncertainty), mean or ucb")
+        if not 0 < failed_speedup <= 1:
+            raise ConfigError(f"ranker.failed_speedup={failed_speedup} must be in (0, 1]",
+                              "a failed program counts as this slow (default 0.5)")
+        self.seed, self.explore, self.failed_speedup = seed, explore, failed_speedup
+        self.config = OnlineConfig(prior_sd=prior_sd, noise_sd=noise_sd, pairs=pairs)
+        self.rows: list[list[str]] = []
+        self.targets: list[float] = []
+        self.model: BayesianLinearModel | None = None
+
+    def learn(self, task: Task, judged: list[Node]) -> None:
+        """This run's measurements so far: every judged original program (duplicates add no
+        measurement). A wrong, failing or timed-out program counts as `failed_speedup`."""
+        originals = [n for n in judged if n.evaluated and n.evaluation is not None and n.duplicate_of is None]
+        self.rows = [tokens_of(n.proposer.meta) for n in originals]
+        self.targets = [math.log(n.speedup) if n.correct and n.speedup and n.speedup > 0
+                        else math.log(self.failed_speedup) for n in originals]
+
+    def score(self, task: Task, contexts: list[tuple[list[Node], str, dict]]) -> list[float]:
+        rows = [tokens_of(meta) for _, _, meta in contexts]
+        self.model = BayesianLinearModel(self.config).fit(self.rows, self.targets, also=rows)
+        if self.explore == "thompson":
+            key = hashlib.sha256("\0".join([str(self.seed), str(len(self.rows)),
+                                             *(source for _, source, _ in contexts)]).encode()).digest()
+            values = self.model.sample(rows, np.random.default_rng(int.from_bytes(key[:8], "little")))
+        else:
+            mean, sd = self.model.predict(rows)
+            values = mean + sd if self.explore == "ucb" else mean
+        scores = [math.exp(float(v)) for v in values]
+        log.info("online scores after %d measurements: %s", len(self.rows), [round(v, 3) for v in scores])
+        return scores

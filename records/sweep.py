@@ -168,11 +168,33 @@ class EqualBudget:
 
 
 @dataclass
+class ToBest:
+    """What a method's runs paid to reach 95% of the best any method found on their task."""
+
+    judge_seconds: Interval = field(default_factory=Interval)
+    """Median judge seconds; a run that never reached it counts what it spent in all."""
+    evaluations: Interval = field(default_factory=Interval)
+    reached: int = 0
+    runs: int = 0
+
+
+@dataclass
+class Saving:
+    """A method's saving against the reference in what reaching 95% of the task's best cost:
+    1 - exp(mean over (task, seed) of log(cost / reference's cost)), with its interval."""
+
+    judge_seconds: Interval = field(default_factory=Interval)
+    evaluations: Interval = field(default_factory=Interval)
+
+
+@dataclass
 class Efficiency:
     reference: str | None = None
     """The sweep's first method; None for a sweep without runs."""
     evaluations_to_95: dict[str, Interval] = field(default_factory=dict)
     paired_vs_reference: dict[str, Paired] = field(default_factory=dict)
+    to_task_best: dict[str, ToBest] = field(default_factory=dict)
+    saving_vs_reference: dict[str, Saving] = field(default_factory=dict)
 
 
 @dataclass

@@ -30,6 +30,7 @@ from maxcode.benchmarks.expectations import BASELINE, Expectation, verdict
 from maxcode.benchmarks.suite import SUITES, Suite
 from maxcode.benchmarks.task import Task
 from maxcode.errors import TaskError
+from maxcode.proposers.space import space_size
 from maxcode.suites import build_suite, compose
 
 log = logging.getLogger(__name__)
@@ -122,15 +123,17 @@ def _show(suite: Suite) -> int:
     table = Table()
     cpp = all(t.family == "cpp" for t in suite.tasks)
     columns = (
-        ["task", "title", "tests", "inputs (total / largest)", "variants"]
+        ["task", "title", "tests", "inputs (total / largest)", "variants", "space"]
         if cpp
-        else ["task", "level", "sizes", "variants"]
+        else ["task", "level", "sizes", "variants", "space"]
     )
     for column in columns:
         table.add_column(column)
     for task in suite.tasks:
         meta = task.metadata
         variants = ", ".join(meta.get("variants", {})) or "-"
+        programs, complete = space_size(task)
+        space = str(programs) if complete else f">= {programs}"
         if cpp:
             sizes = meta.get("input_bytes") or [
                 Path(t.input_path).stat().st_size for t in task.tests
@@ -141,6 +144,7 @@ def _show(suite: Suite) -> int:
                 str(len(task.tests)),
                 f"{_size(sum(sizes))} / {_size(max(sizes))}",
                 variants,
+                space,
             )
         else:
             constants = ", ".join(f"{k}={v}" for k, v in meta.get("constants", {}).items())
@@ -149,8 +153,11 @@ def _show(suite: Suite) -> int:
                 str(meta.get("level", "")),
                 constants,
                 variants,
+                space,
             )
     console.print(table)
+    console.print("space: the programs `proposer=space` can write from each task's own program "
+                  "(counted over up to 256 configurations of each base program; device=cpu)")
     return 0
 
 

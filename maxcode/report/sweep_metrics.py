@@ -51,15 +51,20 @@ from maxcode.records.sweep import (
     Interval,
     Paired,
     RunCounts,
+    Saving,
     SweepReader,
     SweepSummary,
     TaskCell,
+    ToBest,
     write_summary,
 )
 
 RESAMPLES = 1000
 RNG_SEED = 0
-RESOURCES = ("evaluations", "llm_calls", "dollars")
+RESOURCES = ("evaluations", "llm_calls", "dollars", "judge_seconds")
+AXIS = {"evaluations": 0, "llm_calls": 1, "dollars": 2, "judge_seconds": 4}
+"""Resource -> its place in a spend curve's points (place 3 is the best so far)."""
+TASK_BEST_SHARE = 0.95
 
 Metric = Callable[[dict[str, Outcome], list[str]], float | None]
 COMMON: dict[str, Metric] = {"median_speedup": median_best_speedup}
@@ -142,13 +147,20 @@ def metrics_with_ci(table: Table, family: str, resamples: int = RESAMPLES) -> di
 
 
 # --- equal budget ----------------------------------------------------------------------------
-def spend_curve(run_dir: Path) -> list[tuple[float, float, float, float]]:
-    """(evaluations, llm calls, dollars, best claimed speedup) after each recorded node."""
+def spend_curve(run_dir: Path) -> list[tuple[float, float, float, float, float]]:
+    """(evaluations, llm calls, dollars, best claimed speedup, judge seconds) after each
+    recorded node. Judge seconds are each judgement's own (`judge_s`, recorded by both
+    judges), a verdict memo's hit included: what judging the program cost when it was judged."""
     nodes = RunReader(run_dir).nodes(light=True)
-    return [(float(s.evaluations), float(s.llm_calls), s.cost_usd, best) for _, s, best in best_so_far(nodes)]
+    curve, judged = [], 0.0
+    for n, s, best in best_so_far(nodes):
+        if n.evaluated and n.evaluation is not None and n.duplicate_of is None:
+            judged += float(n.evaluation.details.get("judge_s", 0.0) or 0.0)
+        curve.append((float(s.evaluations), float(s.llm_calls), s.cost_usd, best, judged))
+    return curve
 
 
-def best_at(curve: list[tuple[float, float, float, float]], resource: int, level: float) -> float:
+def best_at(curve: list[tuple[float, ...]], resource: int, level: float) -> float:
     best = 1.0
     for point in curve:
         if point[resource] > level + 1e-12:
@@ -157,12 +169,13 @@ def best_at(curve: list[tuple[float, float, float, float]], resource: int, level
     return best
 
 
-def equal_budget(curves: dict[str, list[list[tuple[float, float, float, float]]]]) -> EqualBudget:
+def equal_budget(curves: dict[str, list[list[tuple[float, ...]]]]) -> EqualBudget:
     """`curves`: method -> one curve per run. Levels: the least, over methods, of the most
     any run of the method spent."""
     levels: dict[str, float | None] = {}
     out: dict[str, dict[str, AtBudget | None]] = {m: {} for m in curves}
-    for r, resource in enumerate(RESOURCES):
+    for resource in RESOURCES:
+        r = AXIS[resource]
         spent = [max((c[-1][r] for c in runs if c), default=0.0) for runs in curves.values()]
         level = min(spent) if spent else 0.0
         levels[resource] = level if level > 0 else None
@@ -176,7 +189,7 @@ def equal_budget(curves: dict[str, list[list[tuple[float, float, float, float]]]
     return EqualBudget(levels=levels, methods=out)
 
 
-def evaluations_to(curve: list[tuple[float, float, float, float]], share: float = 0.95) -> float | None:
+def evaluations_to(curve: list[tuple[float, ...]], share: float = 0.95) -> float | None:
     """Evaluations a run spent before its best claim reached `share` of its final best; None
     for a run that claimed nothing (its answer is the baseline from the start)."""
     if not curve or curve[-1][3] <= 1.0:
@@ -204,8 +217,69 @@ def _bootstrap(cells: dict[tuple[int, int], float], n_tasks: int, seeds: list[in
     return Interval(value=float(statistic(values)), ci=ci, n=len(values))
 
 
+def cost_to(curve: list[tuple[float, ...]], target: float, resource: str) -> tuple[float, bool]:
+    """(what a run had spent of `resource` when its best claim first reached `target`, True),
+    or (all it spent, False) for a run that never did: censored at its budget."""
+    r = AXIS[resource]
+    for point in curve:
+        if point[3] >= target:
+            return point[r], True
+    return (curve[-1][r] if curve else 0.0), False
+
+
+def to_task_best(table: Table, jobs: list[Any], curves: dict[str, list[tuple[float, ...]]],
+                 resamples: int = RESAMPLES) -> tuple[dict[str, ToBest], dict[str, Saving]]:
+    """Per method, the judge seconds and evaluations its runs paid to reach 95% of the best
+    claim any method's run made on the task (tasks where no run claimed a speedup have no
+    target and drop out); against the sweep's first method, the paired saving on each (task,
+    seed), from the mean log ratio of the costs, with its bootstrap interval."""
+    position = {t: i for i, t in enumerate(table.tasks)}
+    best: dict[str, float] = {}
+    for j in jobs:
+        curve = curves.get(j.key)
+        if curve:
+            best[j.task.id] = max(best.get(j.task.id, 1.0), curve[-1][3])
+    costs: dict[str, dict[str, dict[tuple[int, int], float]]] = {
+        r: {m: {} for m in table.methods} for r in ("judge_seconds", "evaluations")}
+    reached = {m: 0 for m in table.methods}
+    runs = {m: 0 for m in table.methods}
+    for j in jobs:
+        curve = curves.get(j.key)
+        if not curve or best.get(j.task.id, 1.0) <= 1.0:
+            continue
+        target = TASK_BEST_SHARE * best[j.task.id]
+        runs[j.name] += 1
+        for resource, cells in costs.items():
+            cost, hit = cost_to(curve, target, resource)
+            cells[j.name][(position[j.task.id], j.seed)] = cost
+        reached[j.name] += hit
+    out = {m: ToBest(judge_seconds=_bootstrap(costs["judge_seconds"][m], len(table.tasks), table.seeds,
+                                              resamples, statistics.median),
+                     evaluations=_bootstrap(costs["evaluations"][m], len(table.tasks), table.seeds, resamples,
+                                            statistics.median),
+                     reached=reached[m], runs=runs[m]) for m in table.methods}
+    savings: dict[str, Saving] = {}
+    reference = jobs[0].name if jobs else None
+    for m in table.methods:
+        if reference is None or m == reference:
+            continue
+        saving = Saving()
+        for resource, cells in costs.items():
+            ratios = {cell: math.log(max(cost, 1e-3) / max(cells[reference][cell], 1e-3))
+                      for cell, cost in cells[m].items() if cell in cells[reference]}
+            mean = _bootstrap(ratios, len(table.tasks), table.seeds, resamples, lambda v: sum(v) / len(v))
+            if mean.value is not None:
+                # exp of a mean log ratio is a geometric-mean ratio; 1 - that ratio is the saving
+                # (a decreasing map, so the interval's bounds swap).
+                mean = Interval(value=1 - math.exp(mean.value), n=mean.n,
+                                ci=[1 - math.exp(mean.ci[1]), 1 - math.exp(mean.ci[0])] if mean.ci else None)
+            setattr(saving, resource, mean)
+        savings[m] = saving
+    return out, savings
+
+
 def search_efficiency(table: Table, jobs: list[Any], rows: dict[str, dict[str, Any]],
-                      curves: dict[str, list[tuple[float, float, float, float]]], resamples: int = RESAMPLES) -> Efficiency:
+                      curves: dict[str, list[tuple[float, ...]]], resamples: int = RESAMPLES) -> Efficiency:
     """Per method: the median evaluations to 95% of a run's final best; and, against the
     sweep's first method (its reference, e.g. best_of_n), the paired difference of best
     speedup on each (task, seed), its mean with a bootstrap interval, and the tasks won,
@@ -220,6 +294,7 @@ def search_efficiency(table: Table, jobs: list[Any], rows: dict[str, dict[str, A
     out = Efficiency(reference=reference)
     for m in table.methods:
         out.evaluations_to_95[m] = _bootstrap(evals[m], len(table.tasks), table.seeds, resamples, statistics.median)
+    out.to_task_best, out.saving_vs_reference = to_task_best(table, jobs, curves, resamples)
     if reference is None:
         return out
     for m in table.methods:
@@ -336,11 +411,11 @@ def render(summary: SweepSummary) -> str:
     levels = summary.equal_budget.levels
     lines += ["", "## Equal budget", "",
               "Best claimed speedup so far (median over runs / mean) at the same spending: "
-              + ", ".join(f"{r} = {'-' if levels[r] is None else f'{levels[r]:g}'}" for r in RESOURCES)
+              + ", ".join(f"{r} = {'-' if levels.get(r) is None else f'{levels[r]:g}'}" for r in RESOURCES)
               + " (the least that every method reached).", "",
               "| method | " + " | ".join(f"@ {r}" for r in RESOURCES) + " |", "|---|" + "---:|" * len(RESOURCES)]
     for m, at in summary.equal_budget.methods.items():
-        lines.append(f"| {m} | " + " | ".join("-" if at[r] is None else f"{at[r].median:.3f} / {at[r].mean:.3f}"
+        lines.append(f"| {m} | " + " | ".join("-" if at.get(r) is None else f"{at[r].median:.3f} / {at[r].mean:.3f}"
                                                for r in RESOURCES) + " |")
     eff = summary.efficiency
     if eff.reference:
@@ -362,6 +437,22 @@ def render(summary: SweepSummary) -> str:
             versus = interval(p) if p else "(reference)"
             record = f"{p.won} / {p.tied} / {p.lost}" if p else ""
             lines.append(f"| {m} | {interval(eff.evaluations_to_95[m])} | {versus} | {record} |")
+        if any(t.runs for t in eff.to_task_best.values()):
+            lines += ["", f"### To {TASK_BEST_SHARE:.0%} of the task's best", "",
+                      f"What a run paid to reach {TASK_BEST_SHARE:.0%} of the best speedup any method's run "
+                      "claimed on its task (median over runs; a run that never reached it counts all it "
+                      f"spent), and the saving against `{ref}` (1 - the geometric-mean ratio of the paired "
+                      "costs per task and seed; negative: it paid more), with 95% bootstrap intervals.", "",
+                      "| method | reached / runs | judge seconds | evaluations | judge-seconds saving | "
+                      "evaluations saving |", "|---|---:|---:|---:|---:|---:|"]
+            for m in summary.methods:
+                t = eff.to_task_best.get(m)
+                if t is None:
+                    continue
+                sv = eff.saving_vs_reference.get(m)
+                saved = (interval(sv.judge_seconds), interval(sv.evaluations)) if sv else ("(reference)", "")
+                lines.append(f"| {m} | {t.reached} / {t.runs} | {interval(t.judge_seconds)} | "
+                             f"{interval(t.evaluations)} | {saved[0]} | {saved[1]} |")
     methods = summary.methods
     lines += ["", "## Per task", "", "Median best speedup over seeds (correct runs / runs).", "",
               "| task | " + " | ".join(methods) + " |", "|---|" + "---:|" * len(methods)]

@@ -262,7 +262,7 @@ def equal_budget_table(sweep: Sweep) -> Table:
     eb = sweep.summary.equal_budget
     levels = eb.levels
     table = Table(title="best so far at equal budget (median over runs / mean)",
-                  headers=["method", *[f"@ {AXES[a]} = {levels[a]:g}" if levels[a] else f"@ {AXES[a]}"
+                  headers=["method", *[f"@ {AXES.get(a, a)} = {levels[a]:g}" if levels.get(a) else f"@ {AXES.get(a, a)}"
                                         for a in sweep_metrics.RESOURCES]],
                   numeric=set(range(1, len(sweep_metrics.RESOURCES) + 1)),
                   note="at the least spending that every method reached on that axis")

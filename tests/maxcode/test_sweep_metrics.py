@@ -108,12 +108,15 @@ def test_fast_1_against_torch_compile_when_runs_timed_it(tmp_path):
 
 
 def test_equal_budget_levels_and_best_so_far():
-    # (evaluations, llm calls, dollars, best claimed speedup so far) after each node.
-    curves = {"A": [[(1, 1, 0.0, 1.0), (2, 1, 0.0, 2.0)], [(1, 1, 0.0, 3.0)]],
-              "B": [[(1, 1, 0.0, 1.0), (2, 2, 0.0, 1.5), (3, 2, 0.0, 1.6)]]}
+    # (evaluations, llm calls, dollars, best claimed speedup so far, judge seconds) after each node.
+    curves = {"A": [[(1, 1, 0.0, 1.0, 5.0), (2, 1, 0.0, 2.0, 9.0)], [(1, 1, 0.0, 3.0, 4.0)]],
+              "B": [[(1, 1, 0.0, 1.0, 2.0), (2, 2, 0.0, 1.5, 4.0), (3, 2, 0.0, 1.6, 30.0)]]}
     eb = metrics.equal_budget(curves)
     # Evaluations: A reached 2 at most, B 3 -> level 2. A's runs: 2.0 and 3.0; B: 1.5.
-    assert eb.levels == {"evaluations": 2, "llm_calls": 1, "dollars": None}
+    assert eb.levels == {"evaluations": 2, "llm_calls": 1, "dollars": None, "judge_seconds": 9.0}
+    # Nine judge seconds: A's runs 2.0 and 3.0; B's first two nodes (1.5).
+    assert eb.methods["A"]["judge_seconds"].median == pytest.approx(2.5)
+    assert eb.methods["B"]["judge_seconds"].median == pytest.approx(1.5)
     assert eb.methods["A"]["evaluations"].median == pytest.approx(2.5)
     assert eb.methods["B"]["evaluations"].median == pytest.approx(1.5)
     # One LLM call: all of A's nodes fit (2.0, 3.0); B only its first node (1.0).
@@ -140,6 +143,34 @@ def test_evaluations_to_95_percent_of_the_final_best():
     assert metrics.evaluations_to(curve, share=1.0) == 4
     assert metrics.evaluations_to([(1, 1, 0, 1.0), (2, 2, 0, 1.0)]) is None  # never claimed
     assert metrics.evaluations_to([]) is None
+
+
+def test_cost_to_the_tasks_best_and_the_paired_saving():
+    """The target is 95% of the best any method's run claimed on the task; a run that never
+    reaches it counts all it spent; the saving is 1 - the geometric-mean ratio of paired costs."""
+    # (evaluations, llm calls, dollars, best so far, judge seconds)
+    curves = {
+        "t1__A__0": [(1, 0, 0, 1.0, 10.0), (2, 0, 0, 2.0, 20.0), (3, 0, 0, 4.0, 30.0)],  # reaches 3.8 at 30 s
+        "t1__B__0": [(1, 0, 0, 3.9, 5.0), (2, 0, 0, 3.9, 15.0)],                        # at 5 s
+        "t2__A__0": [(1, 0, 0, 1.5, 8.0), (2, 0, 0, 1.5, 16.0)],                        # 0.95 * 1.5: at 8 s
+        "t2__B__0": [(1, 0, 0, 1.0, 4.0), (2, 0, 0, 1.2, 32.0)],                        # never: all 32 s
+    }
+    jobs = [job(t, m, 0) for t in TASKS for m in "AB"]
+    table = metrics.Table({j.key: row(True, curves[j.key][-1][3]) for j in jobs}, jobs, TASKS)
+    to_best, savings = metrics.to_task_best(table, jobs, curves, resamples=200)
+    assert (to_best["A"].reached, to_best["A"].runs) == (2, 2) and (to_best["B"].reached, to_best["B"].runs) == (1, 2)
+    assert to_best["A"].judge_seconds.value == pytest.approx((30 + 8) / 2)
+    assert to_best["B"].judge_seconds.value == pytest.approx((5 + 32) / 2)
+    assert to_best["B"].evaluations.value == pytest.approx((1 + 2) / 2)
+    # B against A: log(5/30) and log(32/8), mean -> saving 1 - sqrt(5/30 * 32/8).
+    saving = savings["B"].judge_seconds
+    assert saving.value == pytest.approx(1 - (5 / 30 * 32 / 8) ** 0.5) and saving.n == 2
+    assert saving.ci[0] <= saving.value <= saving.ci[1]
+    assert "A" not in savings
+    # A task where no run claimed a speedup has no target.
+    flat = {k: [(1, 0, 0, 1.0, 3.0)] for k in curves}
+    to_best, savings = metrics.to_task_best(table, jobs, flat, resamples=50)
+    assert to_best["A"].runs == 0 and savings["B"].judge_seconds.value is None
 
 
 def test_a_partial_sweep_compares_methods_over_the_tasks_whose_runs_all_ended(tmp_path):

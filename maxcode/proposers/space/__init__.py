@@ -25,6 +25,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+from maxcode.benchmarks.task import Task
 from maxcode.errors import ProposerUnavailable
 from maxcode.observation import Observation
 from maxcode.proposers.base import Reply
@@ -121,6 +122,27 @@ class SpaceProposer:
         return Reply(text=text, model=self.model, meta=meta)
 
 
+def space_size(task: Task, device: str = "cpu", limit: int = 256) -> tuple[int, bool]:
+    """(distinct programs this proposer can write from the task's own program, whether that
+    is all of them), over up to `limit` configurations of each base; (0, True) where it has
+    no base (a kernel reference with no library program)."""
+    dims = DIMENSIONS.get(task.language, ())
+    source = task.baseline_source or ""
+    if task.language == "python" and "load_inline" not in source:
+        try:
+            files, _ = find_variants(task, device=device)
+        except ProposerUnavailable:
+            return 0, True
+        bases = [Path(f).read_text() for f in files]
+    else:
+        bases = [source]
+    total, exhaustive = 0, True
+    for base in bases:
+        n, complete = Space(base, dims).count(limit)
+        total, exhaustive = total + n - (base == source), exhaustive and complete
+    return total, exhaustive
+
+
 def _digest(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
@@ -165,4 +187,4 @@ def _library_bases(observation: Observation, variants_dir: Path | None) -> list[
     return [(Path(f).stem, Path(f).read_text()) for f in files]
 
 
-__all__ = ["SpaceProposer"]
+__all__ = ["SpaceProposer", "space_size"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ class CppJudge:
         tests = list(tests)
         if not tests:
             raise TaskError("the task has no test cases", "give a tests directory with input.N.txt/output.N.txt")
+        started = time.perf_counter()
         try:
             evaluation = self._evaluate(baseline_source, candidate_source, tests, incumbent, full_budget)
         except UserError:
@@ -164,6 +166,9 @@ class CppJudge:
         evaluation.backend = evaluation.backend or self.backend.name
         evaluation.hardware = evaluation.hardware or self._fingerprint()
         evaluation.seed = self.timing.seed
+        # What the judgement cost (both judges record it): what a search pays per program, and
+        # what a verdict memo's hit saves.
+        evaluation.details["judge_s"] = time.perf_counter() - started
         return evaluation
 
     # -- stages -----------------------------------------------------------------------
