@@ -107,7 +107,11 @@ def test_tiny_random_hf_model_ends_cleanly(tmp_path):
     assert summary(run_dir)["best_is_baseline"]
 
 
-@pytest.mark.parametrize("strategy", ["best_of_n", "refine", "beam", "tree"])
+# One strategy end to end through the real judge in CI, the others under -m slow (CI's
+# half-hour budget): every strategy's config is instantiated in tests/conf and run through the
+# loop with a fake judge in tests/maxcode.
+@pytest.mark.parametrize("strategy", [pytest.param("best_of_n", marks=pytest.mark.slow), "refine",
+                                      pytest.param("beam", marks=pytest.mark.slow), "tree"])
 def test_every_strategy_under_an_equal_evaluation_budget(tmp_path, strategy):
     run_dir = tmp_path / strategy
     assert optimize(*TASK_ARGS, "proposer=library", f"strategy={strategy}", "budget.max_evaluations=2",

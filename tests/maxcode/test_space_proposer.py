@@ -170,7 +170,7 @@ def test_wide_kernel_configurations_compile_against_torch(tmp_path):
         source = path.read_text()
         if "cuda_sources" in source or "torch::Tensor" not in source or path.stem == "wrong":
             continue
-        for j, program in enumerate(_far_programs(Space(source, DIMENSIONS["python"]), 2, seed=i)):
+        for j, program in enumerate(_far_programs(Space(source, DIMENSIONS["python"]), 1, seed=i)):
             for found in CODE_STRING.finditer(program):
                 code = found.group("code")
                 if is_cuda(code) or "torch::Tensor" not in code or "{" not in code:
@@ -178,7 +178,7 @@ def test_wide_kernel_configurations_compile_against_torch(tmp_path):
                 includes |= {line.strip() for line in re.findall(r"^\s*#\s*include[^\n]*$", code, re.M)}
                 body = re.sub(r"^\s*#\s*include[^\n]*$", "", code, flags=re.M)
                 bodies.append(f"namespace u{i}_{j} {{\n{body}\n}}\n")
-    assert len(bodies) >= 20
+    assert len(bodies) >= 10
     (tmp_path / "kernels.cpp").write_text("\n".join(sorted(includes)) + "\n" + "".join(bodies))
     flags = [f"-I{p}" for p in include_paths()] + [f"-I{sysconfig.get_paths()['include']}"]
     done = subprocess.run(["g++", "-std=c++17", "-fsyntax-only", "-fopenmp", *flags,
