@@ -15,6 +15,7 @@ import pytest
 from loop_fakes import FakeJudge
 from maxcode.benchmarks.task import Task
 from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.node import Node, NodeStatus, ProposerInfo
 from maxcode.reward.online import BayesianLinearModel, OnlineConfig
 
 from maxcode.budget import Budget
@@ -95,3 +96,21 @@ def test_in_a_search_the_online_ranker_finds_fast_settings_in_fewer_judgements(m
     order = [_best_after(make_search, tmp_path, seed, None, 12) for seed in range(6)]
     assert sum(online) > sum(order), (online, order)
     assert sum(b >= 3.0 for b in online) > sum(b >= 3.0 for b in order), (online, order)
+
+
+def test_free_form_programs_keep_the_proposal_order():
+    """An LLM's programs carry no configuration: the model can only score their bias, so every
+    candidate gets the same score and the loop keeps the proposal order (its sort is stable)."""
+    ranker = OnlineRanker(seed=3)
+    task = Task(id="t", family="cpp", language="cpp", baseline_source="int main() {}")
+    scores = ranker.score(task, [([], f"int main() {{ return {i}; }}", {"finish_reason": "stop"}) for i in range(5)])
+    assert len(set(scores)) == 1
+    # With a configured program measured fast, one of the same configuration scores above the rest.
+    fast = Node(id=1, parent_id=0, step=1, index=0, status=NodeStatus.OK, evaluated=True,
+                proposer=ProposerInfo(meta={"space": {"base": "parent", "config": {"gcc_optimize": "O3"}}}),
+                evaluation=Evaluation(status=Status.OK, correct=True, speedup=3.0))
+    ranker = OnlineRanker(seed=3, explore="mean")
+    ranker.learn(task, [fast])
+    contexts = [([], "a", {}), ([], "b", {"space": {"base": "parent", "config": {"gcc_optimize": "O3"}}})]
+    plain, configured = ranker.score(task, contexts)
+    assert configured > plain > 1.0  # the bias learned the run's programs are fast, the setting more so
