@@ -8,14 +8,13 @@ program is also run and must print what the original prints.
 from __future__ import annotations
 
 import ast
-import re
 import shutil
 import subprocess
-import sysconfig
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from kernel_units import cpp_units, type_check
 
 from maxcode.proposers.rewrites import CATALOG
 from maxcode.proposers.rewrites.kernel_cpu import CODE_STRING, is_cuda
@@ -291,41 +290,10 @@ def test_openmp_rewrites_add_the_flags_they_need():
 def test_kernel_cpp_rewrites_compile_against_torch(tmp_path):
     """The rewritten C++ kernel sources, each in its own namespace of one translation unit
     (the torch headers are parsed once), type-checked with the flags the rewrites add."""
-    from torch.utils.cpp_extension import include_paths
-
-    units = []
-    for i, (name, new) in enumerate(sorted(_kernel_outputs().items())):
-        for found in CODE_STRING.finditer(new):
-            code = found.group("code")
-            if is_cuda(code) or "torch::Tensor" not in code or "{" not in code:
-                continue
-            includes = re.findall(r"^\s*#\s*include[^\n]*$", code, re.M)
-            body = re.sub(r"^\s*#\s*include[^\n]*$", "", code, flags=re.M)
-            units.append((includes, f"namespace k{i}_{name} {{\n{body}\n}}\n"))
-    assert len(units) >= 9
-    headers = sorted({line.strip() for inc, _ in units for line in inc})
-    source = "\n".join(headers) + "\n" + "".join(body for _, body in units)
-    (tmp_path / "kernels.cpp").write_text(source)
-    flags = [f"-I{p}" for p in include_paths()] + [f"-I{sysconfig.get_paths()['include']}"]
-    done = subprocess.run(["g++", "-std=c++17", "-fsyntax-only", "-fopenmp", *flags,
-                           str(tmp_path / "kernels.cpp")], capture_output=True, text=True, timeout=600)
+    includes, bodies = cpp_units(_kernel_outputs())
+    assert len(bodies) >= 9
+    done = type_check(includes, bodies, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-
-
-def _cpp_units(sources: dict[str, str]) -> tuple[list[str], list[str]]:
-    """The C++ (not CUDA) code strings of each source, each in its own namespace: (the
-    #include lines, the namespaced bodies)."""
-    includes, bodies = set(), []
-    for i, (name, new) in enumerate(sorted(sources.items())):
-        for found in CODE_STRING.finditer(new):
-            code = found.group("code")
-            if is_cuda(code) or "torch::Tensor" not in code or "{" not in code:
-                continue
-            includes |= {line.strip() for line in re.findall(r"^\s*#\s*include[^\n]*$", code, re.M)}
-            body = re.sub(r"^\s*#\s*include[^\n]*$", "", code, flags=re.M)
-            label = re.sub(r"\W", "_", name)
-            bodies.append(f"namespace u{i}_{label} {{\n{body}\n}}\n")
-    return sorted(includes), bodies
 
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
@@ -333,8 +301,6 @@ def test_kernel_rewrites_of_every_builtin_cpu_variant_compile(tmp_path):
     """Every CPU kernel rewrite applied to every CPU variant the built-in suite ships (what
     `proposer=mix` rewrites first), type-checked in one translation unit: a sweep found
     `omp_simd_inner` putting a pragma between the loops of a `collapse(2)` (a compile_error)."""
-    from torch.utils.cpp_extension import include_paths
-
     rewrites = [r for r in CATALOG.values() if r.language == "python" and not r.name.startswith("cuda")
                 and r.name != "launch_bounds"]
     outputs = {}
@@ -346,12 +312,9 @@ def test_kernel_rewrites_of_every_builtin_cpu_variant_compile(tmp_path):
             new = rewrite.apply(source)
             if new is not None and new != source:
                 outputs[f"{variant.parent.name}_{variant.stem}_{rewrite.name}"] = new
-    includes, bodies = _cpp_units(outputs)
+    includes, bodies = cpp_units(outputs)
     assert len(bodies) >= 60, len(bodies)
-    (tmp_path / "kernels.cpp").write_text("\n".join(includes) + "\n" + "".join(bodies))
-    flags = [f"-I{p}" for p in include_paths()] + [f"-I{sysconfig.get_paths()['include']}"]
-    done = subprocess.run(["g++", "-std=c++17", "-fsyntax-only", "-fopenmp", *flags,
-                           str(tmp_path / "kernels.cpp")], capture_output=True, text=True, timeout=900)
+    done = type_check(includes, bodies, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
 
 

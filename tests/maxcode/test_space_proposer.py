@@ -9,16 +9,15 @@ import random
 import re
 import shutil
 import subprocess
-import sysconfig
 from pathlib import Path
 
 import pytest
+from kernel_units import cpp_units, type_check
 from maxcode.benchmarks.task import Task
 from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
 
 from maxcode.errors import ProposerUnavailable
 from maxcode.observation import ObservationBuilder
-from maxcode.proposers.rewrites.kernel_cpu import CODE_STRING, is_cuda
 from maxcode.proposers.space import SpaceProposer
 from maxcode.proposers.space.configurations import Space
 from maxcode.proposers.space.dimensions import DIMENSIONS
@@ -161,26 +160,16 @@ def test_wide_cpp_configurations_compile(tmp_path):
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
 def test_wide_kernel_configurations_compile_against_torch(tmp_path):
-    """Wide configurations of every built-in CPU kernel program, their C++ in one translation
-    unit (each in its own namespace, torch's headers parsed once)."""
-    from torch.utils.cpp_extension import include_paths
-
-    includes, bodies = set(), []
+    """A wide configuration of every built-in CPU kernel program, their C++ type-checked in
+    one translation unit against torch's headers."""
+    programs = {}
     for i, path in enumerate(sorted(KB_VARIANTS.glob("level*/*/*.py"))):
         source = path.read_text()
         if "cuda_sources" in source or "torch::Tensor" not in source or path.stem == "wrong":
             continue
         for j, program in enumerate(_far_programs(Space(source, DIMENSIONS["python"]), 1, seed=i)):
-            for found in CODE_STRING.finditer(program):
-                code = found.group("code")
-                if is_cuda(code) or "torch::Tensor" not in code or "{" not in code:
-                    continue
-                includes |= {line.strip() for line in re.findall(r"^\s*#\s*include[^\n]*$", code, re.M)}
-                body = re.sub(r"^\s*#\s*include[^\n]*$", "", code, flags=re.M)
-                bodies.append(f"namespace u{i}_{j} {{\n{body}\n}}\n")
+            programs[f"{path.parent.name}_{path.stem}_{j}"] = program
+    includes, bodies = cpp_units(programs)
     assert len(bodies) >= 10
-    (tmp_path / "kernels.cpp").write_text("\n".join(sorted(includes)) + "\n" + "".join(bodies))
-    flags = [f"-I{p}" for p in include_paths()] + [f"-I{sysconfig.get_paths()['include']}"]
-    done = subprocess.run(["g++", "-std=c++17", "-fsyntax-only", "-fopenmp", *flags,
-                           str(tmp_path / "kernels.cpp")], capture_output=True, text=True, timeout=900)
+    done = type_check(includes, bodies, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
