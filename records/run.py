@@ -210,7 +210,9 @@ def _sketch(row: dict[str, Any]) -> Node:
     ci = ev.get("speedup_ci") if ev else None
     evaluation = None if ev is None else Evaluation(
         status=Status(ev["status"]), correct=bool(ev["correct"]), speedup=ev.get("speedup"),
-        speedup_ci=(float(ci[0]), float(ci[1])) if ci else None, significant=bool(ev.get("significant")))
+        speedup_ci=(float(ci[0]), float(ci[1])) if ci else None, significant=bool(ev.get("significant")),
+        # What the judgement cost: the sweep's judge-seconds budget axis reads it.
+        details={"judge_s": ev["details"]["judge_s"]} if "judge_s" in (ev.get("details") or {}) else {})
     critic = row.get("critic_usage") or {}
     return Node(id=int(row["id"]), parent_id=row.get("parent_id"), step=int(row.get("step", 0)),
                 index=int(row.get("index", 0)), status=NodeStatus(row["status"]),

@@ -173,6 +173,25 @@ def test_cost_to_the_tasks_best_and_the_paired_saving():
     assert to_best["A"].runs == 0 and savings["B"].judge_seconds.value is None
 
 
+def test_a_recorded_runs_spend_curve_carries_each_judgements_seconds(tmp_path):
+    """Read back as a sweep reads runs (light nodes): judge seconds of judged originals only."""
+    from maxcode.records.evaluation import Evaluation, Status
+    from maxcode.records.node import Node, NodeStatus
+    from maxcode.records.run import RunWriter
+
+    store = RunWriter(tmp_path / "run")
+    store.open("seed: 0\n")
+    store.append(Node(id=0, parent_id=None, step=0, index=0, status=NodeStatus.BASELINE))
+    for i, (seconds, duplicate) in enumerate([(2.5, None), (4.0, None), (4.0, 2)], start=1):
+        ev = Evaluation(status=Status.OK, correct=True, speedup=1.5 + i, speedup_ci=(1.4 + i, 1.6 + i),
+                        significant=True, details={"judge_s": seconds, "other": "dropped"})
+        store.append(Node(id=i, parent_id=0, step=1, index=i, status=NodeStatus.OK, evaluation=ev,
+                          evaluated=duplicate is None, duplicate_of=duplicate, elapsed_s=float(i)))
+    curve = metrics.spend_curve(tmp_path / "run")
+    assert [point[4] for point in curve] == [2.5, 6.5, 6.5]
+    assert [point[3] for point in curve] == [2.5, 3.5, 3.5]
+
+
 def test_a_partial_sweep_compares_methods_over_the_tasks_whose_runs_all_ended(tmp_path):
     """A task with a run still to come is left out of the comparison (not counted as a run that
     found nothing), shown in the per-task table, and named in the summary."""
