@@ -115,7 +115,6 @@ class OnlineRanker:
         self.config = OnlineConfig(prior_sd=prior_sd, noise_sd=noise_sd, pairs=pairs)
         self.rows: list[list[str]] = []
         self.targets: list[float] = []
-        self.model: BayesianLinearModel | None = None
 
     def learn(self, task: Task, judged: list[Node]) -> None:
         """This run's measurements so far: every judged original program (duplicates add no
@@ -127,13 +126,13 @@ class OnlineRanker:
 
     def score(self, task: Task, contexts: list[tuple[list[Node], str, dict]]) -> list[float]:
         rows = [tokens_of(meta) for _, _, meta in contexts]
-        self.model = BayesianLinearModel(self.config).fit(self.rows, self.targets, also=rows)
+        model = BayesianLinearModel(self.config).fit(self.rows, self.targets, also=rows)
         if self.explore == "thompson":
             key = hashlib.sha256("\0".join([str(self.seed), str(len(self.rows)),
                                              *(source for _, source, _ in contexts)]).encode()).digest()
-            values = self.model.sample(rows, np.random.default_rng(int.from_bytes(key[:8], "little")))
+            values = model.sample(rows, np.random.default_rng(int.from_bytes(key[:8], "little")))
         else:
-            mean, sd = self.model.predict(rows)
+            mean, sd = model.predict(rows)
             values = mean + sd if self.explore == "ucb" else mean
         scores = [math.exp(float(v)) for v in values]
         log.info("online scores after %d measurements: %s", len(self.rows), [round(v, 3) for v in scores])

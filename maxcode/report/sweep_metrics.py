@@ -194,8 +194,7 @@ def evaluations_to(curve: list[tuple[float, ...]], share: float = 0.95) -> float
     for a run that claimed nothing (its answer is the baseline from the start)."""
     if not curve or curve[-1][3] <= 1.0:
         return None
-    final = curve[-1][3]
-    return next(point[0] for point in curve if point[3] >= share * final)
+    return cost_to(curve, share * curve[-1][3], "evaluations")[0]
 
 
 def _bootstrap(cells: dict[tuple[int, int], float], n_tasks: int, seeds: list[int], resamples: int,
@@ -227,7 +226,7 @@ def cost_to(curve: list[tuple[float, ...]], target: float, resource: str) -> tup
     return (curve[-1][r] if curve else 0.0), False
 
 
-def to_task_best(table: Table, jobs: list[Any], curves: dict[str, list[tuple[float, ...]]],
+def to_task_best(table: Table, jobs: list[Any], curves: dict[str, list[tuple[float, ...]]], reference: str | None,
                  resamples: int = RESAMPLES) -> tuple[dict[str, ToBest], dict[str, Saving]]:
     """Per method, the judge seconds and evaluations its runs paid to reach 95% of the best
     claim any method's run made on the task (tasks where no run claimed a speedup have no
@@ -259,7 +258,6 @@ def to_task_best(table: Table, jobs: list[Any], curves: dict[str, list[tuple[flo
                                             statistics.median),
                      reached=reached[m], runs=runs[m]) for m in table.methods}
     savings: dict[str, Saving] = {}
-    reference = jobs[0].name if jobs else None
     for m in table.methods:
         if reference is None or m == reference:
             continue
@@ -294,7 +292,7 @@ def search_efficiency(table: Table, jobs: list[Any], rows: dict[str, dict[str, A
     out = Efficiency(reference=reference)
     for m in table.methods:
         out.evaluations_to_95[m] = _bootstrap(evals[m], len(table.tasks), table.seeds, resamples, statistics.median)
-    out.to_task_best, out.saving_vs_reference = to_task_best(table, jobs, curves, resamples)
+    out.to_task_best, out.saving_vs_reference = to_task_best(table, jobs, curves, reference, resamples)
     if reference is None:
         return out
     for m in table.methods:

@@ -157,7 +157,7 @@ def test_cost_to_the_tasks_best_and_the_paired_saving():
     }
     jobs = [job(t, m, 0) for t in TASKS for m in "AB"]
     table = metrics.Table({j.key: row(True, curves[j.key][-1][3]) for j in jobs}, jobs, TASKS)
-    to_best, savings = metrics.to_task_best(table, jobs, curves, resamples=200)
+    to_best, savings = metrics.to_task_best(table, jobs, curves, "A", resamples=200)
     assert (to_best["A"].reached, to_best["A"].runs) == (2, 2) and (to_best["B"].reached, to_best["B"].runs) == (1, 2)
     assert to_best["A"].judge_seconds.value == pytest.approx((30 + 8) / 2)
     assert to_best["B"].judge_seconds.value == pytest.approx((5 + 32) / 2)
@@ -169,7 +169,7 @@ def test_cost_to_the_tasks_best_and_the_paired_saving():
     assert "A" not in savings
     # A task where no run claimed a speedup has no target.
     flat = {k: [(1, 0, 0, 1.0, 3.0)] for k in curves}
-    to_best, savings = metrics.to_task_best(table, jobs, flat, resamples=50)
+    to_best, savings = metrics.to_task_best(table, jobs, flat, "A", resamples=50)
     assert to_best["A"].runs == 0 and savings["B"].judge_seconds.value is None
 
 

@@ -84,15 +84,15 @@ class SpaceProposer:
         if recorded is not None:
             key = (recorded.get("base"), recorded.get("base_hash"))
             if key not in self._spaces and key[0] != PARENT and language == "python":
-                for label, text in _library_bases(observation, self.variants_dir):  # a resumed run
+                for label, text in _library_bases(observation.task, observation.meta.get("device"),
+                                                  self.variants_dir):  # a resumed run
                     self._space(label, text, dims)
             if key in self._spaces:
                 return [(key[0], self._spaces[key])]
             # A base this process never saw (a resumed run over a parent-based space): the
             # parent becomes a base of its own.
-        if language == "python" and "load_inline" not in source:
-            return [self._space(label, text, dims) for label, text in _library_bases(observation, self.variants_dir)]
-        return [self._space(PARENT, source, dims)]
+        return [self._space(label, text, dims) for label, text in
+                bases(observation.task, source, observation.meta.get("device"), self.variants_dir)]
 
     def _space(self, label: str, source: str, dims) -> tuple[str, Space]:
         key = (label, _digest(source))
@@ -126,21 +126,24 @@ def space_size(task: Task, device: str = "cpu", limit: int = 256) -> tuple[int, 
     """(distinct programs this proposer can write from the task's own program, whether that
     is all of them), over up to `limit` configurations of each base; (0, True) where it has
     no base (a kernel reference with no library program)."""
-    dims = DIMENSIONS.get(task.language, ())
     source = task.baseline_source or ""
-    if task.language == "python" and "load_inline" not in source:
-        try:
-            files, _ = find_variants(task, device=device)
-        except ProposerUnavailable:
-            return 0, True
-        bases = [Path(f).read_text() for f in files]
-    else:
-        bases = [source]
+    try:
+        found = bases(task, source, device, None)
+    except ProposerUnavailable:
+        return 0, True
     total, exhaustive = 0, True
-    for base in bases:
-        n, complete = Space(base, dims).count(limit)
+    for _, base in found:
+        n, complete = Space(base, DIMENSIONS.get(task.language, ())).count(limit)
         total, exhaustive = total + n - (base == source), exhaustive and complete
     return total, exhaustive
+
+
+def bases(task: Task, source: str, device: str | None, variants_dir: Path | None) -> list[tuple[str, str]]:
+    """(label, source) of the programs a parent with `source` is configured from: itself, or
+    for a kernel reference with no `load_inline` kernel, the task's library programs."""
+    if task.language == "python" and "load_inline" not in source:
+        return _library_bases(task, device, variants_dir)
+    return [(PARENT, source)]
 
 
 def _digest(source: str) -> str:
@@ -175,13 +178,13 @@ def _round_robin(walks: list[Iterator]) -> Iterator:
                 yield item
 
 
-def _library_bases(observation: Observation, variants_dir: Path | None) -> list[tuple[str, str]]:
+def _library_bases(task: Task, device: str | None, variants_dir: Path | None) -> list[tuple[str, str]]:
     """(label, source) of the task's library programs for the run's device."""
     try:
-        files, _ = find_variants(observation.task, variants_dir, device=observation.meta.get("device"))
+        files, _ = find_variants(task, variants_dir, device=device)
     except ProposerUnavailable as exc:
         raise ProposerUnavailable(
-            f"proposer=space has no base program for {observation.task.id}: its reference has no "
+            f"proposer=space has no base program for {task.id}: its reference has no "
             f"load_inline kernel, and {exc.cause}",
             "start from a program with a load_inline kernel, or pass proposer.variants=DIR") from None
     return [(Path(f).stem, Path(f).read_text()) for f in files]
