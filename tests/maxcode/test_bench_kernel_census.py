@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from maxcode.cli.main import main
+from maxcode.proposers.space.aten_trace import NotEmittable, trace
 from maxcode.selfbench import kernel_census
-from maxcode.selfbench.aten_extension import NotEmittable, trace
 
 FIXTURES = Path(__file__).resolve().parents[1] / "sandbox" / "kernel" / "fixtures"
 CONV = Path(__file__).resolve().parents[2] / "benchmarks" / "suites" / "kernelbench_cpu" / "level2" / \

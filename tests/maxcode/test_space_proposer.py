@@ -14,32 +14,17 @@ from pathlib import Path
 import pytest
 from kernel_units import cpp_units, type_check
 from maxcode.benchmarks.task import Task
-from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
+from observations import observe
 
 from maxcode.errors import ProposerUnavailable
-from maxcode.observation import ObservationBuilder
-from maxcode.proposers.space import SpaceProposer
+from maxcode.proposers.space import SpaceProposer, traced_base
 from maxcode.proposers.space.configurations import Space
 from maxcode.proposers.space.dimensions import DIMENSIONS
-from maxcode.search_tree import SearchTree
 
 SUITES = Path(__file__).resolve().parents[2] / "benchmarks" / "suites"
 PIE = sorted((SUITES / "pie_mini").glob("pm*/slow.cpp"))
 KB_VARIANTS = SUITES / "kernelbench_cpu" / "variants"
 RANGE_SUM = (SUITES / "pie_mini" / "pm01_range_sum" / "slow.cpp").read_text()
-
-
-def observe(source: str, *, language: str = "cpp", seed: int = 0, draw: int = 0, meta: dict | None = None,
-            task: Task | None = None, node_id: int = 0):
-    task = task or Task(id="t/x", family="cpp" if language == "cpp" else "kernel", language=language,
-                        baseline_source=source)
-    node = Node(id=node_id, parent_id=None if node_id == 0 else 0, step=0, index=0,
-                status=NodeStatus.BASELINE if node_id == 0 else NodeStatus.OK, source=source,
-                source_hash=source_hash(source), proposer=ProposerInfo(meta=meta or {}))
-    obs = ObservationBuilder().build(task, SearchTree([node]), node, draw_counts={}, serial=draw, seed=seed)
-    obs.draw = draw
-    obs.meta["device"] = "cpu"
-    return obs
 
 
 def code_of(reply) -> str:
@@ -118,10 +103,17 @@ def test_a_kernel_reference_without_kernels_starts_from_its_library_programs():
     # The library programs themselves come first (an empty configuration), then their neighbours.
     assert {b for b, r in zip(bases, replies, strict=True) if not r.meta["space"]["config"]} >= {"cpu", "slow"}
     assert all("load_inline" in code_of(r) for r in replies)
+    # A file with no library program (any real KernelBench file) starts from its traced forward.
     bare = Task(id="x/y", family="kernel", language="python", baseline_source=source)
+    replies = SpaceProposer().propose(observe(source, language="python", task=bare), 8)
+    assert len(replies) == 8 and {r.meta["space"]["base"] for r in replies} == {"traced"}
+    assert any(r.meta["space"]["config"].get("fuse_elementwise") == "on" for r in replies)
+    untraceable = "import torch\nclass Model(torch.nn.Module):\n    pass\n"
     with pytest.raises(ProposerUnavailable, match="no base program") as caught:
-        SpaceProposer().propose(observe(source, language="python", task=bare), 4)
-    assert "load_inline" in caught.value.fix
+        SpaceProposer().propose(observe(untraceable, language="python",
+                                        task=Task(id="x/z", family="kernel", language="python",
+                                                  baseline_source=untraceable)), 4)
+    assert "could not be traced" in str(caught.value) and "load_inline" in caught.value.fix
 
 
 def test_programs_nothing_applies_to_give_no_candidates_never_a_crash():
@@ -160,9 +152,16 @@ def test_wide_cpp_configurations_compile(tmp_path):
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
 def test_wide_kernel_configurations_compile_against_torch(tmp_path):
-    """A wide configuration of every built-in CPU kernel program, their C++ type-checked in
-    one translation unit against torch's headers."""
+    """A wide configuration of every built-in CPU kernel program, and two of every built-in
+    reference's traced forward, their C++ type-checked in one translation unit against
+    torch's headers."""
     programs = {}
+    for i, path in enumerate(sorted(SUITES.glob("kernelbench_cpu/level*/*.py"))):
+        base, why = traced_base(path.read_text())
+        assert base is not None, why
+        for j, program in enumerate(_far_programs(Space(base, DIMENSIONS["python"]), 2, seed=i)):
+            programs[f"traced_{path.parent.name}_{path.stem}_{j}"] = program
+    traced = len(programs)
     for i, path in enumerate(sorted(KB_VARIANTS.glob("level*/*/*.py"))):
         source = path.read_text()
         if "cuda_sources" in source or "torch::Tensor" not in source or path.stem == "wrong":
@@ -170,6 +169,6 @@ def test_wide_kernel_configurations_compile_against_torch(tmp_path):
         for j, program in enumerate(_far_programs(Space(source, DIMENSIONS["python"]), 1, seed=i)):
             programs[f"{path.parent.name}_{path.stem}_{j}"] = program
     includes, bodies = cpp_units(programs)
-    assert len(bodies) >= 10
+    assert traced >= 12 and len(bodies) >= traced + 10
     done = type_check(includes, bodies, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]

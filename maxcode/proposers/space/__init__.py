@@ -8,8 +8,11 @@ few are judged (`loop.rank_keep`): the setting where a learned cost model has wo
 
 Bases. A configuration is always of a base program: the parent itself, unless the parent
 came from this proposer (then its base, so configurations stay comparable across a run), or
-the parent is a PyTorch reference with no `load_inline` kernel, whose bases are the task's
-library programs (maxcode/proposers/library.py) for the run's device, taken in turn.
+the parent is a PyTorch reference with no `load_inline` kernel. A reference's bases are the
+task's library programs (maxcode/proposers/library.py) for the run's device, and its forward
+traced to the C++ of its own ATen calls (`traced`, maxcode/proposers/space/aten_trace.py),
+whose calls the space then fuses and re-lays-out: that is what a KernelBench file with no
+library program gets. Walks over several bases are taken in turn.
 
 Order: the neighbours of the parent's configuration first (see configurations.py), each
 program once per run; a resumed run skips the parent's earlier samples by the observation's
@@ -19,6 +22,7 @@ draw, as `proposer=rewrites` does. Replies carry their configuration as fields
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import logging
@@ -38,6 +42,8 @@ log = logging.getLogger(__name__)
 
 PARENT = "parent"
 """The base label of a space over the parent program itself."""
+TRACED = "traced"
+"""The base label of a reference's forward traced to its ATen calls."""
 
 
 class SpaceProposer:
@@ -84,8 +90,8 @@ class SpaceProposer:
         if recorded is not None:
             key = (recorded.get("base"), recorded.get("base_hash"))
             if key not in self._spaces and key[0] != PARENT and language == "python":
-                for label, text in _library_bases(observation.task, observation.meta.get("device"),
-                                                  self.variants_dir):  # a resumed run
+                for label, text in _reference_bases(observation.task, observation.meta.get("device"),
+                                                    self.variants_dir):  # a resumed run
                     self._space(label, text, dims)
             if key in self._spaces:
                 return [(key[0], self._spaces[key])]
@@ -114,7 +120,8 @@ class SpaceProposer:
     def _reply(self, label: str, space: Space, config: Config, program: str, fence: str) -> Reply:
         described = space.describe(config)
         settings = ", ".join(f"{k}={v}" for k, v in described.items()) or "none (the base as it is)"
-        base = "the parent" if label == PARENT else f"the library program `{label}`"
+        base = {PARENT: "the parent", TRACED: "the reference's forward traced to its ATen calls"}.get(
+            label, f"the library program `{label}`")
         text = (f"Configuration of {base}: {settings}. Written by the space proposer (known "
                 f"transformations combined, not a model's output).\n\n```{fence}\n{program.rstrip()}\n```\n")
         meta = {"space": {"base": label, "base_hash": _digest(space.base), "config": described},
@@ -140,9 +147,10 @@ def space_size(task: Task, device: str = "cpu", limit: int = 256) -> tuple[int, 
 
 def bases(task: Task, source: str, device: str | None, variants_dir: Path | None) -> list[tuple[str, str]]:
     """(label, source) of the programs a parent with `source` is configured from: itself, or
-    for a kernel reference with no `load_inline` kernel, the task's library programs."""
+    for a kernel reference with no `load_inline` kernel, the task's library programs and its
+    traced forward."""
     if task.language == "python" and "load_inline" not in source:
-        return _library_bases(task, device, variants_dir)
+        return _reference_bases(task, device, variants_dir, source)
     return [(PARENT, source)]
 
 
@@ -178,16 +186,45 @@ def _round_robin(walks: list[Iterator]) -> Iterator:
                 yield item
 
 
-def _library_bases(task: Task, device: str | None, variants_dir: Path | None) -> list[tuple[str, str]]:
-    """(label, source) of the task's library programs for the run's device."""
+def _reference_bases(task: Task, device: str | None, variants_dir: Path | None,
+                     source: str | None = None) -> list[tuple[str, str]]:
+    """(label, source) of a kernel reference's bases: the task's library programs for the
+    run's device, then its traced forward."""
+    reference = task.baseline_source or "" if source is None else source
+    found: list[tuple[str, str]] = []
+    why = []
     try:
         files, _ = find_variants(task, variants_dir, device=device)
+        found += [(Path(f).stem, Path(f).read_text()) for f in files]
     except ProposerUnavailable as exc:
+        why.append(exc.cause)
+    traced, cause = traced_base(reference)
+    if traced is not None:
+        found.append((TRACED, traced))
+    else:
+        why.append(f"its forward could not be traced to ATen calls ({cause})")
+    if not found:
         raise ProposerUnavailable(
             f"proposer=space has no base program for {task.id}: its reference has no "
-            f"load_inline kernel, and {exc.cause}",
-            "start from a program with a load_inline kernel, or pass proposer.variants=DIR") from None
-    return [(Path(f).stem, Path(f).read_text()) for f in files]
+            f"load_inline kernel, {'; and '.join(why)}",
+            "start from a program with a load_inline kernel, or pass proposer.variants=DIR")
+    return found
+
+
+@functools.lru_cache(maxsize=16)
+def traced_base(reference: str) -> tuple[str | None, str]:
+    """(the reference's forward as a load_inline program of its own ATen calls, annotated for
+    the traced rewrites; or None, and why). Tracing runs the problem's constructor: kept per
+    reference so a search's steps trace it once."""
+    from maxcode.proposers.space import aten_trace  # torch: imported when a reference is traced
+
+    try:
+        traced = aten_trace.trace(reference, annotate=True)
+    except Exception as exc:  # noqa: BLE001 - the reference is any user's PyTorch program
+        return None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+    name = f"maxcode_traced_{_digest(reference)[:12]}"
+    note = "Written by MaxCode's space proposer: the forward traced to the C++ of its ATen calls."
+    return aten_trace.program(reference, traced, name, note), ""
 
 
 __all__ = ["SpaceProposer", "space_size"]

@@ -8,8 +8,10 @@ dimensions are listed here, which is the order in which they compose: structure 
 (I/O, containers, loop order), then pragmas on the loops that are left, then build flags.
 
 The C++ axes are every C++ rewrite (a rewrite family is one axis) with the compiler pragmas
-widened to levels; the kernel axes are the CPU `load_inline` rewrites with OpenMP
-schedules and thread counts, unroll factors, tile scales and `-O` levels as parameters.
+widened to levels; the kernel axes are, for a traced reference, its calls fused, re-laid-out
+and re-called (maxcode/proposers/rewrites/kernel_traced.py), then the CPU `load_inline`
+rewrites with OpenMP schedules and thread counts, unroll factors, tile scales and `-O`
+levels as parameters.
 Fast-math is only an option: the judge checks each candidate's outputs against its
 tolerance, so a variant that loses too much precision is judged wrong, not credited.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from maxcode.proposers.rewrites import cpp_containers, cpp_io, cpp_loops, kernel_cpu
+from maxcode.proposers.rewrites import cpp_containers, cpp_io, cpp_loops, kernel_cpu, kernel_traced
 from maxcode.proposers.rewrites.base import Rewrite
 
 
@@ -71,8 +73,15 @@ def _cpp() -> tuple[Dimension, ...]:
 
 
 def _kernel() -> tuple[Dimension, ...]:
-    k = kernel_cpu
+    k, t = kernel_cpu, kernel_traced
     return (
+        # A traced reference's calls (a base of maxcode/proposers/space/aten_trace.py): the
+        # fused loop they write is plain C++, so the loop axes below apply to it.
+        Dimension("fuse_elementwise", (Option("on", t.fuse_elementwise),),
+                  "chains of elementwise ops as one loop over the elements"),
+        Dimension("channels_last", (Option("on", t.channels_last),), "2-D convolutions on channels-last tensors"),
+        Dimension("linear_addmm", (Option("on", t.linear_addmm),), "`linear` with a bias as one `addmm`"),
+        Dimension("inference_mode", (Option("on", t.inference_mode),), "the forward under `c10::InferenceMode`"),
         Dimension("loop_order", (Option("interchanged", k.kernel_loop_interchange),),
                   "kernel loop nest interchanged for contiguous inner access"),
         Dimension("tiles", tuple(Option(f"x{f:g}", k.tiles(f)) for f in (0.25, 0.5, 2, 4)),
