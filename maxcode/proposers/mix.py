@@ -41,6 +41,8 @@ class MixProposer:
                                   "give each entry a proposer `_target_` (see conf/proposer/)")
         self.proposers = list(proposers)
         self.cycle = [i for i, s in enumerate(shares) for _ in range(int(s))]
+        # A member with share 0 is a fallback: asked only for what the others could not give.
+        self.fallbacks = [i for i, s in enumerate(shares) if not s]
         self.disabled: dict[int, ProposerUnavailable] = {}
         self.model = "mix:" + "+".join(str(getattr(p, "model", type(p).__name__)) for p in proposers)
 
@@ -73,13 +75,16 @@ class MixProposer:
         short = 0
         exhausted: set[int] = set()
         for index, n in enumerate(wanted):
+            if index in self.fallbacks:
+                continue
             ask = n + short
             got = self._ask(index, observation, ask, len(replies))
             short = ask - len(got)
             if short:
                 exhausted.add(index)
             replies += got
-        for index in range(len(self.proposers)):  # a shortfall left at the end goes back
+        fallbacks_last = [i for i in range(len(self.proposers)) if i not in self.fallbacks] + self.fallbacks
+        for index in fallbacks_last:  # a shortfall left at the end goes back, then to the fallbacks
             if short <= 0:
                 break
             if index in exhausted:

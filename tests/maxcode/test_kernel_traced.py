@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+from kernel_problems import GEMM_LEAKY
 from maxcode.benchmarks.task import Task
 from observations import observe
 
@@ -158,39 +159,6 @@ def test_a_real_kernelbench_style_file_gets_proposals_from_its_trace():
     assert len(replies) == 16 and {r.meta["space"]["base"] for r in replies} == {TRACED}
     configs = [r.meta["space"]["config"] for r in replies]
     assert {} in configs and {"fuse_elementwise": "on"} in configs and {"linear_addmm": "on"} in configs
-
-
-GEMM_LEAKY = '''
-import torch
-import torch.nn as nn
-
-
-class Model(nn.Module):
-    def __init__(self, in_features, out_features, multiplier, negative_slope):
-        super(Model, self).__init__()
-        self.gemm = nn.Linear(in_features, out_features)
-        self.multiplier = multiplier
-        self.leaky_relu = nn.LeakyReLU(negative_slope)
-
-    def forward(self, x):
-        x = self.gemm(x)
-        x = x * self.multiplier
-        x = self.leaky_relu(x)
-        return x
-
-
-batch_size = 128
-in_features = 512
-out_features = 256
-
-
-def get_inputs():
-    return [torch.rand(batch_size, in_features)]
-
-
-def get_init_inputs():
-    return [in_features, out_features, 2.0, 0.1]
-'''
 
 
 def test_the_fused_program_is_judged_correct_in_the_sandbox(tmp_path, capsys, require_docker):

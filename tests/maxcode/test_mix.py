@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from kernel_problems import GEMM_LEAKY
 from maxcode.benchmarks.task import Task
 from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
 from omegaconf import OmegaConf
@@ -18,6 +19,7 @@ from maxcode.proposers.base import Reply
 from maxcode.proposers.library import LibraryProposer
 from maxcode.proposers.mix import MixProposer
 from maxcode.proposers.rewrites import RewritesProposer
+from maxcode.proposers.space import SpaceProposer
 from maxcode.search_tree import SearchTree
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,11 +83,11 @@ def test_bad_shares_are_a_config_error(shares):
         MixProposer([Named("a"), Named("b")], shares=shares)
 
 
-def test_the_mix_config_builds_library_and_rewrites():
+def test_the_mix_config_builds_library_rewrites_and_the_space_for_what_is_left():
     node = OmegaConf.load(ROOT / "conf" / "proposer" / "mix.yaml")
     mix = make(node, "proposer", convert="all")
     assert isinstance(mix, MixProposer)
-    assert [type(p) for p in mix.proposers] == [LibraryProposer, RewritesProposer]
+    assert [type(p) for p in mix.proposers] == [LibraryProposer, RewritesProposer, SpaceProposer]
     bad = OmegaConf.merge(node, {"proposers": [{"_target_": "maxcode.proposers.rewrites.RewritesProposer",
                                                 "only": ["no_such_rewrite"]}], "shares": [1]})
     with pytest.raises(ConfigError, match="known rewrites: "):
@@ -118,9 +120,10 @@ def test_the_mix_config_proposes_each_library_program_once_then_only_rewrites():
     reference = observe(problem.read_text(), language="python", path=str(problem))
     reference.meta["device"] = "cpu"
     first = mix.propose(reference, 4)
-    # cpu, slow and wrong (the cuda variant is for another device), no duplicate.
-    assert [r.model for r in first] == ["library"] * 3
-    assert len({r.meta["variant"] for r in first}) == 3
+    # cpu, slow and wrong (the cuda variant is for another device), no duplicate; the rewrites
+    # have nothing to rewrite in the reference, so the space proposer fills the fourth.
+    assert [r.model for r in first] == ["library"] * 3 + ["space"]
+    assert len({r.meta["variant"] for r in first[:3]}) == 3
     slow = (KB / "variants" / "level1" / "1_ReLU" / "slow.py").read_text()
     second = mix.propose(observe(slow, serial=4, language="python", path=str(problem)), 4)
     alone = RewritesProposer().propose(observe(slow, language="python", path=str(problem)), 4)
@@ -133,3 +136,17 @@ def test_a_library_that_does_not_cycle_proposes_each_variant_once(tmp_path):
     library = LibraryProposer(str(tmp_path), cycle=False)
     got = [library.propose(observe(language="python", serial=s), 2) for s in (0, 2, 4)]
     assert [[r.meta["variant"].rsplit("/", 1)[1] for r in replies] for replies in got] == [["a.py", "b.py"], ["c.py"], []]
+
+
+def test_the_mix_config_proposes_for_a_kernelbench_file_with_no_library_program(tmp_path):
+    """The issue's user: `maxcode optimize KernelBench/level2/12_Gemm_Multiply_LeakyReLU.py
+    proposer=mix` ended with 0 nodes; the space proposer's traced programs fill the request."""
+    problem = tmp_path / "KernelBench" / "level2" / "12_Gemm_Multiply_LeakyReLU.py"
+    problem.parent.mkdir(parents=True)
+    problem.write_text(GEMM_LEAKY)
+    mix = make(OmegaConf.load(ROOT / "conf" / "proposer" / "mix.yaml"), "proposer", convert="all")
+    reference = observe(GEMM_LEAKY, language="python", path=str(problem))
+    reference.meta["device"] = "cpu"
+    replies = mix.propose(reference, 4)
+    assert [r.model for r in replies] == ["space"] * 4
+    assert all("traced_ext.forward" in r.text for r in replies)
