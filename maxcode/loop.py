@@ -31,7 +31,7 @@ from maxcode.observation import Observation, ObservationBuilder
 from maxcode.proposers.base import Proposer, Reply
 from maxcode.records.diagnosis import Diagnosis
 from maxcode.records.evaluation import Evaluation
-from maxcode.records.node import Node, NodeStatus, ProposerInfo, source_hash
+from maxcode.records.node import Node, NodeStatus, Prediction, ProposerInfo, source_hash
 from maxcode.records.run import COMPILE_TIMING, FINAL_TIMING, RunWriter
 from maxcode.records.usage import CriticUsage, Usage
 from maxcode.reward.rewards import update_y
@@ -81,6 +81,10 @@ class LearningRanker(ScoringRanker, Protocol):
 
     def learn(self, task: Task, judged: list[Node]) -> None:
         """Every node of the run judged so far, before each ranking."""
+        ...
+
+    def predict(self, task: Task, contexts: list[tuple[list[Node], str, dict[str, Any]]]) -> list[Prediction]:
+        """Each candidate's forecast speedup with its interval (recorded as `rank_prediction`)."""
         ...
 
 
@@ -154,6 +158,8 @@ class Candidate:
     """Set when a resumed run already holds this (step, index)."""
     score: float | None = None
     """The ranker's score, when a scoring ranker ranked it."""
+    prediction: Prediction | None = None
+    """A learning ranker's forecast of its speedup."""
 
 
 @dataclass
@@ -257,10 +263,13 @@ class Step:
             # tree is the record, so a resumed run learns the same).
             s.ranker.learn(s.task, [n for n in s.tree if n.evaluated])
         if s.ranker is not None and hasattr(s.ranker, "score") and with_code:
-            scores = s.ranker.score(s.task, [(s.tree.lineage(c.parent), c.source, c.reply.meta)
-                                             for c in with_code])
+            contexts = [(s.tree.lineage(c.parent), c.source, c.reply.meta) for c in with_code]
+            scores = s.ranker.score(s.task, contexts)
             for c, value in zip(with_code, scores, strict=True):
                 c.score = float(value)
+            if hasattr(s.ranker, "predict"):
+                for c, prediction in zip(with_code, s.ranker.predict(s.task, contexts), strict=True):
+                    c.prediction = prediction
             order = sorted(range(len(with_code)), key=lambda i: -scores[i])
         elif s.ranker is not None and with_code:
             order = s.ranker.rank(candidates[0].observation.text, [c.source for c in with_code])
@@ -394,7 +403,8 @@ class Step:
                                               if o.observation is c.observation),
                 prompt_tokens=r.prompt_tokens, completion_tokens=r.completion_tokens,
                 cost_usd=cost, calls=r.calls, cached=r.cached, latency_s=r.latency_s, meta=r.meta),
-            y=update_y(c.parent.y, reward or 0.0, s.config.gamma), rank_score=c.score, **fields)
+            y=update_y(c.parent.y, reward or 0.0, s.config.gamma), rank_score=c.score,
+            rank_prediction=c.prediction, **fields)
 
     def _record(self, node: Node, new_program: bool = False) -> Node:
         s = self.search

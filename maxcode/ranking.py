@@ -21,7 +21,7 @@ import numpy as np
 
 from maxcode.benchmarks.task import Task
 from maxcode.errors import ConfigError
-from maxcode.records.node import Node
+from maxcode.records.node import Node, Prediction
 from maxcode.reward.load_scorer import load_scorer
 from maxcode.reward.online import BayesianLinearModel, OnlineConfig
 from maxcode.reward.scorer import Scorer, example_for, read_config
@@ -123,6 +123,15 @@ class OnlineRanker:
         self.rows = [tokens_of(n.proposer.meta) for n in originals]
         self.targets = [math.log(n.speedup) if n.correct and n.speedup and n.speedup > 0
                         else math.log(self.failed_speedup) for n in originals]
+
+    def predict(self, task: Task, contexts: list[tuple[list[Node], str, dict]]) -> list[Prediction]:
+        """Each candidate's posterior-mean speedup and 90% predictive interval (the weights'
+        uncertainty and the assumed measurement noise), from this run's measurements so far."""
+        rows = [tokens_of(meta) for _, _, meta in contexts]
+        mean, sd = BayesianLinearModel(self.config).fit(self.rows, self.targets, also=rows).predict(rows)
+        spread = 1.645 * np.sqrt(sd ** 2 + self.config.noise_sd ** 2)
+        return [Prediction(math.exp(m), math.exp(m - w), math.exp(m + w))
+                for m, w in zip(mean.tolist(), spread.tolist(), strict=True)]
 
     def score(self, task: Task, contexts: list[tuple[list[Node], str, dict]]) -> list[float]:
         rows = [tokens_of(meta) for _, _, meta in contexts]

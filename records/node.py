@@ -74,6 +74,20 @@ class ProposerInfo:
 
 
 @dataclass
+class Prediction:
+    """A ranker's forecast of a candidate's speedup, made before the candidate was judged
+    (from the run's earlier measurements only), so set beside its verdict it is a held-out
+    test of the ranker: the run report's calibration plot."""
+
+    speedup: float
+    """The forecast (the exponent of the predicted mean log speedup)."""
+    low: float
+    """The 90% predictive interval of the measured speedup (the model's uncertainty and the
+    measurement noise it assumes)."""
+    high: float
+
+
+@dataclass
 class Node:
     """One program in the search tree."""
 
@@ -116,6 +130,8 @@ class Node:
     rank_score: float | None = None
     """The reward-to-go ranker's score of this candidate (expected speedup of its return)
     when a scoring ranker ranked its step, judged or skipped; None otherwise."""
+    rank_prediction: Prediction | None = None
+    """A forecasting ranker's (`ranker=online`) prediction of this candidate's speedup."""
 
     @property
     def correct(self) -> bool:

@@ -164,3 +164,27 @@ def status_bars_svg(counts: dict[str, dict[str, int]]) -> str:
     ax.set_title("node statuses per method", fontsize=10)
     fig.tight_layout()
     return _svg(fig)
+
+
+def calibration_svg(predicted: list[float], low: list[float], high: list[float], measured: list[float]) -> str:
+    """Forecast speedup (with its 90% interval) against measured speedup, log-log, with the
+    diagonal where a perfect forecast would lie: a reliability plot for a cost model."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.6, 4.2))
+    p, m = np.asarray(predicted), np.asarray(measured)
+    inside = (np.asarray(low) <= m) & (m <= np.asarray(high))
+    errors = np.vstack([p - np.asarray(low), np.asarray(high) - p])
+    for mask, color, label in ((inside, "#0969da", "measured inside the 90% interval"),
+                               (~inside, "#cf222e", "measured outside")):
+        if mask.any():
+            ax.errorbar(p[mask], m[mask], xerr=errors[:, mask], fmt="o", markersize=4, color=color,
+                        ecolor=color, alpha=0.75, elinewidth=0.8, label=label)
+    span = [min(p.min(), m.min(), *low) * 0.9, max(p.max(), m.max(), *high) * 1.1]
+    ax.plot(span, span, color="grey", linewidth=0.8, linestyle="--")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("forecast speedup (x), before judging")
+    ax.set_ylabel("measured speedup (x)")
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return _svg(fig)

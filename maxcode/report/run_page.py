@@ -12,6 +12,7 @@ from maxcode.records.node import Node, NodeStatus, total_spent
 from maxcode.records.run import atomic_write
 from maxcode.records.summary import Retiming, RunSummary
 from maxcode.report import code, figures
+from maxcode.report.calibration import calibration, summary_line
 from maxcode.report.curves import best_curve, run_curve
 from maxcode.report.html import Table, esc, fmt_ci, fmt_x, page, section
 from maxcode.report.load import RunData
@@ -254,6 +255,18 @@ def render_html(run: RunData) -> tuple[str, dict[str, str]]:
     def programs_html() -> str:
         return "".join(_node_section(run, n) for n in run.tree.nodes)
 
+    def calibration_html() -> str:
+        c = calibration(run.tree.nodes)
+        if c is None:
+            return "<p class='note'>no candidate was judged after a forecast (only `ranker=online` forecasts)</p>"
+        text = f"<p>{esc(summary_line(c))}</p>"
+        if c.points:
+            pictures["calibration.svg"] = figures.calibration_svg(
+                [q.predicted for q in c.points], [q.low for q in c.points], [q.high for q in c.points],
+                [q.measured for q in c.points])
+            text += f"<div class='figure' id='calibration'>{pictures['calibration.svg']}</div>"
+        return text
+
     sections = [
         section("Verdict", "verdict", verdict_html),
         section("Best program against the baseline", "best", lambda: _best_section(run, v)),
@@ -264,6 +277,10 @@ def render_html(run: RunData) -> tuple[str, dict[str, str]]:
     ]
     nav = [("verdict", "verdict"), ("best", "best"), ("curves", "curves-section"),
            ("tree", "tree-section"), ("nodes", "nodes"), ("programs", "programs")]
+    if any(n.rank_prediction is not None for n in run.tree.nodes):
+        sections.insert(4, section("The ranker's forecasts against measurements", "calibration-section",
+                                   calibration_html))
+        nav.insert(4, ("calibration", "calibration-section"))
     return page(f"{run.task_id} - {run.method}", f"run report for {run.dir}", nav, sections,
                 extra_css=code.css()), pictures
 
@@ -273,7 +290,11 @@ def render_markdown(run: RunData, pictures: dict[str, str]) -> str:
     lines = [f"# {run.task_id} - {run.method}", ""]
     lines += [f"> {p}" for p in run.problems]
     lines += ["", verdict_table(run, v).to_markdown(), "![best speedup by step](best_speedup.png)", ""]
-    for name, title in (("curves.svg", "best so far against budget"), ("tree.svg", "search tree")):
+    c = calibration(run.tree.nodes)
+    if c is not None:
+        lines += [f"The ranker's forecasts: {summary_line(c)}", ""]
+    for name, title in (("curves.svg", "best so far against budget"), ("tree.svg", "search tree"),
+                        ("calibration.svg", "forecast against measured speedup")):
         if name in pictures:
             lines += [f"![{title}]({name})", ""]
     if v.best is not None:

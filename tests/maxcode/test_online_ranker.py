@@ -15,13 +15,15 @@ import pytest
 from loop_fakes import FakeJudge
 from maxcode.benchmarks.task import Task
 from maxcode.records.evaluation import Evaluation, Status
-from maxcode.records.node import Node, NodeStatus, ProposerInfo
+from maxcode.records.node import Node, NodeStatus, Prediction, ProposerInfo
 from maxcode.reward.online import BayesianLinearModel, OnlineConfig
 
 from maxcode.budget import Budget
 from maxcode.errors import ConfigError
 from maxcode.proposers.space import SpaceProposer
 from maxcode.ranking import OnlineRanker, tokens_of
+from maxcode.report import write_report
+from maxcode.report.calibration import calibration
 from maxcode.search.refine import Refine
 
 RANGE_SUM = (Path(__file__).resolve().parents[2] / "benchmarks" / "suites" / "pie_mini" / "pm01_range_sum"
@@ -96,6 +98,47 @@ def test_in_a_search_the_online_ranker_finds_fast_settings_in_fewer_judgements(m
     order = [_best_after(make_search, tmp_path, seed, None, 12) for seed in range(6)]
     assert sum(online) > sum(order), (online, order)
     assert sum(b >= 3.0 for b in online) > sum(b >= 3.0 for b in order), (online, order)
+
+
+def test_every_judged_candidate_carries_its_forecast_and_the_report_shows_their_calibration(make_search, tmp_path):
+    """The forecast is made before the judgement, from earlier measurements only: a held-out
+    test of the model, which on a judge whose speed is a product of settings (the model's own
+    form) learns to forecast well; the run report draws forecasts against measurements."""
+    run_dir = tmp_path / "run"
+    search = make_search(Refine(steps=None, samples=16), SpaceProposer(), run_dir=run_dir,
+                         budget=Budget(max_evaluations=16, max_wall_s=None), judge=ConfigJudge(), rank_keep=2,
+                         task=Task(id="pm01", family="cpp", language="cpp", baseline_source=RANGE_SUM))
+    search.ranker = OnlineRanker(seed=1, explore="mean")
+    search.run()
+    judged = [n for n in search.tree.candidates() if n.evaluated]
+    assert judged and all(n.rank_prediction is not None for n in judged)
+    assert all(p.low < p.speedup < p.high for p in (n.rank_prediction for n in judged))
+    skipped = [n for n in search.tree.candidates() if n.status is NodeStatus.SKIPPED]
+    assert skipped and all(n.rank_prediction is not None for n in skipped)
+    assert Node.from_json(judged[0].to_json()).rank_prediction == judged[0].rank_prediction
+    late = calibration(judged[len(judged) // 2:])
+    assert late.coverage >= 0.75 and late.typical_factor < 1.3, late
+    assert calibration(judged[:len(judged) // 2]).typical_factor > late.typical_factor  # it learned
+
+    page = write_report(run_dir).read_text()
+    assert "forecasts against measurements" in page and "fell inside its 90% interval" in page
+    assert (run_dir / "calibration.svg").exists()
+    assert "forecast against measured speedup" in (run_dir / "report.md").read_text()
+
+
+def test_calibration_counts_what_falls_inside_and_what_failed():
+    def node(i, predicted, measured, correct=True):
+        return Node(id=i, parent_id=0, step=1, index=i, status=NodeStatus.OK, evaluated=True,
+                    rank_prediction=Prediction(predicted, predicted / 1.5, predicted * 1.5),
+                    evaluation=Evaluation(status=Status.OK if correct else Status.WRONG_ANSWER, correct=correct,
+                                          speedup=measured if correct else None))
+    c = calibration([node(1, 1.0, 1.2), node(2, 2.0, 4.0), node(3, 3.0, 2.5), node(4, 1.0, None, correct=False),
+                     Node(id=5, parent_id=0, step=1, index=5, status=NodeStatus.OK, evaluated=True,
+                          evaluation=Evaluation(status=Status.OK, correct=True, speedup=9.0))])
+    assert [p.node for p in c.points] == [1, 2, 3] and c.failed == 1
+    assert c.coverage == pytest.approx(2 / 3) and c.spearman == pytest.approx(0.5)
+    assert c.typical_factor == pytest.approx(1.2)
+    assert calibration([]) is None
 
 
 def test_free_form_programs_keep_the_proposal_order():
