@@ -248,6 +248,9 @@ def examples_of_run(run_dir: Path, history: int, gamma: float, bins: Bins) -> li
             "status": node.status.value, "reward": float(node.reward), "return": ret,
             "return_ci": [low, high],
             "bin": bins.index(ret), "rank_score": node.rank_score,
+            # What judging it cost (None where the judge predates the record): the measure
+            # `maxcode rtg eval` prices an order in.
+            "judge_s": (node.evaluation.details or {}).get("judge_s") if node.evaluation else None,
             **carried_signals(node.proposer.meta, path),
         })
     return out

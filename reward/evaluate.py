@@ -8,6 +8,10 @@
 - evaluations-to-best: how many candidates of a pool are judged before (and including) the
   first one with the pool's best return, judging in the scorer's order, in proposer order,
   and in random order (expected: (n + 1) / (b + 1) for n candidates of which b are best);
+- judge seconds to 95% of the best: the judge seconds (recorded per candidate) spent judging
+  a pool in an order up to the first candidate within 95% of the pool's best return, model
+  order against proposer order, where every candidate of the pool has its seconds: what a
+  user pays for, where evaluations-to-best counts a 2-second and a 60-second judgement alike;
 - best return at equal budget: the best return among the first m judged, per order;
 - the claims, as paired differences with 95% intervals bootstrapped over *tasks* (a task's
   pools are not independent of one another): evaluations-to-best of the model's order minus
@@ -62,6 +66,21 @@ def evals_to_best(order: Sequence[int], best: set[int]) -> int:
     return next(k for k, i in enumerate(order, 1) if i in best)
 
 
+def seconds_to_near_best(order: Sequence[int], examples: Sequence[dict[str, Any]], share: float = 0.95) -> float | None:
+    """Judge seconds spent in `order` up to the first candidate whose return is at least
+    `share` of the pool's best; None when a candidate's seconds were not recorded."""
+    seconds = [examples[i].get("judge_s") for i in order]
+    if any(s is None for s in seconds):
+        return None
+    target = share * max(float(examples[i]["return"]) for i in order)
+    spent = 0.0
+    for i, s in zip(order, seconds, strict=True):
+        spent += float(s)
+        if float(examples[i]["return"]) >= target:
+            return spent
+    return spent
+
+
 def spearman(scores: Sequence[float], returns: Sequence[float]) -> float | None:
     from scipy.stats import spearmanr
 
@@ -96,6 +115,8 @@ def metrics(examples: Sequence[dict[str, Any]], scores: Sequence[float],
     vs_proposer: dict[str, list[float]] = defaultdict(list)
     vs_random: dict[str, list[float]] = defaultdict(list)
     at_budget: dict[str, dict[int, list[float]]] = {"model": defaultdict(list), "proposer": defaultdict(list)}
+    seconds: dict[str, list[float]] = {"model": [], "proposer": []}
+    saving: dict[str, list[float]] = defaultdict(list)
     for pool in found:
         model_order = sorted(pool, key=lambda i: -scores[i])  # stable: ties keep proposer order
         best = best_of_pool(pool, examples)
@@ -109,6 +130,11 @@ def metrics(examples: Sequence[dict[str, Any]], scores: Sequence[float],
         task = examples[pool[0]].get("task_id", "")
         vs_proposer[task].append(model_etb[-1] - proposer_etb[-1])
         vs_random[task].append(model_etb[-1] - random_etb[-1])
+        model_s, proposer_s = seconds_to_near_best(model_order, examples), seconds_to_near_best(pool, examples)
+        if model_s is not None and proposer_s is not None:
+            seconds["model"].append(model_s)
+            seconds["proposer"].append(proposer_s)
+            saving[task].append(model_s - proposer_s)
         for m in budgets:
             at_budget["model"][m].append(max(returns[i] for i in model_order[:m]))
             at_budget["proposer"][m].append(max(returns[i] for i in pool[:m]))
@@ -133,6 +159,11 @@ def metrics(examples: Sequence[dict[str, Any]], scores: Sequence[float],
         "evaluations_to_best": {"model": mean(model_etb), "proposer": mean(proposer_etb),
                                 "random_expected": mean(random_etb), "oracle": 1.0 if found else None},
         "mean_pool_size": mean([len(p) for p in found]),
+        # Judge seconds to 95% of a pool's best, per order (pools whose seconds were recorded),
+        # and the model's minus the proposer's per pool, over tasks (negative: the model saves).
+        "judge_seconds_to_95pct": {"model": mean(seconds["model"]), "proposer": mean(seconds["proposer"]),
+                                   "pools": len(seconds["model"]),
+                                   "model_minus_proposer": over_tasks(saving)},
         "best_return_at_budget": {order: {str(m): mean(v) for m, v in per.items()}
                                   for order, per in at_budget.items()},
     }
@@ -168,6 +199,16 @@ def table(result: dict[str, Any]) -> str:
     for key, label in (("model_minus_proposer", "model - proposer"), ("model_minus_random", "model - random")):
         if key in diff:
             rows.append((f"evaluations-to-best, {label} (95% CI)", diff[key]))
+    js = result.get("judge_seconds_to_95pct") or {}
+    if js.get("pools"):
+        rows += [(f"judge seconds to 95% of best: model order ({js['pools']} pools)", js["model"]),
+                 ("judge seconds to 95% of best: proposer order", js["proposer"]),
+                 ("judge seconds to 95% of best, model - proposer (95% CI)", js["model_minus_proposer"])]
+        if js["proposer"]:
+            rows.append(("judge seconds to 95% of best, model vs proposer (pooled)",
+                         f"{100 * (js['model'] / js['proposer'] - 1):+.1f}%"))
+    else:
+        rows.append(("judge seconds to 95% of best", "n/a (the data's verdicts carry no judge seconds)"))
     for order, per in result["best_return_at_budget"].items():
         for m, v in per.items():
             rows.append((f"best return in first {m}: {order} order", v))

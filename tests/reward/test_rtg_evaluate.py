@@ -49,3 +49,29 @@ def test_returns_whose_intervals_overlap_tie_for_best():
     for e in pool:
         del e["return_ci"]
     assert metrics(pool, [0.1, 0.2, 0.9])["evaluations_to_best"]["model"] == 2.0
+
+
+def test_judge_seconds_to_95pct_of_the_best_price_an_order_in_what_judging_cost():
+    # Proposer order: a slow-to-judge 1.0x (40 s), a 1.1x (5 s), then the 3.0x (10 s); the
+    # model judges the 3.0x first: 10 s against 55 s, in every pool of 4 tasks.
+    examples, scores = [], []
+    for t in range(4):
+        pool = _pool(f"t{t}", f"r{t}", [1.0, 1.1, 3.0])
+        for e, s in zip(pool, (40.0, 5.0, 10.0), strict=True):
+            e["judge_s"] = s
+        examples += pool
+        scores += [0.1, 0.2, 0.9]
+    seconds = metrics(examples, scores)["judge_seconds_to_95pct"]
+    assert seconds["model"] == 10.0 and seconds["proposer"] == 55.0 and seconds["pools"] == 4
+    assert seconds["model_minus_proposer"]["mean"] == -45.0 and seconds["model_minus_proposer"]["tasks"] == 4
+    text = " ".join(table(metrics(examples, scores)).split())
+    assert "judge seconds to 95% of best, model vs proposer (pooled) -81.8%" in text
+    # 2.9x is within 95% of 3.0x: judging it first is as good as the best.
+    near = _pool("t", "r", [2.9, 1.0, 3.0])
+    for e, s in zip(near, (7.0, 1.0, 1.0), strict=True):
+        e["judge_s"] = s
+    assert metrics(near, [0.1, 0.2, 0.9])["judge_seconds_to_95pct"]["proposer"] == 7.0
+    # A pool with a verdict that has no seconds (an older dataset) is not priced.
+    del examples[0]["judge_s"]
+    assert metrics(examples, scores)["judge_seconds_to_95pct"]["pools"] == 3
+    assert "n/a (the data's verdicts carry no judge seconds)" in table(metrics(_pool("t", "r", [1.0, 2.0]), [0.0, 1.0]))
