@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from chat_server import FIXTURE_NOTE, ChatServer
 from loop_fakes import ScriptedProposer, reply_for
 from maxcode.records.evaluation import Evaluation, Status
+from maxcode.records.node import NodeStatus
 
 from maxcode.budget import Budget
 from maxcode.proposers.base import Reply
+from maxcode.proposers.openai_compat import OpenAIProposer
+from maxcode.ranking import OnlineRanker
 from maxcode.search.beam import Beam
 from maxcode.search.best_of_n import BestOfN
 from maxcode.search.evolve import Evolve
@@ -123,3 +127,30 @@ def test_a_tree_of_stacked_rewrites_spends_its_budget_on_a_real_problem(make_sea
     search = make_search(TreeSearch(samples=2, expansions=None), RewritesProposer(), judge=judge,
                          budget=Budget(max_evaluations=60, max_llm_calls=None, max_wall_s=None), task=task)
     assert "evaluations" in search.run() and search.meter.usage().evaluations == 60
+
+
+@pytest.mark.parametrize("strategy", [BestOfN(n=100, batch=4), Refine(steps=None, samples=4),
+                                      Beam(width=2, samples=4, rounds=None), TreeSearch(samples=4, expansions=None),
+                                      Evolve(samples=4, generations=None, novelty=None)],
+                         ids=["best_of_n", "refine", "beam", "tree", "evolve"])
+def test_every_strategy_ranks_an_llms_samples_and_judges_rank_keep_of_them(make_search, tmp_path, strategy):
+    """`loop.rank_keep` with `ranker=online` under every strategy, the proposals an LLM's `n`
+    samples a request (a real HTTP server speaking the OpenAI API; its replies are fixtures)."""
+    speeds = ["1.2", "2.0", "0.8", "3.0", "1.6", "2.5", "1.1", "4.0", "0.9"]
+    with ChatServer(lambda body, served: f"{FIXTURE_NOTE}\n{reply_for(f'SPEED={speeds[served % 9]} #{served}')}") as server:
+        llm = OpenAIProposer(model="fixture-model", base_url=server.base_url, cache_path=str(tmp_path / "c.sqlite"))
+        search = make_search(strategy, llm, budget=Budget(max_evaluations=8, max_llm_calls=None, max_wall_s=None),
+                             rank_keep=2)
+        search.ranker = OnlineRanker(seed=0)
+        search.run()
+        # n samples a request (beam splits its 4 over its 2 parents after the first round).
+        assert server.requests and server.requests[0]["n"] == 4 and all(r["n"] >= 2 for r in server.requests)
+    candidates = search.tree.candidates()
+    judged = [n for n in candidates if n.evaluated]
+    assert len(judged) == 8 and search.meter.usage().evaluations == 8
+    for step in {n.step for n in candidates}:
+        assert sum(n.evaluated for n in candidates if n.step == step) <= 2
+    assert len([n for n in candidates if n.step == 1]) == 4  # 4 proposed, 2 judged
+    skipped = [n for n in candidates if n.status is NodeStatus.SKIPPED]
+    assert skipped and all(n.rank_score is not None and n.rank_prediction is not None for n in skipped)
+    assert all(n.rank_prediction is not None for n in judged)
