@@ -316,16 +316,19 @@ def test_every_preset_plans_and_starts_with_its_run_line():
     for path in presets:
         assert path.read_text().startswith(f"# run with: maxcode sweep sweep={path.stem}"), path
         tokens = [f"sweep={path.stem}", "proposer=library"]
-        if path.stem == "league":  # every config composed is checked; 2 of its 30 tasks suffice
+        if path.stem.startswith("league"):  # every config composed is checked; 2 of its 30 tasks suffice
             tokens.append("suite.ids=[pie-mini/pm01_range_sum,kernelbench-cpu/level1/1_ReLU]")
         built = plan.build(grid.parse(tokens))
-        methods = 2 if path.stem.startswith(("ablation_rtg", "rollouts")) else \
+        methods = 2 if path.stem.startswith(("ablation_rtg", "rollouts", "league_space")) else \
             5 if path.stem in ("league", "ablation_ranker") else 4
         seeds = {0, 1} if path.stem.startswith(("rollouts", "league")) else {0, 1, 2}
         assert len({j.name for j in built.jobs}) == methods and {j.seed for j in built.jobs} == seeds
         assert len({j.key for j in built.jobs}) == len(built.jobs)
         if path.stem == "league":  # 5 strategies x 2 of the tasks (both families) x 2 seeds
             assert len(built.jobs) == 20 and built.family == "mixed" and built.jobs[0].name == "best_of_n"
+        if path.stem == "league_space":  # the rewrites proposer is the reference; both judge 2 a round
+            assert built.jobs[0].name == "rewrites" and built.family == "mixed"
+            assert all(f"proposer={j.name}" in j.overrides and "loop.rank_keep=2" in j.overrides for j in built.jobs)
         if path.stem == "ablation_ranker":  # held-out tasks of both families; the proposer's order first
             assert len(built.tasks) == 6 and built.family == "mixed" and built.jobs[0].name == "proposer"
             assert all("loop.rank_keep=2" in j.overrides for j in built.jobs)  # every arm judges 2 of 4
