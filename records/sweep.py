@@ -185,6 +185,12 @@ class Saving:
 
     judge_seconds: Interval = field(default_factory=Interval)
     evaluations: Interval = field(default_factory=Interval)
+    detectable_judge_seconds: float | None = None
+    """The smallest saving this many paired runs would have detected with 80% power at the
+    5% level (2.8 standard errors of the mean log ratio, the standard error read from the
+    bootstrap interval): a saving interval that includes 0 says "no saving shown", this says
+    how large a saving that rules out. None without an interval."""
+    detectable_evaluations: float | None = None
 
 
 @dataclass

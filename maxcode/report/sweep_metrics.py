@@ -226,6 +226,10 @@ def cost_to(curve: list[tuple[float, ...]], target: float, resource: str) -> tup
     return (curve[-1][r] if curve else 0.0), False
 
 
+POWER_80 = 1.96 + 0.84
+"""Standard errors between no effect and an effect a two-sided 5% test detects 80% of the time."""
+
+
 def to_task_best(table: Table, jobs: list[Any], curves: dict[str, list[tuple[float, ...]]], reference: str | None,
                  resamples: int = RESAMPLES) -> tuple[dict[str, ToBest], dict[str, Saving]]:
     """Per method, the judge seconds and evaluations its runs paid to reach 95% of the best
@@ -266,6 +270,9 @@ def to_task_best(table: Table, jobs: list[Any], curves: dict[str, list[tuple[flo
             ratios = {cell: math.log(max(cost, 1e-3) / max(cells[reference][cell], 1e-3))
                       for cell, cost in cells[m].items() if cell in cells[reference]}
             mean = _bootstrap(ratios, len(table.tasks), table.seeds, resamples, lambda v: sum(v) / len(v))
+            if mean.ci:
+                standard_error = (mean.ci[1] - mean.ci[0]) / (2 * 1.96)
+                setattr(saving, f"detectable_{resource}", 1 - math.exp(-POWER_80 * standard_error))
             if mean.value is not None:
                 # exp of a mean log ratio is a geometric-mean ratio; 1 - that ratio is the saving
                 # (a decreasing map, so the interval's bounds swap).
@@ -451,6 +458,12 @@ def render(summary: SweepSummary) -> str:
                 saved = (interval(sv.judge_seconds), interval(sv.evaluations)) if sv else ("(reference)", "")
                 lines.append(f"| {m} | {t.reached} / {t.runs} | {interval(t.judge_seconds)} | "
                              f"{interval(t.evaluations)} | {saved[0]} | {saved[1]} |")
+            power = [f"`{m}` {sv.detectable_judge_seconds:.0%}" for m, sv in eff.saving_vs_reference.items()
+                     if sv.detectable_judge_seconds is not None]
+            if power:
+                lines += ["", "A judge-seconds saving these paired runs would have detected with 80% power "
+                          f"(5% level): {', '.join(power)}. An interval that includes 0 rules out savings "
+                          "about that large, and says nothing of smaller ones."]
     methods = summary.methods
     lines += ["", "## Per task", "", "Median best speedup over seeds (correct runs / runs).", "",
               "| task | " + " | ".join(methods) + " |", "|---|" + "---:|" * len(methods)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from types import SimpleNamespace
 
 import pytest
@@ -167,6 +168,12 @@ def test_cost_to_the_tasks_best_and_the_paired_saving():
     assert saving.value == pytest.approx(1 - (5 / 30 * 32 / 8) ** 0.5) and saving.n == 2
     assert saving.ci[0] <= saving.value <= saving.ci[1]
     assert "A" not in savings
+    # The saving 80% power detects: 2.8 standard errors of the mean log ratio, read off the
+    # interval (here two very different cells: only a saving of most of the cost is ruled out).
+    low, high = 1 - saving.ci[1], 1 - saving.ci[0]  # back to geometric-mean ratios
+    standard_error = (math.log(high) - math.log(low)) / (2 * 1.96)
+    assert savings["B"].detectable_judge_seconds == pytest.approx(1 - math.exp(-2.8 * standard_error))
+    assert 0.5 < savings["B"].detectable_judge_seconds < 1
     # A task where no run claimed a speedup has no target.
     flat = {k: [(1, 0, 0, 1.0, 3.0)] for k in curves}
     to_best, savings = metrics.to_task_best(table, jobs, flat, "A", resamples=50)
