@@ -184,6 +184,11 @@ def task_best_table(sweep: Sweep) -> Table | None:
                            _cell(t.evaluations.value, t.evaluations.ci, digits=1),
                            _cell(saving.judge_seconds.value, saving.judge_seconds.ci) if saving else "(reference)",
                            _cell(saving.evaluations.value, saving.evaluations.ci) if saving else ""])
+    power = [f"{m} {sv.detectable_judge_seconds:.0%}" for m, sv in eff.saving_vs_reference.items()
+             if sv.detectable_judge_seconds is not None]
+    if power:
+        table.note += (f" A judge-seconds saving 80% power would have detected here: {', '.join(power)}; "
+                       "an interval including 0 rules out savings about that large, not smaller ones.")
     return table
 
 
