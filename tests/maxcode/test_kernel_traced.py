@@ -136,6 +136,8 @@ def test_layout_call_and_mode_rewrites():
     gemm = ALL_OPS.replace("nn.Conv2d(3, 8, 3)", "nn.Linear(18, 8)").replace(
         "torch.randn(4, 3, 18, 18)", "torch.randn(4, 18)").replace("torch.randn(8, 1, 1)", "torch.randn(8)")
     assert re.search(r"at::addmm\(v\d+, v\d+, v\d+\.t\(\)\)", cpp(kt.linear_addmm(traced(gemm))))
+    # No bias (KernelBench level2/73 and others): `addmm` needs one, so nothing to rewrite.
+    assert kt.linear_addmm(traced(gemm.replace("nn.Linear(18, 8)", "nn.Linear(18, 8, bias=False)"))) is None
     mode = kt.inference_mode(conv)
     assert "c10::InferenceMode guard;" in cpp(mode) and kt.inference_mode(mode) is None
     # Programs the tracer did not write are not these rewrites' business.

@@ -344,7 +344,7 @@ def _addmm(code: str) -> str | None:
     known = values(code)
     out, last = [], 0
     for call in calls(code):
-        if call.op != "linear" or len(call.args) != 3 or "nullopt" in call.args[2]:
+        if call.op != "linear" or len(call.args) != 3 or _none(call.args[2]):
             continue
         x = known.get(call.args[0])
         if x is None or len(x.shape) != 2:
