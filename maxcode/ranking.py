@@ -22,6 +22,8 @@ import numpy as np
 from maxcode.benchmarks.task import Task
 from maxcode.errors import ConfigError
 from maxcode.records.node import Node, Prediction
+from maxcode.reward.dataset import load as load_dataset
+from maxcode.reward.errors import DatasetError
 from maxcode.reward.load_scorer import load_scorer
 from maxcode.reward.online import BayesianLinearModel, OnlineConfig
 from maxcode.reward.scorer import Scorer, example_for, read_config
@@ -99,12 +101,18 @@ class OnlineRanker:
     (maxcode/reward/online.py) refitted, before every ranking, on every program this run has
     judged. `explore`: `thompson` ranks by one posterior draw (seeded by the run seed and the
     tree, so a resumed step ranks as it did), `mean` by the posterior mean, `ucb` by mean + sd.
-    Scores are speedups (the exponent of the log-speedup score)."""
+    Scores are speedups (the exponent of the log-speedup score).
+
+    `prior_data`: a reward-to-go dataset (`maxcode rtg dataset`) of other tasks' judged
+    programs. Each setting's effect fitted on it, leaving out the run's own task, is the
+    prior mean of that setting's weight here (TenSet's idea: a prior from many tasks,
+    updated by this one's measurements); the baseline's speed is not carried over."""
 
     EXPLORE = ("thompson", "mean", "ucb")
 
     def __init__(self, seed: int = 0, explore: str = "thompson", prior_sd: float = 0.5,
-                 noise_sd: float = 0.3, pairs: bool = False, failed_speedup: float = 0.5) -> None:
+                 noise_sd: float = 0.3, pairs: bool = False, failed_speedup: float = 0.5,
+                 prior_data: str | None = None) -> None:
         if explore not in self.EXPLORE:
             raise ConfigError(f"ranker.explore={explore!r} is not one of {', '.join(self.EXPLORE)}",
                               "use thompson (explores by the model's uncertainty), mean or ucb")
@@ -115,27 +123,48 @@ class OnlineRanker:
         self.config = OnlineConfig(prior_sd=prior_sd, noise_sd=noise_sd, pairs=pairs)
         self.rows: list[list[str]] = []
         self.targets: list[float] = []
+        self.offline: list[tuple[str, list[str], float]] = []
+        """(task id, tokens, log speedup) of `prior_data`'s programs."""
+        if prior_data is not None:
+            try:
+                _, examples = load_dataset(prior_data)
+            except DatasetError as exc:
+                raise ConfigError(f"ranker.prior_data: {exc.cause}", exc.fix) from None
+            self.offline = [(str(e.get("task_id", "")), [str(t) for t in e.get("rewrites") or []],
+                             self._target(float(e.get("reward") or 0.0))) for e in examples]
+        self.prior_mean: dict[str, float] = {}
+        self._prior_task: str | None = None
+
+    def _target(self, speedup: float | None) -> float:
+        return math.log(speedup) if speedup and speedup > 0 else math.log(self.failed_speedup)
 
     def learn(self, task: Task, judged: list[Node]) -> None:
         """This run's measurements so far: every judged original program (duplicates add no
         measurement). A wrong, failing or timed-out program counts as `failed_speedup`."""
+        if self.offline and self._prior_task != task.id:
+            others = [(tokens, y) for task_id, tokens, y in self.offline if task_id != task.id]
+            model = BayesianLinearModel(self.config).fit([t for t, _ in others], [y for _, y in others])
+            self.prior_mean = {name: float(model.mean[j]) for name, j in model.vocabulary.items() if name != "(bias)"}
+            self._prior_task = task.id
         originals = [n for n in judged if n.evaluated and n.evaluation is not None and n.duplicate_of is None]
         self.rows = [tokens_of(n.proposer.meta) for n in originals]
-        self.targets = [math.log(n.speedup) if n.correct and n.speedup and n.speedup > 0
-                        else math.log(self.failed_speedup) for n in originals]
+        self.targets = [self._target(n.speedup if n.correct else None) for n in originals]
+
+    def _model(self, rows: list[list[str]]) -> BayesianLinearModel:
+        return BayesianLinearModel(self.config).fit(self.rows, self.targets, also=rows, prior_mean=self.prior_mean)
 
     def predict(self, task: Task, contexts: list[tuple[list[Node], str, dict]]) -> list[Prediction]:
         """Each candidate's posterior-mean speedup and 90% predictive interval (the weights'
         uncertainty and the assumed measurement noise), from this run's measurements so far."""
         rows = [tokens_of(meta) for _, _, meta in contexts]
-        mean, sd = BayesianLinearModel(self.config).fit(self.rows, self.targets, also=rows).predict(rows)
+        mean, sd = self._model(rows).predict(rows)
         spread = 1.645 * np.sqrt(sd ** 2 + self.config.noise_sd ** 2)
         return [Prediction(math.exp(m), math.exp(m - w), math.exp(m + w))
                 for m, w in zip(mean.tolist(), spread.tolist(), strict=True)]
 
     def score(self, task: Task, contexts: list[tuple[list[Node], str, dict]]) -> list[float]:
         rows = [tokens_of(meta) for _, _, meta in contexts]
-        model = BayesianLinearModel(self.config).fit(self.rows, self.targets, also=rows)
+        model = self._model(rows)
         if self.explore == "thompson":
             key = hashlib.sha256("\0".join([str(self.seed), str(len(self.rows)),
                                              *(source for _, source, _ in contexts)]).encode()).digest()

@@ -53,17 +53,22 @@ class BayesianLinearModel:
         return out
 
     def fit(self, rows: Sequence[Sequence[str]], targets: Sequence[float],
-            also: Sequence[Sequence[str]] = ()) -> BayesianLinearModel:
+            also: Sequence[Sequence[str]] = (), prior_mean: dict[str, float] | None = None) -> BayesianLinearModel:
         """The posterior after `rows` with their `targets`; `also`: rows to be scored later,
-        whose tokens get a place (their prior) without an observation."""
+        whose tokens get a place (their prior) without an observation; `prior_mean`: a prior
+        mean for some weights (a warm start from other tasks), 0 for the rest."""
         for tokens in [*rows, *also]:
             for name in self.features(tokens):
                 self.vocabulary.setdefault(name, len(self.vocabulary))
         x = self._matrix(rows)
         y = np.asarray(targets, dtype=float)
+        m0 = np.zeros(len(self.vocabulary))
+        for name, value in (prior_mean or {}).items():
+            if name in self.vocabulary:
+                m0[self.vocabulary[name]] = value
         precision = np.eye(len(self.vocabulary)) / self.config.prior_sd ** 2 + x.T @ x / self.config.noise_sd ** 2
         self.covariance = np.linalg.inv(precision)
-        self.mean = self.covariance @ (x.T @ y / self.config.noise_sd ** 2)
+        self.mean = self.covariance @ (m0 / self.config.prior_sd ** 2 + x.T @ y / self.config.noise_sd ** 2)
         self.observations = len(y)
         return self
 

@@ -6,6 +6,7 @@ what to measure: it finds the fast settings in fewer judgements than the proposa
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -157,3 +158,29 @@ def test_free_form_programs_keep_the_proposal_order():
     contexts = [([], "a", {}), ([], "b", {"space": {"base": "parent", "config": {"gcc_optimize": "O3"}}})]
     plain, configured = ranker.score(task, contexts)
     assert configured > plain > 1.0  # the bias learned the run's programs are fast, the setting more so
+
+
+def test_a_prior_from_other_tasks_warm_starts_the_model_and_leaves_the_runs_task_out(tmp_path):
+    """TenSet's idea: O3 was fast on other tasks, so before this run has measured anything
+    the O3 program ranks first; the run's own task in the data is not used (no leak)."""
+    data = tmp_path / "prior.jsonl"
+
+    def row(task, rewrites, reward):
+        return json.dumps({"task_id": task, "rewrites": rewrites, "reward": reward})
+    rows = [row(f"other/{i}", ["gcc_optimize=O3"], 2.0) for i in range(6)]
+    rows += [row(f"other/{i}", ["gcc_target=avx2"], 0.0) for i in range(6)]  # wrong: counts as 0.5x
+    rows += [row("pm01", ["gcc_target=avx2"], 4.0) for _ in range(20)]  # this task: left out
+    data.write_text("\n".join([json.dumps({"format": "maxcode-rtg-dataset", "version": 2}), *rows]) + "\n")
+    task = Task(id="pm01", family="cpp", language="cpp", baseline_source="int main() {}")
+    contexts = [([], "a", {"space": {"base": "parent", "config": {"gcc_target": "avx2"}}}), ([], "b", {}),
+                ([], "c", {"space": {"base": "parent", "config": {"gcc_optimize": "O3"}}})]
+    warm = OnlineRanker(explore="mean", prior_data=str(data))
+    warm.learn(task, [])
+    avx2, plain, o3 = warm.score(task, contexts)
+    assert o3 > plain > avx2
+    assert warm.prior_mean["gcc_optimize=O3"] > 0 > warm.prior_mean["gcc_target=avx2"]
+    cold = OnlineRanker(explore="mean")
+    cold.learn(task, [])
+    assert len(set(cold.score(task, contexts))) == 1
+    with pytest.raises(ConfigError, match="ranker.prior_data"):
+        OnlineRanker(prior_data=str(tmp_path / "missing.jsonl"))
