@@ -183,6 +183,16 @@ def calibration_svg(predicted: list[float], low: list[float], high: list[float],
     ax.plot(span, span, color="grey", linewidth=0.8, linestyle="--")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    # Speedups read as plain numbers at powers of two (log axes' default labels crowd).
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+    ticks = [t for t in (2.0 ** k for k in range(-6, 7)) if span[0] <= t <= span[1]] or [1.0]
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(FixedLocator(ticks))
+        axis.set_minor_locator(NullLocator())
+        axis.set_minor_formatter(NullFormatter())
+        axis.set_major_formatter(lambda v, _: f"{v:g}")
+    ax.set_xlim(span)
+    ax.set_ylim(span)
     ax.set_xlabel("forecast speedup (x), before judging")
     ax.set_ylabel("measured speedup (x)")
     ax.legend(fontsize=7, loc="upper left")
