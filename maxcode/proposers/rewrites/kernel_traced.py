@@ -319,47 +319,48 @@ def fuse_elementwise(src: str) -> str | None:
 
 # --- layouts and calls ------------------------------------------------------------------
 
-def _channels_last(code: str) -> str | None:
+def _recall(code: str, new_call: Callable[[Call, dict[str, Value]], str | None]) -> str | None:
+    """Each call line that `new_call` gives a new right-hand side (`at::op(args)`), rewritten
+    with its annotation kept; None where it gives none."""
     known = values(code)
     out, last = [], 0
     for call in calls(code):
-        if call.op not in ("conv2d", "conv_transpose2d") or len(call.args) < 2:
+        rhs = new_call(call, known)
+        if rhs is None:
             continue
-        if any(len(known.get(a, Value("", (), True)).shape) != 4 for a in call.args[:2]):
-            continue
-        args = [f"{a}.contiguous(at::MemoryFormat::ChannelsLast)" for a in call.args[:2]] + list(call.args[2:])
-        line = f"{call.pad}auto {call.var} = at::{call.op}({', '.join(args)});"
         note = code[call.start:call.end].split(");", 1)[1]
-        out.append(code[last:call.start] + line + note)
+        out.append(f"{code[last:call.start]}{call.pad}auto {call.var} = {rhs};{note}")
         last = call.end
     return "".join(out) + code[last:] if out else None
+
+
+def _channels_last(call: Call, known: dict[str, Value]) -> str | None:
+    if call.op not in ("conv2d", "conv_transpose2d") or len(call.args) < 2:
+        return None
+    if any(a not in known or len(known[a].shape) != 4 for a in call.args[:2]):
+        return None
+    args = [f"{a}.contiguous(at::MemoryFormat::ChannelsLast)" for a in call.args[:2]] + list(call.args[2:])
+    return f"at::{call.op}({', '.join(args)})"
 
 
 def channels_last(src: str) -> str | None:
     """2-D convolutions on channels-last input and weights (oneDNN's preferred layout on CPU)."""
-    return _traced(_channels_last)(src)
+    return _traced(lambda code: _recall(code, _channels_last))(src)
 
 
-def _addmm(code: str) -> str | None:
-    known = values(code)
-    out, last = [], 0
-    for call in calls(code):
-        if call.op != "linear" or len(call.args) != 3 or _none(call.args[2]):
-            continue
-        x = known.get(call.args[0])
-        if x is None or len(x.shape) != 2:
-            continue
-        line = f"{call.pad}auto {call.var} = at::addmm({call.args[2]}, {call.args[0]}, {call.args[1]}.t());"
-        note = code[call.start:call.end].split(");", 1)[1]
-        out.append(code[last:call.start] + line + note)
-        last = call.end
-    return "".join(out) + code[last:] if out else None
+def _addmm(call: Call, known: dict[str, Value]) -> str | None:
+    if call.op != "linear" or len(call.args) != 3 or _none(call.args[2]):
+        return None
+    x = known.get(call.args[0])
+    if x is None or len(x.shape) != 2:
+        return None
+    return f"at::addmm({call.args[2]}, {call.args[0]}, {call.args[1]}.t())"
 
 
 def linear_addmm(src: str) -> str | None:
     """A 2-D `linear` with a bias as `addmm(bias, x, w.t())`: one GEMM with the bias as its
     accumulator."""
-    return _traced(_addmm)(src)
+    return _traced(lambda code: _recall(code, _addmm))(src)
 
 
 def _inference_mode(code: str) -> str | None:
