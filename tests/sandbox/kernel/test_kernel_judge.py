@@ -117,9 +117,6 @@ def test_genuine_large_speedup_survives_reverification(judge):
     assert ev.speedup > 10 and verified["candidate_excess_s"] <= verified["noise_allowance_s"]
 
 
-@pytest.mark.xfail(reason="known A/A false positive (issues 37/38): on the 2026-12-07 machine the "
-                          "judge, fixed-n over 4 processes a side, judged this conv 1.19x [1.09, 1.30] "
-                          "against itself in two CI runs in a row; tracked there, not hidden", strict=False)
 def test_aa_the_problems_own_model_is_no_change(local_backend, make_judge):
     """A/A on a convolution: identical work on both sides. Before timing over alternating
     processes (and symmetric harness work) this case was judged 1.87x-2.52x faster."""
